@@ -1,0 +1,244 @@
+"""Start, check and stop the local stack from a notebook, a test or the shell.
+
+The stack runs as one detached background process (``helpers.local.daemon``) so
+it outlives the notebook kernel or the ``agentcore-local up`` command that
+started it. ``up`` is idempotent and returns only when every part answers its
+health check; ``down`` stops the process group and waits until no port listens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from helpers.local.layout import StackLayout
+from helpers.local.ports import port_is_free
+from helpers.paths import workshop_home
+
+START_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
+_DAEMON_MODULE = "helpers.local.daemon"
+
+
+class StackError(RuntimeError):
+    """The stack could not be started or stopped; the message says which part and why."""
+
+
+@dataclass(frozen=True)
+class PartHealth:
+    name: str
+    port: int
+    url: str
+    healthy: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StackStatus:
+    """What ``agentcore-local status`` reports. Holds no secret."""
+
+    running: bool
+    pid: int | None = None
+    aws_endpoint_url: str | None = None
+    region: str | None = None
+    discovery_url: str | None = None
+    token_url: str | None = None
+    ca_bundle: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+    parts: list[PartHealth] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return self.running and bool(self.parts) and all(part.healthy for part in self.parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "healthy": self.healthy,
+            "pid": self.pid,
+            "aws_endpoint_url": self.aws_endpoint_url,
+            "region": self.region,
+            "discovery_url": self.discovery_url,
+            "token_url": self.token_url,
+            "ca_bundle": self.ca_bundle,
+            "pool_id": self.state.get("pool_id"),
+            "client_id": self.state.get("client_id"),
+            "other_client_id": self.state.get("other_client_id"),
+            "parts": {
+                part.name: {"port": part.port, "url": part.url, "healthy": part.healthy}
+                | ({"detail": part.detail} if part.detail else {})
+                for part in self.parts
+            },
+        }
+
+
+def _layout(home: Path | None) -> StackLayout:
+    return StackLayout(home or workshop_home())
+
+
+def _daemon_alive(pid: int) -> bool:
+    """True when ``pid`` is running and is our daemon (a reused pid is not ours)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+    return _DAEMON_MODULE.encode() in cmdline
+
+
+def _read_state(layout: StackLayout) -> dict[str, Any] | None:
+    try:
+        return json.loads(layout.status_file.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _check_parts(state: dict[str, Any]) -> list[PartHealth]:
+    ports = state["ports"]
+    checks = {
+        "aws_api": (f"{state['aws_endpoint_url']}/moto-api/", None),
+        "issuer": (f"{state['issuer_base_url']}/health", state["ca_bundle"]),
+    }
+    parts = []
+    for name, (url, ca_bundle) in checks.items():
+        try:
+            response = requests.get(url, timeout=2, verify=ca_bundle or True)
+            healthy, detail = response.ok, "" if response.ok else f"HTTP {response.status_code}"
+        except requests.RequestException as error:
+            healthy, detail = False, type(error).__name__
+        parts.append(PartHealth(name, ports[name], url.rsplit("/", 1)[0], healthy, detail))
+    return parts
+
+
+def status(home: Path | None = None) -> StackStatus:
+    """The stack's state and each part's live health."""
+    layout = _layout(home)
+    state = _read_state(layout)
+    if state is None or not _daemon_alive(state["pid"]):
+        return StackStatus(running=False)
+    return StackStatus(
+        running=True,
+        pid=state["pid"],
+        aws_endpoint_url=state["aws_endpoint_url"],
+        region=state["region"],
+        discovery_url=state["discovery_url"],
+        token_url=state["token_url"],
+        ca_bundle=state["ca_bundle"],
+        state=state,
+        parts=_check_parts(state),
+    )
+
+
+def _log_tail(layout: StackLayout, lines: int = 15) -> str:
+    try:
+        return "\n".join(layout.log_file.read_text().splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _spawn_daemon(layout: StackLayout) -> subprocess.Popen:
+    layout.log_dir.mkdir(parents=True, exist_ok=True)
+    with layout.log_file.open("ab") as log_file:
+        return subprocess.Popen(
+            [sys.executable, "-m", _DAEMON_MODULE, str(layout.home)],
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            # Its own session: the stack outlives the shell or kernel that started it,
+            # and ``down`` can stop it together with every child it spawns.
+            start_new_session=True,
+            cwd=layout.home,
+        )
+
+
+def up(
+    home: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+    timeout: float = START_TIMEOUT_SECONDS,
+) -> StackStatus:
+    """Start the stack unless it already runs healthy; return its status."""
+    layout = _layout(home)
+    current = status(home)
+    if current.healthy:
+        progress(f"local stack already running (pid {current.pid})")
+        return current
+    if current.running:
+        progress("local stack is running but unhealthy; restarting it")
+        down(home, progress)
+    layout.home.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    process = _spawn_daemon(layout)
+    progress(f"starting local stack (pid {process.pid}) ...")
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(
+                f"the local stack stopped while starting (exit {process.returncode}):\n"
+                f"{_log_tail(layout)}\nFull log: {layout.log_file}"
+            )
+        if _read_state(layout) is not None:
+            current = status(home)
+            if current.healthy:
+                progress("local stack is up: " + ", ".join(p.name for p in current.parts))
+                return current
+        time.sleep(0.05)
+    failing = [p for p in status(home).parts if not p.healthy]
+    _stop_process_group(process.pid)
+    named = ", ".join(f"{p.name} on port {p.port} ({p.detail})" for p in failing) or "startup"
+    raise StackError(
+        f"the local stack did not become healthy within {timeout:.0f} s: {named}.\n"
+        f"{_log_tail(layout)}\nFull log: {layout.log_file}"
+    )
+
+
+def _stop_process_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        _reap(pid)
+        time.sleep(0.05)
+    os.killpg(pid, signal.SIGKILL)
+    _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status when the daemon is our own child (tests start it so)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def down(home: Path | None = None, progress: Callable[[str], None] = lambda _: None) -> bool:
+    """Stop the stack; True when one was running. Leaves no process and no listening port."""
+    layout = _layout(home)
+    state = _read_state(layout)
+    if state is None or not _daemon_alive(state["pid"]):
+        layout.status_file.unlink(missing_ok=True)
+        progress("local stack is not running")
+        return False
+    _stop_process_group(state["pid"])
+    layout.status_file.unlink(missing_ok=True)
+    busy = [f"{name} ({port})" for name, port in state["ports"].items() if not port_is_free(port)]
+    if busy:
+        raise StackError(f"stopped the stack, but these ports still listen: {', '.join(busy)}")
+    progress("local stack stopped")
+    return True
