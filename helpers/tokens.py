@@ -15,13 +15,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import jwt
 import requests
 
+from helpers import http
 from helpers.settings import WorkshopSettings
 
 REFRESH_MARGIN_SECONDS = 300
@@ -74,7 +75,7 @@ def describe_claims(token: AccessToken) -> dict[str, Any]:
     readable = dict(token.claims())
     for name in ("exp", "iat", "auth_time", "nbf"):
         if name in readable:
-            moment = datetime.fromtimestamp(readable[name], tz=timezone.utc)
+            moment = datetime.fromtimestamp(readable[name], tz=UTC)
             readable[name] = f"{readable[name]} ({moment:%Y-%m-%d %H:%M:%S} UTC)"
     return readable
 
@@ -112,7 +113,9 @@ def fetch_token(
         form["local_expires_in"] = str(lifetime_seconds)
     requested_at = time.time()
     try:
-        response = requests.post(token_url, data=form, auth=(client_id, secret), timeout=timeout)
+        response = http.session().post(
+            token_url, data=form, auth=(client_id, secret), timeout=timeout
+        )
     except requests.RequestException as error:
         raise TokenError(
             f"Could not reach the token endpoint {token_url}: {type(error).__name__}. "

@@ -80,3 +80,23 @@ def test_down_stops_everything_and_up_restores_the_same_ids(tmp_path: Path) -> N
         assert second.discovery_url == first.discovery_url
     finally:
         stack.down(tmp_path)
+
+
+def test_httpx_and_urllib_trust_the_stack_ca(local_stack: stack.StackStatus) -> None:
+    import urllib.request
+
+    import httpx
+
+    health = f"{local_stack.state['issuer_base_url']}/health"
+    assert httpx.get(health).status_code == 200
+    with urllib.request.urlopen(health) as response:
+        assert response.status == 200
+
+
+def test_env_command_prints_shell_exports(
+    local_stack: stack.StackStatus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["env"]) == 0
+    exports = capsys.readouterr().out.splitlines()
+    assert f"export AWS_ENDPOINT_URL={local_stack.aws_endpoint_url}" in exports
+    assert f"export REQUESTS_CA_BUNDLE={local_stack.ca_bundle}" in exports

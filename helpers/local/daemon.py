@@ -70,6 +70,8 @@ def _https_server(app: object, listener: socket.socket, tls_dir: Path) -> _Share
         # Access logs would carry query strings; a token must never reach a log.
         access_log=False,
         lifespan="off",
+        # Idle keep-alive clients would otherwise hold a graceful shutdown open forever.
+        timeout_graceful_shutdown=2,
     )
     server = _SharedLoopServer(config)
     server.listener = listener  # type: ignore[attr-defined]

@@ -217,7 +217,7 @@ def create_issuer_app(
             lifetime_seconds=lifetime,
             now=clock(),
         )
-        log.info("token issued: client %s, scopes %s, %d s", client.client_id, scopes, lifetime)
+        log.debug("token issued: client %s, scopes %s, %d s", client.client_id, scopes, lifetime)
         return JSONResponse(
             {"access_token": access_token, "expires_in": lifetime, "token_type": "Bearer"},
             headers=_NO_STORE,

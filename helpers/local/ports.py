@@ -19,12 +19,22 @@ PARTS = ("aws_api", "issuer")
 
 
 def port_is_free(port: int) -> bool:
+    """True when a server could bind ``port`` now (as ours do, with SO_REUSEADDR)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # Without SO_REUSEADDR, connections in TIME_WAIT would make a free port look taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((LOOPBACK, port))
         except OSError:
             return False
     return True
+
+
+def port_is_listening(port: int) -> bool:
+    """True when something accepts connections on loopback ``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((LOOPBACK, port)) == 0
 
 
 def _os_chosen_port() -> int:

@@ -23,7 +23,7 @@ from typing import Any
 import requests
 
 from helpers.local.layout import StackLayout
-from helpers.local.ports import port_is_free
+from helpers.local.ports import port_is_listening
 from helpers.paths import workshop_home
 
 START_TIMEOUT_SECONDS = 30.0
@@ -205,20 +205,20 @@ def up(
 
 
 def _stop_process_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
+    """SIGTERM the daemon's process group, SIGKILL it if it lingers, and wait until it is gone."""
+    for sig, grace in ((signal.SIGTERM, STOP_TIMEOUT_SECONDS), (signal.SIGKILL, 5.0)):
         try:
-            os.killpg(pid, 0)
+            os.killpg(pid, sig)
         except ProcessLookupError:
             return
-        _reap(pid)
-        time.sleep(0.05)
-    os.killpg(pid, signal.SIGKILL)
-    _reap(pid)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            _reap(pid)
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
 
 def _reap(pid: int) -> None:
@@ -237,7 +237,7 @@ def down(home: Path | None = None, progress: Callable[[str], None] = lambda _: N
         return False
     _stop_process_group(state["pid"])
     layout.status_file.unlink(missing_ok=True)
-    busy = [f"{name} ({port})" for name, port in state["ports"].items() if not port_is_free(port)]
+    busy = [f"{name} ({port})" for name, port in state["ports"].items() if port_is_listening(port)]
     if busy:
         raise StackError(f"stopped the stack, but these ports still listen: {', '.join(busy)}")
     progress("local stack stopped")

@@ -1,0 +1,26 @@
+"""The two dependency lists (pip and conda) must not drift apart."""
+
+from __future__ import annotations
+
+import tomllib
+
+import yaml
+
+from helpers.paths import REPO_ROOT
+
+
+def test_environment_yml_lists_the_pyproject_dependencies() -> None:
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    environment = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
+    pip_section = next(
+        item["pip"] for item in environment["dependencies"] if isinstance(item, dict)
+    )
+    assert sorted(dep for dep in pip_section if dep != "-e .") == sorted(
+        pyproject["project"]["dependencies"]
+    )
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert "make test" in readme and "make lab" in readme
+    assert (REPO_ROOT / ".ci" / "run").read_text().strip().endswith("exec make test")
