@@ -1,0 +1,1 @@
+"""MCP clients that give the agent tools from other servers (web search, the Gateway)."""

@@ -1,0 +1,58 @@
+"""MCP clients the agent gets extra tools from: Exa web search and the AgentCore Gateway.
+
+Both are optional: when a server cannot be reached the agent answers without its tools,
+after one warning line, instead of failing the request.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+
+# streamablehttp_client is the mcp 1.x name the workshop text uses (2.x renamed it),
+# so pyproject.toml keeps mcp below 2. Recent 1.x releases warn that it is deprecated.
+from mcp.client.streamable_http import streamablehttp_client
+from strands.tools.mcp import MCPClient
+
+from .reachability import mcp_server_problem
+
+logger = logging.getLogger(__name__)
+
+# Exa offers web search over MCP without authentication. EXA_MCP_URL="" turns it off.
+EXA_MCP_URL_ENV = "EXA_MCP_URL"
+EXA_MCP_URL = "https://mcp.exa.ai/mcp"
+
+# AgentCore injects AGENTCORE_GATEWAY_<GATEWAY NAME>_URL for every gateway of the project.
+GATEWAY_URL_ENV = "AGENTCORE_GATEWAY_MY_GATEWAY_URL"
+
+
+def get_streamable_http_mcp_client() -> MCPClient | None:
+    """A client for the Exa web-search MCP server, or None when it is off or unreachable."""
+    url = os.environ.get(EXA_MCP_URL_ENV, EXA_MCP_URL)
+    if not url or not _exa_reachable(url):
+        return None
+    return MCPClient(lambda: streamablehttp_client(url))
+
+
+@functools.cache
+def _exa_reachable(url: str) -> bool:
+    # Checked once per process: offline, every request would otherwise wait for the timeout.
+    problem = mcp_server_problem(url)
+    if problem:
+        logger.warning("Web search MCP server %s %s; answering without web search.", url, problem)
+    return problem is None
+
+
+def get_gateway_mcp_client() -> MCPClient | None:
+    """A client for the project's Gateway (no auth yet), or None when it is unavailable."""
+    url = os.environ.get(GATEWAY_URL_ENV)
+    if not url:
+        logger.warning("%s is not set; answering without the Gateway's tools.", GATEWAY_URL_ENV)
+        return None
+    # Checked on every request: whether the Gateway lets us in can change from call to call.
+    problem = mcp_server_problem(url)
+    if problem:
+        logger.warning("Gateway %s %s; answering without its tools.", url, problem)
+        return None
+    return MCPClient(lambda: streamablehttp_client(url))

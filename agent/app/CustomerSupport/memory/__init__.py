@@ -1,0 +1,1 @@
+"""Conversation persistence between requests (local files or AgentCore Memory)."""

@@ -1,0 +1,242 @@
+"""The CUSTOM_JWT authorizer that the local Runtime and Gateway put in front of everything.
+
+It does what AgentCore's inbound JWT authorizer does, with PyJWT doing the parsing
+and the signature check:
+
+- issuer and ``jwks_uri`` come from the discovery document;
+- the JWKS is cached and refetched on an unknown ``kid``, at most once per
+  ``refetch_interval`` however many unknown kids arrive (a spray of made-up kids
+  cannot turn the authorizer into a load generator against the issuer), and the
+  cached keys keep working while the issuer is down;
+- RS256 only, the exact ``iss``, ``exp``/``nbf``/``iat`` with a small leeway;
+- ``allowedClients`` against ``client_id`` (and ``token_use`` must be ``access``,
+  so an ID token of the same client is refused), ``allowedAudience`` against
+  ``aud``, ``allowedScopes`` (one matching scope is enough), ``customClaims``.
+
+A refusal raises :class:`Unauthorized` whose reason is safe to log: it never
+contains the token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import requests
+
+log = logging.getLogger("agentcore_local.authorizer")
+
+DEFAULT_LEEWAY_SECONDS = 30
+DEFAULT_REFETCH_INTERVAL_SECONDS = 10.0
+# Keys are re-read this often even without an unknown kid, so a retired key stops working.
+DEFAULT_KEY_CACHE_TTL_SECONDS = 300.0
+MAX_TOKEN_CHARS = 8192
+
+
+class Unauthorized(Exception):
+    """The request carries no acceptable token. ``reason`` names why, never the token."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MethodMismatch(Unauthorized):
+    """A SigV4-signed request reached a JWT-protected resource (AWS answers 403)."""
+
+
+@dataclass(frozen=True)
+class ClaimRule:
+    """One ``customClaims`` entry: a claim, its type, and how it must match."""
+
+    claim: str
+    value_type: str  # STRING | STRING_ARRAY
+    operator: str  # EQUALS | CONTAINS | CONTAINS_ANY
+    expected: tuple[str, ...]
+
+    @classmethod
+    def from_agentcore(cls, entry: dict[str, Any]) -> ClaimRule:
+        match = entry["authorizingClaimMatchValue"]
+        value = match["claimMatchValue"]
+        expected = value.get("matchValueStringList") or [value.get("matchValueString")]
+        return cls(
+            claim=entry["inboundTokenClaimName"],
+            value_type=entry.get("inboundTokenClaimValueType", "STRING"),
+            operator=match["claimMatchOperator"],
+            expected=tuple(str(item) for item in expected if item is not None),
+        )
+
+    def matches(self, claims: dict[str, Any]) -> bool:
+        actual = claims.get(self.claim)
+        if actual is None:
+            return False
+        values = actual if isinstance(actual, list) else [actual]
+        values = [str(item) for item in values]
+        if self.operator == "EQUALS":
+            return values == list(self.expected)
+        if self.operator == "CONTAINS":
+            return all(item in values for item in self.expected)
+        if self.operator == "CONTAINS_ANY":
+            return any(item in values for item in self.expected)
+        return False
+
+
+@dataclass(frozen=True)
+class JwtAuthorizerConfig:
+    """``authorizerConfiguration.customJwtAuthorizer`` from ``agentcore.json``."""
+
+    discovery_url: str
+    allowed_audience: tuple[str, ...] = ()
+    allowed_clients: tuple[str, ...] = ()
+    allowed_scopes: tuple[str, ...] = ()
+    custom_claims: tuple[ClaimRule, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_agentcore(cls, custom_jwt_authorizer: dict[str, Any]) -> JwtAuthorizerConfig:
+        return cls(
+            discovery_url=custom_jwt_authorizer["discoveryUrl"],
+            allowed_audience=tuple(custom_jwt_authorizer.get("allowedAudience", [])),
+            allowed_clients=tuple(custom_jwt_authorizer.get("allowedClients", [])),
+            allowed_scopes=tuple(custom_jwt_authorizer.get("allowedScopes", [])),
+            custom_claims=tuple(
+                ClaimRule.from_agentcore(entry)
+                for entry in custom_jwt_authorizer.get("customClaims", [])
+            ),
+        )
+
+
+def _fetch_json(url: str) -> dict[str, Any]:
+    response = requests.get(url, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+class JwtAuthorizer:
+    """Check bearer tokens against one ``customJwtAuthorizer`` configuration. Thread-safe."""
+
+    def __init__(
+        self,
+        config: JwtAuthorizerConfig,
+        *,
+        fetch_json: Callable[[str], dict[str, Any]] = _fetch_json,
+        clock: Callable[[], float] = time.time,
+        leeway: int = DEFAULT_LEEWAY_SECONDS,
+        refetch_interval: float = DEFAULT_REFETCH_INTERVAL_SECONDS,
+        key_cache_ttl: float = DEFAULT_KEY_CACHE_TTL_SECONDS,
+    ) -> None:
+        self.config = config
+        self._fetch_json = fetch_json
+        self._clock = clock
+        self._leeway = leeway
+        self._refetch_interval = refetch_interval
+        self._key_cache_ttl = key_cache_ttl
+        self._lock = threading.Lock()
+        self._issuer: str | None = None
+        self._jwks_uri: str | None = None
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._last_fetch = float("-inf")
+        self.jwks_fetches = 0
+
+    def authorize(self, authorization: str | None) -> dict[str, Any]:
+        """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`."""
+        token = self._bearer_token(authorization)
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthorized("malformed token") from None
+        if header.get("alg") != "RS256":
+            raise Unauthorized(f"algorithm {header.get('alg')!r} is not accepted (RS256 only)")
+        key = self._signing_key(header.get("kid"))
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss"], "verify_aud": False},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token expired") from None
+        except jwt.ImmatureSignatureError:
+            raise Unauthorized("token not valid yet (nbf or iat in the future)") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthorized("issuer does not match the discovery document") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized("signature does not verify") from None
+        except jwt.PyJWTError as error:
+            raise Unauthorized(f"invalid token ({type(error).__name__})") from None
+        self._check_claims(claims)
+        return claims
+
+    @staticmethod
+    def _bearer_token(authorization: str | None) -> str:
+        if not authorization:
+            raise Unauthorized("no Authorization header")
+        if authorization.startswith("AWS4-HMAC-SHA256"):
+            raise MethodMismatch("SigV4 request to a CUSTOM_JWT resource")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer":
+            raise Unauthorized(f"Authorization scheme {scheme[:16]!r} is not Bearer")
+        token = token.strip()
+        if not token:
+            raise Unauthorized("empty bearer token")
+        if len(token) > MAX_TOKEN_CHARS:
+            raise Unauthorized("bearer token too large")
+        return token
+
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        config = self.config
+        if config.allowed_clients:
+            if claims.get("token_use") != "access":
+                raise Unauthorized(f"token_use {claims.get('token_use')!r} is not access")
+            if claims.get("client_id") not in config.allowed_clients:
+                raise Unauthorized("client_id is not in allowedClients")
+        if config.allowed_audience:
+            audience = claims.get("aud")
+            audiences = audience if isinstance(audience, list) else [audience]
+            if not set(audiences) & set(config.allowed_audience):
+                raise Unauthorized("aud is not in allowedAudience")
+        if config.allowed_scopes:
+            scopes = str(claims.get("scope", "")).split()
+            if not set(scopes) & set(config.allowed_scopes):
+                raise Unauthorized("no scope in allowedScopes")
+        for rule in config.custom_claims:
+            if not rule.matches(claims):
+                raise Unauthorized(f"custom claim {rule.claim!r} does not match")
+
+    def _signing_key(self, kid: object) -> jwt.PyJWK:
+        if not isinstance(kid, str) or not kid:
+            raise Unauthorized("token header has no kid")
+        with self._lock:
+            age = self._clock() - self._last_fetch
+            if kid in self._keys and age < self._key_cache_ttl:
+                return self._keys[kid]
+            if age >= self._refetch_interval:
+                self._refresh_keys()
+            if kid not in self._keys:
+                raise Unauthorized("unknown signing key (kid not in JWKS)")
+            return self._keys[kid]
+
+    def _refresh_keys(self) -> None:
+        """Re-read discovery and JWKS; on failure keep the keys we had."""
+        self._last_fetch = self._clock()
+        try:
+            discovery = self._fetch_json(self.config.discovery_url)
+            jwks = self._fetch_json(discovery["jwks_uri"])
+        except (requests.RequestException, ValueError, KeyError) as error:
+            log.warning("could not refresh keys from %s: %s", self.config.discovery_url, error)
+            return
+        self.jwks_fetches += 1
+        self._issuer = discovery["issuer"]
+        self._jwks_uri = discovery["jwks_uri"]
+        self._keys = {
+            entry["kid"]: jwt.PyJWK(entry)
+            for entry in jwks.get("keys", [])
+            if entry.get("kty") == "RSA" and "kid" in entry
+        }

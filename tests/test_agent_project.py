@@ -1,0 +1,485 @@
+"""The learner's AgentCore project in ``agent/``: config, Lambda, tools, offline model, entrypoint.
+
+The agent's code imports its siblings as top-level modules (``main``, ``mcp_client``,
+``model``, ``memory``), as AgentCore Runtime runs it from its code location. The start
+and step-3 versions share those names, so each test imports them afresh and forgets
+them afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import json
+import logging
+import shutil
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pytest
+import uvicorn
+from bedrock_agentcore.memory.integrations.strands.config import AgentCoreMemoryConfig
+from bedrock_agentcore.runtime import RequestContext
+from mcp.server.fastmcp import FastMCP
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from strands import Agent, tool
+from strands.agent import AgentResult
+from strands.models import BedrockModel
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+AGENT_DIR = REPO_ROOT / "agent"
+APP_DIR = AGENT_DIR / "app" / "CustomerSupport"
+STEP3_SOLUTION_DIR = AGENT_DIR / "solutions" / "03_mcp_client_auth" / "app" / "CustomerSupport"
+LAMBDA_FILE = AGENT_DIR / "lambda" / "warranty_check" / "lambda_function.py"
+REFERENCE_CONFIG = (
+    REPO_ROOT / "tests" / "fixtures" / "agentcore-cli" / "01_start_state.agentcore.json"
+)
+
+AGENT_PACKAGES = ("main", "mcp_client", "model", "memory")
+GATEWAY_TOOL = "WarrantyCheck___check_warranty_status"
+GATEWAY_URL_VARS = ("AGENTCORE_GATEWAY_MY_GATEWAY_URL", "AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL")
+GOOD_TOKEN = "Bearer test-token-that-the-gateway-accepts"
+BAD_TOKEN = "Bearer test-token-that-must-never-be-logged"
+SESSION_ID = "a" * 36  # the Runtime wants at least 33 characters
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _is_agent_module(name: str) -> bool:
+    return name.split(".")[0] in AGENT_PACKAGES
+
+
+def _forget_agent_modules() -> None:
+    for name in [name for name in sys.modules if _is_agent_module(name)]:
+        del sys.modules[name]
+
+
+def _gateway_context(tool_name: str) -> SimpleNamespace:
+    """A Lambda context shaped like the one AgentCore Gateway passes."""
+    custom = {"bedrockAgentCoreToolName": tool_name}
+    return SimpleNamespace(client_context=SimpleNamespace(custom=custom))
+
+
+def _stream(
+    main: ModuleType, payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> list[str]:
+    """Call the entrypoint as the Runtime does and collect what it streams."""
+
+    async def collect() -> list[str]:
+        context = RequestContext(session_id=SESSION_ID, request_headers=headers)
+        return [chunk async for chunk in main.invoke(payload, context)]
+
+    return asyncio.run(collect())
+
+
+def _call_lambda(lambda_module: ModuleType, product_id: str, tool_name: str = GATEWAY_TOOL) -> Any:
+    return lambda_module.lambda_handler({"product_id": product_id}, _gateway_context(tool_name))
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+# --- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def warranty_lambda() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("warranty_check_lambda_function", LAMBDA_FILE)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def agent_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The offline setting of the local stack, with no web search, Gateway or memory."""
+    monkeypatch.setenv("AGENT_MODEL_PROVIDER", "offline")
+    monkeypatch.setenv("EXA_MCP_URL", "")
+    for name in (*GATEWAY_URL_VARS, "AGENT_SESSION_DIR", "AGENTCORE_MEMORY_ID"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def load_agent(agent_env: pytest.MonkeyPatch) -> Iterator[Callable[[Path], SimpleNamespace]]:
+    """Import the agent's modules from a code location; undo the imports afterwards."""
+    saved_path = list(sys.path)
+    saved_modules = {name: module for name, module in sys.modules.items() if _is_agent_module(name)}
+
+    def load(code_location: Path) -> SimpleNamespace:
+        _forget_agent_modules()
+        sys.path.insert(0, str(code_location))
+        return SimpleNamespace(
+            main=importlib.import_module("main"),
+            client=importlib.import_module("mcp_client.client"),
+            load=importlib.import_module("model.load"),
+            offline=importlib.import_module("model.offline"),
+            session=importlib.import_module("memory.session"),
+        )
+
+    yield load
+    sys.path[:] = saved_path
+    _forget_agent_modules()
+    sys.modules.update(saved_modules)
+
+
+@pytest.fixture
+def agent(load_agent: Callable[[Path], SimpleNamespace]) -> SimpleNamespace:
+    """The start version of the agent."""
+    return load_agent(APP_DIR)
+
+
+@pytest.fixture
+def step3_agent(load_agent: Callable[[Path], SimpleNamespace], tmp_path: Path) -> SimpleNamespace:
+    """The project after step 3: the start version with the solution's files copied over."""
+    project = tmp_path / "CustomerSupport"
+    shutil.copytree(APP_DIR, project)
+    shutil.copytree(STEP3_SOLUTION_DIR, project, dirs_exist_ok=True)
+    return load_agent(project)
+
+
+@pytest.fixture
+def gateway_tool(warranty_lambda: ModuleType) -> Any:
+    """A stand-in for the Gateway's tool: same name, and it calls the real Lambda handler."""
+
+    @tool(name=GATEWAY_TOOL)
+    def check_warranty_status(product_id: str) -> str:
+        """Check the warranty status of a product.
+
+        Args:
+            product_id: The product identifier, for example PROD-001.
+        """
+        return json.dumps(_call_lambda(warranty_lambda, product_id))
+
+    return check_warranty_status
+
+
+@pytest.fixture
+def gateway_url(warranty_lambda: ModuleType) -> Iterator[str]:
+    """A real MCP server on loopback that, like a CUSTOM_JWT Gateway, wants GOOD_TOKEN."""
+    server = FastMCP("gateway-stand-in", stateless_http=True, json_response=True)
+
+    @server.tool(name=GATEWAY_TOOL)
+    def check_warranty_status(product_id: str) -> str:
+        """Check the warranty status of a product."""
+        return json.dumps(_call_lambda(warranty_lambda, product_id))
+
+    class RequireToken(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: Any) -> Response:
+            if request.headers.get("authorization") != GOOD_TOKEN:
+                return JSONResponse({"message": "Unauthorized"}, status_code=401)
+            return await call_next(request)
+
+    app = server.streamable_http_app()
+    app.add_middleware(RequireToken)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    uvicorn_server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="on"))
+    thread = threading.Thread(
+        target=uvicorn_server.run, kwargs={"sockets": [listener]}, daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not uvicorn_server.started:
+        assert time.monotonic() < deadline, "the stand-in Gateway did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/mcp"
+    uvicorn_server.should_exit = True
+    thread.join(timeout=5)
+    listener.close()
+
+
+# --- agentcore.json and the Gateway target's tool schema ----------------------------------
+
+
+def test_agentcore_json_is_the_cli_start_state_on_python_3_13() -> None:
+    ours = (AGENT_DIR / "agentcore" / "agentcore.json").read_bytes()
+    reference = REFERENCE_CONFIG.read_bytes()
+    expected = reference.replace(b'"PYTHON_3_14"', b'"PYTHON_3_13"')
+    assert expected != reference
+    assert ours == expected
+
+
+def test_warranty_schema_lists_exactly_the_lambda_tool() -> None:
+    schema = json.loads((APP_DIR / "tool" / "warranty_schema.json").read_text())
+    assert [spec["name"] for spec in schema] == ["check_warranty_status"]
+    input_schema = schema[0]["inputSchema"]
+    assert input_schema["required"] == ["product_id"]
+    assert input_schema["properties"]["product_id"]["type"] == "string"
+    assert schema[0]["description"]
+
+
+# --- the warranty Lambda -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("product_id", "end_date"), [("PROD-001", "2027-03-01"), ("PROD-002", "2028-01-15")]
+)
+def test_lambda_returns_the_warranty(
+    warranty_lambda: ModuleType, product_id: str, end_date: str
+) -> None:
+    result = _call_lambda(warranty_lambda, product_id)
+    assert result["warranty_end_date"] == end_date
+    assert result["status"] == "active"
+    assert json.loads(json.dumps(result)) == result
+
+
+def test_lambda_has_an_expired_warranty(warranty_lambda: ModuleType) -> None:
+    statuses = [_call_lambda(warranty_lambda, f"PROD-00{n}")["status"] for n in (3, 4, 5)]
+    assert "expired" in statuses
+
+
+def test_lambda_unknown_product_is_a_not_found_result(warranty_lambda: ModuleType) -> None:
+    result = _call_lambda(warranty_lambda, "PROD-999")
+    assert result["status"] == "not found"
+    assert "PROD-999" in result["message"]
+
+
+def test_lambda_unknown_tool_is_an_error_result(warranty_lambda: ModuleType) -> None:
+    result = _call_lambda(warranty_lambda, "PROD-001", tool_name="WarrantyCheck___cancel_order")
+    assert "cancel_order" in result["error"]
+
+
+@pytest.mark.parametrize(
+    "tool_name",
+    [
+        "WarrantyCheck___check_warranty_status",
+        "Other___check_warranty_status",
+        "check_warranty_status",
+    ],
+)
+def test_lambda_strips_the_target_prefix(warranty_lambda: ModuleType, tool_name: str) -> None:
+    result = _call_lambda(warranty_lambda, "prod-001", tool_name)
+    assert result["warranty_end_date"] == "2027-03-01"
+
+
+# --- local tools and model choice ----------------------------------------------------------
+
+
+def test_local_tools_answer_unknown_inputs_with_a_message(agent: SimpleNamespace) -> None:
+    assert "14 days" in agent.main.get_return_policy("Accessories")
+    assert "No return policy found" in agent.main.get_return_policy("groceries")
+    assert "Mechanical Keyboard" in agent.main.get_product_info("prod-005")
+    assert "No product found" in agent.main.get_product_info("PROD-042")
+
+
+def test_load_model_follows_agent_model_provider(
+    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(agent.load.load_model(), agent.offline.OfflineSupportModel)
+
+    agent_env.setenv("AGENT_MODEL_PROVIDER", "bedrock")
+    agent_env.setenv("BEDROCK_MODEL_ID", "us.anthropic.claude-test")
+    agent_env.setenv("AWS_REGION", "us-east-1")
+    model = agent.load.load_model()
+    assert isinstance(model, BedrockModel)
+    assert model.get_config()["model_id"] == "us.anthropic.claude-test"
+
+    agent_env.setenv("AGENT_MODEL_PROVIDER", "gpt")
+    with pytest.raises(ValueError, match=r"AGENT_MODEL_PROVIDER.*bedrock, offline"):
+        agent.load.load_model()
+
+
+# --- the offline model in a real strands Agent ---------------------------------------------
+
+
+def _offline_agent(agent: SimpleNamespace, *extra_tools: Any, session_manager: Any = None) -> Agent:
+    return Agent(
+        model=agent.offline.OfflineSupportModel(),
+        tools=[agent.main.get_return_policy, agent.main.get_product_info, *extra_tools],
+        session_manager=session_manager,
+        callback_handler=None,
+    )
+
+
+def _tool_calls(result_agent: Agent) -> list[str]:
+    return [
+        block["toolUse"]["name"]
+        for message in result_agent.messages
+        for block in message["content"]
+        if "toolUse" in block
+    ]
+
+
+def test_warranty_goes_through_the_gateway_tool(agent: SimpleNamespace, gateway_tool: Any) -> None:
+    support = _offline_agent(agent, gateway_tool)
+    answer = str(support("Can you check the warranty for PROD-001?"))
+    assert "2027-03-01" in answer
+    assert _tool_calls(support) == [GATEWAY_TOOL]
+
+
+def test_warranty_without_the_gateway_tool_says_it_is_unavailable(agent: SimpleNamespace) -> None:
+    support = _offline_agent(agent)
+    result: AgentResult = support("Check the warranty for PROD-001")
+    assert "unavailable" in str(result)
+    assert _tool_calls(support) == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "tool_name", "expected"),
+    [
+        ("What is your return policy?", "get_return_policy", "30 days"),
+        ("How do returns work for accessories?", "get_return_policy", "14 days"),
+        ("Tell me about PROD-002", "get_product_info", "Smart Watch"),
+        ("What is PROD-003?", "get_product_info", "Laptop Stand"),
+        ("Tell me about PROD-077", "get_product_info", "No product found"),
+    ],
+)
+def test_support_prompts_use_the_local_tools(
+    agent: SimpleNamespace, prompt: str, tool_name: str, expected: str
+) -> None:
+    support = _offline_agent(agent)
+    assert expected in str(support(prompt))
+    assert _tool_calls(support) == [tool_name]
+
+
+def test_anything_else_gets_a_list_of_what_it_can_do(agent: SimpleNamespace) -> None:
+    answer = str(_offline_agent(agent)("Hello!"))
+    assert "return policies" in answer
+    assert "warranty" in answer
+
+
+def test_name_is_remembered_across_agents_through_the_session(
+    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    agent_env.setenv("AGENT_SESSION_DIR", str(tmp_path))
+
+    def ask(prompt: str, user_id: str) -> str:
+        manager = agent.session.get_session_manager(SESSION_ID, user_id)
+        return str(_offline_agent(agent, session_manager=manager)(prompt))
+
+    assert "Alice" in ask("Hi, my name is Alice", "user-1")
+    assert "Alice" in ask("Do you remember my name?", "user-1")
+    assert "don't know" in ask("Do you remember my name?", "user-2")
+
+
+def test_session_manager_needs_a_session_and_keeps_files_inside_its_folder(
+    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert agent.session.get_session_manager(SESSION_ID, "user-1") is None
+    agent_env.setenv("AGENT_SESSION_DIR", str(tmp_path))
+    assert agent.session.get_session_manager(None, "user-1") is None
+    manager = agent.session.get_session_manager("../escape", "../../user")
+    assert Path(manager.storage_dir).resolve().is_relative_to(tmp_path.resolve())
+
+
+def test_session_manager_uses_agentcore_memory_when_given_its_id(
+    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
+) -> None:
+    agent_env.setenv("AGENTCORE_MEMORY_ID", "CustomerSupportMemory-abc123")
+    agent_env.setenv("AWS_REGION", "us-east-1")
+    # The real manager reads the session from AWS as soon as it is made; record the call instead.
+    made: list[tuple[AgentCoreMemoryConfig, str | None]] = []
+
+    def record(config: AgentCoreMemoryConfig, region_name: str | None) -> str:
+        made.append((config, region_name))
+        return "memory session manager"
+
+    agent_env.setattr(agent.session, "AgentCoreMemorySessionManager", record)
+    assert agent.session.get_session_manager(SESSION_ID, "user-1") == "memory session manager"
+    [(config, region)] = made
+    assert (config.memory_id, config.session_id, config.actor_id, region) == (
+        "CustomerSupportMemory-abc123",
+        SESSION_ID,
+        "user-1",
+        "us-east-1",
+    )
+
+
+# --- the entrypoint ------------------------------------------------------------------------
+
+
+def test_entrypoint_streams_the_answer_in_several_chunks(
+    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    agent_env.setenv("AGENT_SESSION_DIR", str(tmp_path))
+    chunks = _stream(agent.main, {"prompt": "What is your return policy?", "user_id": "user-1"})
+    assert len(chunks) >= 3
+    assert all(isinstance(chunk, str) for chunk in chunks)
+    assert "30 days" in "".join(chunks)
+
+
+def test_entrypoint_without_a_prompt_explains_the_payload(agent: SimpleNamespace) -> None:
+    assert "prompt" in "".join(_stream(agent.main, {}))
+
+
+# --- MCP servers that cannot be used ----------------------------------------------------------
+
+
+def test_unreachable_web_search_is_checked_once_with_one_warning(
+    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    agent_env.setenv("EXA_MCP_URL", f"http://127.0.0.1:{closed.getsockname()[1]}/mcp")
+    closed.close()
+    assert agent.client.get_streamable_http_mcp_client() is None
+    assert agent.client.get_streamable_http_mcp_client() is None
+    assert len(_warnings(caplog)) == 1
+
+
+def test_start_agent_answers_when_the_gateway_refuses(
+    agent: SimpleNamespace,
+    agent_env: pytest.MonkeyPatch,
+    gateway_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_URL", gateway_url)
+    answer = "".join(_stream(agent.main, {"prompt": "Check the warranty for PROD-001"}))
+    assert "unavailable" in answer
+    [warning] = _warnings(caplog)
+    assert "401" in warning.getMessage()
+
+
+def test_step3_agent_forwards_the_token_to_the_gateway_and_logs_none_of_it(
+    step3_agent: SimpleNamespace,
+    agent_env: pytest.MonkeyPatch,
+    gateway_url: str,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway_url)
+    caplog.set_level(logging.DEBUG)
+    payload = {"prompt": "Check the warranty for PROD-001"}
+    answer = "".join(_stream(step3_agent.main, payload, {"Authorization": GOOD_TOKEN}))
+    assert "2027-03-01" in answer
+    captured = capsys.readouterr()
+    assert GOOD_TOKEN.split()[1] not in caplog.text + captured.out + captured.err
+
+
+def test_step3_agent_never_logs_a_refused_token(
+    step3_agent: SimpleNamespace,
+    agent_env: pytest.MonkeyPatch,
+    gateway_url: str,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway_url)
+    caplog.set_level(logging.DEBUG)
+    payload = {"prompt": "Check the warranty for PROD-001"}
+    answer = "".join(_stream(step3_agent.main, payload, {"Authorization": BAD_TOKEN}))
+    assert "unavailable" in answer
+    captured = capsys.readouterr()
+    secret = BAD_TOKEN.split()[1]
+    assert secret not in caplog.text + captured.out + captured.err
+
+
+def test_step3_agent_without_forwarded_headers_still_answers(
+    step3_agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, gateway_url: str
+) -> None:
+    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway_url)
+    payload = {"prompt": "Check the warranty for PROD-002"}
+    answer = "".join(_stream(step3_agent.main, payload, headers=None))
+    assert "unavailable" in answer

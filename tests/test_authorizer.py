@@ -1,0 +1,199 @@
+"""The CUSTOM_JWT authorizer on its own: keys, claims and refusals, no servers needed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from jwt.utils import base64url_encode
+
+from helpers.local.authorizer import (
+    JwtAuthorizer,
+    JwtAuthorizerConfig,
+    MethodMismatch,
+    Unauthorized,
+)
+from helpers.local.issuer import mint_access_token
+from helpers.local.keys import SigningKeyStore
+
+DISCOVERY = "https://issuer.test/pool/.well-known/openid-configuration"
+ISSUER = "https://issuer.test/pool"
+JWKS_URI = ISSUER + "/.well-known/jwks.json"
+CLIENT = "workshopclient"
+
+
+class FakeIssuer:
+    """Serves discovery and JWKS from a key store, counting JWKS fetches."""
+
+    def __init__(self, keys: SigningKeyStore) -> None:
+        self.keys = keys
+        self.jwks_requests = 0
+        self.down = False
+
+    def fetch_json(self, url: str) -> dict[str, Any]:
+        if self.down:
+            import requests
+
+            raise requests.ConnectionError("issuer down")
+        if url == DISCOVERY:
+            return {"issuer": ISSUER, "jwks_uri": JWKS_URI}
+        self.jwks_requests += 1
+        return self.keys.jwks()
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> SigningKeyStore:
+    return SigningKeyStore(tmp_path / "keys.json")
+
+
+@pytest.fixture
+def issuer(keys: SigningKeyStore) -> FakeIssuer:
+    return FakeIssuer(keys)
+
+
+def _authorizer(issuer: FakeIssuer, **config: Any) -> JwtAuthorizer:
+    settings = {"discoveryUrl": DISCOVERY, "allowedClients": [CLIENT]} | config
+    return JwtAuthorizer(JwtAuthorizerConfig.from_agentcore(settings), fetch_json=issuer.fetch_json)
+
+
+def _token(keys: SigningKeyStore, client: str = CLIENT, **overrides: Any) -> str:
+    token = mint_access_token(
+        keys, issuer=ISSUER, client_id=client, scopes=["api/invoke"], lifetime_seconds=3600
+    )
+    if not overrides:
+        return token
+    claims = jwt.decode(token, options={"verify_signature": False}) | overrides
+    claims = {name: value for name, value in claims.items() if value is not None}
+    key = keys.active
+    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+def test_valid_access_token_passes(keys: SigningKeyStore, issuer: FakeIssuer) -> None:
+    claims = _authorizer(issuer).authorize("Bearer " + _token(keys))
+    assert claims["client_id"] == CLIENT
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"exp": int(time.time()) - 120}, "expired"),
+        ({"nbf": int(time.time()) + 600}, "not valid yet"),
+        ({"iat": int(time.time()) + 600}, "not valid yet"),
+        ({"iss": "https://elsewhere.test/pool"}, "issuer"),
+        ({"client_id": "otherclient"}, "allowedClients"),
+        ({"token_use": "id", "aud": CLIENT, "client_id": None}, "token_use"),
+        ({"exp": None}, "invalid token"),
+    ],
+)
+def test_claim_refusals(
+    keys: SigningKeyStore, issuer: FakeIssuer, overrides: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(Unauthorized, match=reason):
+        _authorizer(issuer).authorize("Bearer " + _token(keys, **overrides))
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (None, "no Authorization header"),
+        ("", "no Authorization header"),
+        ("Basic d29ya3Nob3A6c2VjcmV0", "not Bearer"),
+        ("Bearer ", "empty bearer token"),
+        ("Bearer not-a-jwt", "malformed"),
+        ("Bearer " + "a" * 9000, "too large"),
+    ],
+)
+def test_header_refusals(issuer: FakeIssuer, header: str | None, reason: str) -> None:
+    with pytest.raises(Unauthorized, match=reason):
+        _authorizer(issuer).authorize(header)
+
+
+def test_sigv4_is_a_method_mismatch(issuer: FakeIssuer) -> None:
+    with pytest.raises(MethodMismatch):
+        _authorizer(issuer).authorize("AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/x")
+
+
+def _hs256_signed_with_public_key(claims: dict[str, Any], keys: SigningKeyStore) -> str:
+    """The classic algorithm-confusion forgery: HMAC keyed with the RSA public key's bytes."""
+    public_pem = keys.active.private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = {"alg": "HS256", "kid": keys.active.kid, "typ": "JWT"}
+    signing_input = b".".join(
+        base64url_encode(json.dumps(part).encode()) for part in (header, claims)
+    )
+    signature = hmac.new(public_pem, signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + base64url_encode(signature)).decode()
+
+
+def test_only_rs256_is_accepted(keys: SigningKeyStore, issuer: FakeIssuer) -> None:
+    claims = jwt.decode(_token(keys), options={"verify_signature": False})
+    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": keys.active.kid})
+    for forged in (unsigned, _hs256_signed_with_public_key(claims, keys)):
+        with pytest.raises(Unauthorized, match="RS256 only"):
+            _authorizer(issuer).authorize("Bearer " + forged)
+
+
+def test_scope_audience_and_custom_claims(keys: SigningKeyStore, issuer: FakeIssuer) -> None:
+    token = "Bearer " + _token(keys, aud="support-api", groups=["support", "beta"])
+    assert _authorizer(issuer, allowedScopes=["api/invoke", "api/admin"]).authorize(token)
+    with pytest.raises(Unauthorized, match="allowedScopes"):
+        _authorizer(issuer, allowedScopes=["api/admin"]).authorize(token)
+    assert _authorizer(issuer, allowedClients=[], allowedAudience=["support-api"]).authorize(token)
+    with pytest.raises(Unauthorized, match="allowedAudience"):
+        _authorizer(issuer, allowedClients=[], allowedAudience=["other"]).authorize(token)
+
+    def rule(operator: str, values: list[str]) -> dict[str, Any]:
+        return {
+            "inboundTokenClaimName": "groups",
+            "inboundTokenClaimValueType": "STRING_ARRAY",
+            "authorizingClaimMatchValue": {
+                "claimMatchOperator": operator,
+                "claimMatchValue": {"matchValueStringList": values},
+            },
+        }
+
+    assert _authorizer(issuer, customClaims=[rule("CONTAINS", ["support"])]).authorize(token)
+    assert _authorizer(issuer, customClaims=[rule("CONTAINS_ANY", ["x", "beta"])]).authorize(token)
+    assert _authorizer(issuer, customClaims=[rule("EQUALS", ["support", "beta"])]).authorize(token)
+    with pytest.raises(Unauthorized, match="custom claim"):
+        _authorizer(issuer, customClaims=[rule("CONTAINS", ["admin"])]).authorize(token)
+
+
+def test_rotation_and_refetch_limit(keys: SigningKeyStore, issuer: FakeIssuer) -> None:
+    authorizer = _authorizer(issuer)
+    authorizer.authorize("Bearer " + _token(keys))
+    assert issuer.jwks_requests == 1
+    other_store_kid = "made-up-kid"
+    spray = jwt.encode({"a": 1}, keys.active.private_key, "RS256", headers={"kid": other_store_kid})
+    for _ in range(20):
+        with pytest.raises(Unauthorized, match="unknown signing key"):
+            authorizer.authorize("Bearer " + spray)
+    assert issuer.jwks_requests == 1  # within the refetch interval: no new fetch
+
+
+def test_new_key_is_picked_up_and_cached_keys_survive_an_outage(
+    keys: SigningKeyStore, issuer: FakeIssuer
+) -> None:
+    now = [1000.0]
+    authorizer = JwtAuthorizer(
+        JwtAuthorizerConfig(discovery_url=DISCOVERY, allowed_clients=(CLIENT,)),
+        fetch_json=issuer.fetch_json,
+        clock=lambda: now[0],
+        leeway=10**10,  # the fake clock is far from real time
+    )
+    old_token = "Bearer " + _token(keys)
+    authorizer.authorize(old_token)
+    keys.rotate()
+    now[0] += 11
+    assert authorizer.authorize("Bearer " + _token(keys))
+    issuer.down = True
+    now[0] += 11
+    assert authorizer.authorize(old_token)  # cached keys still verify
