@@ -36,6 +36,7 @@ DEFAULT_REFETCH_INTERVAL_SECONDS = 10.0
 # Keys are re-read this often even without an unknown kid, so a retired key stops working.
 DEFAULT_KEY_CACHE_TTL_SECONDS = 300.0
 MAX_TOKEN_CHARS = 8192
+NO_CREDENTIALS = "no Authorization header"
 
 
 class Unauthorized(Exception):
@@ -177,7 +178,7 @@ class JwtAuthorizer:
     @staticmethod
     def _bearer_token(authorization: str | None) -> str:
         if not authorization:
-            raise Unauthorized("no Authorization header")
+            raise Unauthorized(NO_CREDENTIALS)
         if authorization.startswith("AWS4-HMAC-SHA256"):
             raise MethodMismatch("SigV4 request to a CUSTOM_JWT resource")
         scheme, _, token = authorization.partition(" ")
