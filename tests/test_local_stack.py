@@ -33,10 +33,10 @@ def test_status_json_lists_endpoints_and_health(
         assert report[key], key
     assert report["discovery_url"].startswith("https://127.0.0.1:")
     assert report["discovery_url"].endswith("/.well-known/openid-configuration")
-    assert {name: part["healthy"] for name, part in report["parts"].items()} == {
-        "aws_api": True,
-        "issuer": True,
-    }
+    assert {name: part["healthy"] for name, part in report["parts"].items()} == dict.fromkeys(
+        ("aws_api", "issuer", "runtime", "gateway", "control"), True
+    )
+    assert "runtimes" in report and "gateways" in report
 
 
 def test_ssm_holds_the_workshop_parameters(local_stack: stack.StackStatus) -> None:

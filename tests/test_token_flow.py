@@ -129,9 +129,7 @@ def test_second_client_gets_its_own_valid_token(
 
 
 def test_short_lifetime_on_request(settings: WorkshopSettings, secret: str) -> None:
-    token = fetch_token(
-        settings.cognito_token_url, settings.client_id, secret, lifetime_seconds=2
-    )
+    token = fetch_token(settings.cognito_token_url, settings.client_id, secret, lifetime_seconds=2)
     claims = token.claims()
     assert claims["exp"] - claims["iat"] == 2
     with pytest.raises(TokenError, match="local_expires_in"):

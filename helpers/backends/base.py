@@ -38,6 +38,10 @@ class CommandFailed(RuntimeError):
         self.result = result
 
 
+class NotDeployed(LookupError):
+    """The runtime or gateway is not deployed yet: run the deploy step first."""
+
+
 class Backend(Protocol):
     """The operations the workshop needs, on AWS or on the local stack."""
 

@@ -221,6 +221,8 @@ class JwtAuthorizer:
             if age >= self._refetch_interval:
                 self._refresh_keys()
             if kid not in self._keys:
+                if not self._keys:
+                    raise Unauthorized("signing keys unavailable (discovery or JWKS unreachable)")
                 raise Unauthorized("unknown signing key (kid not in JWKS)")
             return self._keys[kid]
 

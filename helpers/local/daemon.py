@@ -1,8 +1,9 @@
 """The stack's background process: start every part, seed it, serve until told to stop.
 
 Started by :func:`helpers.local.stack.up` as ``python -m helpers.local.daemon HOME``.
-When every part is listening it writes the status file (``stack.json``), which is
-how the controller learns the URLs; on SIGTERM or SIGINT it stops every part.
+When every part is listening and earlier deployments are restored, it writes the
+status file (``stack.json``), which is how the controller learns the URLs; on
+SIGTERM or SIGINT it stops the agent processes and every part.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from helpers.local.layout import StackLayout
 from helpers.local.ports import LOOPBACK, stack_ports
-from helpers.local.tls import ensure_tls_files
+from helpers.local.tls import TlsFiles, ensure_tls_files
 
 # Stable pool and client ids across restarts (read by moto when its backends load).
 os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
@@ -60,12 +62,11 @@ def _bind(part: str, port: int) -> socket.socket:
     return listener
 
 
-def _https_server(app: object, listener: socket.socket, tls_dir: Path) -> _SharedLoopServer:
-    tls = ensure_tls_files(tls_dir)
+def _server(app: Any, part: str, port: int, tls: TlsFiles | None) -> _SharedLoopServer:
     config = uvicorn.Config(
         app,
-        ssl_certfile=str(tls.server_cert_chain),
-        ssl_keyfile=str(tls.server_key),
+        ssl_certfile=str(tls.server_cert_chain) if tls else None,
+        ssl_keyfile=str(tls.server_key) if tls else None,
         log_config=None,
         # Access logs would carry query strings; a token must never reach a log.
         access_log=False,
@@ -74,7 +75,7 @@ def _https_server(app: object, listener: socket.socket, tls_dir: Path) -> _Share
         timeout_graceful_shutdown=2,
     )
     server = _SharedLoopServer(config)
-    server.listener = listener  # type: ignore[attr-defined]
+    server.listener = _bind(part, port)  # type: ignore[attr-defined]
     return server
 
 
@@ -84,27 +85,48 @@ def _write_status(layout: StackLayout, status: dict[str, object]) -> None:
     os.replace(temporary, layout.status_file)
 
 
-async def _serve(servers: list[_SharedLoopServer], on_ready: Callable[[], None]) -> None:
+async def _serve(
+    servers: list[_SharedLoopServer],
+    on_started: Callable[[], Awaitable[None]],
+    on_stopping: Callable[[], Awaitable[None]],
+) -> None:
     loop = asyncio.get_running_loop()
-
-    def stop(*_: object) -> None:
-        for server in servers:
-            server.should_exit = True
-
+    stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop)
+        loop.add_signal_handler(sig, stopping.set)
     tasks = [
         asyncio.create_task(server.serve(sockets=[server.listener]))  # type: ignore[attr-defined]
         for server in servers
     ]
     while not all(server.started for server in servers):
         if any(task.done() for task in tasks):
-            stop()
+            stopping.set()
             break
         await asyncio.sleep(0.02)
     else:
-        on_ready()
+        await on_started()
+    await stopping.wait()
+    await on_stopping()
+    for server in servers:
+        server.should_exit = True
     await asyncio.gather(*tasks)
+
+
+def agent_environment(aws_endpoint_url: str, region: str) -> dict[str, str]:
+    """What every agent process gets besides the gateway URLs: offline model, local AWS.
+
+    The daemon's own environment already trusts the stack's CA, and so will they.
+    """
+    return {
+        **os.environ,
+        # A learner who configured another provider (e.g. bedrock) keeps it.
+        "AGENT_MODEL_PROVIDER": os.environ.get("AGENT_MODEL_PROVIDER", "offline"),
+        "AWS_ENDPOINT_URL": aws_endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
 
 
 def run(home: Path) -> None:
@@ -114,49 +136,79 @@ def run(home: Path) -> None:
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     from helpers.local.cognito_directory import CognitoDirectory
+    from helpers.local.control import create_control_app
+    from helpers.local.deployer import Deployer
+    from helpers.local.gateway import GatewayHost
     from helpers.local.issuer import create_issuer_app
     from helpers.local.keys import SigningKeyStore
+    from helpers.local.lambdas import default_registry
+    from helpers.local.runtime import RuntimeFrontDoor
     from helpers.local.seed import ACCOUNT_ID, REGION, seed
 
     layout = StackLayout(home)
     layout.status_file.unlink(missing_ok=True)
     ports = stack_ports(layout.ports_file)
+    tls = ensure_tls_files(layout.tls_dir)
+    # The authorizers fetch discovery and JWKS from our own HTTPS issuer.
+    os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"] = str(tls.ca_bundle)
     started = time.monotonic()
+    urls = {
+        "aws_api": f"http://{LOOPBACK}:{ports['aws_api']}",
+        "issuer": f"https://{LOOPBACK}:{ports['issuer']}",
+        "runtime": f"https://{LOOPBACK}:{ports['runtime']}",
+        "gateway": f"https://{LOOPBACK}:{ports['gateway']}",
+        "control": f"http://{LOOPBACK}:{ports['control']}",
+    }
 
-    aws_listener_check = _bind("aws_api", ports["aws_api"])
-    aws_listener_check.close()
+    _bind("aws_api", ports["aws_api"]).close()  # moto's own bind would hang on failure
     moto = ThreadedMotoServer(ip_address=LOOPBACK, port=ports["aws_api"], verbose=False)
     moto.start()
-    aws_endpoint_url = f"http://{LOOPBACK}:{ports['aws_api']}"
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
-    cognito = session.client("cognito-idp", endpoint_url=aws_endpoint_url)
-    issuer_base_url = f"https://{LOOPBACK}:{ports['issuer']}"
-    identity = seed(cognito, session.client("ssm", endpoint_url=aws_endpoint_url), issuer_base_url)
-    log.info("aws_api: moto on %s, seeded pool %s", aws_endpoint_url, identity.pool_id)
+    cognito = session.client("cognito-idp", endpoint_url=urls["aws_api"])
+    identity = seed(cognito, session.client("ssm", endpoint_url=urls["aws_api"]), urls["issuer"])
+    log.info("aws_api: moto on %s, seeded pool %s", urls["aws_api"], identity.pool_id)
 
     keys = SigningKeyStore(layout.signing_keys_file)
-    issuer_app = create_issuer_app(
-        base_url=issuer_base_url, keys=keys, directory=CognitoDirectory(cognito)
+    front_door = RuntimeFrontDoor()
+    gateway_host = GatewayHost(default_registry())
+    deployer = Deployer(
+        state_dir=layout.state_dir,
+        front_door=front_door,
+        gateway_host=gateway_host,
+        runtime_base_url=urls["runtime"],
+        gateway_base_url=urls["gateway"],
+        agent_env=agent_environment(urls["aws_api"], REGION),
+        region=REGION,
+        account_id=ACCOUNT_ID,
     )
-    servers = [_https_server(issuer_app, _bind("issuer", ports["issuer"]), layout.tls_dir)]
-    tls = ensure_tls_files(layout.tls_dir)
+    issuer_app = create_issuer_app(
+        base_url=urls["issuer"], keys=keys, directory=CognitoDirectory(cognito)
+    )
+    servers = [
+        _server(issuer_app, "issuer", ports["issuer"], tls),
+        _server(front_door.app, "runtime", ports["runtime"], tls),
+        _server(gateway_host, "gateway", ports["gateway"], tls),
+        _server(create_control_app(deployer), "control", ports["control"], None),
+    ]
 
-    def announce_ready() -> None:
+    async def on_started() -> None:
+        await deployer.restore()
         _write_status(
             layout,
             {
                 "pid": os.getpid(),
                 "started_at": time.time(),
                 "ports": ports,
+                "urls": urls,
                 "region": REGION,
                 "account_id": ACCOUNT_ID,
-                "aws_endpoint_url": aws_endpoint_url,
-                "issuer_base_url": issuer_base_url,
-                "discovery_url": f"{issuer_base_url}/{identity.pool_id}"
+                "aws_endpoint_url": urls["aws_api"],
+                "issuer_base_url": urls["issuer"],
+                "discovery_url": f"{urls['issuer']}/{identity.pool_id}"
                 "/.well-known/openid-configuration",
-                "token_url": f"{issuer_base_url}/oauth2/token",
+                "token_url": f"{urls['issuer']}/oauth2/token",
                 "pool_id": identity.pool_id,
                 "client_id": identity.client_id,
                 "other_client_id": identity.other_client_id,
@@ -167,8 +219,14 @@ def run(home: Path) -> None:
         )
         log.info("stack ready in %.2f s", time.monotonic() - started)
 
+    async def on_stopping() -> None:
+        layout.status_file.unlink(missing_ok=True)
+        await deployer.close()
+        await gateway_host.close()
+        await front_door.close()
+
     try:
-        asyncio.run(_serve(servers, announce_ready))
+        asyncio.run(_serve(servers, on_started, on_stopping))
     finally:
         moto.stop()
         layout.status_file.unlink(missing_ok=True)
@@ -181,7 +239,8 @@ def main() -> None:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    for noisy in ("werkzeug", "httpx", "mcp", "uvicorn.error"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         run(Path(sys.argv[1]))
     except PartStartError as error:

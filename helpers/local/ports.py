@@ -15,7 +15,7 @@ from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT_BASE = 18340
-PARTS = ("aws_api", "issuer")
+PARTS = ("aws_api", "issuer", "runtime", "gateway", "control")
 
 
 def port_is_free(port: int) -> bool:
@@ -37,7 +37,8 @@ def port_is_listening(port: int) -> bool:
         return probe.connect_ex((LOOPBACK, port)) == 0
 
 
-def _os_chosen_port() -> int:
+def os_chosen_port() -> int:
+    """A loopback port that is free now, chosen by the OS."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((LOOPBACK, 0))
         return probe.getsockname()[1]
@@ -48,7 +49,7 @@ def _fresh_ports() -> dict[str, int]:
     block = {part: base + offset for offset, part in enumerate(PARTS)}
     if all(port_is_free(port) for port in block.values()):
         return block
-    return {part: _os_chosen_port() for part in PARTS}
+    return {part: os_chosen_port() for part in PARTS}
 
 
 def stack_ports(path: Path) -> dict[str, int]:

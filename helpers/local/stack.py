@@ -57,6 +57,7 @@ class StackStatus:
     ca_bundle: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     parts: list[PartHealth] = field(default_factory=list)
+    deployed: dict[str, Any] = field(default_factory=dict)
 
     @property
     def healthy(self) -> bool:
@@ -80,6 +81,13 @@ class StackStatus:
                 | ({"detail": part.detail} if part.detail else {})
                 for part in self.parts
             },
+            "runtimes": {
+                name: runtime["invoke_url"]
+                for name, runtime in self.deployed.get("runtimes", {}).items()
+            },
+            "gateways": {
+                name: gateway["url"] for name, gateway in self.deployed.get("gateways", {}).items()
+            },
         }
 
 
@@ -100,35 +108,56 @@ def _daemon_alive(pid: int) -> bool:
     return _DAEMON_MODULE.encode() in cmdline
 
 
-def _read_state(layout: StackLayout) -> dict[str, Any] | None:
+def _read_state_file(layout: StackLayout) -> dict[str, Any] | None:
     try:
         return json.loads(layout.status_file.read_text())
     except (OSError, ValueError):
         return None
 
 
+_HEALTH_PATHS = {
+    "aws_api": "/moto-api/",
+    "issuer": "/health",
+    "runtime": "/ping",
+    "gateway": "/",  # any answer below 500 shows the MCP host is serving
+    "control": "/health",
+}
+
+
+def read_state(home: Path | None = None) -> dict[str, Any] | None:
+    """The running stack's status file (URLs, ports, ids), or None when none runs."""
+    state = _read_state_file(_layout(home))
+    return state if state is not None and _daemon_alive(state["pid"]) else None
+
+
 def _check_parts(state: dict[str, Any]) -> list[PartHealth]:
-    ports = state["ports"]
-    checks = {
-        "aws_api": (f"{state['aws_endpoint_url']}/moto-api/", None),
-        "issuer": (f"{state['issuer_base_url']}/health", state["ca_bundle"]),
-    }
     parts = []
-    for name, (url, ca_bundle) in checks.items():
+    for name, path in _HEALTH_PATHS.items():
+        url = state["urls"][name]
         try:
-            response = requests.get(url, timeout=2, verify=ca_bundle or True)
-            healthy, detail = response.ok, "" if response.ok else f"HTTP {response.status_code}"
+            response = requests.get(url + path, timeout=2, verify=state["ca_bundle"])
+            healthy = response.status_code < 500
+            detail = "" if healthy else f"HTTP {response.status_code}"
         except requests.RequestException as error:
             healthy, detail = False, type(error).__name__
-        parts.append(PartHealth(name, ports[name], url.rsplit("/", 1)[0], healthy, detail))
+        parts.append(PartHealth(name, state["ports"][name], url, healthy, detail))
     return parts
+
+
+def deployments(state: dict[str, Any]) -> dict[str, Any]:
+    """What is deployed: runtimes (ARN, invoke URL, running) and gateways (id, MCP URL)."""
+    try:
+        response = requests.get(state["urls"]["control"] + "/deployments", timeout=5)
+        response.raise_for_status()
+    except requests.RequestException:
+        return {"runtimes": {}, "gateways": {}}
+    return response.json()
 
 
 def status(home: Path | None = None) -> StackStatus:
     """The stack's state and each part's live health."""
-    layout = _layout(home)
-    state = _read_state(layout)
-    if state is None or not _daemon_alive(state["pid"]):
+    state = read_state(home)
+    if state is None:
         return StackStatus(running=False)
     return StackStatus(
         running=True,
@@ -140,6 +169,7 @@ def status(home: Path | None = None) -> StackStatus:
         ca_bundle=state["ca_bundle"],
         state=state,
         parts=_check_parts(state),
+        deployed=deployments(state),
     )
 
 
@@ -179,6 +209,7 @@ def up(
     if current.running:
         progress("local stack is running but unhealthy; restarting it")
         down(home, progress)
+    _sweep_dead_stack(layout)
     layout.home.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout
     process = _spawn_daemon(layout)
@@ -189,7 +220,7 @@ def up(
                 f"the local stack stopped while starting (exit {process.returncode}):\n"
                 f"{_log_tail(layout)}\nFull log: {layout.log_file}"
             )
-        if _read_state(layout) is not None:
+        if _read_state_file(layout) is not None:
             current = status(home)
             if current.healthy:
                 progress("local stack is up: " + ", ".join(p.name for p in current.parts))
@@ -202,6 +233,19 @@ def up(
         f"the local stack did not become healthy within {timeout:.0f} s: {named}.\n"
         f"{_log_tail(layout)}\nFull log: {layout.log_file}"
     )
+
+
+def _sweep_dead_stack(layout: StackLayout) -> None:
+    """After a ``kill -9`` of the daemon: stop what is left of its process group."""
+    state = _read_state_file(layout)
+    if state is None:
+        return
+    # Only when the leader is gone: a live pid here belongs to someone else now.
+    leader_gone = not Path(f"/proc/{state['pid']}").exists()
+    if leader_gone:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(state["pid"], signal.SIGKILL)
+    layout.status_file.unlink(missing_ok=True)
 
 
 def _stop_process_group(pid: int) -> None:
@@ -230,7 +274,7 @@ def _reap(pid: int) -> None:
 def down(home: Path | None = None, progress: Callable[[str], None] = lambda _: None) -> bool:
     """Stop the stack; True when one was running. Leaves no process and no listening port."""
     layout = _layout(home)
-    state = _read_state(layout)
+    state = _read_state_file(layout)
     if state is None or not _daemon_alive(state["pid"]):
         layout.status_file.unlink(missing_ok=True)
         progress("local stack is not running")

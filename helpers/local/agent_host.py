@@ -1,0 +1,55 @@
+"""Serve a learner's ``BedrockAgentCoreApp`` on loopback, as the Runtime's container does.
+
+Run as ``python -m helpers.local.agent_host CODE_DIR ENTRYPOINT PORT`` with the
+code location as working directory. The entrypoint file is imported under its
+module name (so its ``if __name__ == "__main__": app.run()`` does not fire and bind
+0.0.0.0:8080), its app is found, and uvicorn serves it on ``127.0.0.1:PORT``.
+An exception while importing the learner's code is printed with its traceback to
+this process's log, which the deploy step shows.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import uvicorn
+from bedrock_agentcore.runtime import BedrockAgentCoreApp
+
+
+def load_entrypoint(code_dir: Path, entrypoint: str) -> ModuleType:
+    """Import ``code_dir/entrypoint`` with ``code_dir`` first on ``sys.path``, like the Runtime."""
+    sys.path.insert(0, str(code_dir))
+    module_name = Path(entrypoint).stem
+    spec = importlib.util.spec_from_file_location(module_name, code_dir / entrypoint)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {entrypoint} from {code_dir}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def find_app(module: ModuleType) -> BedrockAgentCoreApp:
+    """The module's ``BedrockAgentCoreApp`` (usually named ``app``)."""
+    apps = [value for value in vars(module).values() if isinstance(value, BedrockAgentCoreApp)]
+    if len(apps) != 1:
+        raise LookupError(
+            f"{module.__file__} must define exactly one BedrockAgentCoreApp; found {len(apps)}."
+        )
+    return apps[0]
+
+
+def main() -> None:
+    code_dir, entrypoint, port = Path(sys.argv[1]).resolve(), sys.argv[2], int(sys.argv[3])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = find_app(load_entrypoint(code_dir, entrypoint))
+    # No access log: request lines are not needed and headers must never reach a log.
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The Runtime's front door: AgentCore's invoke endpoint in front of each agent process.
+
+``POST /runtimes/<url-encoded ARN>/invocations?qualifier=DEFAULT`` does, in order,
+what the service does before the learner's code sees anything:
+
+1. find the runtime by ARN (404 ``ResourceNotFoundException`` otherwise);
+2. with a CUSTOM_JWT authorizer, verify the bearer token (401, or 403 for SigV4);
+3. check or make the session id (``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id``,
+   at least 33 characters);
+4. forward only the headers in ``requestHeaderAllowlist`` (``Authorization`` only
+   with a CUSTOM_JWT authorizer, as on AWS), and stream the agent's answer back
+   chunk by chunk as it is produced.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+import httpx
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from helpers.local.agent_process import AgentProcess
+from helpers.local.authorizer import JwtAuthorizer, Unauthorized
+from helpers.local.refusals import refusal_response
+
+log = logging.getLogger("agentcore_local.runtime")
+
+SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
+MIN_SESSION_ID_CHARS = 33
+MAX_SESSION_ID_CHARS = 256
+_PASSED_THROUGH = ("content-type", "accept")
+
+
+@dataclass(frozen=True)
+class LiveRuntime:
+    """A deployed runtime: its ARN, the agent process behind it, and its inbound rules."""
+
+    name: str
+    arn: str
+    process: AgentProcess
+    authorizer: JwtAuthorizer | None
+    header_allowlist: tuple[str, ...]
+
+    def forwards(self, header: str) -> bool:
+        """Whether the allowlist lets ``header`` through to the agent."""
+        lowered = header.lower()
+        if lowered == "authorization" and self.authorizer is None:
+            return False
+        return any(lowered == allowed.lower() for allowed in self.header_allowlist)
+
+
+def _error(status: int, error_type: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"message": message}, status_code=status, headers={"x-amzn-ErrorType": error_type}
+    )
+
+
+def _agent_stopped(runtime: LiveRuntime, what: str) -> JSONResponse:
+    log.error("runtime %s: agent process %s", runtime.name, what)
+    return _error(
+        502,
+        "RuntimeClientError",
+        f"The agent process of {runtime.name} {what}; its traceback is in "
+        f"{runtime.process.log_file}. Fix the code if needed, then run "
+        "`agentcore-local deploy -y -v` to start it again.",
+    )
+
+
+class RuntimeFrontDoor:
+    """Routes invocations to live runtimes; ``put`` and ``remove`` change what is deployed."""
+
+    def __init__(self) -> None:
+        self._runtimes: dict[str, LiveRuntime] = {}
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(connect=5.0, read=600.0, write=30.0, pool=30.0)
+        )
+        self.app = Starlette(
+            routes=[
+                Route("/ping", self._ping),
+                Route("/runtimes/{arn:path}/invocations", self._invoke, methods=["POST"]),
+            ]
+        )
+
+    def put(self, runtime: LiveRuntime) -> LiveRuntime | None:
+        """Serve ``runtime``; return the one it replaces (the caller stops its process)."""
+        previous = self._runtimes.get(runtime.arn)
+        self._runtimes[runtime.arn] = runtime
+        return previous
+
+    def remove(self, arn: str) -> LiveRuntime | None:
+        return self._runtimes.pop(arn, None)
+
+    def live(self) -> list[LiveRuntime]:
+        return list(self._runtimes.values())
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def _ping(self, _: Request) -> Response:
+        return JSONResponse({"status": "Healthy", "runtimes": len(self._runtimes)})
+
+    async def _invoke(self, request: Request) -> Response:
+        runtime = self._runtimes.get(request.path_params["arn"])
+        if runtime is None:
+            return _error(
+                404,
+                "ResourceNotFoundException",
+                f"No runtime with ARN {request.path_params['arn']} is deployed on the local "
+                "stack. Run `agentcore-local deploy -y -v` in the project folder.",
+            )
+        if runtime.authorizer is not None:
+            try:
+                await run_in_threadpool(
+                    runtime.authorizer.authorize, request.headers.get("authorization")
+                )
+            except Unauthorized as refusal:
+                return refusal_response(refusal, f"runtime {runtime.name}", log)
+        session_id = request.headers.get(SESSION_HEADER) or str(uuid.uuid4())
+        if not MIN_SESSION_ID_CHARS <= len(session_id) <= MAX_SESSION_ID_CHARS:
+            return _error(
+                400,
+                "ValidationException",
+                f"{SESSION_HEADER} must be {MIN_SESSION_ID_CHARS} to {MAX_SESSION_ID_CHARS} "
+                f"characters long (got {len(session_id)}); a uuid4 string fits.",
+            )
+        if not runtime.process.alive:
+            return _agent_stopped(runtime, "has stopped")
+        return await self._forward(request, runtime, session_id)
+
+    async def _forward(self, request: Request, runtime: LiveRuntime, session_id: str) -> Response:
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name in _PASSED_THROUGH or runtime.forwards(name)
+        }
+        headers[SESSION_HEADER] = session_id
+        headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        upstream = self._client.build_request(
+            "POST",
+            f"{runtime.process.base_url}/invocations",
+            headers=headers,
+            content=await request.body(),
+        )
+        try:
+            answer = await self._client.send(upstream, stream=True)
+        except httpx.HTTPError as error:
+            return _agent_stopped(runtime, f"did not answer ({type(error).__name__})")
+        if answer.status_code >= 500:
+            log.error("runtime %s: agent answered HTTP %d", runtime.name, answer.status_code)
+        response_headers = {SESSION_HEADER: session_id}
+        if "content-type" in answer.headers:
+            response_headers["content-type"] = answer.headers["content-type"]
+        return StreamingResponse(
+            answer.aiter_raw(),
+            status_code=answer.status_code,
+            headers=response_headers,
+            background=BackgroundTask(answer.aclose),
+        )

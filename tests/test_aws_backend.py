@@ -1,0 +1,395 @@
+"""The AWS backend against a stand-in ``agentcore`` (tests/fakes/agentcore), and SSM via moto.
+
+The stand-in records every call, so these tests pin the exact command lines the real CLI
+receives, where it runs and with telemetry off; its deploy writes a state file of the real
+CLI's shape, so ARNs and URLs are read back the way they are after a real deploy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from helpers.agentcore_json import CONFIG_PATH
+from helpers.backends.aws import DEPLOYED_STATE_PATH, AwsBackend, CliNotFound
+from helpers.backends.base import Backend, CommandFailed, NotDeployed
+from helpers.paths import AGENT_TEMPLATE_DIR
+from helpers.settings import PARAMETER_PREFIX, SettingsError, WorkshopSettings, load_settings
+
+FAKES_DIR = Path(__file__).parent / "fakes"
+DISCOVERY_URL = (
+    "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_aBcDeFgHi"
+    "/.well-known/openid-configuration"
+)
+LAMBDA_ARN = "arn:aws:lambda:eu-central-1:123456789012:function:warranty-check"
+SCHEMA_FILE = "app/CustomerSupport/tool/warranty_schema.json"
+
+
+@pytest.fixture
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The stand-in first on PATH, logging to the returned file, in region eu-central-1."""
+    log_file = tmp_path / "agentcore-calls.jsonl"
+    monkeypatch.setenv("PATH", f"{FAKES_DIR}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_AGENTCORE_LOG", str(log_file))
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.delenv("FAKE_AGENTCORE_EXIT", raising=False)
+    # Unset here, so a "1" in the log can only have come from the backend.
+    monkeypatch.delenv("AGENTCORE_TELEMETRY_DISABLED", raising=False)
+    return log_file
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__")
+    return Path(shutil.copytree(AGENT_TEMPLATE_DIR, tmp_path / "project", ignore=ignore))
+
+
+def calls(log_file: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
+
+
+def write_state(project: Path, resources: dict[str, Any]) -> None:
+    """A deployed-state file as the CLI writes it, with ``resources`` under the default target."""
+    state_file = project / DEPLOYED_STATE_PATH
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state = {"targets": {"default": {"resources": resources}}}
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+
+
+def write_runtime_state(project: Path, arn: str) -> None:
+    runtime = {
+        "runtimeId": arn.rpartition("/")[2],
+        "runtimeArn": arn,
+        "roleArn": "arn:aws:iam::1:role/r",
+    }
+    write_state(project, {"runtimes": {"CustomerSupport": runtime}})
+
+
+def edit_config(project: Path, change: Any) -> None:
+    path = project / CONFIG_PATH
+    config = json.loads(path.read_text(encoding="utf-8"))
+    change(config)
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+
+
+def test_implements_every_backend_operation() -> None:
+    operations = {name for name in vars(Backend) if not name.startswith("_")}
+    assert operations <= set(dir(AwsBackend))
+    assert AwsBackend.name == "aws"
+
+
+@pytest.mark.parametrize(
+    ("run", "argv"),
+    [
+        (lambda backend, project: backend.validate(project), ["validate"]),
+        (
+            lambda backend, project: backend.remove_gateway(project, "my-gateway"),
+            ["remove", "gateway", "--name", "my-gateway", "-y"],
+        ),
+        (
+            lambda backend, project: backend.add_gateway(
+                project,
+                name="my-gateway-secure",
+                runtimes=["CustomerSupport"],
+                discovery_url=DISCOVERY_URL,
+                allowed_clients=["1abc2def3ghi4jkl5mno6pqr", "second-client"],
+            ),
+            [
+                "add",
+                "gateway",
+                "--name",
+                "my-gateway-secure",
+                "--runtimes",
+                "CustomerSupport",
+                "--authorizer-type",
+                "CUSTOM_JWT",
+                "--discovery-url",
+                DISCOVERY_URL,
+                "--allowed-clients",
+                "1abc2def3ghi4jkl5mno6pqr,second-client",
+            ],
+        ),
+        (
+            lambda backend, project: backend.add_gateway_target(
+                project,
+                gateway="my-gateway-secure",
+                name="WarrantyCheck",
+                lambda_arn=LAMBDA_ARN,
+                tool_schema_file=SCHEMA_FILE,
+            ),
+            [
+                "add",
+                "gateway-target",
+                "--type",
+                "lambda-function-arn",
+                "--name",
+                "WarrantyCheck",
+                "--lambda-arn",
+                LAMBDA_ARN,
+                "--tool-schema-file",
+                SCHEMA_FILE,
+                "--gateway",
+                "my-gateway-secure",
+            ],
+        ),
+    ],
+    ids=["validate", "remove-gateway", "add-gateway", "add-gateway-target"],
+)
+def test_runs_the_real_flags_in_the_project_with_telemetry_off(
+    log: Path, project: Path, run: Any, argv: list[str]
+) -> None:
+    result = run(AwsBackend(), project)
+
+    assert result.ok, result.output
+    assert result.command == "agentcore " + " ".join(argv)
+    [call] = calls(log)
+    assert call["argv"] == argv
+    assert Path(call["cwd"]).resolve() == project.resolve()
+    assert call["telemetry_disabled"] == "1"
+
+
+def test_deploy_streams_each_line_as_a_terminal_shows_it(log: Path, project: Path) -> None:
+    lines: list[str] = []
+
+    result = AwsBackend().deploy(project, lines.append)
+
+    assert result.command == "agentcore deploy -y -v"
+    assert result.ok
+    [call] = calls(log)
+    assert call["argv"] == ["deploy", "-y", "-v"]
+    assert call["telemetry_disabled"] == "1"
+    # Spinner redraws and escape codes collapse to the line left on screen; stderr is kept.
+    assert lines == [
+        "✓ Synthesizing stack",
+        "AgentCore-CustomerSupport-default | CREATE_IN_PROGRESS | AWS::CloudFormation::Stack",
+        "[Warning at /Stack] a CDK notice on stderr",
+        "AgentCore-CustomerSupport-default | CREATE_COMPLETE | AWS::CloudFormation::Stack",
+        "✓ Deployed to 'default' (stack: AgentCore-CustomerSupport-default)",
+    ]
+    assert result.output.splitlines() == [*lines[:4], "", lines[4]]
+
+
+def test_a_failing_command_is_reported_and_raises_on_request(
+    log: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_AGENTCORE_EXIT", "3")
+
+    result = AwsBackend().deploy(project, lambda line: None)
+
+    assert not result.ok
+    assert "simulated failure" in result.output
+    with pytest.raises(CommandFailed, match=r"`agentcore deploy -y -v` failed:\nError: simulated"):
+        result.raise_for_failure()
+    # A failed deploy records nothing, so there is still nothing to invoke.
+    with pytest.raises(NotDeployed):
+        AwsBackend().runtime_arn(project, "CustomerSupport")
+
+
+def test_a_missing_cli_says_how_to_install_it(tmp_path: Path, project: Path) -> None:
+    backend = AwsBackend(env={"PATH": str(tmp_path)})
+
+    with pytest.raises(CliNotFound) as raised:
+        backend.deploy(project, lambda line: None)
+
+    message = str(raised.value)
+    assert "npm install -g @aws/agentcore" in message
+    assert "local backend" in message and "needs no CLI" in message
+
+
+def test_env_replaces_the_environment_but_telemetry_stays_off(
+    log: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "FAKE_AGENTCORE_LOG": str(log),
+        "AGENTCORE_TELEMETRY_DISABLED": "0",
+    }
+    monkeypatch.setenv("FAKE_AGENTCORE_EXIT", "5")  # Ignored: not in env.
+
+    result = AwsBackend(env=env).remove_gateway(project, "my-gateway")
+
+    assert result.ok
+    assert calls(log)[0]["telemetry_disabled"] == "1"
+
+
+def test_the_stand_in_refuses_to_run_unless_a_test_set_it_up(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "FAKE_AGENTCORE_LOG"}
+
+    done = subprocess.run(
+        [sys.executable, str(FAKES_DIR / "agentcore"), "deploy", "-y", "-v"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode != 0
+    assert "not the AgentCore CLI" in done.stderr
+    assert not (tmp_path / DEPLOYED_STATE_PATH).exists()
+
+
+def test_validate_passes_when_both_validators_do(log: Path, project: Path) -> None:
+    result = AwsBackend().validate(project)
+
+    assert result.ok
+    assert result.output.splitlines()[0] == "Valid"
+    assert result.output.endswith(
+        "Workshop checks (they also catch <...> placeholders the CLI accepts):\nValid"
+    )
+
+
+def test_validate_fails_on_a_placeholder_the_cli_accepts(log: Path, project: Path) -> None:
+    def add_runtime_authorizer(config: dict[str, Any]) -> None:
+        config["runtimes"][0].update(
+            requestHeaderAllowlist=["Authorization"],
+            authorizerType="CUSTOM_JWT",
+            authorizerConfiguration={
+                "customJwtAuthorizer": {
+                    "discoveryUrl": DISCOVERY_URL,
+                    "allowedClients": ["<COGNITO_CLIENT_ID value>"],
+                }
+            },
+        )
+
+    edit_config(project, add_runtime_authorizer)
+
+    result = AwsBackend().validate(project)
+
+    assert not result.ok
+    assert result.output.splitlines()[0] == "Valid"  # What the CLI said.
+    assert "Unreplaced placeholder <COGNITO_CLIENT_ID value>" in result.output
+    assert "runtimes[0].authorizerConfiguration.customJwtAuthorizer.allowedClients[0]" in (
+        result.output
+    )
+
+
+def test_validate_fails_when_the_cli_does(
+    log: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_AGENTCORE_EXIT", "1")
+
+    result = AwsBackend().validate(project)
+
+    assert not result.ok
+    assert "simulated failure" in result.output
+
+
+def test_arns_and_urls_come_from_the_deployed_state(log: Path, project: Path) -> None:
+    backend = AwsBackend()
+    backend.deploy(project, lambda line: None).raise_for_failure()
+
+    arn = backend.runtime_arn(project, "CustomerSupport")
+    assert arn.startswith(
+        "arn:aws:bedrock-agentcore:eu-central-1:123456789012:runtime/CustomerSupport-"
+    )
+    assert backend.invoke_url(project, "CustomerSupport").startswith(
+        "https://bedrock-agentcore.eu-central-1.amazonaws.com/runtimes/arn%3Aaws%3Abedrock-agentcore"
+    )
+    url = backend.gateway_url(project, "my-gateway")
+    assert url.startswith("https://my-gateway-") and url.endswith(
+        ".gateway.bedrock-agentcore.eu-central-1.amazonaws.com/mcp"
+    )
+
+
+def test_invoke_url_quotes_the_whole_arn_and_takes_its_region(project: Path) -> None:
+    write_runtime_state(
+        project, "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/CustomerSupport-AbC123"
+    )
+
+    assert AwsBackend().invoke_url(project, "CustomerSupport") == (
+        "https://bedrock-agentcore.eu-west-1.amazonaws.com/runtimes/arn%3Aaws%3Abedrock-agentcore"
+        "%3Aeu-west-1%3A123456789012%3Aruntime%2FCustomerSupport-AbC123/invocations?qualifier=DEFAULT"
+    )
+
+
+def test_before_deploy_the_error_names_the_resource_and_the_fix(project: Path) -> None:
+    backend = AwsBackend()
+
+    for lookup, name in [
+        (backend.runtime_arn, "CustomerSupport"),
+        (backend.invoke_url, "CustomerSupport"),
+        (backend.gateway_url, "my-gateway"),
+    ]:
+        with pytest.raises(NotDeployed) as raised:
+            lookup(project, name)
+        assert repr(name) in str(raised.value)
+        assert "run `agentcore deploy -y -v` first" in str(raised.value)
+
+
+def test_a_gateway_added_since_the_last_deploy_is_not_deployed(log: Path, project: Path) -> None:
+    backend = AwsBackend()
+    backend.deploy(project, lambda line: None).raise_for_failure()
+    edit_config(
+        project, lambda config: config["agentCoreGateways"][0].update(name="my-gateway-secure")
+    )
+
+    with pytest.raises(NotDeployed, match="'my-gateway-secure' has no deployed state"):
+        backend.gateway_url(project, "my-gateway-secure")
+
+    backend.deploy(project, lambda line: None).raise_for_failure()
+    assert "my-gateway-secure-" in backend.gateway_url(project, "my-gateway-secure")
+    with pytest.raises(NotDeployed, match="'my-gateway'"):
+        backend.gateway_url(project, "my-gateway")
+
+
+def test_a_gateway_recorded_without_a_url_asks_for_a_newer_cli(project: Path) -> None:
+    gateway = {"gatewayId": "my-gateway-abc", "gatewayArn": "arn:aws:bedrock-agentcore:::gateway/x"}
+    write_state(project, {"mcp": {"gateways": {"my-gateway": gateway}}})
+
+    with pytest.raises(NotDeployed, match=r"did not record its URL.*npm install -g @aws/agentcore"):
+        AwsBackend().gateway_url(project, "my-gateway")
+
+
+def test_a_broken_state_file_is_reported_not_taken_for_undeployed(project: Path) -> None:
+    state_file = project / DEPLOYED_STATE_PATH
+    state_file.parent.mkdir(parents=True)
+    state_file.write_text('{"targets": {', encoding="utf-8")
+
+    with pytest.raises(ValueError, match=r"not valid JSON \(line 1, column 14\)"):
+        AwsBackend().runtime_arn(project, "CustomerSupport")
+
+
+def test_an_arn_without_a_region_gives_no_invoke_url(project: Path) -> None:
+    write_runtime_state(project, "not-an-arn")
+
+    with pytest.raises(ValueError, match="'not-an-arn' is not a runtime ARN with a region"):
+        AwsBackend().invoke_url(project, "CustomerSupport")
+
+
+def test_aws_mode_reads_the_six_ssm_parameters_through_boto3(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On AWS nothing redirects boto3, so the calls below reach SSM itself (moto, here).
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    values = {
+        "cognito_discovery_url": DISCOVERY_URL,
+        "client_id": "1abc2def3ghi4jkl5mno6pqr",
+        "pool_id": "eu-central-1_aBcDeFgHi",
+        "cognito_token_url": "https://example.auth.eu-central-1.amazoncognito.com/oauth2/token",
+        "cognito_auth_scope": "customersupport/invoke",
+        "warranty_check_lambda_arn": LAMBDA_ARN,
+    }
+
+    with mock_aws():
+        ssm = boto3.client("ssm")
+        with pytest.raises(SettingsError, match=PARAMETER_PREFIX + "client_id"):
+            load_settings()
+        for key, value in values.items():
+            ssm.put_parameter(Name=PARAMETER_PREFIX + key, Value=value, Type="String")
+
+        assert load_settings() == WorkshopSettings(**values)
