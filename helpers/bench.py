@@ -3,6 +3,16 @@
 Each figure is repeated enough for a stable median and reported with min and max.
 Nothing here is asserted: tests check behaviour, this script reports speed.
 Results also go to ``bench.json`` in the working-state folder.
+
+Figures:
+
+- cold ``agentcore-local up``: a new stack from an empty state folder until healthy;
+- warm token fetch: one client-credentials exchange on a kept-alive connection;
+- warm end-to-end invoke: cached token → Runtime (JWT) → agent → Gateway (JWT) →
+  Lambda → the whole streamed answer, for "Check the warranty for PROD-001";
+- authorizer overhead: the same agent code deployed twice, with and without the
+  runtime's JWT authorizer, invoked alternately; the ratio of their medians;
+- deploy changing one gateway: adding or removing a target on the secure gateway.
 """
 
 from __future__ import annotations
@@ -15,20 +25,33 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import boto3
 
+from helpers import agentcore_json, project
+from helpers.backends.local import LocalBackend
+from helpers.invoke import invoke, new_session_id
 from helpers.local import stack
 from helpers.mode import use_local_stack
 from helpers.paths import workshop_home
-from helpers.settings import load_settings
-from helpers.tokens import client_secret, fetch_token
+from helpers.settings import WorkshopSettings, load_settings
+from helpers.tokens import client_secret, fetch_token, get_token
 
 COLD_STARTS = 5
 TOKEN_FETCHES = 200
+INVOKES = 60
+GATEWAY_DEPLOYS = 6
+OPEN_RUNTIME = "CustomerSupportOpen"
 
 
-def _summary(name: str, samples: list[float], unit: str, goal: str) -> dict[str, object]:
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _figure(name: str, samples: list[float], unit: str, goal: str) -> dict[str, Any]:
     return {
         "figure": name,
         "unit": unit,
@@ -41,12 +64,6 @@ def _summary(name: str, samples: list[float], unit: str, goal: str) -> dict[str,
     }
 
 
-def _timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
-
 def cold_up_seconds() -> list[float]:
     """Start a brand-new stack (fresh state folder, new keys) and stop it, several times."""
     samples = []
@@ -57,10 +74,7 @@ def cold_up_seconds() -> list[float]:
     return samples
 
 
-def warm_token_fetch_ms(status: stack.StackStatus) -> list[float]:
-    """One client-credentials exchange at a time against a running stack."""
-    use_local_stack(status)
-    settings = load_settings(boto3.client("ssm"))
+def warm_token_fetch_ms(settings: WorkshopSettings) -> list[float]:
     secret = client_secret(settings.pool_id, settings.client_id)
 
     def fetch() -> object:
@@ -71,29 +85,144 @@ def warm_token_fetch_ms(status: stack.StackStatus) -> list[float]:
     return [_timed(fetch) * 1000 for _ in range(TOKEN_FETCHES)]
 
 
-def main() -> None:
-    figures = [_summary("cold agentcore-local up", cold_up_seconds(), "s", "<= 5 s")]
-    with tempfile.TemporaryDirectory() as home:
-        status = stack.up(Path(home))
+def _with_open_twin(folder: Path) -> None:
+    """Add a second runtime: the same code, without the JWT authorizer."""
+    config = agentcore_json.read_config(folder)
+    twin = {
+        key: value
+        for key, value in config["runtimes"][0].items()
+        if key not in ("authorizerType", "authorizerConfiguration", "requestHeaderAllowlist")
+    }
+    config["runtimes"].append({**twin, "name": OPEN_RUNTIME})
+    agentcore_json.write_config(folder, config)
+
+
+def _ask(url: str, prompt: str, token: object, session_id: str) -> float:
+    """Milliseconds for one whole streamed answer."""
+    return _timed(lambda: invoke(url, prompt, token=token, session_id=session_id)) * 1000
+
+
+def authorizer_overhead(
+    backend: LocalBackend, folder: Path, settings: WorkshopSettings
+) -> list[dict[str, Any]]:
+    """The same code with and without the runtime's JWT authorizer, invoked alternately.
+
+    Measured before step 3, so both agents do the same work: the start-state MCP client
+    does not depend on the forwarded header.
+    """
+    token = get_token(settings)
+    secured_url = backend.invoke_url(folder, project.RUNTIME)
+    open_url = backend.invoke_url(folder, OPEN_RUNTIME)
+    session = new_session_id()
+    prompt = "What's the return policy for electronics?"
+    for _ in range(5):
+        _ask(secured_url, prompt, token, session)
+        _ask(open_url, prompt, None, session)
+    with_authorizer, without_authorizer = [], []
+    for _ in range(INVOKES):  # alternating, so drift hits both sides alike
+        with_authorizer.append(_ask(secured_url, prompt, token, session))
+        without_authorizer.append(_ask(open_url, prompt, None, session))
+    ratio = statistics.median(with_authorizer) / statistics.median(without_authorizer)
+    return [
+        _figure("invoke, JWT authorizer", with_authorizer, "ms", ""),
+        _figure("invoke, no authorizer", without_authorizer, "ms", ""),
+        {
+            "figure": "authorizer overhead",
+            "unit": "ratio",
+            "runs": INVOKES,
+            "median": ratio,
+            "p95": None,
+            "min": ratio,
+            "max": ratio,
+            "goal": "<= 1.05",
+        },
+    ]
+
+
+def warm_end_to_end_ms(
+    backend: LocalBackend, folder: Path, settings: WorkshopSettings
+) -> list[float]:
+    """After step 3: token → Runtime → agent → Gateway → Lambda → streamed answer."""
+    token = get_token(settings)
+    url = backend.invoke_url(folder, project.RUNTIME)
+    session = new_session_id()
+    prompt = "Check the warranty for PROD-001"
+    for _ in range(5):
+        _ask(url, prompt, token, session)
+    return [_ask(url, prompt, token, session) for _ in range(INVOKES)]
+
+
+def gateway_deploy_ms(backend: LocalBackend, folder: Path) -> list[float]:
+    """Deploys that each change one gateway: its target removed, then added back."""
+    samples = []
+    original = agentcore_json.read_config(folder)
+    without_target = json.loads(json.dumps(original))
+    without_target["agentCoreGateways"][0]["targets"] = []
+    for index in range(GATEWAY_DEPLOYS):
+        agentcore_json.write_config(folder, without_target if index % 2 == 0 else original)
+        samples.append(_timed(lambda: backend.deploy(folder).raise_for_failure()) * 1000)
+    agentcore_json.write_config(folder, original)
+    return samples
+
+
+def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    figures = [_figure("cold agentcore-local up", cold_up_seconds(), "s", "<= 5 s")]
+    with tempfile.TemporaryDirectory() as scratch:
+        home = Path(scratch) / "home"
+        status = stack.up(home)
         try:
+            use_local_stack(status)
+            settings = load_settings(boto3.client("ssm"))
             figures.append(
-                _summary("warm token fetch", warm_token_fetch_ms(status), "ms", "<= 20 ms")
+                _figure("warm token fetch", warm_token_fetch_ms(settings), "ms", "<= 20 ms")
+            )
+            backend = LocalBackend(home)
+            folder = project.fresh_project(Path(scratch) / "project")
+            project.prepare(folder, settings, backend, through_step=2)
+            _with_open_twin(folder)
+            backend.deploy(folder).raise_for_failure()
+            figures += authorizer_overhead(backend, folder, settings)
+            project.prepare(folder, settings, backend, through_step=3)
+            figures.append(
+                _figure(
+                    "warm end-to-end invoke",
+                    warm_end_to_end_ms(backend, folder, settings),
+                    "ms",
+                    "<= 150 ms",
+                )
+            )
+            figures.append(
+                _figure(
+                    "deploy changing one gateway",
+                    gateway_deploy_ms(backend, folder),
+                    "ms",
+                    "<= 3000 ms",
+                )
             )
         finally:
-            stack.down(Path(home))
+            stack.down(home)
     machine = {
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+    return machine, figures
+
+
+def print_table(machine: dict[str, Any], figures: list[dict[str, Any]]) -> None:
     print(f"machine: {machine['cores']} cores, Python {machine['python']}, {machine['platform']}")
-    print(f"{'figure':<28}{'runs':>6}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}  unit  goal")
+    print(f"{'figure':<30}{'runs':>6}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}  unit   goal")
     for row in figures:
         p95 = f"{row['p95']:.2f}" if row["p95"] is not None else "-"
         print(
-            f"{row['figure']:<28}{row['runs']:>6}{row['median']:>10.2f}{p95:>10}"
-            f"{row['min']:>10.2f}{row['max']:>10.2f}  {row['unit']:<4}  {row['goal']}"
+            f"{row['figure']:<30}{row['runs']:>6}{row['median']:>10.2f}{p95:>10}"
+            f"{row['min']:>10.2f}{row['max']:>10.2f}  {row['unit']:<5}  {row['goal']}"
         )
+
+
+def main() -> None:
+    machine, figures = measure()
+    print_table(machine, figures)
     output = workshop_home() / "bench.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({"machine": machine, "figures": figures}, indent=2))

@@ -28,6 +28,7 @@ from typing import Any
 
 import jwt
 import requests
+from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger("agentcore_local.authorizer")
 
@@ -45,6 +46,10 @@ class Unauthorized(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class _KeysNotCached(Exception):
+    """Verifying needs a discovery/JWKS fetch, which must not run on an event loop."""
 
 
 class MethodMismatch(Unauthorized):
@@ -143,8 +148,12 @@ class JwtAuthorizer:
         self._last_fetch = float("-inf")
         self.jwks_fetches = 0
 
-    def authorize(self, authorization: str | None) -> dict[str, Any]:
-        """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`."""
+    def authorize(self, authorization: str | None, *, fetch_keys: bool = True) -> dict[str, Any]:
+        """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`.
+
+        With ``fetch_keys=False`` it raises ``_KeysNotCached`` instead of fetching keys, so
+        an async caller can verify on its event loop and go to a thread only to fetch.
+        """
         token = self._bearer_token(authorization)
         try:
             header = jwt.get_unverified_header(token)
@@ -152,7 +161,7 @@ class JwtAuthorizer:
             raise Unauthorized("malformed token") from None
         if header.get("alg") != "RS256":
             raise Unauthorized(f"algorithm {header.get('alg')!r} is not accepted (RS256 only)")
-        key = self._signing_key(header.get("kid"))
+        key = self._signing_key(header.get("kid"), fetch_keys)
         try:
             claims = jwt.decode(
                 token,
@@ -211,7 +220,7 @@ class JwtAuthorizer:
             if not rule.matches(claims):
                 raise Unauthorized(f"custom claim {rule.claim!r} does not match")
 
-    def _signing_key(self, kid: object) -> jwt.PyJWK:
+    def _signing_key(self, kid: object, fetch_keys: bool) -> jwt.PyJWK:
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("token header has no kid")
         with self._lock:
@@ -219,6 +228,8 @@ class JwtAuthorizer:
             if kid in self._keys and age < self._key_cache_ttl:
                 return self._keys[kid]
             if age >= self._refetch_interval:
+                if not fetch_keys:
+                    raise _KeysNotCached
                 self._refresh_keys()
             if kid not in self._keys:
                 if not self._keys:
@@ -243,3 +254,14 @@ class JwtAuthorizer:
             for entry in jwks.get("keys", [])
             if entry.get("kty") == "RSA" and "kid" in entry
         }
+
+
+async def authorize_request(authorizer: JwtAuthorizer, authorization: str | None) -> dict[str, Any]:
+    """Verify on the event loop while the keys are cached; fetch them in a worker thread.
+
+    A thread hop on every request would cost more than the RS256 check itself.
+    """
+    try:
+        return authorizer.authorize(authorization, fetch_keys=False)
+    except _KeysNotCached:
+        return await run_in_threadpool(authorizer.authorize, authorization)

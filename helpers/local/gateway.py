@@ -27,7 +27,12 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from helpers.local.authorizer import JwtAuthorizer, JwtAuthorizerConfig, Unauthorized
+from helpers.local.authorizer import (
+    JwtAuthorizer,
+    JwtAuthorizerConfig,
+    Unauthorized,
+    authorize_request,
+)
 from helpers.local.lambdas import LambdaRegistry
 from helpers.local.refusals import refusal_response
 
@@ -227,7 +232,7 @@ class GatewayHost:
             authorization = Headers(scope=scope).get("authorization")
             try:
                 # May fetch the JWKS with a blocking request.
-                await anyio.to_thread.run_sync(running.authorizer.authorize, authorization)
+                await authorize_request(running.authorizer, authorization)
             except Unauthorized as refusal:
                 response = refusal_response(refusal, f"gateway {running.gateway.name}", log)
                 await response(scope, receive, send)

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 import httpx
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from helpers.local.agent_process import AgentProcess
-from helpers.local.authorizer import JwtAuthorizer, Unauthorized
+from helpers.local.authorizer import JwtAuthorizer, Unauthorized, authorize_request
 from helpers.local.refusals import refusal_response
 
 log = logging.getLogger("agentcore_local.runtime")
@@ -118,9 +117,7 @@ class RuntimeFrontDoor:
             )
         if runtime.authorizer is not None:
             try:
-                await run_in_threadpool(
-                    runtime.authorizer.authorize, request.headers.get("authorization")
-                )
+                await authorize_request(runtime.authorizer, request.headers.get("authorization"))
             except Unauthorized as refusal:
                 return refusal_response(refusal, f"runtime {runtime.name}", log)
         session_id = request.headers.get(SESSION_HEADER) or str(uuid.uuid4())
