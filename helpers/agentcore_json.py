@@ -308,6 +308,16 @@ def add_lambda_target(
     return new
 
 
+def remove_all(config: dict[str, Any]) -> dict[str, Any]:
+    """Like ``agentcore remove all --force``: no runtimes, gateways or targets remain."""
+    emptied = copy.deepcopy(config)
+    for key in ("runtimes", "agentCoreGateways", "memories", "credentials"):
+        if key in emptied:
+            emptied[key] = []
+    emptied.pop("unassignedTargets", None)
+    return emptied
+
+
 def gateway_url_env_var(name: str) -> str:
     """The env var through which a runtime learns a gateway's URL, named as the CLI names it."""
     return f"AGENTCORE_GATEWAY_{name.upper().replace('-', '_')}_URL"

@@ -177,7 +177,8 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 _figure("warm token fetch", warm_token_fetch_ms(settings), "ms", "<= 20 ms")
             )
             backend = LocalBackend(home)
-            folder = project.fresh_project(Path(scratch) / "project")
+            folder = Path(scratch) / "project"
+            project.fresh_project(folder)
             project.prepare(folder, settings, backend, through_step=2)
             _with_open_twin(folder)
             backend.deploy(folder).raise_for_failure()

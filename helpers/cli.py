@@ -17,9 +17,8 @@ from pathlib import Path
 import requests
 
 from helpers import invoke as invoking
-from helpers.agentcore_json import read_config
 from helpers.backends.base import CommandResult, NotDeployed
-from helpers.backends.local import LocalBackend
+from helpers.backends.local import LocalBackend, project_runtime
 from helpers.local import stack
 from helpers.mode import local_environment, use_local_stack
 
@@ -90,7 +89,7 @@ def _invoke(args: argparse.Namespace) -> int:
         raise stack.StackError("the local stack is not running (start it with: agentcore-local up)")
     use_local_stack(current)  # trust the stack's CA for this call
     project = Path.cwd()
-    runtime = args.runtime or read_config(project)["runtimes"][0]["name"]
+    runtime = args.runtime or project_runtime(project)
     url = LocalBackend().invoke_url(project, runtime)
     options = {
         "token": args.bearer_token,

@@ -38,18 +38,19 @@ def backup(path: Path) -> Path | None:
     return copy
 
 
-def fresh_project(destination: Path) -> Path:
+def fresh_project(destination: Path) -> Path | None:
     """Copy the module's start state (``agent/agentcore`` and ``agent/app``) to ``destination``.
 
-    An existing project there is kept as a backup folder next to it.
+    An existing project there is moved to a backup folder next to it, whose path is
+    returned (None when there was nothing to keep).
     """
-    if destination.exists():
-        backup(destination)
+    kept = backup(destination)
+    if kept is not None:
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
     for part in _PROJECT_PARTS:
         shutil.copytree(AGENT_TEMPLATE_DIR / part, destination / part)
-    return destination
+    return kept
 
 
 def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> None:

@@ -11,6 +11,8 @@ A token is a bearer credential, so :class:`AccessToken` never shows its value:
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -68,6 +70,19 @@ class AccessToken:
 
     def authorization_header(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.value}"}
+
+
+def tampered(token: AccessToken) -> AccessToken:
+    """The same token with one claim changed and the original signature kept.
+
+    What an attacker who edits ``client_id`` or ``exp`` gets: the signature no longer
+    matches the payload, so any authorizer that checks it refuses the token.
+    """
+    header, payload, signature = token.value.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["exp"] = claims["exp"] + 86400  # "let me in for another day"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return AccessToken(value=f"{header}.{forged}.{signature}", expires_at=token.expires_at)
 
 
 def describe_claims(token: AccessToken) -> dict[str, Any]:

@@ -150,6 +150,14 @@ class AwsBackend:
             project, commands.add_gateway_target(gateway, name, lambda_arn, tool_schema_file)
         )
 
+    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
+        """``agentcore invoke``: the CLI signs the call with your AWS credentials (SigV4)."""
+        return self._run(project, commands.invoke(prompt, session_id))
+
+    def remove_all(self, project: Path) -> CommandResult:
+        """``agentcore remove all --force``; deploy afterwards to delete the resources."""
+        return self._run(project, commands.remove_all())
+
     def runtime_arn(self, project: Path, runtime: str) -> str:
         """The runtime's ARN as the last deploy recorded it."""
         runtimes = _mapping(_deployed_resources(project).get("runtimes"))

@@ -78,6 +78,15 @@ class Backend(Protocol):
     ) -> CommandResult:
         """``agentcore add gateway-target --type lambda-function-arn ...``."""
 
+    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
+        """``agentcore invoke PROMPT --session-id ID``: the CLI's own call (SigV4 on AWS).
+
+        This is how the start-state runtime, which has no JWT authorizer, is called.
+        """
+
+    def remove_all(self, project: Path) -> CommandResult:
+        """``agentcore remove all --force``: empty the project; the next deploy deletes it all."""
+
     def runtime_arn(self, project: Path, runtime: str) -> str:
         """The deployed runtime's ARN."""
 

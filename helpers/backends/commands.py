@@ -47,6 +47,14 @@ def add_gateway_target(
     ]
 
 
+def invoke(prompt: str, session_id: str) -> list[str]:
+    return [EXECUTABLE, "invoke", prompt, "--session-id", session_id]
+
+
+def remove_all() -> list[str]:
+    return [EXECUTABLE, "remove", "all", "--force"]
+
+
 def shown(argv: list[str]) -> str:
     """The command as a learner types it in a shell."""
     return shlex.join(argv)

@@ -15,10 +15,11 @@ from typing import Any
 import requests
 
 from helpers import agentcore_json
+from helpers import invoke as invoking
 from helpers.backends import commands
 from helpers.backends.base import CommandResult, NotDeployed, Progress
 from helpers.local import stack
-from helpers.local.deployer import PlanItem
+from helpers.local.plan import PlanItem
 from helpers.validation import validate_project
 
 NOT_RUNNING = "The local stack is not running: start it with `agentcore-local up`."
@@ -139,6 +140,28 @@ class LocalBackend:
             f"Added target '{name}' to gateway '{gateway}'.",
         )
 
+    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
+        command = commands.shown(commands.invoke(prompt, session_id))
+        try:
+            answer = invoking.invoke(
+                self.invoke_url(project, project_runtime(project)),
+                prompt,
+                token=None,
+                session_id=session_id,
+            )
+        except invoking.InvokeError as error:
+            return CommandResult(command, False, str(error))
+        return CommandResult(command, True, answer)
+
+    def remove_all(self, project: Path) -> CommandResult:
+        return self._edit(
+            project,
+            commands.shown(commands.remove_all()),
+            agentcore_json.remove_all,
+            "Removed every runtime and gateway from the project. "
+            "Run `agentcore deploy -y -v` to delete them from the account.",
+        )
+
     def _deployed(self, kind: str, name: str) -> dict[str, Any]:
         deployed = stack.deployments(self._state()).get(kind, {})
         if name not in deployed:
@@ -156,6 +179,11 @@ class LocalBackend:
 
     def gateway_url(self, project: Path, gateway: str) -> str:
         return self._deployed("gateways", gateway)["url"]
+
+
+def project_runtime(project: Path) -> str:
+    """The project's first runtime, the one ``agentcore invoke`` calls by default."""
+    return agentcore_json.read_config(project)["runtimes"][0]["name"]
 
 
 def _summary(deployed: dict[str, Any]) -> str:

@@ -48,7 +48,16 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = find_app(load_entrypoint(code_dir, entrypoint))
     # No access log: request lines are not needed and headers must never reach a log.
-    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    # A short graceful shutdown: the front door keeps idle connections open, and a
+    # redeploy should not wait on them.
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=1,
+    )
 
 
 if __name__ == "__main__":

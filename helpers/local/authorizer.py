@@ -32,7 +32,8 @@ from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger("agentcore_local.authorizer")
 
-DEFAULT_LEEWAY_SECONDS = 30
+# Clock skew tolerated on exp, nbf and iat; the expiry demo waits this long past exp.
+DEFAULT_LEEWAY_SECONDS = 5
 DEFAULT_REFETCH_INTERVAL_SECONDS = 10.0
 # Keys are re-read this often even without an unknown kid, so a retired key stops working.
 DEFAULT_KEY_CACHE_TTL_SECONDS = 300.0

@@ -72,7 +72,7 @@ def _server(app: Any, part: str, port: int, tls: TlsFiles | None) -> _SharedLoop
         access_log=False,
         lifespan="off",
         # Idle keep-alive clients would otherwise hold a graceful shutdown open forever.
-        timeout_graceful_shutdown=2,
+        timeout_graceful_shutdown=0.5,
     )
     server = _SharedLoopServer(config)
     server.listener = _bind(part, port)  # type: ignore[attr-defined]
@@ -221,9 +221,9 @@ def run(home: Path) -> None:
 
     async def on_stopping() -> None:
         layout.status_file.unlink(missing_ok=True)
+        await front_door.close()  # first: its idle connections would hold the agents open
         await deployer.close()
         await gateway_host.close()
-        await front_door.close()
 
     try:
         asyncio.run(_serve(servers, on_started, on_stopping))

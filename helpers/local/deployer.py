@@ -35,6 +35,7 @@ from helpers.agentcore_json import ConfigJSONError, gateway_url_env_var, read_co
 from helpers.local.agent_process import AgentProcess, AgentStartError
 from helpers.local.authorizer import JwtAuthorizer, JwtAuthorizerConfig
 from helpers.local.gateway import DeployedGateway, DeployedTarget, GatewayHost
+from helpers.local.plan import PlanItem
 from helpers.local.runtime import LiveRuntime, RuntimeFrontDoor
 from helpers.validation import ValidationResult, validate_config
 
@@ -67,19 +68,6 @@ class GatewayRecord:
     authorizer_type: str
     authorizer: dict[str, Any] | None
     targets: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PlanItem:
-    action: str  # create | update | restart | delete
-    kind: str  # runtime | gateway
-    name: str
-    reason: str = ""
-
-    def line(self) -> str:
-        symbol = {"create": "+", "update": "~", "restart": "↻", "delete": "-"}[self.action]
-        reason = f" ({self.reason})" if self.reason else ""
-        return f"  {symbol} {self.action:<7} {self.kind:<7} {self.name}{reason}"
 
 
 def _fingerprint(*parts: Any) -> str:

@@ -248,6 +248,28 @@ def _sweep_dead_stack(layout: StackLayout) -> None:
     layout.status_file.unlink(missing_ok=True)
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs. A zombie does not count: when the
+    daemon's parent is another process (a test runner, a notebook's server), only that
+    parent can reap it, yet it holds no port and does no work."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # Fields after the ")" closing the command name: state, ppid, pgrp, ...
+            state, _, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(pgrp) == pgid and state != "Z":
+            return True
+    return False
+
+
 def _stop_process_group(pid: int) -> None:
     """SIGTERM the daemon's process group, SIGKILL it if it lingers, and wait until it is gone."""
     for sig, grace in ((signal.SIGTERM, STOP_TIMEOUT_SECONDS), (signal.SIGKILL, 5.0)):
@@ -258,9 +280,7 @@ def _stop_process_group(pid: int) -> None:
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
             _reap(pid)
-            try:
-                os.killpg(pid, 0)
-            except ProcessLookupError:
+            if not _group_alive(pid):
                 return
             time.sleep(0.05)
 
