@@ -1,8 +1,14 @@
-"""The stack's control API: what ``agentcore-local deploy`` and ``status`` talk to.
+"""The stack's control API: what ``agentcore-local`` and the tests talk to.
 
-Loopback HTTP, never carrying a token. ``POST /deploy`` answers with a stream of
-JSON lines (plan, progress, then ``done`` or ``error``) so a slow deploy shows its
-progress as it happens.
+Loopback HTTP, never carrying a token.
+
+- ``POST /deploy`` answers with a stream of JSON lines (plan, progress, then ``done``
+  or ``error``) so a slow deploy shows its progress as it happens;
+- ``GET /deployments``: what is deployed;
+- ``GET /stats``: how many requests reached each agent and each Lambda (a refused
+  request must reach neither);
+- ``GET|POST /issuer/keys``, ``POST /issuer/keys/retire``: rotate the signing key;
+- ``POST /faults``: take the issuer or the gateway down and bring it back.
 """
 
 from __future__ import annotations
@@ -20,16 +26,58 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from helpers.local.deployer import Deployer, DeployRefused
+from helpers.local.faults import Switchable
+from helpers.local.keys import SigningKeyStore
+from helpers.local.lambdas import LambdaRegistry
+from helpers.local.runtime import RuntimeFrontDoor
 
 log = logging.getLogger("agentcore_local.control")
 
 
-def create_control_app(deployer: Deployer) -> Starlette:
+def create_control_app(
+    *,
+    deployer: Deployer,
+    keys: SigningKeyStore,
+    front_door: RuntimeFrontDoor,
+    registry: LambdaRegistry,
+    switches: dict[str, Switchable],
+) -> Starlette:
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def deployments(_: Request) -> Response:
         return JSONResponse(deployer.describe())
+
+    async def stats(_: Request) -> Response:
+        return JSONResponse(
+            {
+                "runtime_invocations": dict(front_door.forwarded),
+                "lambda_invocations": dict(registry.invocations),
+            }
+        )
+
+    async def signing_keys(request: Request) -> Response:
+        if request.method == "POST":
+            log.info("issuer: signing key rotated to %s", keys.rotate().kid)
+        return JSONResponse({"kids": [key["kid"] for key in keys.jwks()["keys"]]})
+
+    async def retire_key(request: Request) -> Response:
+        kid = (await request.json())["kid"]
+        try:
+            keys.retire(kid)
+        except (KeyError, ValueError) as error:
+            return JSONResponse({"message": str(error)}, status_code=400)
+        log.info("issuer: signing key %s retired", kid)
+        return JSONResponse({"kids": [key["kid"] for key in keys.jwks()["keys"]]})
+
+    async def faults(request: Request) -> Response:
+        wanted: dict[str, Any] = await request.json()
+        switch = switches.get(wanted.get("part", ""))
+        if switch is None:
+            return JSONResponse({"message": f"parts that can fail: {sorted(switches)}"}, 400)
+        switch.down = bool(wanted["down"])
+        log.warning("fault: %s is %s", switch.part, "DOWN" if switch.down else "back up")
+        return JSONResponse({part: "down" if s.down else "up" for part, s in switches.items()})
 
     async def deploy(request: Request) -> Response:
         project_dir = Path((await request.json())["project_dir"])
@@ -60,6 +108,10 @@ def create_control_app(deployer: Deployer) -> Starlette:
         routes=[
             Route("/health", health),
             Route("/deployments", deployments),
+            Route("/stats", stats),
+            Route("/issuer/keys", signing_keys, methods=["GET", "POST"]),
+            Route("/issuer/keys/retire", retire_key, methods=["POST"]),
+            Route("/faults", faults, methods=["POST"]),
             Route("/deploy", deploy, methods=["POST"]),
         ]
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -17,12 +18,18 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from helpers.local.authorizer import (
+    DEFAULT_KEY_CACHE_TTL_SECONDS,
+    DEFAULT_REFETCH_INTERVAL_SECONDS,
+    JwtAuthorizer,
+    JwtAuthorizerConfig,
+)
 from helpers.local.layout import StackLayout
 from helpers.local.ports import LOOPBACK, stack_ports
 from helpers.local.tls import TlsFiles, ensure_tls_files
@@ -129,6 +136,17 @@ def agent_environment(aws_endpoint_url: str, region: str) -> dict[str, str]:
     }
 
 
+def authorizer_factory(env: Mapping[str, str]) -> Callable[[JwtAuthorizerConfig], JwtAuthorizer]:
+    """Authorizers with the stack's JWKS timings (tests shorten them to see rotation fast)."""
+    refetch = float(
+        env.get("AGENTCORE_LOCAL_JWKS_REFETCH_SECONDS", DEFAULT_REFETCH_INTERVAL_SECONDS)
+    )
+    ttl = float(env.get("AGENTCORE_LOCAL_JWKS_CACHE_TTL_SECONDS", DEFAULT_KEY_CACHE_TTL_SECONDS))
+    return functools.partial(
+        JwtAuthorizer, refetch_interval=float(refetch), key_cache_ttl=float(ttl)
+    )
+
+
 def run(home: Path) -> None:
     """Start the stack described by the working-state folder ``home`` and serve."""
     # Imported here so the environment above is in place before moto loads.
@@ -138,6 +156,7 @@ def run(home: Path) -> None:
     from helpers.local.cognito_directory import CognitoDirectory
     from helpers.local.control import create_control_app
     from helpers.local.deployer import Deployer
+    from helpers.local.faults import Switchable
     from helpers.local.gateway import GatewayHost
     from helpers.local.issuer import create_issuer_app
     from helpers.local.keys import SigningKeyStore
@@ -172,7 +191,9 @@ def run(home: Path) -> None:
 
     keys = SigningKeyStore(layout.signing_keys_file)
     front_door = RuntimeFrontDoor()
-    gateway_host = GatewayHost(default_registry())
+    registry = default_registry()
+    make_authorizer = authorizer_factory(os.environ)
+    gateway_host = GatewayHost(registry, make_authorizer)
     deployer = Deployer(
         state_dir=layout.state_dir,
         front_door=front_door,
@@ -182,15 +203,27 @@ def run(home: Path) -> None:
         agent_env=agent_environment(urls["aws_api"], REGION),
         region=REGION,
         account_id=ACCOUNT_ID,
+        make_authorizer=make_authorizer,
     )
     issuer_app = create_issuer_app(
         base_url=urls["issuer"], keys=keys, directory=CognitoDirectory(cognito)
     )
+    switches = {
+        "issuer": Switchable(issuer_app, "issuer"),
+        "gateway": Switchable(gateway_host, "gateway"),
+    }
+    control_app = create_control_app(
+        deployer=deployer,
+        keys=keys,
+        front_door=front_door,
+        registry=registry,
+        switches=switches,
+    )
     servers = [
-        _server(issuer_app, "issuer", ports["issuer"], tls),
+        _server(switches["issuer"], "issuer", ports["issuer"], tls),
         _server(front_door.app, "runtime", ports["runtime"], tls),
-        _server(gateway_host, "gateway", ports["gateway"], tls),
-        _server(create_control_app(deployer), "control", ports["control"], None),
+        _server(switches["gateway"], "gateway", ports["gateway"], tls),
+        _server(control_app, "control", ports["control"], None),
     ]
 
     async def on_started() -> None:

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -132,6 +133,7 @@ class LambdaRegistry:
         # Every load gets its own module name, so two functions that both ship a
         # ``lambda_function.py`` never see each other's module.
         self._module_numbers = itertools.count(1)
+        self.invocations: Counter[str] = Counter()  # per ARN, for tests and the control API
 
     def register(self, function: LambdaFunction) -> None:
         """Add ``function``, or replace the one with the same ARN (its code is reloaded)."""
@@ -154,6 +156,8 @@ class LambdaRegistry:
         invocation is reported.
         """
         function = self.resolve(arn)
+        with self._lock:
+            self.invocations[arn] += 1
         return self._handler(function)(event, _context(function, client_context_custom))
 
     def _handler(self, function: LambdaFunction) -> Handler:

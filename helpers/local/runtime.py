@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 import httpx
@@ -78,6 +79,9 @@ class RuntimeFrontDoor:
 
     def __init__(self) -> None:
         self._runtimes: dict[str, LiveRuntime] = {}
+        # Requests that reached an agent, per runtime: tests use it to prove a refusal
+        # happened before any learner code ran.
+        self.forwarded: Counter[str] = Counter()
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(connect=5.0, read=600.0, write=30.0, pool=30.0)
         )
@@ -140,6 +144,7 @@ class RuntimeFrontDoor:
         }
         headers[SESSION_HEADER] = session_id
         headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        self.forwarded[runtime.name] += 1
         upstream = self._client.build_request(
             "POST",
             f"{runtime.process.base_url}/invocations",
