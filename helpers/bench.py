@@ -21,6 +21,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -34,7 +36,7 @@ from helpers.backends.local import LocalBackend
 from helpers.invoke import invoke, new_session_id
 from helpers.local import stack
 from helpers.mode import use_local_stack
-from helpers.paths import workshop_home
+from helpers.paths import REPO_ROOT, workshop_home
 from helpers.settings import WorkshopSettings, load_settings
 from helpers.tokens import client_secret, fetch_token, get_token
 
@@ -42,6 +44,7 @@ COLD_STARTS = 5
 TOKEN_FETCHES = 200
 INVOKES = 60
 GATEWAY_DEPLOYS = 6
+NOTEBOOK_RUNS = 3
 OPEN_RUNTIME = "CustomerSupportOpen"
 
 
@@ -165,6 +168,15 @@ def gateway_deploy_ms(backend: LocalBackend, folder: Path) -> list[float]:
     return samples
 
 
+def notebook_run_seconds() -> list[float]:
+    """The whole workshop, 00 to 05, executed by nbval as CI does (stack start included)."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks"]
+    return [
+        _timed(lambda: subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True))
+        for _ in range(NOTEBOOK_RUNS)
+    ]
+
+
 def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     figures = [_figure("cold agentcore-local up", cold_up_seconds(), "s", "<= 5 s")]
     with tempfile.TemporaryDirectory() as scratch:
@@ -202,6 +214,7 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             )
         finally:
             stack.down(home)
+    figures.append(_figure("whole notebook run (nbval)", notebook_run_seconds(), "s", "<= 90 s"))
     machine = {
         "cores": os.cpu_count(),
         "python": platform.python_version(),

@@ -18,6 +18,12 @@ from types import ModuleType
 
 import uvicorn
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from helpers.local import tracing
 
 
 def load_entrypoint(code_dir: Path, entrypoint: str) -> ModuleType:
@@ -43,10 +49,33 @@ def find_app(module: ModuleType) -> BedrockAgentCoreApp:
     return apps[0]
 
 
+class TraceContextMiddleware:
+    """Continue the caller's trace: what the Runtime's OTel instrumentation does on AWS.
+
+    The front door sends ``traceparent`` (and ``session.id`` as baggage); attaching that
+    context for the whole request makes the agent's spans (strands' own) its children.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = otel_context.attach(propagate.extract(Headers(scope=scope)))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(token)
+
+
 def main() -> None:
     code_dir, entrypoint, port = Path(sys.argv[1]).resolve(), sys.argv[2], int(sys.argv[3])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = find_app(load_entrypoint(code_dir, entrypoint))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    tracing.configure(service_name="agent")  # the Runtime sets OTEL_SERVICE_NAME
+    app = TraceContextMiddleware(find_app(load_entrypoint(code_dir, entrypoint)))
     # No access log: request lines are not needed and headers must never reach a log.
     # A short graceful shutdown: the front door keeps idle connections open, and a
     # redeploy should not wait on them.

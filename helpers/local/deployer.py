@@ -353,6 +353,7 @@ class Deployer:
             **self._agent_env,
             **self._gateway_env(gateways),
             "AGENT_SESSION_DIR": str(self._state_dir.parent / "sessions" / record.name),
+            "OTEL_SERVICE_NAME": record.name,
         }
         process = AgentProcess(
             record.name,

@@ -16,6 +16,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ import anyio
 from mcp import types
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
@@ -37,6 +40,7 @@ from helpers.local.lambdas import LambdaRegistry
 from helpers.local.refusals import refusal_response
 
 log = logging.getLogger("agentcore_local.gateway")
+_tracer = trace.get_tracer("agentcore_local.gateway")
 
 TOOL_SEPARATOR = "___"
 MESSAGE_VERSION = "1.0"
@@ -96,12 +100,31 @@ def build_mcp_server(gateway: DeployedGateway, registry: LambdaRegistry) -> Serv
                 )
             )
 
+    def span(operation: str, **attributes: str) -> AbstractContextManager[trace.Span]:
+        """A SERVER span joined to the caller's trace (``_meta`` carries its traceparent)."""
+        meta = server.request_context.meta
+        carrier = meta.model_dump(exclude_none=True) if meta is not None else {}
+        return _tracer.start_as_current_span(
+            f"gateway.{operation}",
+            context=propagate.extract(carrier),
+            kind=SpanKind.SERVER,
+            attributes={"agentcore.gateway.name": gateway.name, **attributes},
+        )
+
     @server.list_tools()
     async def list_tools() -> list[types.Tool]:
-        return tools
+        with span("tools/list"):
+            return tools
 
     @server.call_tool()
     async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        with span("tools/call", **{"mcp.tool.name": name}) as current:
+            result = await run_tool(name, arguments)
+            if result.isError:
+                current.set_status(Status(StatusCode.ERROR, "tool failed"))
+            return result
+
+    async def run_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
         target = targets_by_tool.get(name)
         if target is None:
             return _error_result(f"Unknown tool {name!r} on gateway {gateway.name}.")
@@ -114,10 +137,18 @@ def build_mcp_server(gateway: DeployedGateway, registry: LambdaRegistry) -> Serv
             "bedrockAgentCoreMcpMessageId": str(server.request_context.request_id),
         }
         try:
-            # Handlers are blocking code; a worker thread keeps the event loop serving.
-            result = await anyio.to_thread.run_sync(
-                registry.invoke, target.lambda_arn, arguments, custom
-            )
+            with _tracer.start_as_current_span(
+                "lambda.invoke",
+                kind=SpanKind.CLIENT,
+                attributes={
+                    "faas.invoked_name": target.lambda_arn.rsplit(":", 1)[-1],
+                    "aws.lambda.arn": target.lambda_arn,
+                },
+            ):
+                # Handlers are blocking code; a worker thread keeps the event loop serving.
+                result = await anyio.to_thread.run_sync(
+                    registry.invoke, target.lambda_arn, arguments, custom
+                )
             text = result if isinstance(result, str) else json.dumps(result)
         except Exception:
             log.exception("gateway %s: tool %s failed in %s", gateway.name, name, target.lambda_arn)

@@ -17,20 +17,26 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from helpers.local import tracing
 from helpers.local.agent_process import AgentProcess
 from helpers.local.authorizer import JwtAuthorizer, Unauthorized, authorize_request
 from helpers.local.refusals import refusal_response
 
 log = logging.getLogger("agentcore_local.runtime")
+_tracer = trace.get_tracer("agentcore_local.runtime")
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
@@ -119,12 +125,43 @@ class RuntimeFrontDoor:
                 f"No runtime with ARN {request.path_params['arn']} is deployed on the local "
                 "stack. Run `agentcore-local deploy -y -v` in the project folder.",
             )
+        session_id = request.headers.get(SESSION_HEADER) or str(uuid.uuid4())
+        # The trace of an invocation starts here, refused or not, and lasts until the
+        # last streamed byte; a caller's own traceparent is honoured.
+        context = tracing.with_session(propagate.extract(request.headers), session_id)
+        span = _tracer.start_span(
+            "runtime.invoke",
+            context=context,
+            kind=SpanKind.SERVER,
+            attributes={
+                "agentcore.runtime.name": runtime.name,
+                "agentcore.runtime.arn": runtime.arn,
+            },
+        )
+        response = await self._admit(request, runtime, session_id, span, context)
+        span.set_attribute("http.response.status_code", response.status_code)
+        if response.status_code >= 400:
+            span.set_status(Status(StatusCode.ERROR, f"HTTP {response.status_code}"))
+        if isinstance(response, StreamingResponse):
+            response.body_iterator = _ending(response.body_iterator, span)
+        else:
+            span.end()
+        return response
+
+    async def _admit(
+        self,
+        request: Request,
+        runtime: LiveRuntime,
+        session_id: str,
+        span: trace.Span,
+        context: Context,
+    ) -> Response:
         if runtime.authorizer is not None:
             try:
                 await authorize_request(runtime.authorizer, request.headers.get("authorization"))
             except Unauthorized as refusal:
+                span.set_attribute("agentcore.auth.refused", refusal.reason)
                 return refusal_response(refusal, f"runtime {runtime.name}", log)
-        session_id = request.headers.get(SESSION_HEADER) or str(uuid.uuid4())
         if not MIN_SESSION_ID_CHARS <= len(session_id) <= MAX_SESSION_ID_CHARS:
             return _error(
                 400,
@@ -134,9 +171,13 @@ class RuntimeFrontDoor:
             )
         if not runtime.process.alive:
             return _agent_stopped(runtime, "has stopped")
-        return await self._forward(request, runtime, session_id)
+        return await self._forward(
+            request, runtime, session_id, trace.set_span_in_context(span, context)
+        )
 
-    async def _forward(self, request: Request, runtime: LiveRuntime, session_id: str) -> Response:
+    async def _forward(
+        self, request: Request, runtime: LiveRuntime, session_id: str, context: Context
+    ) -> Response:
         headers = {
             name: value
             for name, value in request.headers.items()
@@ -144,6 +185,7 @@ class RuntimeFrontDoor:
         }
         headers[SESSION_HEADER] = session_id
         headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        propagate.inject(headers, context=context)
         self.forwarded[runtime.name] += 1
         upstream = self._client.build_request(
             "POST",
@@ -166,3 +208,12 @@ class RuntimeFrontDoor:
             headers=response_headers,
             background=BackgroundTask(answer.aclose),
         )
+
+
+async def _ending(chunks: AsyncIterator[bytes], span: trace.Span) -> AsyncIterator[bytes]:
+    """Pass the stream through, and end the invocation's span after its last chunk."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        span.end()
