@@ -102,6 +102,28 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _traces(args: argparse.Namespace) -> int:
+    from helpers import traces  # matplotlib and friends: only for this command
+
+    found = traces.interactions(args.session_id, traces.default_source())
+    report = {"session_id": args.session_id, **traces.format_for_cli(found)}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    for interaction in found:
+        tools = ", ".join(
+            f"{tool.name} {'ok' if tool.ok else 'FAILED'} {tool.duration_ms:.0f} ms"
+            for tool in interaction.tools
+        )
+        _print(
+            f"{interaction.started_at:%H:%M:%S} {interaction.duration_ms:7.0f} ms  "
+            f"{interaction.prompt or '(prompt not recorded)'}  [{tools or 'no tools'}]"
+        )
+    if not found:
+        _print(f"no traces for session {args.session_id} yet (spans arrive within a second)")
+    return 0
+
+
 def _remove_gateway(args: argparse.Namespace) -> int:
     return _report(LocalBackend().remove_gateway(Path.cwd(), args.name))
 
@@ -162,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--bearer-token", help="access token for a CUSTOM_JWT runtime")
     invoke.add_argument("--stream", action="store_true", help="print chunks as they arrive")
     invoke.set_defaults(run=_invoke)
+
+    traces = commands.add_parser("traces", help="a session's interactions, tools and timings")
+    traces.add_argument("--session-id", required=True)
+    traces.add_argument("--json", action="store_true", help="machine-readable output")
+    traces.set_defaults(run=_traces)
 
     remove = commands.add_parser("remove", help="remove a resource from the project")
     remove_kinds = remove.add_subparsers(dest="kind", required=True)

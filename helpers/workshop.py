@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 from IPython.display import display
 
-from helpers import agentcore_json, gateway_client, invoke, project
+from helpers import agentcore_json, gateway_client, invoke, project, traces
 from helpers.backends import get_backend
 from helpers.backends.base import Backend, CommandResult
 from helpers.local import stack
@@ -203,6 +203,21 @@ class Workshop:
             print(f"refused, as it should be: {refusal}")
             return refusal
         raise AssertionError(f"the call was let in and answered: {answer[:80]!r}")
+
+    def traces(self, session_id: str, expected: int) -> list[traces.TraceInteraction]:
+        """The session's interactions once ``expected`` traces have arrived.
+
+        Locally spans reach the stack's collector within a second; CloudWatch
+        Transaction Search takes minutes to index them.
+        """
+        local = self.backend.name == "local"
+        return traces.wait_for_traces(
+            session_id,
+            traces.default_source(),
+            expected=expected,
+            timeout=15 if local else 600,
+            poll_interval=0.25 if local else 15,
+        )
 
     def gateway_url(self, name: str) -> str:
         return self.backend.gateway_url(self.project, name)

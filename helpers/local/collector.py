@@ -73,8 +73,8 @@ def collector_app(store: SpanStore) -> Starlette:
             except otlp.UnreadableRequest as error:
                 raise _Refused(400, str(error)) from None
         except _Refused as refusal:
-            # A refused media type has no encoding of its own to answer in.
-            answer_in = media_type if refusal.status_code != 415 else PROTOBUF
+            # Answer in the request's encoding when it has one we speak.
+            answer_in = media_type if media_type == JSON else PROTOBUF
             return _message(Status(message=str(refusal)), answer_in, refusal.status_code)
         stored = await run_in_threadpool(store.add, decoded.spans)
         log.debug("stored %d new spans of %d received", stored, len(decoded.spans))
@@ -109,7 +109,9 @@ def _decompressed(body: bytes, content_encoding: str | None) -> bytes:
             return zlib.decompress(body)
     except (OSError, EOFError, zlib.error) as error:
         raise _Refused(400, f"the body is not valid {encoding} data: {error}") from None
-    raise _Refused(415, f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none")
+    raise _Refused(
+        415, f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none"
+    )
 
 
 def _message(message: Message, media_type: str, status_code: int) -> Response:

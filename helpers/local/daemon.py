@@ -24,6 +24,7 @@ from typing import Any
 
 import uvicorn
 
+from helpers.local import tracing
 from helpers.local.authorizer import (
     DEFAULT_KEY_CACHE_TTL_SECONDS,
     DEFAULT_REFETCH_INTERVAL_SECONDS,
@@ -154,6 +155,7 @@ def run(home: Path) -> None:
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     from helpers.local.cognito_directory import CognitoDirectory
+    from helpers.local.collector import collector_app
     from helpers.local.control import create_control_app
     from helpers.local.deployer import Deployer
     from helpers.local.faults import Switchable
@@ -163,6 +165,7 @@ def run(home: Path) -> None:
     from helpers.local.lambdas import default_registry
     from helpers.local.runtime import RuntimeFrontDoor
     from helpers.local.seed import ACCOUNT_ID, REGION, seed
+    from helpers.local.span_store import SpanStore, traces_file
 
     layout = StackLayout(home)
     layout.status_file.unlink(missing_ok=True)
@@ -177,7 +180,13 @@ def run(home: Path) -> None:
         "runtime": f"https://{LOOPBACK}:{ports['runtime']}",
         "gateway": f"https://{LOOPBACK}:{ports['gateway']}",
         "control": f"http://{LOOPBACK}:{ports['control']}",
+        "collector": f"http://{LOOPBACK}:{ports['collector']}",
     }
+    # Every part and agent exports spans by the standard variables; unless you point
+    # them at another OTLP endpoint, they go to the stack's own collector.
+    os.environ.setdefault("OTEL_EXPORTER_OTLP_ENDPOINT", urls["collector"])
+    os.environ.setdefault("OTEL_BSP_SCHEDULE_DELAY", "500")  # ms: traces show up quickly
+    tracer_provider = tracing.configure("agentcore-local")
 
     _bind("aws_api", ports["aws_api"]).close()  # moto's own bind would hang on failure
     moto = ThreadedMotoServer(ip_address=LOOPBACK, port=ports["aws_api"], verbose=False)
@@ -219,7 +228,9 @@ def run(home: Path) -> None:
         registry=registry,
         switches=switches,
     )
+    collector = collector_app(SpanStore(traces_file(home)))
     servers = [
+        _server(collector, "collector", ports["collector"], None),
         _server(switches["issuer"], "issuer", ports["issuer"], tls),
         _server(front_door.app, "runtime", ports["runtime"], tls),
         _server(switches["gateway"], "gateway", ports["gateway"], tls),
@@ -254,6 +265,9 @@ def run(home: Path) -> None:
 
     async def on_stopping() -> None:
         layout.status_file.unlink(missing_ok=True)
+        if tracer_provider is not None:
+            # In a thread: the export goes to the collector this very loop serves.
+            await asyncio.to_thread(tracer_provider.force_flush)
         await front_door.close()  # first: its idle connections would hold the agents open
         await deployer.close()
         await gateway_host.close()

@@ -93,7 +93,11 @@ def _record(span: Span, service_name: str) -> SpanRecord:
         status_message=span.status.message,
         attributes=_attributes(span.attributes),
         events=tuple(
-            SpanEvent(name=event.name, time_ns=event.time_unix_nano, attributes=_attributes(event.attributes))
+            SpanEvent(
+                name=event.name,
+                time_ns=event.time_unix_nano,
+                attributes=_attributes(event.attributes),
+            )
             for event in span.events
         ),
     )
@@ -138,4 +142,3 @@ def _hex_to_base64(field: str, value: str) -> str:
         return base64.b64encode(bytes.fromhex(value)).decode("ascii")
     except ValueError:
         raise UnreadableRequest(f"{field} {value!r} is not hex, as OTLP/JSON requires") from None
-

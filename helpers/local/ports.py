@@ -15,7 +15,7 @@ from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT_BASE = 18340
-PARTS = ("aws_api", "issuer", "runtime", "gateway", "control")
+PARTS = ("aws_api", "issuer", "runtime", "gateway", "control", "collector")
 
 
 def port_is_free(port: int) -> bool:

@@ -107,9 +107,10 @@ class SpanStore:
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000)) as connection:
-            with connection:  # commit on success, roll back on error
-                yield connection
+        opened = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000)
+        # closing() closes the file; the connection's own context commits or rolls back.
+        with closing(opened) as connection, connection:
+            yield connection
 
 
 def _row(span: SpanRecord) -> tuple[Any, ...]:

@@ -121,6 +121,7 @@ _HEALTH_PATHS = {
     "runtime": "/ping",
     "gateway": "/",  # any answer below 500 shows the MCP host is serving
     "control": "/health",
+    "collector": "/health",
 }
 
 
