@@ -34,7 +34,7 @@ def test_status_json_lists_endpoints_and_health(
     assert report["discovery_url"].startswith("https://127.0.0.1:")
     assert report["discovery_url"].endswith("/.well-known/openid-configuration")
     assert {name: part["healthy"] for name, part in report["parts"].items()} == dict.fromkeys(
-        ("aws_api", "issuer", "runtime", "gateway", "control"), True
+        ("aws_api", "issuer", "runtime", "gateway", "control", "collector"), True
     )
     assert "runtimes" in report and "gateways" in report
 

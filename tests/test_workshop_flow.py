@@ -20,7 +20,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
-from helpers import agentcore_json
+from helpers import agentcore_json, traces
 from helpers.backends.local import LocalBackend
 from helpers.cli import main as cli_main
 from helpers.invoke import (
@@ -219,6 +219,28 @@ def test_step3_token_forwarded_to_gateway(
     _deploy(backend, project)
     answer = _ask(backend, project, "Check the warranty for PROD-001", token)
     assert "2027-03-01" in answer
+
+
+def test_step4_one_trace_joins_runtime_agent_gateway_and_lambda(
+    backend: LocalBackend,
+    project: Path,
+    token: AccessToken,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session_id = new_session_id()
+    url = backend.invoke_url(project, RUNTIME)
+    invoke(url, "Check the warranty for PROD-001", token=token, session_id=session_id)
+    (interaction,) = traces.wait_for_traces(session_id, traces.default_source(), expected=1)
+    assert [tool.name for tool in interaction.tools] == [WARRANTY_TOOL]
+    assert interaction.tools[0].ok
+    services = {step.kind: step.service for step in interaction.steps}
+    assert services["runtime"] == services["gateway"] == services["lambda"] == "agentcore-local"
+    assert services["tool"] == RUNTIME  # the agent's own spans, from its own process
+
+    assert cli_main(["traces", "--session-id", session_id, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["session_id"] == session_id
+    assert report["interactions"][0]["tools"][0]["name"] == WARRANTY_TOOL
 
 
 def test_crash_is_a_clear_5xx_and_next_deploy_restores(
