@@ -25,25 +25,34 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from helpers import agentcore_json, project
+from helpers import agentcore_json, load, project
 from helpers.backends.local import LocalBackend
 from helpers.invoke import invoke, new_session_id
 from helpers.local import stack
+from helpers.local.authorizer import JwtAuthorizer, JwtAuthorizerConfig
+from helpers.local.issuer import mint_access_token
+from helpers.local.keys import SigningKeyStore
 from helpers.mode import use_local_stack
 from helpers.paths import REPO_ROOT, workshop_home
 from helpers.settings import WorkshopSettings, load_settings
-from helpers.tokens import client_secret, fetch_token, get_token
+from helpers.tokens import AccessToken, client_secret, fetch_token, get_token
 
 COLD_STARTS = 5
 TOKEN_FETCHES = 200
 INVOKES = 60
 GATEWAY_DEPLOYS = 6
+VERIFY_ROUNDS = 5
+VERIFY_SECONDS = 1.0
+LOAD_ROUNDS = 3
+LOAD_CALLS = 50
+LOAD_SESSIONS = 10
 NOTEBOOK_RUNS = 3
 OPEN_RUNTIME = "CustomerSupportOpen"
 
@@ -177,19 +186,155 @@ def notebook_run_seconds() -> list[float]:
     ]
 
 
+def _ratio(
+    name: str, numerator: list[float], denominator: list[float], goal: str
+) -> dict[str, Any]:
+    ratio = statistics.median(numerator) / statistics.median(denominator)
+    return {
+        "figure": name,
+        "unit": "ratio",
+        "runs": len(numerator),
+        "median": ratio,
+        "p95": None,
+        "min": ratio,
+        "max": ratio,
+        "goal": goal,
+    }
+
+
+def tracing_overhead(
+    traced_url: str, traced_token: object, plain_url: str, plain_token: object
+) -> list[dict[str, Any]]:
+    """Warm end-to-end invokes on two stacks, one exporting spans, invoked alternately."""
+    session = new_session_id()
+    prompt = "Check the warranty for PROD-001"
+    for _ in range(5):
+        _ask(traced_url, prompt, traced_token, session)
+        _ask(plain_url, prompt, plain_token, session)
+    traced, plain = [], []
+    for _ in range(INVOKES):
+        traced.append(_ask(traced_url, prompt, traced_token, session))
+        plain.append(_ask(plain_url, prompt, plain_token, session))
+    return [
+        _figure("invoke, spans exported", traced, "ms", ""),
+        _figure("invoke, tracing off", plain, "ms", ""),
+        _ratio("tracing overhead", traced, plain, "<= 1.05"),
+    ]
+
+
+def jwt_verifications_per_second() -> list[float]:
+    """Our authorizer's full check (parse, RS256, claims), one thread, keys cached."""
+    with tempfile.TemporaryDirectory() as scratch:
+        keys = SigningKeyStore(Path(scratch) / "keys.json")
+        issuer = "https://issuer.bench/pool"
+        documents = {"discovery": {"issuer": issuer, "jwks_uri": "jwks"}, "jwks": keys.jwks()}
+        authorizer = JwtAuthorizer(
+            JwtAuthorizerConfig(discovery_url="discovery", allowed_clients=("bench",)),
+            fetch_json=documents.__getitem__,
+        )
+        token = "Bearer " + mint_access_token(
+            keys, issuer=issuer, client_id="bench", scopes=["s"], lifetime_seconds=3600
+        )
+        authorizer.authorize(token)
+        samples = []
+        for _ in range(VERIFY_ROUNDS):
+            count, started = 0, time.perf_counter()
+            while time.perf_counter() - started < VERIFY_SECONDS:
+                authorizer.authorize(token)
+                count += 1
+            samples.append(count / (time.perf_counter() - started))
+        return samples
+
+
+def openssl_rsa2048_verifies_per_second() -> list[float]:
+    """OpenSSL's raw RSA-2048 verify rate on this machine (``openssl speed``), one core."""
+    samples = []
+    for _ in range(VERIFY_ROUNDS):
+        report = subprocess.run(
+            ["openssl", "speed", "-seconds", str(int(VERIFY_SECONDS)), "-mr", "rsa2048"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        # Machine-readable line: +F2:<n>:<bits>:<signs/s>:<verifies/s>
+        line = next(row for row in report.splitlines() if row.startswith("+F2:"))
+        samples.append(float(line.split(":")[4]))
+    return samples
+
+
+def load_figures(url: str, token: AccessToken) -> list[dict[str, Any]]:
+    """The security issue's load: 50 concurrent streaming invokes over 10 sessions."""
+    throughputs, latencies, errors = [], [], 0
+    for _ in range(LOAD_ROUNDS):
+        calls = [
+            load.Call(session, "What's the return policy for electronics?")
+            for session in [new_session_id() for _ in range(LOAD_SESSIONS)]
+            for _ in range(LOAD_CALLS // LOAD_SESSIONS)
+        ]
+        report = load.run_load(
+            url, calls, token=token, concurrency=LOAD_CALLS, time_budget_seconds=120
+        )
+        throughputs.append(report.throughput)
+        latencies += [result.total_ms for result in report.results if result.ok]
+        errors += len(report.errors)
+    return [
+        _figure("load: throughput", throughputs, "inv/s", ""),
+        _figure("load: latency (p50, p95)", latencies, "ms", ""),
+        _figure("load: errors", [float(errors)], "count", "0"),
+    ]
+
+
+@contextmanager
+def _stack(home: Path, **environment: str) -> Iterator[stack.StackStatus]:
+    """A stack whose daemon starts with ``environment`` added to this process's own."""
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        status = stack.up(home)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
+    try:
+        yield status
+    finally:
+        stack.down(home)
+
+
+def _finished_workshop(
+    status: stack.StackStatus, home: Path, folder: Path
+) -> tuple[LocalBackend, WorkshopSettings]:
+    """Deploy the workshop's end state (step 3) on the stack in ``home``."""
+    ssm = boto3.client("ssm", endpoint_url=status.aws_endpoint_url)
+    settings = load_settings(ssm)
+    backend = LocalBackend(home)
+    project.fresh_project(folder)
+    project.prepare(folder, settings, backend, through_step=3)
+    return backend, settings
+
+
 def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     figures = [_figure("cold agentcore-local up", cold_up_seconds(), "s", "<= 5 s")]
     with tempfile.TemporaryDirectory() as scratch:
-        home = Path(scratch) / "home"
-        status = stack.up(home)
-        try:
-            use_local_stack(status)
+        root = Path(scratch)
+        with (
+            _stack(root / "traced") as traced,
+            _stack(root / "plain", OTEL_SDK_DISABLED="true") as plain,
+        ):
+            bundle = root / "ca-bundle.pem"
+            bundle.write_text(
+                Path(traced.ca_bundle).read_text() + Path(plain.ca_bundle).read_text()
+            )
+            use_local_stack(traced)
+            os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"] = str(bundle)
             settings = load_settings(boto3.client("ssm"))
             figures.append(
                 _figure("warm token fetch", warm_token_fetch_ms(settings), "ms", "<= 20 ms")
             )
-            backend = LocalBackend(home)
-            folder = Path(scratch) / "project"
+            backend = LocalBackend(root / "traced")
+            folder = root / "project"
             project.fresh_project(folder)
             project.prepare(folder, settings, backend, through_step=2)
             _with_open_twin(folder)
@@ -204,6 +349,19 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
                     "<= 150 ms",
                 )
             )
+            plain_backend, plain_settings = _finished_workshop(
+                plain, root / "plain", root / "plain-project"
+            )
+            plain_cognito = boto3.client("cognito-idp", endpoint_url=plain.aws_endpoint_url)
+            figures += tracing_overhead(
+                backend.invoke_url(folder, project.RUNTIME),
+                get_token(settings),
+                plain_backend.invoke_url(root / "plain-project", project.RUNTIME),
+                get_token(plain_settings, cognito=plain_cognito),
+            )
+            figures += load_figures(
+                backend.invoke_url(folder, project.RUNTIME), get_token(settings)
+            )
             figures.append(
                 _figure(
                     "deploy changing one gateway",
@@ -212,8 +370,12 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
                     "<= 3000 ms",
                 )
             )
-        finally:
-            stack.down(home)
+    ours, openssl = jwt_verifications_per_second(), openssl_rsa2048_verifies_per_second()
+    figures += [
+        _figure("JWT verifications, authorizer", ours, "/s", ""),
+        _figure("RSA-2048 verifies, openssl", openssl, "/s", ""),
+        _ratio("authorizer / openssl verify rate", ours, openssl, ""),
+    ]
     figures.append(_figure("whole notebook run (nbval)", notebook_run_seconds(), "s", "<= 90 s"))
     machine = {
         "cores": os.cpu_count(),

@@ -8,6 +8,9 @@ and the signature check:
   ``refetch_interval`` however many unknown kids arrive (a spray of made-up kids
   cannot turn the authorizer into a load generator against the issuer), and the
   cached keys keep working while the issuer is down;
+- a fetch runs in a thread of its own, one at a time; requests that need its keys
+  wait for it (a coroutine awaits it, so an event loop never blocks on the issuer,
+  which on the local stack is served by that same loop);
 - RS256 only, the exact ``iss``, ``exp``/``nbf``/``iat`` with a small leeway;
 - ``allowedClients`` against ``client_id`` (and ``token_use`` must be ``access``,
   so an ID token of the same client is refused), ``allowedAudience`` against
@@ -19,16 +22,17 @@ contains the token.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 import requests
-from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger("agentcore_local.authorizer")
 
@@ -47,10 +51,6 @@ class Unauthorized(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class _KeysNotCached(Exception):
-    """Verifying needs a discovery/JWKS fetch, which must not run on an event loop."""
 
 
 class MethodMismatch(Unauthorized):
@@ -124,7 +124,10 @@ def _fetch_json(url: str) -> dict[str, Any]:
 
 
 class JwtAuthorizer:
-    """Check bearer tokens against one ``customJwtAuthorizer`` configuration. Thread-safe."""
+    """Check bearer tokens against one ``customJwtAuthorizer`` configuration. Thread-safe.
+
+    ``authorize`` blocks while keys are being fetched; ``authorize_async`` awaits instead.
+    """
 
     def __init__(
         self,
@@ -142,19 +145,37 @@ class JwtAuthorizer:
         self._leeway = leeway
         self._refetch_interval = refetch_interval
         self._key_cache_ttl = key_cache_ttl
+        # Guards the fields below. Never held during a fetch: an event loop verifying
+        # tokens must not wait on the issuer, which may be served by that very loop.
         self._lock = threading.Lock()
         self._issuer: str | None = None
-        self._jwks_uri: str | None = None
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._last_fetch = float("-inf")
+        self._last_fetch = float("-inf")  # when the last fetch ended, whether or not it worked
+        self._fetch: Future[None] | None = None  # the fetch in progress, if any
         self.jwks_fetches = 0
 
-    def authorize(self, authorization: str | None, *, fetch_keys: bool = True) -> dict[str, Any]:
-        """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`.
+    def authorize(self, authorization: str | None) -> dict[str, Any]:
+        """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`."""
+        token, kid = self._parse(authorization)
+        fetch = self._fetch_to_wait_for(kid)
+        if fetch is not None:
+            fetch.result()
+        return self._verify(token, kid)
 
-        With ``fetch_keys=False`` it raises ``_KeysNotCached`` instead of fetching keys, so
-        an async caller can verify on its event loop and go to a thread only to fetch.
+    async def authorize_async(self, authorization: str | None) -> dict[str, Any]:
+        """:meth:`authorize` for an event loop: it awaits a key fetch instead of blocking.
+
+        The RS256 check itself runs on the loop: a thread hop on every request would cost
+        more than the check.
         """
+        token, kid = self._parse(authorization)
+        fetch = self._fetch_to_wait_for(kid)
+        if fetch is not None:
+            await asyncio.wrap_future(fetch)
+        return self._verify(token, kid)
+
+    def _parse(self, authorization: str | None) -> tuple[str, str]:
+        """The bearer token and its ``kid``, after the checks that need no key."""
         token = self._bearer_token(authorization)
         try:
             header = jwt.get_unverified_header(token)
@@ -162,13 +183,25 @@ class JwtAuthorizer:
             raise Unauthorized("malformed token") from None
         if header.get("alg") != "RS256":
             raise Unauthorized(f"algorithm {header.get('alg')!r} is not accepted (RS256 only)")
-        key = self._signing_key(header.get("kid"), fetch_keys)
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthorized("token header has no kid")
+        return token, kid
+
+    def _verify(self, token: str, kid: str) -> dict[str, Any]:
+        """Check ``token`` with the keys cached now; this never fetches."""
+        with self._lock:
+            key, issuer, any_keys = self._keys.get(kid), self._issuer, bool(self._keys)
+        if key is None:
+            if not any_keys:
+                raise Unauthorized("signing keys unavailable (discovery or JWKS unreachable)")
+            raise Unauthorized("unknown signing key (kid not in JWKS)")
         try:
             claims = jwt.decode(
                 token,
                 key,
                 algorithms=["RS256"],
-                issuer=self._issuer,
+                issuer=issuer,
                 leeway=self._leeway,
                 options={"require": ["exp", "iat", "iss"], "verify_aud": False},
             )
@@ -221,48 +254,48 @@ class JwtAuthorizer:
             if not rule.matches(claims):
                 raise Unauthorized(f"custom claim {rule.claim!r} does not match")
 
-    def _signing_key(self, kid: object, fetch_keys: bool) -> jwt.PyJWK:
-        if not isinstance(kid, str) or not kid:
-            raise Unauthorized("token header has no kid")
+    def _fetch_to_wait_for(self, kid: str) -> Future[None] | None:
+        """The key fetch a token signed by ``kid`` must wait for; None when the cache decides.
+
+        A ``kid`` cached within the TTL needs no fetch. Otherwise the token waits for the
+        fetch in progress, or for a new one when the last ended ``refetch_interval`` ago
+        or more. Between fetches an unknown ``kid`` is decided (refused) from the cache.
+        """
         with self._lock:
             age = self._clock() - self._last_fetch
             if kid in self._keys and age < self._key_cache_ttl:
-                return self._keys[kid]
-            if age >= self._refetch_interval:
-                if not fetch_keys:
-                    raise _KeysNotCached
-                self._refresh_keys()
-            if kid not in self._keys:
-                if not self._keys:
-                    raise Unauthorized("signing keys unavailable (discovery or JWKS unreachable)")
-                raise Unauthorized("unknown signing key (kid not in JWKS)")
-            return self._keys[kid]
+                return None
+            if self._fetch is None and age >= self._refetch_interval:
+                self._fetch = Future()
+                threading.Thread(
+                    target=self._refresh_keys, args=(self._fetch,), name="jwks-fetch", daemon=True
+                ).start()
+            return self._fetch
 
-    def _refresh_keys(self) -> None:
-        """Re-read discovery and JWKS; on failure keep the keys we had."""
-        self._last_fetch = self._clock()
+    def _refresh_keys(self, done: Future[None]) -> None:
+        """Re-read discovery and JWKS, then settle ``done``; on failure keep the keys we had."""
+        fetched: tuple[str, dict[str, jwt.PyJWK]] | None = None
         try:
             discovery = self._fetch_json(self.config.discovery_url)
             jwks = self._fetch_json(discovery["jwks_uri"])
-        except (requests.RequestException, ValueError, KeyError) as error:
+            keys = {
+                entry["kid"]: jwt.PyJWK(entry)
+                for entry in jwks.get("keys", [])
+                if entry.get("kty") == "RSA" and "kid" in entry
+            }
+            fetched = discovery["issuer"], keys
+        except (requests.RequestException, ValueError, KeyError, jwt.PyJWTError) as error:
             log.warning("could not refresh keys from %s: %s", self.config.discovery_url, error)
-            return
-        self.jwks_fetches += 1
-        self._issuer = discovery["issuer"]
-        self._jwks_uri = discovery["jwks_uri"]
-        self._keys = {
-            entry["kid"]: jwt.PyJWK(entry)
-            for entry in jwks.get("keys", [])
-            if entry.get("kty") == "RSA" and "kid" in entry
-        }
+        finally:
+            with self._lock:
+                if fetched is not None:
+                    self._issuer, self._keys = fetched
+                    self.jwks_fetches += 1
+                self._last_fetch = self._clock()
+                self._fetch = None
+            done.set_result(None)
 
 
 async def authorize_request(authorizer: JwtAuthorizer, authorization: str | None) -> dict[str, Any]:
-    """Verify on the event loop while the keys are cached; fetch them in a worker thread.
-
-    A thread hop on every request would cost more than the RS256 check itself.
-    """
-    try:
-        return authorizer.authorize(authorization, fetch_keys=False)
-    except _KeysNotCached:
-        return await run_in_threadpool(authorizer.authorize, authorization)
+    """Verify a request's ``Authorization`` header from the Runtime's or the Gateway's loop."""
+    return await authorizer.authorize_async(authorization)

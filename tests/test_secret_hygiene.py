@@ -1,0 +1,90 @@
+"""No token and no client secret anywhere a learner or an operator can read them.
+
+The test runs the whole workshop flow on the shared stack as the notebooks do: a fresh
+project, the three steps deployed, tokens fetched and shown, the agent invoked through
+the helpers and the CLI, the Gateway called directly, and refusals provoked (no token,
+a tampered token, another client's token, a token in the query string). Then it scans
+what the helpers printed and logged, and every file in the working-state folder: the
+stack's and the agents' logs (holding the earlier tests' traffic too), the agents'
+session stores, the deployed state. It looks for JWT-shaped strings and for every
+client secret in the stack's Cognito.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import boto3
+import pytest
+from leaks import client_secrets, find_leaks, scan_files
+
+from helpers import gateway_client, project, traffic
+from helpers.backends.local import LocalBackend
+from helpers.cli import main as cli_main
+from helpers.http import session as http_session
+from helpers.invoke import InvokeUnauthorized, invoke, new_session_id, print_invoke
+from helpers.local import stack
+from helpers.settings import load_settings
+from helpers.tokens import describe_claims, get_token, tampered
+
+pytestmark = pytest.mark.stack
+
+WARRANTY_PROMPT = "Check the warranty for PROD-001"
+WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"
+
+
+def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
+    local_stack: stack.StackStatus,
+    workshop_home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.INFO)
+    settings = load_settings(boto3.client("ssm"))
+    folder = tmp_path / "project"
+    project.fresh_project(folder)
+    backend = LocalBackend(workshop_home)
+    try:
+        project.prepare(folder, settings, backend, through_step=3, progress=print)
+        token = get_token(settings)
+        print(token, describe_claims(token))
+        url = backend.invoke_url(folder, project.RUNTIME)
+        gateway_url = backend.gateway_url(folder, project.SECURE_GATEWAY)
+        assert "2027-03-01" in print_invoke(
+            url, WARRANTY_PROMPT, token=token, session_id=new_session_id()
+        )
+        partner = get_token(settings, local_stack.state["other_client_id"])
+        for refused_token in (None, tampered(token), partner):
+            with pytest.raises(InvokeUnauthorized) as refusal:
+                invoke(url, WARRANTY_PROMPT, token=refused_token, session_id=new_session_id())
+            print(refusal.value)
+        in_query = http_session().post(url, params={"access_token": token.value}, json={})
+        assert in_query.status_code == 401
+        print(in_query.text)
+
+        print(gateway_client.list_tools(gateway_url, token))
+        print(
+            gateway_client.call_tool(gateway_url, token, WARRANTY_TOOL, {"product_id": "PROD-002"})
+        )
+
+        interactions = traffic.send_all(
+            url, traffic.WORKSHOP_PROMPTS, new_session_id(), lambda _: get_token(settings)
+        )
+        print(traffic.html_table(interactions))
+        monkeypatch.chdir(folder)
+        assert cli_main(["invoke", WARRANTY_PROMPT, "--bearer-token", token.value]) == 0
+        assert cli_main(["invoke", WARRANTY_PROMPT, "--stream"]) == 1
+    finally:
+        backend.remove_all(folder).raise_for_failure()
+        backend.deploy(folder).raise_for_failure()
+
+    secrets = client_secrets(local_stack.aws_endpoint_url, local_stack.region)
+    assert secrets, "the scan needs the secrets it looks for"
+    captured = capsys.readouterr()
+    leaks = [f"printed: {what}" for what in find_leaks(captured.out + captured.err, secrets)]
+    leaks += [f"logged: {what}" for what in find_leaks(caplog.text, secrets)]
+    leaks += scan_files(workshop_home.rglob("*"), secrets)
+    assert not leaks
