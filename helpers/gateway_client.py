@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 from helpers.tokens import AccessToken
+
+# The MCP transport logs a refused request (401/403) with a full traceback from its
+# background task; here a refusal is an expected answer, raised as GatewayRefused.
+logging.getLogger("mcp.client.streamable_http").setLevel(logging.CRITICAL)
 
 
 class GatewayRefused(RuntimeError):
@@ -43,10 +49,30 @@ def _refusal(error: BaseException) -> GatewayRefused | None:
     return None
 
 
+async def _read_refusal_body(response: httpx.Response) -> None:
+    """Read a 401/403 body now: the transport streams responses and would leave it unread."""
+    if response.status_code in (401, 403):
+        await response.aread()
+
+
+def _http_client(
+    headers: dict[str, str] | None = None,
+    timeout: httpx.Timeout | None = None,
+    auth: httpx.Auth | None = None,
+) -> httpx.AsyncClient:
+    client = create_mcp_http_client(headers, timeout, auth)
+    client.event_hooks["response"].append(_read_refusal_body)
+    return client
+
+
 async def _with_session(url: str, token: AccessToken | None, action: str, **arguments: Any) -> Any:
     headers = token.authorization_header() if token else {}
     async with (
-        streamablehttp_client(url, headers=headers) as (read, write, _),
+        streamablehttp_client(url, headers=headers, httpx_client_factory=_http_client) as (
+            read,
+            write,
+            _,
+        ),
         ClientSession(read, write) as session,
     ):
         await session.initialize()

@@ -136,6 +136,12 @@ def fetch_token(
             f"Could not reach the token endpoint {token_url}: {type(error).__name__}. "
             "On the local stack check `agentcore-local status`."
         ) from None
+    if response.status_code >= 500:
+        raise TokenError(
+            f"The token endpoint {token_url} is unavailable (HTTP {response.status_code}). "
+            "On the local stack check `agentcore-local status`.",
+            status=response.status_code,
+        )
     if response.status_code != 200:
         raise _refusal(response)
     body = response.json()

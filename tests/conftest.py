@@ -8,7 +8,9 @@
   nothing running beforehand and leaves nothing behind (the notebooks find it
   running; ``05_cleanup`` stops it early, which is fine).
 - every notebook cell's outputs, and every log the stack wrote so far, are scanned
-  for tokens and client secrets after the cell runs: a leak fails that very cell.
+  for tokens and client secrets after the cell runs: a leak fails that very cell. So
+  does a traceback a cell printed to stderr (an error swallowed in a background
+  thread would otherwise let a checkpoint pass).
 """
 
 from __future__ import annotations
@@ -79,8 +81,14 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         home = Path(os.environ["AGENTCORE_WORKSHOP_HOME"])
         state = stack.read_state(home)
         secrets = client_secrets(state["aws_endpoint_url"], state["region"]) if state else {}
-        outputs = json.dumps(getattr(item, "test_outputs", None) or [])
-        leaks = [f"cell output: {what}" for what in find_leaks(outputs, secrets)]
+        cell_outputs = getattr(item, "test_outputs", None) or []
+        leaks = [f"cell output: {what}" for what in find_leaks(json.dumps(cell_outputs), secrets)]
         leaks += scan_files((home / "stack" / "logs").glob("*.log"), secrets)
         assert not leaks, f"secret material leaked: {leaks}"
+        tracebacks = [
+            output.get("text", "")
+            for output in cell_outputs
+            if output.get("name") == "stderr" and "Traceback (most recent call last)" in str(output)
+        ]
+        assert not tracebacks, f"the cell printed a traceback:\n{tracebacks[0]}"
     return result

@@ -339,11 +339,6 @@ def test_attack_is_refused_before_any_code_runs(
     assert _executed(local_stack) == before, "the agent or the Lambda ran"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="helpers/gateway_client.py: _refusal() calls .json() on the MCP client's 401 "
-    "response, a stream nobody read, so httpx.ResponseNotRead escapes instead of GatewayRefused",
-)
 def test_gateway_client_reports_a_refusal_as_gateway_refused(
     endpoints: dict[str, Endpoint], materials: Materials
 ) -> None:

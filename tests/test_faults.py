@@ -94,12 +94,6 @@ def test_issuer_down_cached_keys_keep_validating_and_new_tokens_fail_clearly(
     assert "unavailable" in str(refused.value).lower()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent/app/CustomerSupport/mcp_client/reachability.py counts an HTTP 5xx answer as "
-    "'reachable', so the agent builds its Gateway MCP client anyway and the request fails "
-    "with 'Failed to start MCP client' instead of answering without the tool",
-)
 def test_gateway_down_the_agent_answers_without_the_warranty_tool(
     deployed: Deployed, local_stack: stack.StackStatus
 ) -> None:

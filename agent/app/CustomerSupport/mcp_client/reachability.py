@@ -26,8 +26,9 @@ def mcp_server_problem(
 ) -> str | None:
     """Why the MCP server at ``url`` will not serve us, or None when it answers.
 
-    Only a refusal (401/403) or no answer counts as a problem: any other reply, even an
-    error about the ping itself, shows the server is there and lets us in.
+    A refusal (401/403), a server error (5xx: down or failing) or no answer is a
+    problem; any other reply, even an error about the ping itself, shows the server is
+    there and lets us in.
     """
     try:
         response = httpx.post(
@@ -40,4 +41,6 @@ def mcp_server_problem(
         return f"cannot be reached ({error})"
     if response.status_code in (401, 403):
         return f"refused the call (HTTP {response.status_code})"
+    if response.status_code >= 500:
+        return f"is unavailable (HTTP {response.status_code})"
     return None
