@@ -76,6 +76,22 @@ def _figure(name: str, samples: list[float], unit: str, goal: str) -> dict[str, 
     }
 
 
+def _ratio(
+    name: str, numerator: list[float], denominator: list[float], goal: str
+) -> dict[str, Any]:
+    ratio = statistics.median(numerator) / statistics.median(denominator)
+    return {
+        "figure": name,
+        "unit": "ratio",
+        "runs": len(numerator),
+        "median": ratio,
+        "p95": None,
+        "min": ratio,
+        "max": ratio,
+        "goal": goal,
+    }
+
+
 def cold_up_seconds() -> list[float]:
     """Start a brand-new stack (fresh state folder, new keys) and stop it, several times."""
     samples = []
@@ -114,6 +130,22 @@ def _ask(url: str, prompt: str, token: object, session_id: str) -> float:
     return _timed(lambda: invoke(url, prompt, token=token, session_id=session_id)) * 1000
 
 
+def _side_by_side(
+    first: tuple[str, object], second: tuple[str, object], prompt: str
+) -> tuple[list[float], list[float]]:
+    """Invoke two (URL, token) pairs alternately after a warm-up, so drift hits both alike."""
+    (first_url, first_token), (second_url, second_token) = first, second
+    session = new_session_id()
+    for _ in range(5):
+        _ask(first_url, prompt, first_token, session)
+        _ask(second_url, prompt, second_token, session)
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(INVOKES):
+        samples[0].append(_ask(first_url, prompt, first_token, session))
+        samples[1].append(_ask(second_url, prompt, second_token, session))
+    return samples
+
+
 def authorizer_overhead(
     backend: LocalBackend, folder: Path, settings: WorkshopSettings
 ) -> list[dict[str, Any]]:
@@ -122,32 +154,15 @@ def authorizer_overhead(
     Measured before step 3, so both agents do the same work: the start-state MCP client
     does not depend on the forwarded header.
     """
-    token = get_token(settings)
-    secured_url = backend.invoke_url(folder, project.RUNTIME)
-    open_url = backend.invoke_url(folder, OPEN_RUNTIME)
-    session = new_session_id()
-    prompt = "What's the return policy for electronics?"
-    for _ in range(5):
-        _ask(secured_url, prompt, token, session)
-        _ask(open_url, prompt, None, session)
-    with_authorizer, without_authorizer = [], []
-    for _ in range(INVOKES):  # alternating, so drift hits both sides alike
-        with_authorizer.append(_ask(secured_url, prompt, token, session))
-        without_authorizer.append(_ask(open_url, prompt, None, session))
-    ratio = statistics.median(with_authorizer) / statistics.median(without_authorizer)
+    with_authorizer, without_authorizer = _side_by_side(
+        (backend.invoke_url(folder, project.RUNTIME), get_token(settings)),
+        (backend.invoke_url(folder, OPEN_RUNTIME), None),
+        "What's the return policy for electronics?",
+    )
     return [
         _figure("invoke, JWT authorizer", with_authorizer, "ms", ""),
         _figure("invoke, no authorizer", without_authorizer, "ms", ""),
-        {
-            "figure": "authorizer overhead",
-            "unit": "ratio",
-            "runs": INVOKES,
-            "median": ratio,
-            "p95": None,
-            "min": ratio,
-            "max": ratio,
-            "goal": "<= 1.05",
-        },
+        _ratio("authorizer overhead", with_authorizer, without_authorizer, "<= 1.05"),
     ]
 
 
@@ -186,39 +201,13 @@ def notebook_run_seconds() -> list[float]:
     ]
 
 
-def _ratio(
-    name: str, numerator: list[float], denominator: list[float], goal: str
-) -> dict[str, Any]:
-    ratio = statistics.median(numerator) / statistics.median(denominator)
-    return {
-        "figure": name,
-        "unit": "ratio",
-        "runs": len(numerator),
-        "median": ratio,
-        "p95": None,
-        "min": ratio,
-        "max": ratio,
-        "goal": goal,
-    }
-
-
-def tracing_overhead(
-    traced_url: str, traced_token: object, plain_url: str, plain_token: object
-) -> list[dict[str, Any]]:
+def tracing_overhead(traced: tuple[str, object], plain: tuple[str, object]) -> list[dict[str, Any]]:
     """Warm end-to-end invokes on two stacks, one exporting spans, invoked alternately."""
-    session = new_session_id()
-    prompt = "Check the warranty for PROD-001"
-    for _ in range(5):
-        _ask(traced_url, prompt, traced_token, session)
-        _ask(plain_url, prompt, plain_token, session)
-    traced, plain = [], []
-    for _ in range(INVOKES):
-        traced.append(_ask(traced_url, prompt, traced_token, session))
-        plain.append(_ask(plain_url, prompt, plain_token, session))
+    with_spans, without_spans = _side_by_side(traced, plain, "Check the warranty for PROD-001")
     return [
-        _figure("invoke, spans exported", traced, "ms", ""),
-        _figure("invoke, tracing off", plain, "ms", ""),
-        _ratio("tracing overhead", traced, plain, "<= 1.05"),
+        _figure("invoke, spans exported", with_spans, "ms", ""),
+        _figure("invoke, tracing off", without_spans, "ms", ""),
+        _ratio("tracing overhead", with_spans, without_spans, "<= 1.05"),
     ]
 
 
@@ -354,10 +343,11 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             )
             plain_cognito = boto3.client("cognito-idp", endpoint_url=plain.aws_endpoint_url)
             figures += tracing_overhead(
-                backend.invoke_url(folder, project.RUNTIME),
-                get_token(settings),
-                plain_backend.invoke_url(root / "plain-project", project.RUNTIME),
-                get_token(plain_settings, cognito=plain_cognito),
+                (backend.invoke_url(folder, project.RUNTIME), get_token(settings)),
+                (
+                    plain_backend.invoke_url(root / "plain-project", project.RUNTIME),
+                    get_token(plain_settings, cognito=plain_cognito),
+                ),
             )
             figures += load_figures(
                 backend.invoke_url(folder, project.RUNTIME), get_token(settings)

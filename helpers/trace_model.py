@@ -86,10 +86,8 @@ class ToolCall:
 class TraceInteraction:
     """One invocation of the agent: its trace, prompt, tool calls and steps.
 
-    ``complete`` says whether the trace's root has arrived: a span without a parent,
-    or the Runtime's span (its parent may be the caller's, which is stored nowhere).
-    Spans are exported as they end and the root ends last, so until then steps may
-    still be missing.
+    ``complete`` says whether every process's part of the trace has arrived (see
+    :func:`_complete`); until then steps may still be missing.
     """
 
     trace_id: str
@@ -100,6 +98,9 @@ class TraceInteraction:
     tools: list[ToolCall]
     steps: list[Step]
     complete: bool
+
+
+_STATUS_CODE = "http.response.status_code"
 
 
 def classify(span: SpanRecord) -> StepKind:
@@ -148,8 +149,24 @@ def _interaction(trace_id: str, spans: list[SpanRecord]) -> TraceInteraction:
         prompt=next((p for p in map(_prompt, spans) if p is not None), None),
         tools=[_tool_call(span) for span in spans if classify(span) == "tool"],
         steps=steps,
-        complete=any(not span.parent_span_id or classify(span) == "runtime" for span in spans),
+        complete=_complete(spans),
     )
+
+
+def _complete(spans: list[SpanRecord]) -> bool:
+    """Whether the trace is whole: its root is there, and the agent's root if it ran.
+
+    Each process exports its spans as they end, children before parents, in batches
+    of its own. In the stack the Runtime's span ends last (after the Gateway's and the
+    Lambda's); in the agent process ``invoke_agent`` ends last. So a trace is whole once
+    its root has arrived and, when the Runtime let the call through (HTTP 200), the
+    agent's root too. (The Runtime's parent may be the caller's, stored nowhere.)
+    """
+    root = next((s for s in spans if not s.parent_span_id or classify(s) == "runtime"), None)
+    if root is None:
+        return False
+    reached_agent = classify(root) == "runtime" and root.attributes.get(_STATUS_CODE) == 200
+    return not reached_agent or any(span.name.startswith("invoke_agent") for span in spans)
 
 
 def _depths(spans: list[SpanRecord]) -> dict[str, int]:

@@ -185,7 +185,6 @@ def run(home: Path) -> None:
     # Every part and agent exports spans by the standard variables; unless you point
     # them at another OTLP endpoint, they go to the stack's own collector.
     os.environ.setdefault("OTEL_EXPORTER_OTLP_ENDPOINT", urls["collector"])
-    os.environ.setdefault("OTEL_BSP_SCHEDULE_DELAY", "500")  # ms: traces show up quickly
     tracer_provider = tracing.configure("agentcore-local")
 
     _bind("aws_api", ports["aws_api"]).close()  # moto's own bind would hang on failure

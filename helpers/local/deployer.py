@@ -184,7 +184,7 @@ class Deployer:
                 await emit(
                     {"event": "progress", "message": f"{item.action} {item.kind} {item.name} ..."}
                 )
-                await self._apply(item, runtimes, gateways, project_dir)
+                await self._apply(item, runtimes, gateways)
             self._save()
             return self.describe()
 
@@ -316,7 +316,6 @@ class Deployer:
         item: PlanItem,
         runtimes: dict[str, RuntimeRecord],
         gateways: dict[str, GatewayRecord],
-        project_dir: Path,
     ) -> None:
         if item.kind == "gateway":
             if item.action == "delete":
