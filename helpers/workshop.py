@@ -142,6 +142,10 @@ class Workshop:
         """A cached access token (refreshed before expiry) for the workshop's client."""
         return get_token(self.settings, client_id, force_refresh=force_refresh)
 
+    def token_source(self, refresh: bool) -> AccessToken:
+        """What traffic helpers call for a token: the cached one, or a fresh one on request."""
+        return self.token(force_refresh=refresh)
+
     def other_client_id(self) -> str | None:
         """Another app client of the same pool, to show allowedClients at work (if any)."""
         clients = boto3.client("cognito-idp").list_user_pool_clients(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 
 import yaml
@@ -24,3 +26,13 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (REPO_ROOT / "README.md").read_text()
     assert "make test" in readme and "make lab" in readme
     assert (REPO_ROOT / ".ci" / "run").read_text().strip().endswith("exec make test")
+
+
+def test_the_code_is_ruff_clean() -> None:
+    """Lint and format are part of the suite, so a change cannot land unformatted."""
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [*ruff, *command], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
