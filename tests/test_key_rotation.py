@@ -26,7 +26,6 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from leaks import client_secrets, scan_files
 
 from helpers import project
 from helpers.backends.local import LocalBackend
@@ -37,6 +36,7 @@ from helpers.local.tls import tls_files
 from helpers.mode import local_environment
 from helpers.settings import WorkshopSettings, load_settings
 from helpers.tokens import AccessToken, client_secret, fetch_token
+from tests.leaks import client_secrets, scan_files
 
 pytestmark = pytest.mark.stack
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from leaks import client_secrets, find_leaks, scan_files
 
 from helpers import gateway_client, project, traffic
 from helpers.backends.local import LocalBackend
@@ -27,6 +26,7 @@ from helpers.invoke import InvokeUnauthorized, invoke, new_session_id, print_inv
 from helpers.local import stack
 from helpers.settings import load_settings
 from helpers.tokens import describe_claims, get_token, tampered
+from tests.leaks import client_secrets, find_leaks, scan_files
 
 pytestmark = pytest.mark.stack
 

@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from leaks import client_secrets, find_leaks, scan_files
 
 from helpers.local import stack
 from helpers.mode import local_environment
+from tests.leaks import client_secrets, find_leaks, scan_files
 
 # Away from the lab's default block, so tests and a running workshop can coexist.
 TEST_PORT_BASE = "18440"
