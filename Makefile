@@ -16,10 +16,12 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 install: $(INSTALLED)
 
-## Start the local stack and open JupyterLab on the notebooks.
+## Start the local stack and open JupyterLab on the notebooks (loopback only).
+## JupyterLab refuses root unless told; workshop VMs and containers often run as root.
 lab: install
 	$(BIN)/agentcore-local up
-	WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} $(BIN)/jupyter lab notebooks/
+	WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} $(BIN)/jupyter lab notebooks/ \
+		--ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## Run the whole test suite (unit, local-stack integration, notebooks).
 test: install
