@@ -250,9 +250,11 @@ def _sweep_dead_stack(layout: StackLayout) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
-    """Whether any process of the group still runs. A zombie does not count: when the
-    daemon's parent is another process (a test runner, a notebook's server), only that
-    parent can reap it, yet it holds no port and does no work."""
+    """Whether any process of the group still runs; a zombie does not count.
+
+    When the daemon's parent is another process (a test runner, a notebook's server),
+    only that parent can reap it, yet a zombie holds no port and does no work.
+    """
     proc = Path("/proc")
     if not proc.is_dir():
         try:
