@@ -443,36 +443,27 @@ def test_start_agent_answers_when_the_gateway_refuses(
     assert "401" in warning.getMessage()
 
 
+@pytest.mark.parametrize(
+    ("authorization", "expected"),
+    [(GOOD_TOKEN, "2027-03-01"), (BAD_TOKEN, "unavailable")],
+    ids=["accepted token reaches the Lambda", "refused token: tool unavailable"],
+)
 def test_step3_agent_forwards_the_token_to_the_gateway_and_logs_none_of_it(
     step3_agent: SimpleNamespace,
     agent_env: pytest.MonkeyPatch,
     gateway_url: str,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
+    authorization: str,
+    expected: str,
 ) -> None:
     agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway_url)
     caplog.set_level(logging.DEBUG)
     payload = {"prompt": "Check the warranty for PROD-001"}
-    answer = "".join(_stream(step3_agent.main, payload, {"Authorization": GOOD_TOKEN}))
-    assert "2027-03-01" in answer
+    answer = "".join(_stream(step3_agent.main, payload, {"Authorization": authorization}))
+    assert expected in answer
     captured = capsys.readouterr()
-    assert GOOD_TOKEN.split()[1] not in caplog.text + captured.out + captured.err
-
-
-def test_step3_agent_never_logs_a_refused_token(
-    step3_agent: SimpleNamespace,
-    agent_env: pytest.MonkeyPatch,
-    gateway_url: str,
-    caplog: pytest.LogCaptureFixture,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway_url)
-    caplog.set_level(logging.DEBUG)
-    payload = {"prompt": "Check the warranty for PROD-001"}
-    answer = "".join(_stream(step3_agent.main, payload, {"Authorization": BAD_TOKEN}))
-    assert "unavailable" in answer
-    captured = capsys.readouterr()
-    secret = BAD_TOKEN.split()[1]
+    secret = authorization.split()[1]
     assert secret not in caplog.text + captured.out + captured.err
 
 
