@@ -29,7 +29,7 @@ test: install
 
 ## Measure the kit on this machine; prints a table and writes bench.json.
 bench: install
-	$(BIN)/python -m helpers.bench
+	$(BIN)/python -m helpers.tooling.bench
 
 ## Stop the local stack.
 down: install

@@ -1,16 +1,20 @@
-"""Shared set-up for the whole suite: one working-state folder and one local stack.
+"""Shared set-up for the whole suite: one working-state folder, one local stack, fixtures.
 
 - ``pytest_configure`` gives the session its own working-state folder and port
   block, in the environment, before anything starts: the stack, the CLI under test
   and the notebook kernels nbval starts all inherit it, so a learner's own
   ``.workshop/`` and running stack are never touched.
-- ``local_stack`` starts the stack once and stops it at the end, so the suite needs
-  nothing running beforehand and leaves nothing behind (the notebooks find it
-  running; ``05_cleanup`` stops it early, which is fine).
+- ``local_stack`` starts the stack and ``pytest_unconfigure`` stops it, so the suite
+  needs nothing running beforehand and leaves nothing behind (the notebooks find it
+  running; ``05_cleanup`` stops it early, and the next module that needs it starts it).
+- ``finished_workshop`` deploys the workshop's end state from a fresh copy of
+  ``agent/``, once per test module, and removes it afterwards.
 - every notebook cell's outputs, and every log the stack wrote so far, are scanned
   for tokens and client secrets after the cell runs: a leak fails that very cell. So
   does a traceback a cell printed to stderr (an error swallowed in a background
   thread would otherwise let a checkpoint pass).
+
+Plain helpers and the workshop's constants are in ``tests/support.py``.
 """
 
 from __future__ import annotations
@@ -22,21 +26,29 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
-from helpers.local import stack
-from helpers.mode import local_environment
+from helpers.emulator import stack
+from helpers.emulator.client import ControlClient
+from helpers.emulator.state import StackLayout, StackState
+from helpers.kit import steps
+from helpers.kit.backends.local import LocalBackend
+from helpers.kit.settings import WorkshopSettings, load_settings
 from tests.leaks import client_secrets, find_leaks, scan_files
+from tests.support import FinishedWorkshop, start_stack
 
 # Away from the lab's default block, so tests and a running workshop can coexist.
 TEST_PORT_BASE = "18440"
-_SESSION_ENV = ("AGENTCORE_WORKSHOP_HOME", "AGENTCORE_LOCAL_PORT_BASE")
+_SESSION_ENV = ("AGENTCORE_WORKSHOP_HOME", "AGENTCORE_LOCAL_HOME", "AGENTCORE_LOCAL_PORT_BASE")
 _saved_env: dict[str, str | None] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     _saved_env.update({name: os.environ.get(name) for name in _SESSION_ENV})
-    os.environ["AGENTCORE_WORKSHOP_HOME"] = tempfile.mkdtemp(prefix="workshop-tests-")
+    home = tempfile.mkdtemp(prefix="workshop-tests-")
+    # The kit's working state and the stack's are one folder, as under `make lab`.
+    os.environ["AGENTCORE_WORKSHOP_HOME"] = os.environ["AGENTCORE_LOCAL_HOME"] = home
     os.environ["AGENTCORE_LOCAL_PORT_BASE"] = os.environ.get("TEST_PORT_BASE", TEST_PORT_BASE)
 
 
@@ -56,18 +68,44 @@ def workshop_home() -> Path:
     return Path(os.environ["AGENTCORE_WORKSHOP_HOME"])
 
 
-@pytest.fixture(scope="session")
-def local_stack(workshop_home: Path) -> Iterator[stack.StackStatus]:
-    """A running local stack, with this process's AWS and TLS settings pointed at it."""
+@pytest.fixture(scope="module")
+def local_stack(workshop_home: Path) -> Iterator[StackState]:
+    """The running local stack, and this process's AWS and TLS settings pointed at it.
+
+    Started by the first module that needs it and stopped when the session ends. Per
+    module rather than per session because notebook 05 stops the stack: a module after
+    it finds the stack started again.
+    """
     with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("AWS_PROFILE", raising=False)
-        status = stack.up(workshop_home)
-        for name, value in local_environment(status).items():
-            patch.setenv(name, value)
-        try:
-            yield status
-        finally:
-            stack.down(workshop_home)
+        yield start_stack(workshop_home, patch)
+
+
+@pytest.fixture(scope="module")
+def control(local_stack: StackState) -> ControlClient:
+    return ControlClient(local_stack)
+
+
+@pytest.fixture(scope="module")
+def backend(local_stack: StackState, workshop_home: Path) -> LocalBackend:
+    return LocalBackend(workshop_home)
+
+
+@pytest.fixture(scope="module")
+def settings(local_stack: StackState) -> WorkshopSettings:
+    return load_settings(boto3.client("ssm"))
+
+
+@pytest.fixture(scope="module")
+def finished_workshop(
+    backend: LocalBackend, settings: WorkshopSettings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FinishedWorkshop]:
+    """The finished workshop, deployed from a fresh copy of ``agent/``; removed afterwards."""
+    folder = tmp_path_factory.mktemp("finished-workshop") / "project"
+    steps.fresh_project(folder)
+    steps.prepare(folder, settings, backend, through_step=3)
+    yield FinishedWorkshop(folder, backend, settings)
+    backend.remove_all(folder).raise_for_failure()
+    backend.deploy(folder).raise_for_failure()
 
 
 def _is_notebook_cell(item: pytest.Item) -> bool:
@@ -78,12 +116,12 @@ def _is_notebook_cell(item: pytest.Item) -> bool:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     result = yield
     if _is_notebook_cell(item):
-        home = Path(os.environ["AGENTCORE_WORKSHOP_HOME"])
-        state = stack.read_state(home)
-        secrets = client_secrets(state["aws_endpoint_url"], state["region"]) if state else {}
+        layout = StackLayout(Path(os.environ["AGENTCORE_WORKSHOP_HOME"]))
+        state = stack.read_state(layout.home)
+        secrets = client_secrets(state) if state else {}
         cell_outputs = getattr(item, "test_outputs", None) or []
         leaks = [f"cell output: {what}" for what in find_leaks(json.dumps(cell_outputs), secrets)]
-        leaks += scan_files((home / "stack" / "logs").glob("*.log"), secrets)
+        leaks += scan_files(layout.log_dir.glob("*.log"), secrets)
         assert not leaks, f"secret material leaked: {leaks}"
         tracebacks = [
             output.get("text", "")

@@ -1,6 +1,73 @@
-"""Helpers for the AgentCore auth workshop.
+"""The AgentCore auth workshop kit: what the notebooks import.
 
-The notebooks stay short because the logic lives here: SSM look-ups, tokens,
-invoke, the ``agentcore.json`` model and validator, and ``helpers.local``, the
-local stack that plays every AWS part on loopback.
+Rooms (ARCHITECTURE.md draws them): ``helpers.model`` is the project model,
+``helpers.emulator`` the local AgentCore, ``helpers.kit`` the notebook kit, and
+``helpers.tooling`` the benchmark. The notebooks use only the names below::
+
+    from helpers import start
+    ws = start(through_step=1)
+
+They load on first use, so a process that needs only the emulator (the stack's
+daemon, an agent process) never pays for the kit's imports.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from helpers.kit.backends import selected_backend
+    from helpers.kit.calling import traffic
+    from helpers.kit.calling.invoke import new_session_id
+    from helpers.kit.checks import check_main, check_mcp_client, check_runtime_authorizer
+    from helpers.kit.errors import GatewayRefused
+    from helpers.kit.observability import views
+    from helpers.kit.tokens import describe_claims, tampered
+    from helpers.kit.widgets import chat_box, token_panel
+    from helpers.kit.workshop import Workshop, start
+
+# name → the module that defines it (a module name maps to itself).
+_SURFACE = {
+    "start": "helpers.kit.workshop",
+    "Workshop": "helpers.kit.workshop",
+    "selected_backend": "helpers.kit.backends",
+    "check_runtime_authorizer": "helpers.kit.checks",
+    "check_mcp_client": "helpers.kit.checks",
+    "check_main": "helpers.kit.checks",
+    "describe_claims": "helpers.kit.tokens",
+    "tampered": "helpers.kit.tokens",
+    "token_panel": "helpers.kit.widgets",
+    "chat_box": "helpers.kit.widgets",
+    "new_session_id": "helpers.kit.calling.invoke",
+    "GatewayRefused": "helpers.kit.errors",
+    "traffic": "helpers.kit.calling.traffic",
+    "views": "helpers.kit.observability.views",
+}
+__all__ = [
+    "GatewayRefused",
+    "Workshop",
+    "chat_box",
+    "check_main",
+    "check_mcp_client",
+    "check_runtime_authorizer",
+    "describe_claims",
+    "new_session_id",
+    "selected_backend",
+    "start",
+    "tampered",
+    "token_panel",
+    "traffic",
+    "views",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SURFACE:
+        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    module = importlib.import_module(_SURFACE[name])
+    return module if module.__name__.endswith("." + name) else getattr(module, name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import boto3
 
+from helpers.emulator.state import StackState
+
 JWT_SHAPED = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 
@@ -21,12 +23,12 @@ def find_leaks(text: str, secrets: Mapping[str, str]) -> list[str]:
     return found
 
 
-def client_secrets(aws_endpoint_url: str, region: str) -> dict[str, str]:
+def client_secrets(state: StackState) -> dict[str, str]:
     """Every app client secret in the local stack's Cognito, labelled by client id."""
     cognito = boto3.client(
         "cognito-idp",
-        endpoint_url=aws_endpoint_url,
-        region_name=region,
+        endpoint_url=state.aws_endpoint_url,
+        region_name=state.region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )

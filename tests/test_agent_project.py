@@ -16,15 +16,12 @@ import logging
 import shutil
 import socket
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
-import uvicorn
 from bedrock_agentcore.memory.integrations.strands.config import AgentCoreMemoryConfig
 from bedrock_agentcore.runtime import RequestContext
 from mcp.server.fastmcp import FastMCP
@@ -35,7 +32,8 @@ from strands import Agent, tool
 from strands.agent import AgentResult
 from strands.models import BedrockModel
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.support import REPO_ROOT, WARRANTY_TOOL, serve_on_a_thread
+
 AGENT_DIR = REPO_ROOT / "agent"
 APP_DIR = AGENT_DIR / "app" / "CustomerSupport"
 STEP3_SOLUTION_DIR = AGENT_DIR / "solutions" / "03_mcp_client_auth" / "app" / "CustomerSupport"
@@ -44,8 +42,8 @@ REFERENCE_CONFIG = (
     REPO_ROOT / "tests" / "fixtures" / "agentcore-cli" / "01_start_state.agentcore.json"
 )
 
-AGENT_PACKAGES = ("main", "mcp_client", "model", "memory")
-GATEWAY_TOOL = "WarrantyCheck___check_warranty_status"
+AGENT_PACKAGES = ("main", "mcp_client", "model", "memory", "tool")
+GATEWAY_TOOL = WARRANTY_TOOL
 GATEWAY_URL_VARS = ("AGENTCORE_GATEWAY_MY_GATEWAY_URL", "AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL")
 GOOD_TOKEN = "Bearer test-token-that-the-gateway-accepts"
 BAD_TOKEN = "Bearer test-token-that-must-never-be-logged"
@@ -123,6 +121,7 @@ def load_agent(agent_env: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Simpl
         sys.path.insert(0, str(code_location))
         return SimpleNamespace(
             main=importlib.import_module("main"),
+            catalog=importlib.import_module("tool.catalog"),
             client=importlib.import_module("mcp_client.client"),
             load=importlib.import_module("model.load"),
             offline=importlib.import_module("model.offline"),
@@ -184,21 +183,8 @@ def gateway_url(warranty_lambda: ModuleType) -> Iterator[str]:
 
     app = server.streamable_http_app()
     app.add_middleware(RequireToken)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    uvicorn_server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="on"))
-    thread = threading.Thread(
-        target=uvicorn_server.run, kwargs={"sockets": [listener]}, daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 5
-    while not uvicorn_server.started:
-        assert time.monotonic() < deadline, "the stand-in Gateway did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/mcp"
-    uvicorn_server.should_exit = True
-    thread.join(timeout=5)
-    listener.close()
+    with serve_on_a_thread(app, lifespan="on") as served:
+        yield f"{served.url}/mcp"
 
 
 # --- agentcore.json and the Gateway target's tool schema ----------------------------------
@@ -269,10 +255,10 @@ def test_lambda_strips_the_target_prefix(warranty_lambda: ModuleType, tool_name:
 
 
 def test_local_tools_answer_unknown_inputs_with_a_message(agent: SimpleNamespace) -> None:
-    assert "14 days" in agent.main.get_return_policy("Accessories")
-    assert "No return policy found" in agent.main.get_return_policy("groceries")
-    assert "Mechanical Keyboard" in agent.main.get_product_info("prod-005")
-    assert "No product found" in agent.main.get_product_info("PROD-042")
+    assert "14 days" in agent.catalog.get_return_policy("Accessories")
+    assert "No return policy found" in agent.catalog.get_return_policy("groceries")
+    assert "Mechanical Keyboard" in agent.catalog.get_product_info("prod-005")
+    assert "No product found" in agent.catalog.get_product_info("PROD-042")
 
 
 def test_load_model_follows_agent_model_provider(
@@ -298,7 +284,7 @@ def test_load_model_follows_agent_model_provider(
 def _offline_agent(agent: SimpleNamespace, *extra_tools: Any, session_manager: Any = None) -> Agent:
     return Agent(
         model=agent.offline.OfflineSupportModel(),
-        tools=[agent.main.get_return_policy, agent.main.get_product_info, *extra_tools],
+        tools=[agent.catalog.get_return_policy, agent.catalog.get_product_info, *extra_tools],
         session_manager=session_manager,
         callback_handler=None,
     )

@@ -10,19 +10,21 @@ from typing import Any
 
 import pytest
 
-from helpers.agentcore_json import (
+from helpers.model.config import (
     CONFIG_PATH,
-    ConfigEditError,
     ConfigJSONError,
-    add_gateway,
-    add_lambda_target,
-    gateway_url_env_var,
     parse_config,
     read_config,
-    remove_gateway,
-    secure_runtime,
     write_config,
 )
+from helpers.model.edits import (
+    ConfigEditError,
+    add_gateway,
+    add_lambda_target,
+    remove_gateway,
+    secure_runtime,
+)
+from helpers.model.names import gateway_url_env_var
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agentcore-cli"
 START = FIXTURES / "01_start_state.agentcore.json"

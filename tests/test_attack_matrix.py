@@ -30,19 +30,25 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.utils import base64url_decode, base64url_encode
 
-from helpers import gateway_client, project
-from helpers.backends.local import LocalBackend
-from helpers.invoke import SESSION_HEADER, new_session_id
-from helpers.local import stack
-from helpers.local.keys import SigningKeyStore
-from helpers.local.layout import StackLayout
-from helpers.settings import WorkshopSettings, load_settings
-from helpers.tokens import AccessToken, client_secret, fetch_token, get_token, tampered
+from helpers.emulator.client import ControlClient
+from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.state import StackLayout, StackState
+from helpers.kit.calling import gateway_client
+from helpers.kit.calling.invoke import new_session_id
+from helpers.kit.errors import GatewayRefused
+from helpers.kit.settings import WorkshopSettings
+from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token, tampered
+from helpers.model.invocation import SESSION_HEADER
+from tests.support import (
+    WARRANTY_END,
+    WARRANTY_PROMPT,
+    WARRANTY_TOOL,
+    FinishedWorkshop,
+    partner_client_id,
+)
 
 pytestmark = pytest.mark.stack
 
-WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"
-WARRANTY_PROMPT = "Check the warranty for PROD-001"
 MCP_ACCEPT = "application/json, text/event-stream"
 OVERSIZED_CHARS = 9000  # past the authorizer's 8 KB limit, within the HTTP server's 16 KB
 
@@ -210,31 +216,19 @@ ATTACKS: dict[str, tuple[Callable[[Materials], Attack], str]] = {
 
 
 @pytest.fixture(scope="module")
-def settings(local_stack: stack.StackStatus) -> WorkshopSettings:
-    return load_settings(boto3.client("ssm"))
-
-
-@pytest.fixture(scope="module")
-def endpoints(
-    workshop_home: Path, settings: WorkshopSettings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Endpoint]]:
-    """The finished workshop, deployed from a copy of ``agent/`` and removed afterwards.
-
-    Its Runtime and its Gateway, each with the request that would run code there: a
-    warranty question (agent, then Gateway and Lambda) and a warranty ``tools/call``.
+def endpoints(finished_workshop: FinishedWorkshop) -> dict[str, Endpoint]:
+    """The finished workshop's Runtime and Gateway, each with the request that would run
+    code there: a warranty question (agent, then Gateway and Lambda) and a warranty
+    ``tools/call``.
     """
-    folder = tmp_path_factory.mktemp("attack-matrix") / "project"
-    project.fresh_project(folder)
-    backend = LocalBackend(workshop_home)
-    project.prepare(folder, settings, backend, through_step=3)
-    yield {
+    return {
         "Runtime": Endpoint(
-            backend.invoke_url(folder, project.RUNTIME),
+            finished_workshop.runtime_url,
             {"prompt": WARRANTY_PROMPT},
             {SESSION_HEADER: new_session_id()},
         ),
         "Gateway": Endpoint(
-            backend.gateway_url(folder, project.SECURE_GATEWAY),
+            finished_workshop.gateway_url,
             {
                 "jsonrpc": "2.0",
                 "id": 1,
@@ -244,8 +238,6 @@ def endpoints(
             {"Accept": MCP_ACCEPT},
         ),
     }
-    backend.remove_all(folder).raise_for_failure()
-    backend.deploy(folder).raise_for_failure()
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +267,7 @@ def other_pool_token(settings: WorkshopSettings) -> Iterator[AccessToken]:
 
 @pytest.fixture(scope="module")
 def materials(
-    local_stack: stack.StackStatus,
+    local_stack: StackState,
     workshop_home: Path,
     settings: WorkshopSettings,
     other_pool_token: AccessToken,
@@ -285,14 +277,9 @@ def materials(
         keys=SigningKeyStore(StackLayout(workshop_home).signing_keys_file),
         client_id=settings.client_id,
         secret=client_secret(settings.pool_id, settings.client_id),
-        partner_token=get_token(settings, local_stack.state["other_client_id"]),
+        partner_token=get_token(settings, partner_client_id(local_stack)),
         other_pool_token=other_pool_token,
     )
-
-
-def _executed(local_stack: stack.StackStatus) -> dict[str, Any]:
-    """How many requests reached each agent and each Lambda so far."""
-    return httpx.get(local_stack.state["urls"]["control"] + "/stats").json()
 
 
 def _send(endpoint: Endpoint, attack: Attack) -> httpx.Response:
@@ -311,14 +298,14 @@ def test_a_valid_token_runs_the_code(
     target: str,
     endpoints: dict[str, Endpoint],
     materials: Materials,
-    local_stack: stack.StackStatus,
+    control: ControlClient,
 ) -> None:
     """The control case: the same request with the real token does run code, and counts."""
-    before = _executed(local_stack)
+    before = control.stats()
     response = _send(endpoints[target], _bearer(materials.token.value))
     assert response.status_code == 200, response.text
-    assert "2027-03-01" in response.text
-    assert _executed(local_stack) != before
+    assert WARRANTY_END in response.text
+    assert control.stats() != before
 
 
 @pytest.mark.parametrize("target", ["Runtime", "Gateway"])
@@ -329,20 +316,20 @@ def test_attack_is_refused_before_any_code_runs(
     reason: str,
     endpoints: dict[str, Endpoint],
     materials: Materials,
-    local_stack: stack.StackStatus,
+    control: ControlClient,
 ) -> None:
-    before = _executed(local_stack)
+    before = control.stats()
     response = _send(endpoints[target], build(materials))
     assert response.status_code == 401, response.text
     assert response.headers["x-amzn-errortype"] == "UnauthorizedException"
     assert reason in response.json()["message"]
-    assert _executed(local_stack) == before, "the agent or the Lambda ran"
+    assert control.stats() == before, "the agent or the Lambda ran"
 
 
 def test_gateway_client_reports_a_refusal_as_gateway_refused(
     endpoints: dict[str, Endpoint], materials: Materials
 ) -> None:
     """What a learner sees when the Gateway refuses: a GatewayRefused with the status."""
-    with pytest.raises(gateway_client.GatewayRefused) as refused:
+    with pytest.raises(GatewayRefused) as refused:
         gateway_client.list_tools(endpoints["Gateway"].url, tampered(materials.token))
     assert refused.value.status == 401

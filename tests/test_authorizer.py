@@ -14,14 +14,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from jwt.utils import base64url_encode
 
-from helpers.local.authorizer import (
+from helpers.emulator.authorizer import (
     JwtAuthorizer,
     JwtAuthorizerConfig,
     MethodMismatch,
     Unauthorized,
 )
-from helpers.local.issuer import mint_access_token
-from helpers.local.keys import SigningKeyStore
+from helpers.emulator.identity.issuer import mint_access_token
+from helpers.emulator.identity.keys import SigningKeyStore
 
 DISCOVERY = "https://issuer.test/pool/.well-known/openid-configuration"
 ISSUER = "https://issuer.test/pool"

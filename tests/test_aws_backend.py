@@ -19,11 +19,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from helpers.agentcore_json import CONFIG_PATH
-from helpers.backends.aws import DEPLOYED_STATE_PATH, AwsBackend, CliNotFound
-from helpers.backends.base import Backend, CommandFailed, NotDeployed
-from helpers.paths import AGENT_TEMPLATE_DIR
-from helpers.settings import PARAMETER_PREFIX, SettingsError, WorkshopSettings, load_settings
+from helpers.kit.backends.aws import DEPLOYED_STATE_PATH, AwsBackend
+from helpers.kit.backends.base import Backend
+from helpers.kit.errors import CliNotFound, CommandFailed, NotDeployed, SettingsError
+from helpers.kit.paths import AGENT_TEMPLATE_DIR
+from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settings
+from helpers.model.config import CONFIG_PATH
 
 FAKES_DIR = Path(__file__).parent / "fakes"
 DISCOVERY_URL = (
@@ -90,7 +91,7 @@ def test_implements_every_backend_operation() -> None:
 @pytest.mark.parametrize(
     ("run", "argv"),
     [
-        (lambda backend, project: backend.validate(project), ["validate"]),
+        (lambda backend, project: backend.validate(project, {}), ["validate"]),
         (
             lambda backend, project: backend.remove_gateway(project, "my-gateway"),
             ["remove", "gateway", "--name", "my-gateway", "-y"],
@@ -239,7 +240,7 @@ def test_the_stand_in_refuses_to_run_unless_a_test_set_it_up(tmp_path: Path) -> 
 
 
 def test_validate_passes_when_both_validators_do(log: Path, project: Path) -> None:
-    result = AwsBackend().validate(project)
+    result = AwsBackend().validate(project, WorkshopSettings.value_sources())
 
     assert result.ok
     assert result.output.splitlines()[0] == "Valid"
@@ -263,7 +264,7 @@ def test_validate_fails_on_a_placeholder_the_cli_accepts(log: Path, project: Pat
 
     edit_config(project, add_runtime_authorizer)
 
-    result = AwsBackend().validate(project)
+    result = AwsBackend().validate(project, WorkshopSettings.value_sources())
 
     assert not result.ok
     assert result.output.splitlines()[0] == "Valid"  # What the CLI said.
@@ -278,7 +279,7 @@ def test_validate_fails_when_the_cli_does(
 ) -> None:
     monkeypatch.setenv("FAKE_AGENTCORE_EXIT", "1")
 
-    result = AwsBackend().validate(project)
+    result = AwsBackend().validate(project, WorkshopSettings.value_sources())
 
     assert not result.ok
     assert "simulated failure" in result.output

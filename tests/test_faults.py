@@ -13,96 +13,76 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
-import httpx
 import pytest
 
-from helpers import project
-from helpers.backends.local import LocalBackend
-from helpers.invoke import invoke, new_session_id
-from helpers.local import stack
-from helpers.local.ports import port_is_listening
-from helpers.mode import local_environment
-from helpers.settings import WorkshopSettings, load_settings
-from helpers.tokens import TokenError, get_token
+from helpers.emulator import stack
+from helpers.emulator.client import ControlClient
+from helpers.emulator.ports import port_is_listening
+from helpers.kit import steps
+from helpers.kit.backends.local import LocalBackend
+from helpers.kit.calling.invoke import invoke, new_session_id
+from helpers.kit.errors import TokenError
+from helpers.kit.settings import load_settings
+from helpers.kit.tokens import get_token
+from tests.support import (
+    RETURN_PROMPT,
+    WARRANTY_END,
+    WARRANTY_PROMPT,
+    FinishedWorkshop,
+    agent_pid,
+    start_stack,
+)
 
 pytestmark = pytest.mark.stack
 
-WARRANTY_PROMPT = "Check the warranty for PROD-001"
-WARRANTY_END = "2027-03-01"  # only the Lambda behind the Gateway knows it
-RETURN_PROMPT = "What's the return policy for electronics?"
 GONE_WITHIN_SECONDS = 10.0
 
 
-@dataclass(frozen=True)
-class Deployed:
-    """The finished workshop on the shared stack: where to invoke it, and its settings."""
-
-    runtime_url: str
-    settings: WorkshopSettings
-
-
-@pytest.fixture(scope="module")
-def deployed(
-    local_stack: stack.StackStatus, workshop_home: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployed]:
-    """The finished workshop, deployed from a copy of ``agent/`` and removed afterwards."""
-    settings = load_settings(boto3.client("ssm"))
-    folder = tmp_path_factory.mktemp("faults") / "project"
-    project.fresh_project(folder)
-    backend = LocalBackend(workshop_home)
-    project.prepare(folder, settings, backend, through_step=3)
-    yield Deployed(backend.invoke_url(folder, project.RUNTIME), settings)
-    backend.remove_all(folder).raise_for_failure()
-    backend.deploy(folder).raise_for_failure()
-
-
 @contextmanager
-def part_down(local_stack: stack.StackStatus, part: str) -> Iterator[None]:
+def part_down(control: ControlClient, part: str) -> Iterator[None]:
     """``part`` answers 503 inside the block; it is up again afterwards, whatever happened."""
-    faults = local_stack.state["urls"]["control"] + "/faults"
-    httpx.post(faults, json={"part": part, "down": True}).raise_for_status()
+    control.set_fault(part, down=True)
     try:
         yield
     finally:
-        httpx.post(faults, json={"part": part, "down": False}).raise_for_status()
+        control.set_fault(part, down=False)
 
 
-def _lambda_calls(local_stack: stack.StackStatus) -> dict[str, Any]:
-    return httpx.get(local_stack.state["urls"]["control"] + "/stats").json()["lambda_invocations"]
+def _lambda_calls(control: ControlClient) -> dict[str, int]:
+    return control.stats()["lambda_invocations"]
 
 
-def _ask(deployed: Deployed, prompt: str) -> str:
-    token = get_token(deployed.settings)
-    return invoke(deployed.runtime_url, prompt, token=token, session_id=new_session_id())
+def _ask(workshop: FinishedWorkshop, prompt: str) -> str:
+    token = get_token(workshop.settings)
+    return invoke(workshop.runtime_url, prompt, token=token, session_id=new_session_id())
 
 
 def test_issuer_down_cached_keys_keep_validating_and_new_tokens_fail_clearly(
-    deployed: Deployed, local_stack: stack.StackStatus
+    finished_workshop: FinishedWorkshop, control: ControlClient
 ) -> None:
-    assert WARRANTY_END in _ask(deployed, WARRANTY_PROMPT)  # both authorizers hold the keys now
-    with part_down(local_stack, "issuer"):
+    # Both authorizers hold the keys after this call.
+    assert WARRANTY_END in _ask(finished_workshop, WARRANTY_PROMPT)
+    with part_down(control, "issuer"):
         # Runtime, then Gateway (the forwarded token) verify with the keys they cached.
-        assert WARRANTY_END in _ask(deployed, WARRANTY_PROMPT)
+        assert WARRANTY_END in _ask(finished_workshop, WARRANTY_PROMPT)
         with pytest.raises(TokenError) as refused:
-            get_token(deployed.settings, force_refresh=True)
+            get_token(finished_workshop.settings, force_refresh=True)
     assert refused.value.status == 503
     assert "unavailable" in str(refused.value).lower()
 
 
 def test_gateway_down_the_agent_answers_without_the_warranty_tool(
-    deployed: Deployed, local_stack: stack.StackStatus
+    finished_workshop: FinishedWorkshop, control: ControlClient
 ) -> None:
-    lambda_calls = _lambda_calls(local_stack)
-    with part_down(local_stack, "gateway"):
-        answer = _ask(deployed, WARRANTY_PROMPT)
+    lambda_calls = _lambda_calls(control)
+    with part_down(control, "gateway"):
+        answer = _ask(finished_workshop, WARRANTY_PROMPT)
     assert "warranty check tool is unavailable" in answer
     assert WARRANTY_END not in answer
-    assert _lambda_calls(local_stack) == lambda_calls
+    assert _lambda_calls(control) == lambda_calls
 
 
 def _alive(pid: int) -> bool:
@@ -136,39 +116,36 @@ def test_stack_killed_with_sigkill_comes_back_reseeded_and_leaves_nothing_behind
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path / "home"
-    first = stack.up(home)
+    first = start_stack(home, monkeypatch)
+    backend = LocalBackend(home)
     try:
-        for name, value in local_environment(first).items():
-            monkeypatch.setenv(name, value)
         settings = load_settings(boto3.client("ssm"))
         folder = tmp_path / "project"
-        project.fresh_project(folder)
-        backend = LocalBackend(home)
-        project.prepare(folder, settings, backend, through_step=1)
-        daemon_pid = first.state["pid"]
-        agent_pid = stack.deployments(first.state)["runtimes"][project.RUNTIME]["pid"]
+        steps.fresh_project(folder)
+        steps.prepare(folder, settings, backend, through_step=1)
+        first_agent = agent_pid(backend.deployments())
 
-        os.kill(daemon_pid, signal.SIGKILL)
-        _wait_until_gone(daemon_pid)
-        _wait_until_gone(agent_pid)  # the agent dies with the daemon that started it
+        os.kill(first.pid, signal.SIGKILL)
+        _wait_until_gone(first.pid)
+        _wait_until_gone(first_agent)  # the agent dies with the daemon that started it
         assert stack.read_state(home) is None
 
-        second = stack.up(home)
-        assert second.healthy and second.pid != daemon_pid
-        assert second.state["ports"] == first.state["ports"]  # nothing stale held them
-        assert _group_members(daemon_pid) == []
-        # Re-seeded: the same pool, client and SSM parameters; tokens from it verify.
+        second = stack.up(home).state
+        assert second is not None and second.pid != first.pid
+        assert second.ports == first.ports  # nothing stale held them
+        assert _group_members(first.pid) == []
+        # The same pool, client and SSM parameters again; tokens from it verify.
         assert load_settings(boto3.client("ssm")) == settings
         token = get_token(settings, force_refresh=True)
         answer = invoke(
-            backend.invoke_url(folder, project.RUNTIME),
+            backend.invoke_url(folder, steps.RUNTIME),
             RETURN_PROMPT,
             token=token,
             session_id=new_session_id(),
         )
         assert "30 days" in answer
-        restored_agent = stack.deployments(second.state)["runtimes"][project.RUNTIME]["pid"]
+        restored_agent = agent_pid(backend.deployments())
     finally:
         stack.down(home)
     assert not _alive(restored_agent)
-    assert not any(port_is_listening(port) for port in first.state["ports"].values())
+    assert not any(port_is_listening(port) for port in first.ports.values())

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,18 +11,17 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-import uvicorn
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 from mcp.types import CallToolResult
 
-from helpers.local.authorizer import JwtAuthorizer, JwtAuthorizerConfig
-from helpers.local.gateway import DeployedGateway, DeployedTarget, GatewayHost
-from helpers.local.issuer import mint_access_token
-from helpers.local.keys import SigningKeyStore
-from helpers.local.lambdas import LambdaFunction, LambdaNotFound, LambdaRegistry, default_registry
-from helpers.local.seed import WARRANTY_LAMBDA_ARN
-from helpers.paths import AGENT_TEMPLATE_DIR
+from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
+from helpers.emulator.gateway.host import DeployedGateway, DeployedTarget, GatewayHost
+from helpers.emulator.gateway.lambdas import LambdaNotFound, LambdaRegistry
+from helpers.emulator.identity.issuer import mint_access_token
+from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.prerequisites import LambdaFunction, Prerequisites
+from tests.support import REPO_ROOT, WARRANTY_TOOL, serve_on_a_thread
 
 T = TypeVar("T")
 # streamablehttp_client is the name the workshop's agent code uses (mcp 1.x).
@@ -38,10 +34,12 @@ DISCOVERY = ISSUER + "/.well-known/openid-configuration"
 JWKS_URI = ISSUER + "/.well-known/jwks.json"
 CLIENT = "workshopclient"
 OTHER_CLIENT = "partnerclient"
-TOOL = "WarrantyCheck___check_warranty_status"
+TOOL = WARRANTY_TOOL
 SPY_ARN = "arn:aws:lambda:us-east-1:123456789012:function:spy"
+WORKSHOP_PREREQUISITES = Prerequisites.load(REPO_ROOT / "agent" / "prerequisites.json")
+WARRANTY_LAMBDA_ARN = WORKSHOP_PREREQUISITES.lambda_arn(WORKSHOP_PREREQUISITES.lambda_functions[0])
 WARRANTY_TOOLS = tuple(
-    json.loads((AGENT_TEMPLATE_DIR / "app/CustomerSupport/tool/warranty_schema.json").read_text())
+    json.loads((REPO_ROOT / "agent/app/CustomerSupport/tool/warranty_schema.json").read_text())
 )
 # Answers with what it was given, so the test sees the context the Gateway built.
 SPY_SOURCE = """
@@ -68,21 +66,20 @@ def _gateway(
 
 
 @dataclass
-class Served:
+class ServedGateway:
     """A GatewayHost under uvicorn on a background loop, and the Lambda calls it made."""
 
     host: GatewayHost
-    loop: asyncio.AbstractEventLoop
-    base_url: str
+    server: ServedGateway
     keys: SigningKeyStore
     invoked: list[str]
 
     def on_loop(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` on the server's loop, where put/remove/close belong."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=5)
+        return self.server.on_loop(coroutine)
 
     def url(self, gateway_id: str) -> str:
-        return f"{self.base_url}/{gateway_id}/mcp"
+        return f"{self.server.url}/{gateway_id}/mcp"
 
     def bearer(self, client: str = CLIENT) -> dict[str, str]:
         token = mint_access_token(
@@ -96,15 +93,15 @@ def registry(tmp_path: Path) -> LambdaRegistry:
     spy_dir = tmp_path / "spy"
     spy_dir.mkdir()
     (spy_dir / "lambda_function.py").write_text(SPY_SOURCE)
-    registry = default_registry()
-    registry.register(LambdaFunction(arn=SPY_ARN, code_dir=spy_dir))
+    registry = LambdaRegistry.of(WORKSHOP_PREREQUISITES)
+    registry.register(SPY_ARN, LambdaFunction("spy", spy_dir, "lambda_function.lambda_handler"))
     return registry
 
 
 @pytest.fixture
 def served(
     tmp_path: Path, registry: LambdaRegistry, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Served]:
+) -> Iterator[ServedGateway]:
     keys = SigningKeyStore(tmp_path / "keys.json")
 
     def fetch_json(url: str) -> dict[str, Any]:
@@ -119,28 +116,8 @@ def served(
 
     monkeypatch.setattr(registry, "invoke", counting_invoke)
     host = GatewayHost(registry, lambda config: JwtAuthorizer(config, fetch_json=fetch_json))
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(host, log_config=None, lifespan="on", timeout_graceful_shutdown=2)
-    )
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(server.serve(sockets=[listener]),)
-    )
-    thread.start()
-    try:
-        while not server.started:
-            assert thread.is_alive(), "uvicorn did not start"
-            time.sleep(0.01)
-        yield Served(host, loop, f"http://127.0.0.1:{port}", keys, invoked)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        loop.close()
-        listener.close()
-    assert not thread.is_alive()
+    with serve_on_a_thread(host, lifespan="on") as server:
+        yield ServedGateway(host, server, keys, invoked)
     assert host.gateway_ids == ()  # the lifespan shutdown closed every gateway
 
 
@@ -189,7 +166,7 @@ def raw_call(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
     return httpx.post(url, json=body, headers=accept | (headers or {}), timeout=5)
 
 
-def test_gateway_without_authorizer_lists_and_calls_tools(served: Served) -> None:
+def test_gateway_without_authorizer_lists_and_calls_tools(served: ServedGateway) -> None:
     served.on_loop(served.host.put(_gateway("open")))
     url = served.url("open")
 
@@ -211,7 +188,7 @@ def test_gateway_without_authorizer_lists_and_calls_tools(served: Served) -> Non
     assert served.invoked == [WARRANTY_LAMBDA_ARN, WARRANTY_LAMBDA_ARN]
 
 
-def test_custom_jwt_gateway_refuses_before_the_lambda_runs(served: Served) -> None:
+def test_custom_jwt_gateway_refuses_before_the_lambda_runs(served: ServedGateway) -> None:
     served.on_loop(served.host.put(_gateway("secure", allowed_clients=(CLIENT,))))
     url = served.url("secure")
 
@@ -231,7 +208,7 @@ def test_custom_jwt_gateway_refuses_before_the_lambda_runs(served: Served) -> No
     assert served.invoked == [WARRANTY_LAMBDA_ARN]
 
 
-def test_put_replaces_the_authorizer_and_remove_unpublishes(served: Served) -> None:
+def test_put_replaces_the_authorizer_and_remove_unpublishes(served: ServedGateway) -> None:
     served.on_loop(served.host.put(_gateway("gw")))
     url = served.url("gw")
     assert tool_names(url) == [TOOL]
@@ -251,7 +228,7 @@ def test_put_replaces_the_authorizer_and_remove_unpublishes(served: Served) -> N
     assert served.host.get("gw") is None
 
 
-def test_lambda_gets_the_gateway_context(served: Served) -> None:
+def test_lambda_gets_the_gateway_context(served: ServedGateway) -> None:
     served.on_loop(served.host.put(_gateway("spied", arn=SPY_ARN)))
 
     result = call_tool(served.url("spied"), TOOL, {"product_id": "PROD-002"})
@@ -268,14 +245,17 @@ def test_lambda_gets_the_gateway_context(served: Served) -> None:
 
 
 def test_failing_lambda_is_an_error_result_without_traceback(
-    served: Served, registry: LambdaRegistry, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    served: ServedGateway,
+    registry: LambdaRegistry,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "lambda_function.py").write_text(
         "def lambda_handler(event, context):\n    raise RuntimeError('database offline')\n"
     )
-    registry.register(LambdaFunction(arn=SPY_ARN, code_dir=broken))
+    registry.register(SPY_ARN, LambdaFunction("broken", broken, "lambda_function.lambda_handler"))
     served.on_loop(served.host.put(_gateway("broken", arn=SPY_ARN)))
 
     result = call_tool(served.url("broken"), TOOL, {"product_id": "PROD-001"})
@@ -286,7 +266,7 @@ def test_failing_lambda_is_an_error_result_without_traceback(
 
 
 def test_registry_resolves_only_registered_functions() -> None:
-    registry = default_registry()
+    registry = LambdaRegistry.of(WORKSHOP_PREREQUISITES)
     custom = {"bedrockAgentCoreToolName": TOOL}
     assert registry.invoke(WARRANTY_LAMBDA_ARN, {"product_id": "prod-003"}, custom)["status"] == (
         "expired"

@@ -1,10 +1,10 @@
 """Signing-key rotation and the authorizers' key cache, on a stack of the test's own.
 
-The stack runs with short JWKS timings (refetch at most every half second, cached keys
-re-read after one), so rotation shows within seconds; rotating keys on the shared stack
-would disturb every other test. Its project points its discovery URL at a small
-loopback proxy in front of the stack's issuer, which counts JWKS fetches: that is how
-the test sees how often the Runtime's and the Gateway's authorizers fetch keys.
+Rotating keys on the shared stack would disturb every other test. The authorizers' key
+cache runs on the stack's clock, which the tests move forward (past a refetch interval,
+past the cache's TTL) instead of sleeping. The project points its discovery URL at a
+small loopback proxy in front of the stack's issuer, which counts JWKS fetches: that is
+how the test sees how often the Runtime's and the Gateway's authorizers fetch keys.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 import ssl
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import boto3
 import httpx
@@ -27,24 +25,25 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from helpers import project
-from helpers.backends.local import LocalBackend
-from helpers.invoke import InvokeUnauthorized, invoke, new_session_id
-from helpers.local import stack
-from helpers.local.layout import StackLayout
-from helpers.local.tls import tls_files
-from helpers.mode import local_environment
-from helpers.settings import WorkshopSettings, load_settings
-from helpers.tokens import AccessToken, client_secret, fetch_token
+from helpers.emulator.authorizer import (
+    DEFAULT_KEY_CACHE_TTL_SECONDS,
+    DEFAULT_REFETCH_INTERVAL_SECONDS,
+)
+from helpers.emulator.client import ControlClient
+from helpers.emulator.state import StackLayout, StackState
+from helpers.emulator.tls import tls_files
+from helpers.kit import steps
+from helpers.kit.backends.local import LocalBackend
+from helpers.kit.calling.invoke import invoke, new_session_id
+from helpers.kit.errors import InvokeUnauthorized
+from helpers.kit.settings import WorkshopSettings, load_settings
+from helpers.kit.tokens import AccessToken, client_secret, fetch_token
 from tests.leaks import client_secrets, scan_files
+from tests.support import WARRANTY_END, WARRANTY_PROMPT, agent_pid, start_stack
 
 pytestmark = pytest.mark.stack
 
-REFETCH_SECONDS = 0.5
-KEY_CACHE_TTL_SECONDS = 1.0
 SPRAY_SIZE = 30
-WARRANTY_PROMPT = "Check the warranty for PROD-001"
-WARRANTY_END = "2027-03-01"  # only the Lambda behind the Gateway knows it
 MCP_PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 MCP_ACCEPT = {"Accept": "application/json, text/event-stream"}
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
@@ -103,16 +102,14 @@ class JwksCountingProxy:
 class RotationStack:
     """The test's own stack, its deployed workshop and what the tests need to call it."""
 
-    state: dict[str, Any]
+    state: StackState
+    control: ControlClient
+    backend: LocalBackend
     settings: WorkshopSettings
     secret: str
     runtime_url: str
     gateway_url: str
     proxy: JwksCountingProxy
-
-    def control(self, path: str, body: dict[str, str] | None = None) -> None:
-        """POST to the stack's control API: rotate or retire a key, switch a fault."""
-        httpx.post(self.state["urls"]["control"] + path, json=body).raise_for_status()
 
     def fresh_token(self) -> AccessToken:
         """A new token, signed by whichever key the issuer signs with now."""
@@ -128,40 +125,37 @@ class RotationStack:
 
     def running_pids(self) -> tuple[int, int]:
         """The daemon's pid and the agent's: both unchanged means nothing was restarted."""
-        runtimes = stack.deployments(self.state)["runtimes"]
-        return self.state["pid"], runtimes[project.RUNTIME]["pid"]
+        return self.state.pid, agent_pid(self.backend.deployments())
 
 
 @pytest.fixture(scope="module")
 def rotation_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RotationStack]:
-    """A stack with short JWKS timings and the finished workshop; its logs must hold no secret."""
+    """A stack with the finished workshop behind a counting JWKS proxy; its logs hold no secret."""
     home = tmp_path_factory.mktemp("rotation-stack")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AGENTCORE_LOCAL_JWKS_REFETCH_SECONDS", str(REFETCH_SECONDS))
-        patch.setenv("AGENTCORE_LOCAL_JWKS_CACHE_TTL_SECONDS", str(KEY_CACHE_TTL_SECONDS))
-        status = stack.up(home)
-        issuer = status.discovery_url.removesuffix(DISCOVERY_SUFFIX)
+        state = start_stack(home, patch)
+        backend = LocalBackend(home)
         try:
+            settings = load_settings(boto3.client("ssm"))
+            issuer = settings.cognito_discovery_url.removesuffix(DISCOVERY_SUFFIX)
             with closing(JwksCountingProxy(issuer, StackLayout(home).tls_dir)) as proxy:
-                for name, value in local_environment(status).items():
-                    patch.setenv(name, value)
-                settings = load_settings(boto3.client("ssm"))
                 folder = home / "project"
-                project.fresh_project(folder)
-                backend = LocalBackend(home)
+                steps.fresh_project(folder)
                 proxied = replace(settings, cognito_discovery_url=proxy.discovery_url)
-                project.prepare(folder, proxied, backend, through_step=3)
-                secrets = client_secrets(status.state["aws_endpoint_url"], status.state["region"])
+                steps.prepare(folder, proxied, backend, through_step=3)
+                secrets = client_secrets(state)
                 yield RotationStack(
-                    state=status.state,
+                    state=state,
+                    control=ControlClient(state),
+                    backend=backend,
                     settings=settings,
                     secret=client_secret(settings.pool_id, settings.client_id),
-                    runtime_url=backend.invoke_url(folder, project.RUNTIME),
-                    gateway_url=backend.gateway_url(folder, project.SECURE_GATEWAY),
+                    runtime_url=backend.invoke_url(folder, steps.RUNTIME),
+                    gateway_url=backend.gateway_url(folder, steps.SECURE_GATEWAY),
                     proxy=proxy,
                 )
         finally:
-            stack.down(home)
+            backend.shut_down(lambda _: None)
     leaks = scan_files(StackLayout(home).log_dir.glob("*.log"), secrets)
     assert not leaks, f"secret material in the rotation stack's logs: {leaks}"
 
@@ -174,15 +168,16 @@ def test_rotated_key_is_accepted_and_retired_key_refused_without_restart(
     assert WARRANTY_END in rotation_stack.ask(old_token)
 
     old_kid = jwt.get_unverified_header(old_token.value)["kid"]
-    rotation_stack.control("/issuer/keys")
+    rotation_stack.control.rotate_signing_key()
     new_token = rotation_stack.fresh_token()
     assert jwt.get_unverified_header(new_token.value)["kid"] != old_kid
-    time.sleep(REFETCH_SECONDS)  # a kid the authorizer does not know yet sends it to the JWKS
+    # A kid the authorizers do not know sends them to the JWKS, once per refetch interval.
+    rotation_stack.control.advance_clock(DEFAULT_REFETCH_INTERVAL_SECONDS)
     assert WARRANTY_END in rotation_stack.ask(new_token)  # Runtime and Gateway both took it
     assert WARRANTY_END in rotation_stack.ask(old_token)  # still published, still valid
 
-    rotation_stack.control("/issuer/keys/retire", {"kid": old_kid})
-    time.sleep(KEY_CACHE_TTL_SECONDS)  # cached keys are re-read after this long
+    rotation_stack.control.retire_signing_key(old_kid)
+    rotation_stack.control.advance_clock(DEFAULT_KEY_CACHE_TTL_SECONDS)  # cached keys re-read
     with pytest.raises(InvokeUnauthorized, match="unknown signing key"):
         rotation_stack.ask(old_token)
     assert rotation_stack.gateway_status(old_token) == 401
@@ -196,17 +191,16 @@ def test_unknown_kid_spray_fetches_the_jwks_at_most_once_per_interval(
     token = rotation_stack.fresh_token()
     claims = jwt.decode(token.value, options={"verify_signature": False})
     attacker_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rotation_stack.control.advance_clock(DEFAULT_REFETCH_INTERVAL_SECONDS)
     fetches_before = rotation_stack.proxy.jwks_fetches
-    started = time.monotonic()
     for number in range(SPRAY_SIZE):
         forged = jwt.encode(claims, attacker_key, "RS256", headers={"kid": f"made-up-{number}"})
         with pytest.raises(InvokeUnauthorized, match="unknown signing key"):
             rotation_stack.ask(forged)
         assert rotation_stack.gateway_status(forged) == 401
-    intervals = 1 + int((time.monotonic() - started) // REFETCH_SECONDS)
-    fetches = rotation_stack.proxy.jwks_fetches - fetches_before
-    # Two authorizers (the Runtime's and the Gateway's), each at most once per interval.
-    assert fetches <= 2 * intervals, (fetches, intervals)
+    # The stack's clock stood still: one interval, so each of the two authorizers (the
+    # Runtime's and the Gateway's) fetched the JWKS once at most, whatever the spray's size.
+    assert rotation_stack.proxy.jwks_fetches - fetches_before <= 2
 
 
 def test_cached_keys_outlive_their_ttl_while_the_issuer_is_down(
@@ -214,10 +208,11 @@ def test_cached_keys_outlive_their_ttl_while_the_issuer_is_down(
 ) -> None:
     token = rotation_stack.fresh_token()
     assert WARRANTY_END in rotation_stack.ask(token)
-    rotation_stack.control("/faults", {"part": "issuer", "down": True})
+    rotation_stack.control.set_fault("issuer", down=True)
     try:
-        time.sleep(KEY_CACHE_TTL_SECONDS)  # past the TTL: the authorizers try to re-read, and fail
+        # Past the TTL: the authorizers try to re-read the keys, and fail.
+        rotation_stack.control.advance_clock(DEFAULT_KEY_CACHE_TTL_SECONDS)
         assert WARRANTY_END in rotation_stack.ask(token)
         assert rotation_stack.gateway_status(token) == 200
     finally:
-        rotation_stack.control("/faults", {"part": "issuer", "down": False})
+        rotation_stack.control.set_fault("issuer", down=False)

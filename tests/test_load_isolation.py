@@ -8,16 +8,10 @@ only. This checks correctness; speed is for ``make bench`` (no timing is asserte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import boto3
 import pytest
 
-from helpers import project
-from helpers.backends.local import LocalBackend
-from helpers.invoke import invoke, new_session_id
-from helpers.load import (
+from helpers.kit.calling.invoke import invoke, new_session_id
+from helpers.kit.calling.load import (
     MAX_CALLS,
     MAX_CONCURRENCY,
     MAX_TIME_BUDGET_SECONDS,
@@ -25,9 +19,8 @@ from helpers.load import (
     LoadReport,
     run_load,
 )
-from helpers.local import stack
-from helpers.settings import WorkshopSettings, load_settings
-from helpers.tokens import AccessToken, get_token
+from helpers.kit.tokens import AccessToken, get_token
+from tests.support import FinishedWorkshop
 
 pytestmark = pytest.mark.stack
 
@@ -38,25 +31,6 @@ RECALL_PROMPT = "Do you remember my name?"
 LOOPBACK_URL = "https://127.0.0.1:9/runtimes/x/invocations"
 
 
-@pytest.fixture(scope="module")
-def settings(local_stack: stack.StackStatus) -> WorkshopSettings:
-    return load_settings(boto3.client("ssm"))
-
-
-@pytest.fixture(scope="module")
-def runtime_url(
-    workshop_home: Path, settings: WorkshopSettings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The finished workshop's invoke URL, deployed from a copy of ``agent/``; removed after."""
-    folder = tmp_path_factory.mktemp("load-isolation") / "project"
-    project.fresh_project(folder)
-    backend = LocalBackend(workshop_home)
-    project.prepare(folder, settings, backend, through_step=3)
-    yield backend.invoke_url(folder, project.RUNTIME)
-    backend.remove_all(folder).raise_for_failure()
-    backend.deploy(folder).raise_for_failure()
-
-
 def _run(url: str, calls: list[Call], token: AccessToken) -> LoadReport:
     report = run_load(
         url, calls, token=token, concurrency=len(calls), time_budget_seconds=TIME_BUDGET_SECONDS
@@ -65,10 +39,9 @@ def _run(url: str, calls: list[Call], token: AccessToken) -> LoadReport:
     return report
 
 
-def test_concurrent_sessions_keep_their_own_memory(
-    runtime_url: str, settings: WorkshopSettings
-) -> None:
-    token = get_token(settings)
+def test_concurrent_sessions_keep_their_own_memory(finished_workshop: FinishedWorkshop) -> None:
+    runtime_url = finished_workshop.runtime_url
+    token = get_token(finished_workshop.settings)
     guests = {new_session_id(): f"Guest{number:02d}" for number in range(SESSIONS)}
     introductions = [Call(session, f"My name is {name}.") for session, name in guests.items()]
     # The runtime was just deployed: these first requests arrive together at authorizers

@@ -1,102 +1,132 @@
-"""The stack's lifecycle: idempotent up, status, SSM seeding, clean down."""
+"""The stack's lifecycle: idempotent up, status, prerequisites, clean down."""
 
 from __future__ import annotations
 
 import json
+import re
 import socket
+import urllib.request
 from pathlib import Path
 
-import boto3
+import httpx
 import pytest
 import requests
 
-from helpers.cli import main as cli_main
-from helpers.local import stack
-from helpers.settings import load_settings
+from helpers.emulator import stack
+from helpers.emulator.cli import main as cli_main
+from helpers.emulator.prerequisites import Prerequisites, PrerequisitesError
+from helpers.emulator.state import PARTS, StackState
+from helpers.kit.paths import PREREQUISITES_FILE
+from helpers.kit.settings import WorkshopSettings
+from tests.support import POOL
 
 pytestmark = pytest.mark.stack
 
 
-def test_up_is_idempotent(local_stack: stack.StackStatus, workshop_home: Path) -> None:
+def test_up_is_idempotent(local_stack: StackState, workshop_home: Path) -> None:
     messages: list[str] = []
     again = stack.up(workshop_home, progress=messages.append)
-    assert again.pid == local_stack.pid
+    assert again.state is not None and again.state.pid == local_stack.pid
     assert messages == [f"local stack already running (pid {local_stack.pid})"]
 
 
 def test_status_json_lists_endpoints_and_health(
-    local_stack: stack.StackStatus, capsys: pytest.CaptureFixture[str]
+    local_stack: StackState, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli_main(["status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    for key in ("aws_endpoint_url", "region", "discovery_url", "token_url", "ca_bundle"):
+    for key in ("aws_endpoint_url", "region", "token_url", "ca_bundle"):
         assert report[key], key
-    assert report["discovery_url"].startswith("https://127.0.0.1:")
-    assert report["discovery_url"].endswith("/.well-known/openid-configuration")
+    assert report["outputs"][f"{POOL}.DiscoveryUrl"].startswith("https://127.0.0.1:")
     assert {name: part["healthy"] for name, part in report["parts"].items()} == dict.fromkeys(
-        ("aws_api", "issuer", "runtime", "gateway", "control", "collector"), True
+        PARTS, True
     )
     assert "runtimes" in report and "gateways" in report
 
 
-def test_ssm_holds_the_workshop_parameters(local_stack: stack.StackStatus) -> None:
-    settings = load_settings(boto3.client("ssm"))
-    assert settings.cognito_discovery_url == local_stack.discovery_url
+def test_ssm_holds_the_workshop_parameters(
+    local_stack: StackState, settings: WorkshopSettings
+) -> None:
+    assert settings.cognito_discovery_url == local_stack.outputs[f"{POOL}.DiscoveryUrl"]
+    assert settings.cognito_discovery_url == local_stack.discovery_url(settings.pool_id)
     assert settings.cognito_token_url == local_stack.token_url
-    assert settings.client_id == local_stack.state["client_id"]
     assert settings.warranty_check_lambda_arn.startswith("arn:aws:lambda:us-east-1:")
 
 
-def test_discovery_document_is_served_over_trusted_https(local_stack: stack.StackStatus) -> None:
-    document = requests.get(local_stack.discovery_url, timeout=5).json()
-    assert document["issuer"] == local_stack.discovery_url.removesuffix(
+def test_discovery_document_is_served_over_trusted_https(settings: WorkshopSettings) -> None:
+    document = requests.get(settings.cognito_discovery_url, timeout=5).json()
+    assert document["issuer"] == settings.cognito_discovery_url.removesuffix(
         "/.well-known/openid-configuration"
     )
-    assert document["token_endpoint"] == local_stack.token_url
+    assert document["token_endpoint"] == settings.cognito_token_url
     assert requests.get(document["jwks_uri"], timeout=5).json()["keys"][0]["alg"] == "RS256"
 
 
-def test_every_part_binds_loopback_only(local_stack: stack.StackStatus) -> None:
-    for part in local_stack.parts:
+def test_every_part_binds_loopback_only(local_stack: StackState) -> None:
+    for part in PARTS:
         with socket.socket() as probe:
             # Reachable on loopback, and the URL we hand out names loopback.
-            probe.connect(("127.0.0.1", part.port))
-        assert "127.0.0.1" in part.url
+            probe.connect(("127.0.0.1", local_stack.ports[part]))
+        assert "127.0.0.1" in local_stack.url(part)
 
 
 def test_down_stops_everything_and_up_restores_the_same_ids(tmp_path: Path) -> None:
-    first = stack.up(tmp_path)
+    first = stack.up(tmp_path, prerequisites=PREREQUISITES_FILE).state
+    assert first is not None
     try:
-        ports = first.state["ports"]
         assert stack.down(tmp_path) is True
-        for port in ports.values():
+        for port in first.ports.values():
             with socket.socket() as probe:
                 assert probe.connect_ex(("127.0.0.1", port)) != 0, port
         assert stack.status(tmp_path).running is False
         assert stack.down(tmp_path) is False
-        second = stack.up(tmp_path)
-        assert second.state["pool_id"] == first.state["pool_id"]
-        assert second.state["client_id"] == first.state["client_id"]
-        assert second.discovery_url == first.discovery_url
+        second = stack.up(tmp_path).state  # the prerequisites it was given are kept
+        assert second is not None
+        assert second.outputs == first.outputs
     finally:
         stack.down(tmp_path)
 
 
-def test_httpx_and_urllib_trust_the_stack_ca(local_stack: stack.StackStatus) -> None:
-    import urllib.request
-
-    import httpx
-
-    health = f"{local_stack.state['issuer_base_url']}/health"
+def test_httpx_and_urllib_trust_the_stack_ca(local_stack: StackState) -> None:
+    health = f"{local_stack.issuer_url}/health"
     assert httpx.get(health).status_code == 200
     with urllib.request.urlopen(health) as response:
         assert response.status == 200
 
 
 def test_env_command_prints_shell_exports(
-    local_stack: stack.StackStatus, capsys: pytest.CaptureFixture[str]
+    local_stack: StackState, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli_main(["env"]) == 0
     exports = capsys.readouterr().out.splitlines()
     assert f"export AWS_ENDPOINT_URL={local_stack.aws_endpoint_url}" in exports
     assert f"export REQUESTS_CA_BUNDLE={local_stack.ca_bundle}" in exports
+
+
+def test_the_workshop_prerequisites_set_every_parameter_the_kit_reads() -> None:
+    prerequisites = Prerequisites.load(PREREQUISITES_FILE)
+    assert sorted(prerequisites.ssm_parameters) == sorted(WorkshopSettings.parameter_names())
+    assert all(function.code.is_dir() for function in prerequisites.lambda_functions)
+
+
+@pytest.mark.parametrize(
+    ("document", "names"),
+    [
+        ({"user_pools": {}}, "user_pools must be a JSON array"),
+        ({"user_pools": [{"name": ""}]}, "user_pools[0].name must be a non-empty string"),
+        (
+            {"user_pools": [{"name": "P", "app_clients": [{"name": "C", "oauth_flows": "x"}]}]},
+            "user_pools[0].app_clients[0].oauth_flows must be a JSON array",
+        ),
+        ({"lambda_functions": [{"name": "f"}]}, "lambda_functions[0].code"),
+        ({"ssm_parameters": {"/a": 3}}, "/a must be a non-empty string"),
+    ],
+)
+def test_a_broken_prerequisites_file_names_the_field(
+    tmp_path: Path, document: dict[str, object], names: str
+) -> None:
+    spec = tmp_path / "prerequisites.json"
+    spec.write_text(json.dumps(document))
+    with pytest.raises(PrerequisitesError, match=rf"{re.escape(str(spec))}: {re.escape(names)}"):
+        stack.up(tmp_path / "home", prerequisites=spec)
+    assert stack.read_state(tmp_path / "home") is None

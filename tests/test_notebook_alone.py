@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from helpers.local import stack
-from helpers.paths import REPO_ROOT
+from helpers.emulator import stack
+from tests.support import REPO_ROOT
 
 pytestmark = pytest.mark.stack
 
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.stack
 def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A working-state folder nothing has used; the kernel inherits it."""
     monkeypatch.setenv("AGENTCORE_WORKSHOP_HOME", str(tmp_path))
+    monkeypatch.setenv("AGENTCORE_LOCAL_HOME", str(tmp_path))
     monkeypatch.setenv("AGENTCORE_LOCAL_PORT_BASE", "18640")
     try:
         yield tmp_path

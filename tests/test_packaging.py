@@ -8,7 +8,7 @@ import tomllib
 
 import yaml
 
-from helpers.paths import REPO_ROOT
+from helpers.kit.paths import REPO_ROOT
 
 
 def test_environment_yml_lists_the_pyproject_dependencies() -> None:

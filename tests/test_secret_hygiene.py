@@ -15,27 +15,28 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import boto3
 import pytest
 
-from helpers import gateway_client, project, traffic
-from helpers.backends.local import LocalBackend
-from helpers.cli import main as cli_main
-from helpers.http import session as http_session
-from helpers.invoke import InvokeUnauthorized, invoke, new_session_id, print_invoke
-from helpers.local import stack
-from helpers.settings import load_settings
-from helpers.tokens import describe_claims, get_token, tampered
+from helpers.emulator.cli import main as cli_main
+from helpers.emulator.state import StackState
+from helpers.kit import steps
+from helpers.kit.backends.local import LocalBackend
+from helpers.kit.calling import gateway_client, traffic
+from helpers.kit.calling.invoke import invoke, new_session_id, print_invoke
+from helpers.kit.errors import InvokeUnauthorized
+from helpers.kit.http import session as http_session
+from helpers.kit.settings import WorkshopSettings
+from helpers.kit.tokens import describe_claims, get_token, tampered
 from tests.leaks import client_secrets, find_leaks, scan_files
+from tests.support import WARRANTY_PROMPT, WARRANTY_TOOL, partner_client_id
 
 pytestmark = pytest.mark.stack
 
-WARRANTY_PROMPT = "Check the warranty for PROD-001"
-WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"
-
 
 def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
-    local_stack: stack.StackStatus,
+    local_stack: StackState,
+    backend: LocalBackend,
+    settings: WorkshopSettings,
     workshop_home: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -43,20 +44,18 @@ def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.INFO)
-    settings = load_settings(boto3.client("ssm"))
     folder = tmp_path / "project"
-    project.fresh_project(folder)
-    backend = LocalBackend(workshop_home)
+    steps.fresh_project(folder)
     try:
-        project.prepare(folder, settings, backend, through_step=3, progress=print)
+        steps.prepare(folder, settings, backend, through_step=3, progress=print)
         token = get_token(settings)
         print(token, describe_claims(token))
-        url = backend.invoke_url(folder, project.RUNTIME)
-        gateway_url = backend.gateway_url(folder, project.SECURE_GATEWAY)
+        url = backend.invoke_url(folder, steps.RUNTIME)
+        gateway_url = backend.gateway_url(folder, steps.SECURE_GATEWAY)
         assert "2027-03-01" in print_invoke(
             url, WARRANTY_PROMPT, token=token, session_id=new_session_id()
         )
-        partner = get_token(settings, local_stack.state["other_client_id"])
+        partner = get_token(settings, partner_client_id(local_stack))
         for refused_token in (None, tampered(token), partner):
             with pytest.raises(InvokeUnauthorized) as refusal:
                 invoke(url, WARRANTY_PROMPT, token=refused_token, session_id=new_session_id())
@@ -81,7 +80,7 @@ def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
         backend.remove_all(folder).raise_for_failure()
         backend.deploy(folder).raise_for_failure()
 
-    secrets = client_secrets(local_stack.aws_endpoint_url, local_stack.region)
+    secrets = client_secrets(local_stack)
     assert secrets, "the scan needs the secrets it looks for"
     captured = capsys.readouterr()
     leaks = [f"printed: {what}" for what in find_leaks(captured.out + captured.err, secrets)]

@@ -9,25 +9,21 @@ import jwt
 import pytest
 import requests
 
-from helpers.local import stack
-from helpers.settings import WorkshopSettings, load_settings
-from helpers.tokens import (
+from helpers.emulator.state import StackState
+from helpers.kit.errors import TokenError
+from helpers.kit.settings import WorkshopSettings
+from helpers.kit.tokens import (
     AccessToken,
     TokenCache,
-    TokenError,
     client_secret,
     describe_claims,
     fetch_token,
     get_token,
     redact,
 )
+from tests.support import partner_client_id
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def settings(local_stack: stack.StackStatus) -> WorkshopSettings:
-    return load_settings(boto3.client("ssm"))
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +117,11 @@ def test_client_without_the_flow_is_unauthorized(settings: WorkshopSettings) -> 
 
 
 def test_second_client_gets_its_own_valid_token(
-    local_stack: stack.StackStatus, settings: WorkshopSettings
+    local_stack: StackState, settings: WorkshopSettings
 ) -> None:
-    other = get_token(settings, local_stack.state["other_client_id"])
-    claims = _verified_claims(other.value, settings)
-    assert claims["client_id"] == local_stack.state["other_client_id"] != settings.client_id
+    partner = partner_client_id(local_stack)
+    claims = _verified_claims(get_token(settings, partner).value, settings)
+    assert claims["client_id"] == partner != settings.client_id
 
 
 def test_short_lifetime_on_request(settings: WorkshopSettings, secret: str) -> None:

@@ -18,24 +18,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-import httpx
 import pytest
 
-from helpers import agentcore_json, project, traffic
-from helpers.backends.local import LocalBackend
-from helpers.invoke import InvokeUnauthorized, invoke, new_session_id
-from helpers.local import stack
-from helpers.local.issuer import mint_access_token
-from helpers.local.keys import SigningKeyStore
-from helpers.local.layout import StackLayout
-from helpers.settings import WorkshopSettings, load_settings
-from helpers.tokens import AccessToken, get_token
+from helpers.emulator.client import ControlClient
+from helpers.emulator.identity.issuer import mint_access_token
+from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.state import StackLayout, StackState
+from helpers.kit.calling import traffic
+from helpers.kit.calling.invoke import invoke, new_session_id
+from helpers.kit.errors import InvokeUnauthorized
+from helpers.kit.settings import WorkshopSettings
+from helpers.kit.tokens import AccessToken, get_token
+from helpers.model.config import read_config, write_config
+from tests.support import (
+    WARRANTY_END,
+    WARRANTY_PROMPT,
+    FinishedWorkshop,
+    partner_client_id,
+)
 
 pytestmark = pytest.mark.stack
 
-WARRANTY_PROMPT = "Check the warranty for PROD-001"
-WARRANTY_END = "2027-03-01"  # only the Lambda behind the Gateway knows it
 TOOL_UNAVAILABLE = "The warranty check tool is unavailable right now"
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 
@@ -45,7 +48,7 @@ class Lifecycle:
     """The deployed workshop and the tokens the tests hand to it."""
 
     runtime_url: str
-    control_url: str
+    control: ControlClient
     settings: WorkshopSettings
     partner_client_id: str
     expired: AccessToken
@@ -55,7 +58,7 @@ class Lifecycle:
 
     def executed(self) -> dict[str, Any]:
         """How many requests reached each agent and each Lambda so far."""
-        return httpx.get(self.control_url + "/stats").json()
+        return self.control.stats()
 
 
 def _expired_token(home: Path, settings: WorkshopSettings) -> AccessToken:
@@ -74,29 +77,23 @@ def _expired_token(home: Path, settings: WorkshopSettings) -> AccessToken:
 
 @pytest.fixture(scope="module")
 def lifecycle(
-    local_stack: stack.StackStatus, workshop_home: Path, tmp_path_factory: pytest.TempPathFactory
+    finished_workshop: FinishedWorkshop, local_stack: StackState, workshop_home: Path
 ) -> Iterator[Lifecycle]:
-    """The finished workshop, its Runtime also admitting the partner client; removed afterwards."""
-    settings = load_settings(boto3.client("ssm"))
-    partner_client_id = local_stack.state["other_client_id"]
-    folder = tmp_path_factory.mktemp("token-lifecycle") / "project"
-    project.fresh_project(folder)
-    backend = LocalBackend(workshop_home)
-    project.prepare(folder, settings, backend, through_step=3)
-    config = agentcore_json.read_config(folder)
+    """The finished workshop, its Runtime also admitting the partner client."""
+    folder, settings = finished_workshop.folder, finished_workshop.settings
+    partner = partner_client_id(local_stack)
+    config = read_config(folder)
     jwt_authorizer = config["runtimes"][0]["authorizerConfiguration"]["customJwtAuthorizer"]
-    jwt_authorizer["allowedClients"].append(partner_client_id)
-    agentcore_json.write_config(folder, config)
-    backend.deploy(folder).raise_for_failure()
+    jwt_authorizer["allowedClients"].append(partner)
+    write_config(folder, config)
+    finished_workshop.backend.deploy(folder).raise_for_failure()
     yield Lifecycle(
-        runtime_url=backend.invoke_url(folder, project.RUNTIME),
-        control_url=local_stack.state["urls"]["control"],
+        runtime_url=finished_workshop.runtime_url,
+        control=ControlClient(local_stack),
         settings=settings,
-        partner_client_id=partner_client_id,
+        partner_client_id=partner,
         expired=_expired_token(workshop_home, settings),
     )
-    backend.remove_all(folder).raise_for_failure()
-    backend.deploy(folder).raise_for_failure()
 
 
 def test_token_expiring_mid_session_then_a_fresh_one_carries_on_through_the_gateway(

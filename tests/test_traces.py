@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -25,7 +23,6 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
 import requests
-import uvicorn
 from google.rpc.status_pb2 import Status as RpcStatus
 from matplotlib.figure import Figure
 from moto import mock_aws
@@ -38,16 +35,25 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from helpers import traces
-from helpers.cloudwatch_spans import (
+from helpers.emulator.telemetry.collector import collector_app
+from helpers.emulator.telemetry.store import SpanStore
+from helpers.kit.errors import TransactionSearchNotEnabled
+from helpers.kit.observability import views
+from helpers.kit.observability.cloudwatch import (
     CloudWatchSource,
-    TransactionSearchNotEnabled,
     session_query,
     traces_query,
 )
-from helpers.local.collector import collector_app
-from helpers.local.span_store import SpanStore
-from helpers.spans import SpanRecord
+from helpers.model.interactions import (
+    ToolCall,
+    TraceInteraction,
+    TracesIncomplete,
+    build_interactions,
+    to_json,
+    wait_for_interactions,
+)
+from helpers.model.spans import SpanRecord
+from tests.support import serve_on_a_thread
 
 SESSION_A = "a" * 8 + "-1111-4111-8111-" + "a" * 12  # uuid4-shaped, ≥ 33 chars
 SESSION_B = "b" * 8 + "-2222-4222-8222-" + "b" * 12
@@ -76,22 +82,8 @@ class Collector:
 @pytest.fixture
 def collector(tmp_path: Path) -> Iterator[Collector]:
     store = SpanStore(tmp_path / "traces" / "spans.sqlite")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(collector_app(store), log_config=None, timeout_graceful_shutdown=1)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            assert thread.is_alive(), "the collector did not start"
-            time.sleep(0.01)
-        yield Collector(f"http://127.0.0.1:{listener.getsockname()[1]}", store)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        listener.close()
+    with serve_on_a_thread(collector_app(store)) as served:
+        yield Collector(served.url, store)
 
 
 class Services:
@@ -275,15 +267,15 @@ def test_exported_spans_are_stored_one_row_each_with_service_and_session(
 
 
 def test_interactions_list_tools_steps_and_prompts_in_start_order(exported: Collector) -> None:
-    warranty, failing = traces.interactions(SESSION_A, exported.store.path)
+    warranty, failing = _interactions(SESSION_A, exported.store)
 
     assert warranty.session_id == failing.session_id == SESSION_A
     assert warranty.started_at < failing.started_at
     assert warranty.complete and failing.complete
     assert warranty.prompt == "Is my <X1> still under warranty?"
     assert warranty.duration_ms == pytest.approx(1000)
-    assert warranty.tools == [traces.ToolCall(WARRANTY_TOOL, "success", pytest.approx(380))]
-    assert failing.tools == [traces.ToolCall("lookup_order", "error", pytest.approx(380))]
+    assert warranty.tools == [ToolCall(WARRANTY_TOOL, "success", pytest.approx(380))]
+    assert failing.tools == [ToolCall("lookup_order", "error", pytest.approx(380))]
     assert [(step.name, step.kind, step.depth) for step in warranty.steps] == [
         ("runtime.invoke", "runtime", 0),
         ("invoke_agent CustomerSupport", "agent", 1),
@@ -305,14 +297,14 @@ def test_interactions_list_tools_steps_and_prompts_in_start_order(exported: Coll
 
 
 def test_sessions_are_kept_apart(exported: Collector) -> None:
-    (only,) = traces.interactions(SESSION_B, exported.store)
+    (only,) = _interactions(SESSION_B, exported.store)
     assert only.prompt == "Hello"
     assert only.tools == []
-    assert traces.interactions("no-such-session", exported.store) == []
+    assert _interactions("no-such-session", exported.store) == []
 
 
 def test_format_for_cli_is_json_with_rounded_durations(exported: Collector) -> None:
-    document = traces.format_for_cli(traces.interactions(SESSION_A, exported.store))
+    document = to_json(_interactions(SESSION_A, exported.store))
     reread = json.loads(json.dumps(document))
     first = reread["interactions"][0]
     assert first["session_id"] == SESSION_A
@@ -463,19 +455,51 @@ def test_protobuf_success_answers_an_export_response(collector: Collector) -> No
 # --- waiting for traces -----------------------------------------------------------------------
 
 
+class FakeClock:
+    """A monotonic clock that moves only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _interactions(session_id: str, source: Any) -> list[TraceInteraction]:
+    return build_interactions(source.spans_for_session(session_id))
+
+
+def _wait(session_id: str, source: Any, expected: int | None) -> list[TraceInteraction]:
+    clock = FakeClock()
+    return wait_for_interactions(
+        source.spans_for_session,
+        session_id,
+        expected=expected,
+        timeout=1.0,
+        poll_interval=0.25,
+        where=str(source),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
 def test_wait_for_traces_returns_once_enough_are_complete(exported: Collector) -> None:
-    found = traces.wait_for_traces(SESSION_A, exported.store, expected=2, timeout=1)
-    assert len(found) == 2
+    assert len(_wait(SESSION_A, exported.store, expected=2)) == 2
+    assert len(_wait(SESSION_A, exported.store, expected=None)) == 2
 
 
 def test_wait_for_traces_says_what_it_found_when_it_times_out(exported: Collector) -> None:
-    with pytest.raises(TimeoutError) as raised:
-        traces.wait_for_traces(SESSION_A, exported.store, expected=3, timeout=0.3)
+    with pytest.raises(TracesIncomplete) as raised:
+        _wait(SESSION_A, exported.store, expected=3)
     message = str(raised.value)
+    assert "After 1 s" in message
     assert "2 complete interaction(s)" in message
     assert SESSION_A in message
     assert str(exported.store.path) in message
-    assert "OTEL_EXPORTER_OTLP_ENDPOINT" in message
+    assert len(raised.value.found) == 2
 
 
 def test_a_trace_whose_root_has_not_arrived_is_incomplete(tmp_path: Path) -> None:
@@ -495,17 +519,17 @@ def test_a_trace_whose_root_has_not_arrived_is_incomplete(tmp_path: Path) -> Non
         events=(),
     )
     store.add([child])
-    (partial,) = traces.interactions(SESSION_A, store)
+    (partial,) = _interactions(SESSION_A, store)
     assert not partial.complete
-    with pytest.raises(TimeoutError, match=r"0 complete interaction\(s\) .* \(1 seen\)"):
-        traces.wait_for_traces(SESSION_A, store, expected=1, timeout=0.1)
+    with pytest.raises(TracesIncomplete, match=r"0 complete interaction\(s\) .* \(1 seen\)"):
+        _wait(SESSION_A, store, expected=1)
     # The front door's span completes the trace even when a caller's traceparent made
     # it a child of a span that is stored nowhere.
     front_door = replace(
         child, span_id="00f067aa0ba902b7", parent_span_id="1111111111111111", name="runtime.invoke"
     )
     store.add([front_door])
-    assert traces.wait_for_traces(SESSION_A, store, expected=1, timeout=0.1)[0].complete
+    assert _wait(SESSION_A, store, expected=1)[0].complete
 
 
 # --- the views --------------------------------------------------------------------------------
@@ -520,8 +544,8 @@ def agg() -> Iterator[None]:
 
 
 def test_waterfall_draws_one_bar_per_step(exported: Collector, agg: None) -> None:
-    warranty, _ = traces.interactions(SESSION_A, exported.store)
-    figure = traces.waterfall(warranty)
+    warranty, _ = _interactions(SESSION_A, exported.store)
+    figure = views.waterfall(warranty)
     assert isinstance(figure, Figure)
     (ax,) = figure.axes
     assert len(ax.patches) == len(warranty.steps)
@@ -529,12 +553,12 @@ def test_waterfall_draws_one_bar_per_step(exported: Collector, agg: None) -> Non
     assert not plt.get_fignums()  # released from pyplot: a notebook shows it once
 
     _, own_ax = plt.subplots()
-    assert traces.waterfall(warranty, ax=own_ax) is own_ax.figure
+    assert views.waterfall(warranty, ax=own_ax) is own_ax.figure
     plt.close("all")
 
 
 def test_html_table_shows_time_prompt_duration_and_tools(exported: Collector) -> None:
-    table = traces.html_table(traces.interactions(SESSION_A, exported.store))
+    table = views.html_table(_interactions(SESSION_A, exported.store))
     assert "Is my &lt;X1&gt; still under warranty?" in table
     assert f"<code>{WARRANTY_TOOL}</code> ✓ 380 ms" in table
     assert "<code>lookup_order</code> ✗ 380 ms" in table
@@ -542,14 +566,14 @@ def test_html_table_shows_time_prompt_duration_and_tools(exported: Collector) ->
 
 
 def test_browser_offers_each_interaction(exported: Collector, agg: None) -> None:
-    found = traces.interactions(SESSION_A, exported.store)
-    view = traces.browser(found)
+    found = _interactions(SESSION_A, exported.store)
+    view = views.browser(found)
     assert isinstance(view, widgets.VBox)
     choice = view.children[0]
     assert isinstance(choice, widgets.Dropdown)
     assert [value for _, value in choice.options] == [0, 1]
     choice.value = 1  # renders the second one without error
-    assert isinstance(traces.browser([]), widgets.HTML)
+    assert isinstance(views.browser([]), widgets.HTML)
 
 
 # --- AWS: the aws/spans log group -------------------------------------------------------------
@@ -570,7 +594,7 @@ def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def test_missing_aws_spans_log_group_says_to_enable_transaction_search(logs: Any) -> None:
     with pytest.raises(TransactionSearchNotEnabled) as raised:
-        traces.interactions(SESSION_A, CloudWatchSource(logs_client=logs))
+        _interactions(SESSION_A, CloudWatchSource(logs_client=logs))
     message = str(raised.value)
     assert "'aws/spans'" in message and "us-east-1" in message
     assert "CloudWatch → Application Signals → Transaction Search" in message
@@ -618,7 +642,7 @@ def test_cloudwatch_answers_like_the_local_store(exported: Collector, logs: Any)
         logEvents=[{"timestamp": now_ms, "message": json.dumps(_aws_record(s))} for s in spans],
     )
     source = CloudWatchSource(logs_client=logs, poll_interval=0)
-    on_aws = traces.interactions(SESSION_A, source)
-    local = traces.interactions(SESSION_A, exported.store)
+    on_aws = _interactions(SESSION_A, source)
+    local = _interactions(SESSION_A, exported.store)
     # aws/spans keeps no span events, so the prompt is not there; everything else agrees.
     assert on_aws == [replace(interaction, prompt=None) for interaction in local]

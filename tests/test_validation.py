@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from helpers.agentcore_json import CONFIG_PATH
-from helpers.validation import (
+from helpers.kit.settings import WorkshopSettings
+from helpers.model.config import CONFIG_PATH
+from helpers.model.validation import (
     AT_LEAST_ONE,
     AUTH_CONFIG_NOT_ALLOWED,
     AUTH_CONFIG_REQUIRED,
@@ -641,12 +642,15 @@ def test_placeholder_fix_names_the_ssm_parameter() -> None:
             f"{GW}.description": "<SOMETHING ELSE>",
         },
     )
-    client, other = validate_config(config)
+    client, other = validate_config(config, value_sources=WorkshopSettings.value_sources())
     assert client.fix == (
         "Replace <COGNITO_CLIENT_ID value> with the value of SSM parameter "
-        "/app/customersupport/agentcore/client_id (helpers.settings.load_settings().client_id)."
+        "/app/customersupport/agentcore/client_id."
     )
-    assert "/app/customersupport/agentcore/" in other.fix
+    assert other.fix == "Replace <SOMETHING ELSE> with the real SOMETHING ELSE."
+    assert validate_config(config)[0].fix == (
+        "Replace <COGNITO_CLIENT_ID value> with the real COGNITO_CLIENT_ID value."
+    )
 
 
 def test_authorization_fix_explains_why() -> None:

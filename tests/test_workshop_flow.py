@@ -1,8 +1,9 @@
-"""The workshop's four steps, end to end on the local stack, in the order a learner runs them.
+"""The workshop's four steps, end to end on the local stack.
 
-Each test builds on the one before (module-scoped project and deployments), the way
-the notebooks do: open runtime → runtime authorizer → secure gateway → token
-forwarded by the agent's MCP client.
+One project folder serves the module. Each test first brings it to the step it
+starts from (``flow.at(step)``): forward by applying the missing steps, as a
+notebook's catch-up does, or back by starting again from a fresh copy. So the tests
+run alone and in any order, and in file order no step is applied twice.
 """
 
 from __future__ import annotations
@@ -12,70 +13,79 @@ import json
 import os
 import shutil
 import signal
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
-from helpers import agentcore_json, traces
-from helpers.backends.local import LocalBackend
-from helpers.cli import main as cli_main
-from helpers.invoke import (
-    InvokeServerError,
-    InvokeUnauthorized,
-    invoke,
-    new_session_id,
-    stream_invoke,
+from helpers.emulator.cli import main as cli_main
+from helpers.emulator.client import ControlClient
+from helpers.emulator.state import StackState
+from helpers.kit import steps
+from helpers.kit.backends.local import LocalBackend
+from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
+from helpers.kit.errors import InvokeServerError, InvokeUnauthorized
+from helpers.kit.paths import SOLUTIONS_DIR
+from helpers.kit.settings import WorkshopSettings
+from helpers.kit.tokens import AccessToken, get_token
+from helpers.model.config import read_config, write_config
+from helpers.model.edits import secure_runtime
+from helpers.model.interactions import wait_for_interactions
+from tests.support import (
+    RETURN_PROMPT,
+    RUNTIME,
+    WARRANTY_END,
+    WARRANTY_PROMPT,
+    WARRANTY_TOOL,
+    agent_pid,
+    partner_client_id,
 )
-from helpers.local import stack
-from helpers.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR
-from helpers.settings import WorkshopSettings, load_settings
-from helpers.tokens import AccessToken, get_token
 
 pytestmark = pytest.mark.stack
 
-RUNTIME = "CustomerSupport"
-WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"
+
+@dataclass
+class Flow:
+    """The module's project on the shared stack, and the step it is at."""
+
+    folder: Path
+    backend: LocalBackend
+    settings: WorkshopSettings
+    step: int | None = field(default=None)
+
+    def at(self, step: int) -> None:
+        """Bring the project, deployed, to the state after ``step`` (0: the start state)."""
+        if self.step is None or step < self.step:
+            steps.fresh_project(self.folder)
+        if self.step != step:
+            steps.prepare(self.folder, self.settings, self.backend, through_step=step)
+        self.step = step
+
+    def deploy(self) -> str:
+        lines: list[str] = []
+        result = self.backend.deploy(self.folder, progress=lines.append)
+        assert result.ok, result.output
+        assert result.output == "\n".join(lines)
+        return result.output
+
+    def ask(self, prompt: str, token: AccessToken | str | None = None) -> str:
+        url = self.backend.invoke_url(self.folder, RUNTIME)
+        return invoke(url, prompt, token=token, session_id=new_session_id())
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A learner's copy of agent/ at the start of the module."""
-    folder = tmp_path_factory.mktemp("project")
-    for part in ("agentcore", "app"):
-        shutil.copytree(AGENT_TEMPLATE_DIR / part, folder / part)
-    return folder
+def flow(
+    backend: LocalBackend, settings: WorkshopSettings, tmp_path_factory: pytest.TempPathFactory
+) -> Flow:
+    return Flow(tmp_path_factory.mktemp("flow") / "project", backend, settings)
 
 
-@pytest.fixture(scope="module")
-def backend(local_stack: stack.StackStatus, workshop_home: Path) -> LocalBackend:
-    return LocalBackend(workshop_home)
-
-
-@pytest.fixture(scope="module")
-def settings(local_stack: stack.StackStatus) -> WorkshopSettings:
-    return load_settings(boto3.client("ssm"))
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def token(settings: WorkshopSettings) -> AccessToken:
     return get_token(settings)
-
-
-def _deploy(backend: LocalBackend, project: Path) -> str:
-    lines: list[str] = []
-    result = backend.deploy(project, progress=lines.append)
-    assert result.ok, result.output
-    assert result.output == "\n".join(lines)
-    return result.output
-
-
-def _ask(backend: LocalBackend, project: Path, prompt: str, token: object = None) -> str:
-    url = backend.invoke_url(project, RUNTIME)
-    return invoke(url, prompt, token=token, session_id=new_session_id())
 
 
 async def _gateway_tools(url: str, token: AccessToken | None) -> list[str]:
@@ -88,50 +98,52 @@ async def _gateway_tools(url: str, token: AccessToken | None) -> list[str]:
         return [tool.name for tool in (await session.list_tools()).tools]
 
 
-def test_start_state_runtime_is_open(backend: LocalBackend, project: Path) -> None:
-    output = _deploy(backend, project)
+def test_start_state_runtime_is_open(flow: Flow) -> None:
+    flow.at(0)
+    assert "30 days" in flow.ask(RETURN_PROMPT)
+
+
+def test_a_fresh_project_creates_everything_and_an_unchanged_one_nothing(
+    flow: Flow, local_stack: StackState
+) -> None:
+    flow.at(0)
+    flow.backend.remove_all(flow.folder).raise_for_failure()
+    flow.deploy()
+    steps.fresh_project(flow.folder)
+    output = flow.deploy()
     assert "+ create  gateway my-gateway" in output
     assert "+ create  runtime CustomerSupport" in output
-    answer = _ask(backend, project, "What's the return policy for electronics?")
-    assert "30 days" in answer
-
-
-def test_unchanged_project_deploys_nothing(backend: LocalBackend, project: Path) -> None:
-    assert "No changes" in _deploy(backend, project)
+    assert "No changes" in flow.deploy()
 
 
 def test_step1_runtime_authorizer(
-    backend: LocalBackend,
-    project: Path,
-    settings: WorkshopSettings,
-    token: AccessToken,
-    local_stack: stack.StackStatus,
+    flow: Flow, settings: WorkshopSettings, token: AccessToken, local_stack: StackState
 ) -> None:
-    config = agentcore_json.secure_runtime(
-        agentcore_json.read_config(project),
+    flow.at(0)
+    config = secure_runtime(
+        read_config(flow.folder),
         runtime=RUNTIME,
         discovery_url=settings.cognito_discovery_url,
         allowed_clients=[settings.client_id],
     )
-    agentcore_json.write_config(project, config)
-    assert backend.validate(project).ok
-    assert "~ update  runtime CustomerSupport (authorizer none → CUSTOM_JWT" in _deploy(
-        backend, project
-    )
+    write_config(flow.folder, config)
+    assert flow.backend.validate(flow.folder, settings.value_sources()).ok
+    assert "~ update  runtime CustomerSupport (authorizer none → CUSTOM_JWT" in flow.deploy()
+    flow.step = 1
 
     with pytest.raises(InvokeUnauthorized) as no_token:
-        _ask(backend, project, "What's the return policy for electronics?")
+        flow.ask(RETURN_PROMPT)
     assert no_token.value.status == 401
     assert no_token.value.error_type == "UnauthorizedException"
 
-    other = get_token(settings, local_stack.state["other_client_id"])
+    other = get_token(settings, partner_client_id(local_stack))
     with pytest.raises(InvokeUnauthorized, match="allowedClients"):
-        _ask(backend, project, "What's the return policy for electronics?", other)
+        flow.ask(RETURN_PROMPT, other)
 
     chunks = list(
         stream_invoke(
-            backend.invoke_url(project, RUNTIME),
-            "What's the return policy for electronics?",
+            flow.backend.invoke_url(flow.folder, RUNTIME),
+            RETURN_PROMPT,
             token=token,
             session_id=new_session_id(),
         )
@@ -141,17 +153,19 @@ def test_step1_runtime_authorizer(
 
 
 def test_cli_invoke_without_token_fails_with_401(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    flow: Flow, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(project)
+    flow.at(1)
+    monkeypatch.chdir(flow.folder)
     assert cli_main(["invoke", "Hello", "--stream"]) == 1
     assert "HTTP 401 UnauthorizedException" in capsys.readouterr().err
 
 
 def test_step2_gateway_authorizer_cannot_change_in_place(
-    backend: LocalBackend, project: Path, settings: WorkshopSettings
+    flow: Flow, settings: WorkshopSettings
 ) -> None:
-    original = agentcore_json.read_config(project)
+    flow.at(1)
+    original = read_config(flow.folder)
     edited = json.loads(json.dumps(original))
     gateway = edited["agentCoreGateways"][0]
     gateway["authorizerType"] = "CUSTOM_JWT"
@@ -161,76 +175,80 @@ def test_step2_gateway_authorizer_cannot_change_in_place(
             "allowedClients": [settings.client_id],
         }
     }
-    agentcore_json.write_config(project, edited)
+    write_config(flow.folder, edited)
     try:
-        result = backend.deploy(project)
+        result = flow.backend.deploy(flow.folder)
         assert not result.ok
         assert "cannot be changed in place" in result.output
         assert "agentcore remove gateway --name my-gateway -y" in result.output
     finally:
-        agentcore_json.write_config(project, original)
+        write_config(flow.folder, original)
 
 
-def test_step2_secure_gateway(
-    backend: LocalBackend, project: Path, settings: WorkshopSettings, token: AccessToken
-) -> None:
+def test_step2_secure_gateway(flow: Flow, settings: WorkshopSettings, token: AccessToken) -> None:
+    flow.at(1)
+    backend, folder = flow.backend, flow.folder
     assert WARRANTY_TOOL in asyncio.run(
-        _gateway_tools(backend.gateway_url(project, "my-gateway"), None)
+        _gateway_tools(backend.gateway_url(folder, "my-gateway"), None)
     )
-    assert backend.remove_gateway(project, "my-gateway").ok
-    assert "- delete  gateway my-gateway" in _deploy(backend, project)
+    assert backend.remove_gateway(folder, "my-gateway").ok
+    assert "- delete  gateway my-gateway" in flow.deploy()
     assert backend.add_gateway(
-        project,
+        folder,
         name="my-gateway-secure",
         runtimes=[RUNTIME],
         discovery_url=settings.cognito_discovery_url,
         allowed_clients=[settings.client_id],
     ).ok
     assert backend.add_gateway_target(
-        project,
+        folder,
         gateway="my-gateway-secure",
         name="WarrantyCheck",
         lambda_arn=settings.warranty_check_lambda_arn,
         tool_schema_file="app/CustomerSupport/tool/warranty_schema.json",
     ).ok
-    assert "+ create  gateway my-gateway-secure" in _deploy(backend, project)
+    assert "+ create  gateway my-gateway-secure" in flow.deploy()
+    flow.step = 2
 
-    url = backend.gateway_url(project, "my-gateway-secure")
+    url = backend.gateway_url(folder, "my-gateway-secure")
     refused = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     assert refused.status_code == 401
     assert refused.headers["x-amzn-errortype"] == "UnauthorizedException"
     assert WARRANTY_TOOL in asyncio.run(_gateway_tools(url, token))
 
 
-def test_before_step3_warranty_degrades_gracefully(
-    backend: LocalBackend, project: Path, token: AccessToken
-) -> None:
-    answer = _ask(backend, project, "Check the warranty for PROD-001", token)
+def test_before_step3_warranty_degrades_gracefully(flow: Flow, token: AccessToken) -> None:
+    flow.at(2)
+    answer = flow.ask(WARRANTY_PROMPT, token)
     assert "unavailable" in answer.lower()
-    assert "2027-03-01" not in answer
+    assert WARRANTY_END not in answer
 
 
-def test_step3_token_forwarded_to_gateway(
-    backend: LocalBackend, project: Path, token: AccessToken
-) -> None:
+def test_step3_token_forwarded_to_gateway(flow: Flow, token: AccessToken) -> None:
+    flow.at(2)
     solution = SOLUTIONS_DIR / "03_mcp_client_auth"
     for source in solution.rglob("*.py"):
-        shutil.copy2(source, project / source.relative_to(solution))
-    _deploy(backend, project)
-    answer = _ask(backend, project, "Check the warranty for PROD-001", token)
-    assert "2027-03-01" in answer
+        shutil.copy2(source, flow.folder / source.relative_to(solution))
+    flow.deploy()
+    flow.step = 3
+    assert WARRANTY_END in flow.ask(WARRANTY_PROMPT, token)
 
 
 def test_step4_one_trace_joins_runtime_agent_gateway_and_lambda(
-    backend: LocalBackend,
-    project: Path,
-    token: AccessToken,
-    capsys: pytest.CaptureFixture[str],
+    flow: Flow, token: AccessToken, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    flow.at(3)
     session_id = new_session_id()
-    url = backend.invoke_url(project, RUNTIME)
-    invoke(url, "Check the warranty for PROD-001", token=token, session_id=session_id)
-    (interaction,) = traces.wait_for_traces(session_id, traces.default_source(), expected=1)
+    url = flow.backend.invoke_url(flow.folder, RUNTIME)
+    invoke(url, WARRANTY_PROMPT, token=token, session_id=session_id)
+    (interaction,) = wait_for_interactions(
+        flow.backend.spans_for_session,
+        session_id,
+        expected=1,
+        timeout=10,
+        poll_interval=0.1,
+        where=flow.backend.describe_trace_store(),
+    )
     assert [tool.name for tool in interaction.tools] == [WARRANTY_TOOL]
     assert interaction.tools[0].ok
     services = {step.kind: step.service for step in interaction.steps}
@@ -244,31 +262,30 @@ def test_step4_one_trace_joins_runtime_agent_gateway_and_lambda(
 
 
 def test_crash_is_a_clear_5xx_and_next_deploy_restores(
-    backend: LocalBackend,
-    project: Path,
-    token: AccessToken,
-    local_stack: stack.StackStatus,
+    flow: Flow, token: AccessToken, control: ControlClient
 ) -> None:
-    os.kill(stack.deployments(local_stack.state)["runtimes"][RUNTIME]["pid"], signal.SIGKILL)
+    flow.at(3)
+    os.kill(agent_pid(control.deployments()), signal.SIGKILL)
     with pytest.raises(InvokeServerError) as crashed:
-        _ask(backend, project, "Tell me about PROD-002", token)
+        flow.ask("Tell me about PROD-002", token)
     assert crashed.value.status == 502
     assert "deploy" in crashed.value.message
-    assert "↻ restart runtime CustomerSupport" in _deploy(backend, project)
-    assert "Smart Watch" in _ask(backend, project, "Tell me about PROD-002", token)
+    assert "↻ restart runtime CustomerSupport" in flow.deploy()
+    assert "Smart Watch" in flow.ask("Tell me about PROD-002", token)
 
 
 def test_broken_code_fails_deploy_and_previous_version_keeps_serving(
-    backend: LocalBackend, project: Path, token: AccessToken
+    flow: Flow, token: AccessToken
 ) -> None:
-    main = project / "app" / RUNTIME / "main.py"
+    flow.at(3)
+    main = flow.folder / "app" / RUNTIME / "main.py"
     working = main.read_text()
     main.write_text(working + "\nraise RuntimeError('learner typo')\n")
     try:
-        result = backend.deploy(project)
+        result = flow.backend.deploy(flow.folder)
         assert not result.ok
         assert "RuntimeError: learner typo" in result.output
         assert "previous version keeps serving" in result.output
-        assert "Smart Watch" in _ask(backend, project, "Tell me about PROD-002", token)
+        assert "Smart Watch" in flow.ask("Tell me about PROD-002", token)
     finally:
         main.write_text(working)

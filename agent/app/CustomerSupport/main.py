@@ -14,108 +14,14 @@ from bedrock_agentcore.runtime import BedrockAgentCoreApp, RequestContext
 from mcp_client.client import get_gateway_mcp_client, get_streamable_http_mcp_client
 from memory.session import get_session_manager
 from model.load import load_model
-from strands import Agent, tool
+from strands import Agent
+from tool.catalog import get_product_info, get_return_policy
 
 app = BedrockAgentCoreApp()
 
 SYSTEM_PROMPT = """You are a friendly customer support assistant for an electronics store.
 Use your tools to answer questions about return policies, products and warranties.
 If a tool you need is not available, say so plainly instead of guessing."""
-
-RETURN_POLICIES: dict[str, dict[str, str]] = {
-    "electronics": {
-        "window": "30 days",
-        "conditions": "original packaging, all accessories included, no physical damage",
-        "refund": "to the original payment method within 5-7 business days",
-    },
-    "accessories": {
-        "window": "14 days",
-        "conditions": "unused and in the original packaging",
-        "refund": "to the original payment method within 3-5 business days",
-    },
-    "audio": {
-        "window": "30 days",
-        "conditions": "all parts included; in-ear products only with the hygiene seal intact",
-        "refund": "to the original payment method within 5-7 business days",
-    },
-}
-
-PRODUCTS: dict[str, dict[str, Any]] = {
-    "PROD-001": {
-        "name": "Wireless Headphones",
-        "price": 149.99,
-        "category": "audio",
-        "description": "Over-ear noise-cancelling headphones with a 30-hour battery",
-        "warranty_months": 24,
-    },
-    "PROD-002": {
-        "name": "Smart Watch",
-        "price": 299.99,
-        "category": "electronics",
-        "description": "Fitness and health tracking, GPS and a 5-day battery",
-        "warranty_months": 24,
-    },
-    "PROD-003": {
-        "name": "Laptop Stand",
-        "price": 49.99,
-        "category": "accessories",
-        "description": "Adjustable aluminium stand for laptops up to 17 inches",
-        "warranty_months": 12,
-    },
-    "PROD-004": {
-        "name": "USB-C Hub",
-        "price": 39.99,
-        "category": "accessories",
-        "description": "7-in-1 hub: HDMI 4K, 3x USB-A, SD and microSD readers, 100 W passthrough",
-        "warranty_months": 24,
-    },
-    "PROD-005": {
-        "name": "Mechanical Keyboard",
-        "price": 129.99,
-        "category": "accessories",
-        "description": "Full-size keyboard with hot-swappable switches and RGB backlight",
-        "warranty_months": 24,
-    },
-}
-
-
-@tool
-def get_return_policy(category: str) -> str:
-    """Get the return policy for a product category: electronics, accessories or audio.
-
-    Args:
-        category: The product category, for example "electronics".
-    """
-    policy = RETURN_POLICIES.get(category.strip().lower())
-    if policy is None:
-        known = ", ".join(RETURN_POLICIES)
-        return f"No return policy found for category {category!r}. Known categories: {known}."
-    return (
-        f"Return policy for {category.strip().lower()}:\n"
-        f"- Return window: {policy['window']}\n"
-        f"- Conditions: {policy['conditions']}\n"
-        f"- Refund: {policy['refund']}"
-    )
-
-
-@tool
-def get_product_info(product_id: str) -> str:
-    """Get the details of a product: name, price, category, description and warranty.
-
-    Args:
-        product_id: The product identifier, for example "PROD-001".
-    """
-    product_id = product_id.strip().upper()
-    product = PRODUCTS.get(product_id)
-    if product is None:
-        return f"No product found with id {product_id!r}. Known ids: {', '.join(PRODUCTS)}."
-    return (
-        f"{product_id}: {product['name']}\n"
-        f"- Price: ${product['price']:.2f}\n"
-        f"- Category: {product['category']}\n"
-        f"- Description: {product['description']}\n"
-        f"- Warranty: {product['warranty_months']} months"
-    )
 
 
 def build_agent(session_id: str | None, user_id: str) -> Agent:

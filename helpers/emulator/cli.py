@@ -1,0 +1,302 @@
+"""``agentcore-local``: drive the local stack, and the ``agentcore`` CLI's commands against it.
+
+Like LocalStack's ``awslocal``, it works from the shell on any AgentCore project.
+Stack commands: ``up``, ``down``, ``status``, ``env``. Project commands act on the
+project in the current directory (``agentcore/agentcore.json``) with the real CLI's
+flags: ``validate``, ``deploy``, ``invoke``, ``add gateway``, ``add gateway-target``,
+``remove gateway``, ``remove all``; and ``traces`` shows a session's interactions.
+The stack's folder is ``--home``, else ``$AGENTCORE_LOCAL_HOME``, else
+``~/.agentcore-local``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from helpers.emulator import stack
+from helpers.emulator.client import ControlClient
+from helpers.emulator.state import StackLayout, StackState
+from helpers.emulator.telemetry.store import SpanStore
+from helpers.emulator.tls import client_context
+from helpers.model import commands
+from helpers.model.config import read_config
+from helpers.model.errors import ActionableError
+from helpers.model.interactions import (
+    TraceInteraction,
+    TracesIncomplete,
+    to_json,
+    wait_for_interactions,
+)
+from helpers.model.invocation import SESSION_HEADER, sse_chunks
+
+INVOKE_TIMEOUT_SECONDS = 300.0
+NOT_RUNNING = "the local stack is not running (start it with: agentcore-local up)"
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _running(args: argparse.Namespace) -> StackState:
+    state = stack.read_state(args.home)
+    if state is None:
+        raise ActionableError(NOT_RUNNING)
+    return state
+
+
+def _report(outcome: commands.Outcome) -> int:
+    if outcome.output:
+        _say(outcome.output)
+    return 0 if outcome.ok else 1
+
+
+def _up(args: argparse.Namespace) -> int:
+    stack.up(args.home, prerequisites=args.prerequisites, progress=_say)
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    stack.down(args.home, progress=_say)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    current = stack.status(args.home)
+    if args.json:
+        print(json.dumps(current.to_json(), indent=2))
+    elif current.state is None:
+        _say(NOT_RUNNING)
+    else:
+        _say(f"local stack running (pid {current.state.pid})")
+        for part in current.parts:
+            mark = "ok" if part.healthy else f"DOWN {part.detail}"
+            _say(f"  {part.name:<9} {part.url:<32} {mark}")
+        for name, runtime in current.deployed.runtimes.items():
+            _say(f"  runtime {name}: {runtime.invoke_url}")
+        for name, gateway in current.deployed.gateways.items():
+            _say(f"  gateway {name}: {gateway.url}")
+    return 0 if current.healthy else 1
+
+
+def _env(args: argparse.Namespace) -> int:
+    for name, value in _running(args).client_environment().items():
+        print(f"export {name}={value}")
+    return 0
+
+
+def _validate(_: argparse.Namespace) -> int:
+    return _report(commands.validate(Path.cwd()))
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    lines: list[str] = []
+    ok = ControlClient(_running(args)).deploy(Path.cwd(), _say if args.verbose else lines.append)
+    if not ok and not args.verbose:
+        _say("\n".join(lines))
+    return 0 if ok else 1
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    state = _running(args)
+    runtime = args.runtime or read_config(Path.cwd())["runtimes"][0]["name"]
+    deployed = ControlClient(state).deployments().runtimes.get(runtime)
+    if deployed is None:
+        raise ActionableError(
+            f"No runtime named {runtime!r} is deployed on the local stack; "
+            "run `agentcore-local deploy -y -v` in the project folder first."
+        )
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    if args.session_id:
+        headers[SESSION_HEADER] = args.session_id
+    if args.bearer_token:
+        headers["Authorization"] = f"Bearer {args.bearer_token}"
+    chunks = _stream(deployed.invoke_url, args.prompt, headers, state)
+    if args.stream:
+        for chunk in chunks:
+            print(chunk, end="", flush=True)
+        print()
+    else:
+        _say("".join(chunks))
+    return 0
+
+
+def _stream(url: str, prompt: str, headers: dict[str, str], state: StackState) -> Iterator[str]:
+    with httpx.stream(
+        "POST",
+        url,
+        json={"prompt": prompt},
+        headers=headers,
+        timeout=INVOKE_TIMEOUT_SECONDS,
+        verify=client_context(state.ca_bundle),
+    ) as response:
+        if response.status_code >= 400:
+            response.read()
+            error_type = response.headers.get("x-amzn-ErrorType", response.reason_phrase)
+            try:
+                message = response.json().get("message", response.text)
+            except ValueError:
+                message = response.text
+            raise ActionableError(f"HTTP {response.status_code} {error_type}: {message}")
+        yield from sse_chunks(response.iter_bytes())
+
+
+def _traces(args: argparse.Namespace) -> int:
+    store = SpanStore(StackLayout(args.home or stack.default_home()).traces_file)
+    try:
+        found = wait_for_interactions(
+            store.spans_for_session,
+            args.session_id,
+            expected=None,
+            timeout=args.wait,
+            poll_interval=0.1,
+            where=str(store),
+        )
+        arriving = False
+    except TracesIncomplete as incomplete:
+        found, arriving = incomplete.found, True
+    if args.json:
+        print(json.dumps({"session_id": args.session_id, **to_json(found)}, indent=2))
+        return 0
+    for interaction in found:
+        _say(_interaction_line(interaction))
+    if not found:
+        _say(f"no traces for session {args.session_id} yet")
+    elif arriving:
+        _say("(some spans are still arriving: run the command again in a moment)")
+    return 0
+
+
+def _interaction_line(interaction: TraceInteraction) -> str:
+    tools = ", ".join(
+        f"{tool.name} {'ok' if tool.ok else 'FAILED'} {tool.duration_ms:.0f} ms"
+        for tool in interaction.tools
+    )
+    prompt = interaction.prompt or (
+        "(prompt not recorded)" if interaction.complete else "(still arriving)"
+    )
+    return (
+        f"{interaction.started_at:%H:%M:%S} {interaction.duration_ms:7.0f} ms  "
+        f"{prompt}  [{tools or 'no tools'}]"
+    )
+
+
+def _remove_gateway(args: argparse.Namespace) -> int:
+    return _report(commands.remove_gateway(Path.cwd(), args.name))
+
+
+def _remove_all(_: argparse.Namespace) -> int:
+    return _report(commands.remove_all(Path.cwd()))
+
+
+def _add_gateway(args: argparse.Namespace) -> int:
+    return _report(
+        commands.add_gateway(
+            Path.cwd(),
+            name=args.name,
+            runtimes=args.runtimes.split(","),
+            authorizer_type=args.authorizer_type,
+            discovery_url=args.discovery_url,
+            allowed_clients=args.allowed_clients.split(",") if args.allowed_clients else None,
+        )
+    )
+
+
+def _add_gateway_target(args: argparse.Namespace) -> int:
+    return _report(
+        commands.add_gateway_target(
+            Path.cwd(),
+            gateway=args.gateway,
+            name=args.name,
+            lambda_arn=args.lambda_arn,
+            tool_schema_file=args.tool_schema_file,
+        )
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agentcore-local", description="Run AgentCore's AWS parts on loopback."
+    )
+    parser.add_argument("--home", type=Path, help="the stack's folder (default: see --help)")
+    verbs = parser.add_subparsers(dest="command", required=True)
+    up = verbs.add_parser("up", help="start the local stack (idempotent)")
+    up.add_argument("--prerequisites", type=Path, help="what to create at start (JSON file)")
+    up.set_defaults(run=_up)
+    verbs.add_parser("down", help="stop the local stack").set_defaults(run=_down)
+    status = verbs.add_parser("status", help="show the stack and each part's health")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(run=_status)
+    verbs.add_parser(
+        "env", help='print shell exports for the AWS CLI: eval "$(agentcore-local env)"'
+    ).set_defaults(run=_env)
+
+    verbs.add_parser("validate", help="validate agentcore/agentcore.json").set_defaults(
+        run=_validate
+    )
+    deploy = verbs.add_parser("deploy", help="deploy the project to the local stack")
+    deploy.add_argument("-y", "--yes", action="store_true", help="accepted; never prompts")
+    deploy.add_argument("-v", "--verbose", action="store_true", help="print plan and progress")
+    deploy.set_defaults(run=_deploy)
+
+    invoke = verbs.add_parser("invoke", help="invoke a deployed runtime")
+    invoke.add_argument("prompt")
+    invoke.add_argument("--runtime", help="runtime name (default: the project's first)")
+    invoke.add_argument("--session-id", help="33 to 256 characters (default: the Runtime's)")
+    invoke.add_argument("--bearer-token", help="access token for a CUSTOM_JWT runtime")
+    invoke.add_argument("--stream", action="store_true", help="print chunks as they arrive")
+    invoke.set_defaults(run=_invoke)
+
+    traces = verbs.add_parser("traces", help="a session's interactions, tools and timings")
+    traces.add_argument("--session-id", required=True)
+    traces.add_argument("--json", action="store_true", help="machine-readable output")
+    traces.add_argument(
+        "--wait", type=float, default=5.0, help="seconds to wait for spans still arriving"
+    )
+    traces.set_defaults(run=_traces)
+
+    remove = verbs.add_parser("remove", help="remove a resource from the project")
+    remove_kinds = remove.add_subparsers(dest="kind", required=True)
+    remove_gateway = remove_kinds.add_parser("gateway")
+    remove_gateway.add_argument("--name", required=True)
+    remove_gateway.add_argument("-y", "--yes", action="store_true")
+    remove_gateway.set_defaults(run=_remove_gateway)
+    remove_everything = remove_kinds.add_parser("all")
+    remove_everything.add_argument("-y", "--yes", action="store_true")
+    remove_everything.set_defaults(run=_remove_all)
+
+    add = verbs.add_parser("add", help="add a resource to the project")
+    add_kinds = add.add_subparsers(dest="kind", required=True)
+    add_gateway = add_kinds.add_parser("gateway")
+    add_gateway.add_argument("--name", required=True)
+    add_gateway.add_argument("--runtimes", required=True, help="comma-separated runtime names")
+    add_gateway.add_argument("--authorizer-type", default="NONE")
+    add_gateway.add_argument("--discovery-url")
+    add_gateway.add_argument("--allowed-clients", help="comma-separated client ids")
+    add_gateway.set_defaults(run=_add_gateway)
+    add_target = add_kinds.add_parser("gateway-target")
+    add_target.add_argument("--type", required=True, choices=["lambda-function-arn"])
+    add_target.add_argument("--name", required=True)
+    add_target.add_argument("--lambda-arn", required=True)
+    add_target.add_argument("--tool-schema-file", required=True)
+    add_target.add_argument("--gateway", required=True)
+    add_target.set_defaults(run=_add_gateway_target)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ActionableError as error:
+        print(f"agentcore-local: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Talk to a running stack's control API: deploy, see what is deployed, and test switches.
+
+The CLI, the notebook kit's local backend and the tests all go through
+:class:`ControlClient`; the API itself is :mod:`helpers.emulator.control.api`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from helpers.emulator.deploy.report import Deployments, PlanItem
+from helpers.emulator.state import StackState
+from helpers.model.errors import ActionableError
+
+DEPLOY_TIMEOUT_SECONDS = 600.0
+
+
+class StackUnreachable(ActionableError):
+    """The stack's control API did not answer: the stack is stopped or stopping."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"The local stack's control API did not answer ({detail}). "
+            "Check it with `agentcore-local status`; start it with `agentcore-local up`."
+        )
+
+
+class ControlClient:
+    """The control API of the stack ``state`` describes."""
+
+    def __init__(self, state: StackState, timeout: float = 10.0) -> None:
+        self._base = state.control_url
+        self._timeout = timeout
+
+    def deployments(self) -> Deployments:
+        """What is deployed now."""
+        return Deployments.from_json(self._call("GET", "/deployments"))
+
+    def deploy(self, project_dir: Path, say: Callable[[str], None]) -> bool:
+        """Deploy ``project_dir``; each line of plan and progress goes to ``say`` as it comes.
+
+        True when the deploy succeeded; a refusal is said (why, and what to do) and is False.
+        """
+        timeout = httpx.Timeout(self._timeout, read=DEPLOY_TIMEOUT_SECONDS)
+        body = {"project_dir": str(Path(project_dir).resolve())}
+        try:
+            with httpx.stream(
+                "POST", self._base + "/deploy", json=body, timeout=timeout
+            ) as response:
+                response.raise_for_status()
+                return _follow_deploy(response.iter_lines(), say)
+        except httpx.HTTPError as error:
+            raise StackUnreachable(type(error).__name__) from None
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """How many requests reached each agent (by runtime) and each Lambda (by ARN)."""
+        return self._call("GET", "/stats")
+
+    def signing_key_ids(self) -> list[str]:
+        return self._call("GET", "/issuer/keys")["kids"]
+
+    def rotate_signing_key(self) -> list[str]:
+        """Add a new signing key (it signs from now on); every key stays published."""
+        return self._call("POST", "/issuer/keys")["kids"]
+
+    def retire_signing_key(self, kid: str) -> list[str]:
+        """Stop publishing ``kid``: tokens it signed stop verifying once caches expire."""
+        return self._call("POST", "/issuer/keys/retire", {"kid": kid})["kids"]
+
+    def set_fault(self, part: str, down: bool) -> None:
+        """Take ``part`` (issuer or gateway) down, answering 503, or bring it back."""
+        self._call("POST", "/faults", {"part": part, "down": down})
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the stack's cache clock forward; return how far it is ahead of the wall clock."""
+        return float(self._call("POST", "/clock", {"advance_seconds": seconds})["offset_seconds"])
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            response = httpx.request(method, self._base + path, json=body, timeout=self._timeout)
+        except httpx.HTTPError as error:
+            raise StackUnreachable(type(error).__name__) from None
+        if response.status_code >= 400:
+            raise ActionableError(
+                f"The local stack refused {method} {path}: HTTP {response.status_code} "
+                f"{response.json().get('message', response.text)}"
+            )
+        return response.json()
+
+
+def _follow_deploy(lines: Any, say: Callable[[str], None]) -> bool:
+    """Turn the deploy's stream of JSON events into lines for a person; True on success."""
+    ok = False
+    for raw in lines:
+        if not raw:
+            continue
+        event = json.loads(raw)
+        if event["event"] == "plan" and event["items"]:
+            say("Plan:")
+            for item in event["items"]:
+                say(PlanItem(**item).line())
+        elif event["event"] == "progress":
+            say(event["message"])
+        elif event["event"] == "done":
+            ok = True
+            say(Deployments.from_json(event["deployed"]).summary())
+        elif event["event"] == "error":
+            say(f"Deploy failed: {event['message']}")
+    return ok

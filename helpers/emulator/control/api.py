@@ -1,0 +1,128 @@
+"""The stack's control API: what ``agentcore-local`` and the tests talk to.
+
+Loopback HTTP, never carrying a token.
+
+- ``POST /deploy`` answers with a stream of JSON lines (plan, progress, then ``done``
+  or ``error``) so a slow deploy shows its progress as it happens;
+- ``GET /deployments``: what is deployed;
+- ``GET /stats``: how many requests reached each agent and each Lambda (a refused
+  request must reach neither);
+- ``GET|POST /issuer/keys``, ``POST /issuer/keys/retire``: rotate the signing key;
+- ``POST /faults``: take the issuer or the gateway down and bring it back;
+- ``POST /clock``: move the stack's cache clock forward (key cache expiry without a wait).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from helpers.emulator.control.clock import StackClock
+from helpers.emulator.control.faults import Switchable
+from helpers.emulator.deploy.deployer import Deployer, DeployRefused
+from helpers.emulator.gateway.lambdas import LambdaRegistry
+from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.runtime.front_door import RuntimeFrontDoor
+
+log = logging.getLogger("agentcore_local.control")
+
+
+def create_control_app(
+    *,
+    deployer: Deployer,
+    keys: SigningKeyStore,
+    front_door: RuntimeFrontDoor,
+    registry: LambdaRegistry,
+    switches: dict[str, Switchable],
+    clock: StackClock,
+) -> Starlette:
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def deployments(_: Request) -> Response:
+        return JSONResponse(deployer.describe().to_json())
+
+    async def stats(_: Request) -> Response:
+        return JSONResponse(
+            {
+                "runtime_invocations": dict(front_door.forwarded),
+                "lambda_invocations": dict(registry.invocations),
+            }
+        )
+
+    async def signing_keys(request: Request) -> Response:
+        if request.method == "POST":
+            log.info("issuer: signing key rotated to %s", keys.rotate().kid)
+        return JSONResponse({"kids": [key["kid"] for key in keys.jwks()["keys"]]})
+
+    async def retire_key(request: Request) -> Response:
+        kid = (await request.json())["kid"]
+        try:
+            keys.retire(kid)
+        except (KeyError, ValueError) as error:
+            return JSONResponse({"message": str(error)}, status_code=400)
+        log.info("issuer: signing key %s retired", kid)
+        return JSONResponse({"kids": [key["kid"] for key in keys.jwks()["keys"]]})
+
+    async def faults(request: Request) -> Response:
+        wanted: dict[str, Any] = await request.json()
+        switch = switches.get(wanted.get("part", ""))
+        if switch is None:
+            return JSONResponse({"message": f"parts that can fail: {sorted(switches)}"}, 400)
+        switch.down = bool(wanted["down"])
+        log.warning("fault: %s is %s", switch.part, "DOWN" if switch.down else "back up")
+        return JSONResponse({part: "down" if s.down else "up" for part, s in switches.items()})
+
+    async def move_clock(request: Request) -> Response:
+        seconds = (await request.json()).get("advance_seconds")
+        if not isinstance(seconds, int | float) or seconds < 0:
+            return JSONResponse({"message": 'send {"advance_seconds": <seconds, 0 or more>}'}, 400)
+        log.info("clock: moved forward %.3f s", seconds)
+        return JSONResponse({"offset_seconds": clock.advance(float(seconds))})
+
+    async def deploy(request: Request) -> Response:
+        project_dir = Path((await request.json())["project_dir"])
+        events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+        async def run() -> None:
+            try:
+                described = await deployer.deploy(project_dir, events.put)
+                await events.put({"event": "done", "ok": True, "deployed": described.to_json()})
+            except DeployRefused as refusal:
+                await events.put({"event": "error", "ok": False, "message": str(refusal)})
+            except Exception as error:  # reported to the learner, not swallowed
+                log.exception("deploy failed")
+                await events.put({"event": "error", "ok": False, "message": repr(error)})
+            finally:
+                await events.put(None)
+
+        task = asyncio.create_task(run())
+
+        async def lines() -> AsyncIterator[bytes]:
+            while (event := await events.get()) is not None:
+                yield json.dumps(event).encode() + b"\n"
+            await task
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/deployments", deployments),
+            Route("/stats", stats),
+            Route("/issuer/keys", signing_keys, methods=["GET", "POST"]),
+            Route("/issuer/keys/retire", retire_key, methods=["POST"]),
+            Route("/faults", faults, methods=["POST"]),
+            Route("/clock", move_clock, methods=["POST"]),
+            Route("/deploy", deploy, methods=["POST"]),
+        ]
+    )

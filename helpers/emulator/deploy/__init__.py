@@ -1,0 +1,1 @@
+"""``deploy``: the plan, and making the running runtimes and gateways match ``agentcore.json``."""

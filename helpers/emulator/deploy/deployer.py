@@ -1,0 +1,424 @@
+"""``deploy`` on the local stack: make the running runtimes and gateways match agentcore.json.
+
+Like the real service, the stack works from what was deployed, not from the
+learner's folder: a deploy copies each runtime's code location into the stack's
+state (so later edits change nothing until the next deploy) and reads each
+target's tool schema once. It then:
+
+- validates first and refuses on any error;
+- refuses to change an existing gateway's authorizer in place, as AWS does;
+- creates, updates and deletes gateways, then runtimes (whose environment lists
+  every gateway URL), starting a new agent process before retiring the old one;
+- restarts an agent process that had stopped, even when nothing else changed;
+- changes nothing when nothing changed.
+
+What is deployed is saved in ``deployed.json`` and brought back when the stack restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import string
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
+from helpers.emulator.deploy.report import Deployments, GatewayInfo, PlanItem, RuntimeInfo
+from helpers.emulator.gateway.host import DeployedGateway, DeployedTarget, GatewayHost
+from helpers.emulator.runtime.agent_process import AgentProcess, AgentStartError
+from helpers.emulator.runtime.front_door import LiveRuntime, RuntimeFrontDoor
+from helpers.emulator.state import StackLayout
+from helpers.model.config import ConfigJSONError, read_config
+from helpers.model.errors import ActionableError
+from helpers.model.invocation import invoke_url
+from helpers.model.names import gateway_url_env_var
+from helpers.model.validation import ValidationResult, validate_config
+
+log = logging.getLogger("agentcore_local.deploy")
+
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
+_IGNORED_IN_CODE = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", ".ipynb_checkpoints")
+
+
+class DeployRefused(ActionableError):
+    """The project cannot be deployed as it is; the message says what to do."""
+
+
+@dataclass
+class RuntimeRecord:
+    name: str
+    arn: str
+    fingerprint: str
+    code_dir: str
+    entrypoint: str
+    authorizer: dict[str, Any] | None
+    header_allowlist: list[str]
+
+
+@dataclass
+class GatewayRecord:
+    name: str
+    gateway_id: str
+    fingerprint: str
+    authorizer_type: str
+    authorizer: dict[str, Any] | None
+    targets: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _code_hash(code_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(code_dir.rglob("*")):
+        relative = path.relative_to(code_dir)
+        if path.is_file() and not {"__pycache__", ".venv"} & set(relative.parts):
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _random_suffix(length: int = 10) -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
+
+
+def _custom_jwt(entry: dict[str, Any]) -> dict[str, Any] | None:
+    if entry.get("authorizerType") != "CUSTOM_JWT":
+        return None
+    return entry["authorizerConfiguration"]["customJwtAuthorizer"]
+
+
+class Deployer:
+    """Owns what is deployed on one stack; every method runs on the daemon's event loop."""
+
+    def __init__(
+        self,
+        *,
+        layout: StackLayout,
+        front_door: RuntimeFrontDoor,
+        gateway_host: GatewayHost,
+        runtime_base_url: str,
+        gateway_base_url: str,
+        agent_env: dict[str, str],
+        region: str,
+        account_id: str,
+        make_authorizer: Callable[[JwtAuthorizerConfig], JwtAuthorizer] = JwtAuthorizer,
+    ) -> None:
+        self._layout = layout
+        self._front_door = front_door
+        self._gateway_host = gateway_host
+        self._runtime_base_url = runtime_base_url
+        self._gateway_base_url = gateway_base_url
+        self._agent_env = {
+            k: v for k, v in agent_env.items() if not k.startswith("AGENTCORE_GATEWAY_")
+        }
+        self._region = region
+        self._account_id = account_id
+        self._make_authorizer = make_authorizer
+        self._lock = asyncio.Lock()
+        self._runtimes: dict[str, RuntimeRecord] = {}
+        self._gateways: dict[str, GatewayRecord] = {}
+        self._processes: dict[str, AgentProcess] = {}
+
+    # ---- what is deployed -------------------------------------------------------------
+
+    def gateway_url(self, gateway_id: str) -> str:
+        return f"{self._gateway_base_url}/{gateway_id}/mcp"
+
+    def describe(self) -> Deployments:
+        """Runtimes (ARN, invoke URL, whether the agent runs) and gateways (id, MCP URL)."""
+        return Deployments(
+            runtimes={
+                name: RuntimeInfo(
+                    arn=record.arn,
+                    invoke_url=invoke_url(self._runtime_base_url, record.arn),
+                    authorizer="CUSTOM_JWT" if record.authorizer else "NONE",
+                    running=self._processes[name].alive,
+                    pid=self._processes[name].pid,
+                    log=str(self._processes[name].log_file),
+                )
+                for name, record in self._runtimes.items()
+            },
+            gateways={
+                name: GatewayInfo(
+                    id=record.gateway_id,
+                    url=self.gateway_url(record.gateway_id),
+                    authorizer=record.authorizer_type,
+                    targets=tuple(target["name"] for target in record.targets),
+                )
+                for name, record in self._gateways.items()
+            },
+        )
+
+    # ---- deploy -----------------------------------------------------------------------
+
+    async def deploy(self, project_dir: Path, emit: Emit) -> Deployments:
+        """Deploy ``project_dir``; progress goes to ``emit``; returns :meth:`describe`."""
+        async with self._lock:
+            config = self._load_valid_config(project_dir)
+            await emit({"event": "progress", "message": f"Deploying project {config['name']}"})
+            gateways = self._desired_gateways(config, project_dir)
+            self._refuse_in_place_authorizer_change(gateways)
+            runtimes = self._desired_runtimes(config, project_dir, gateways)
+            plan = self._plan(runtimes, gateways)
+            await emit({"event": "plan", "items": [asdict(item) for item in plan]})
+            if not plan:
+                await emit(
+                    {"event": "progress", "message": "No changes: everything is up to date."}
+                )
+            for item in plan:
+                await emit(
+                    {"event": "progress", "message": f"{item.action} {item.kind} {item.name} ..."}
+                )
+                await self._apply(item, runtimes, gateways)
+            self._save()
+            return self.describe()
+
+    def _load_valid_config(self, project_dir: Path) -> dict[str, Any]:
+        try:
+            config = read_config(project_dir)
+        except (ConfigJSONError, FileNotFoundError) as error:
+            raise DeployRefused(str(error)) from None
+        issues = validate_config(config, project_dir)
+        if issues:
+            raise DeployRefused(
+                "Validation failed; nothing was deployed.\n" + ValidationResult(issues).format()
+            )
+        return config
+
+    def _desired_gateways(
+        self, config: dict[str, Any], project_dir: Path
+    ) -> dict[str, GatewayRecord]:
+        desired = {}
+        for entry in config.get("agentCoreGateways", []):
+            targets = [
+                {
+                    "name": target["name"],
+                    "lambda_arn": target["lambdaFunctionArn"]["lambdaArn"],
+                    "tools": json.loads(
+                        (project_dir / target["lambdaFunctionArn"]["toolSchemaFile"]).read_text()
+                    ),
+                }
+                for target in entry.get("targets", [])
+            ]
+            existing = self._gateways.get(entry["name"])
+            authorizer = _custom_jwt(entry)
+            desired[entry["name"]] = GatewayRecord(
+                name=entry["name"],
+                gateway_id=existing.gateway_id
+                if existing
+                else f"{entry['name']}-{_random_suffix().lower()}",
+                fingerprint=_fingerprint(entry.get("authorizerType"), authorizer, targets),
+                authorizer_type=entry.get("authorizerType", "NONE"),
+                authorizer=authorizer,
+                targets=targets,
+            )
+        return desired
+
+    def _refuse_in_place_authorizer_change(self, desired: dict[str, GatewayRecord]) -> None:
+        for name, wanted in desired.items():
+            current = self._gateways.get(name)
+            if current and (current.authorizer_type, current.authorizer) != (
+                wanted.authorizer_type,
+                wanted.authorizer,
+            ):
+                raise DeployRefused(
+                    f"Gateway '{name}' is deployed with authorizerType {current.authorizer_type}, "
+                    f"and a gateway's authorizer cannot be changed in place (AWS refuses it too). "
+                    f"Remove the gateway (`agentcore remove gateway --name {name} -y`), deploy, "
+                    "then add it again with the new authorizer and deploy once more. Nothing "
+                    "was deployed."
+                )
+
+    def _gateway_env(self, gateways: dict[str, GatewayRecord]) -> dict[str, str]:
+        return {
+            gateway_url_env_var(name): self.gateway_url(record.gateway_id)
+            for name, record in gateways.items()
+        }
+
+    def _desired_runtimes(
+        self, config: dict[str, Any], project_dir: Path, gateways: dict[str, GatewayRecord]
+    ) -> dict[str, RuntimeRecord]:
+        gateway_env = self._gateway_env(gateways)
+        desired = {}
+        for entry in config.get("runtimes", []):
+            code_location = project_dir / entry["codeLocation"]
+            existing = self._runtimes.get(entry["name"])
+            arn = (
+                existing.arn
+                if existing
+                else (
+                    f"arn:aws:bedrock-agentcore:{self._region}:{self._account_id}:runtime/"
+                    f"{config['name']}_{entry['name']}-{_random_suffix()}"
+                )
+            )
+            authorizer = _custom_jwt(entry)
+            desired[entry["name"]] = RuntimeRecord(
+                name=entry["name"],
+                arn=arn,
+                fingerprint=_fingerprint(entry, _code_hash(code_location), gateway_env),
+                code_dir=str(code_location),
+                entrypoint=entry["entrypoint"],
+                authorizer=authorizer,
+                header_allowlist=list(entry.get("requestHeaderAllowlist", [])),
+            )
+        return desired
+
+    def _plan(
+        self, runtimes: dict[str, RuntimeRecord], gateways: dict[str, GatewayRecord]
+    ) -> list[PlanItem]:
+        plan = []
+        for kind, desired, current in (
+            ("gateway", gateways, self._gateways),
+            ("runtime", runtimes, self._runtimes),
+        ):
+            for name, wanted in desired.items():
+                existing = current.get(name)
+                if existing is None:
+                    plan.append(PlanItem("create", kind, name))
+                elif existing.fingerprint != wanted.fingerprint:
+                    plan.append(PlanItem("update", kind, name, self._why(existing, wanted)))
+                elif kind == "runtime" and not self._processes[name].alive:
+                    plan.append(PlanItem("restart", kind, name, "its agent process had stopped"))
+            plan += [PlanItem("delete", kind, name) for name in current if name not in desired]
+        return plan
+
+    @staticmethod
+    def _why(current: RuntimeRecord | GatewayRecord, wanted: RuntimeRecord | GatewayRecord) -> str:
+        if isinstance(current, GatewayRecord):
+            return "targets changed"
+        changes = []
+        if current.authorizer != wanted.authorizer:
+            changes.append(
+                f"authorizer {'CUSTOM_JWT' if current.authorizer else 'none'} → "
+                f"{'CUSTOM_JWT' if wanted.authorizer else 'none'}"
+            )
+        if current.header_allowlist != wanted.header_allowlist:
+            changes.append("header allowlist")
+        return ", ".join(changes) or "code, configuration or gateway URLs changed"
+
+    async def _apply(
+        self,
+        item: PlanItem,
+        runtimes: dict[str, RuntimeRecord],
+        gateways: dict[str, GatewayRecord],
+    ) -> None:
+        if item.kind == "gateway":
+            if item.action == "delete":
+                await self._gateway_host.remove(self._gateways.pop(item.name).gateway_id)
+                return
+            record = gateways[item.name]
+            await self._gateway_host.put(self._live_gateway(record))
+            self._gateways[item.name] = record
+            return
+        if item.action == "delete":
+            record = self._runtimes.pop(item.name)
+            self._front_door.remove(record.arn)
+            await asyncio.to_thread(self._processes.pop(item.name).stop)
+            return
+        record = self._store_code(runtimes[item.name])
+        process = self._new_process(record, gateways)
+        try:
+            await asyncio.to_thread(process.wait_ready)
+        except AgentStartError as error:
+            raise DeployRefused(f"{error}\nThe previous version keeps serving.") from None
+        await self._serve(record, process)
+
+    def _store_code(self, record: RuntimeRecord) -> RuntimeRecord:
+        """Copy the code location into the stack, as a deploy uploads the CodeZip."""
+        target = self._layout.runtime_code_dir(record.name, record.fingerprint[:12])
+        if not target.exists():
+            shutil.copytree(record.code_dir, target, ignore=_IGNORED_IN_CODE)
+        return RuntimeRecord(**{**asdict(record), "code_dir": str(target)})
+
+    def _new_process(
+        self, record: RuntimeRecord, gateways: dict[str, GatewayRecord]
+    ) -> AgentProcess:
+        env = {
+            **self._agent_env,
+            **self._gateway_env(gateways),
+            "AGENT_SESSION_DIR": str(self._layout.sessions_dir(record.name)),
+            "OTEL_SERVICE_NAME": record.name,
+        }
+        process = AgentProcess(
+            record.name,
+            Path(record.code_dir),
+            record.entrypoint,
+            env,
+            self._layout.runtime_log(record.name),
+        )
+        process.start()
+        return process
+
+    async def _serve(self, record: RuntimeRecord, process: AgentProcess) -> None:
+        """Route the runtime's ARN to ``process``, then stop the process it replaces."""
+        authorizer = (
+            self._make_authorizer(JwtAuthorizerConfig.from_agentcore(record.authorizer))
+            if record.authorizer
+            else None
+        )
+        self._front_door.put(
+            LiveRuntime(
+                record.name, record.arn, process, authorizer, tuple(record.header_allowlist)
+            )
+        )
+        replaced = self._processes.get(record.name)
+        self._processes[record.name] = process
+        self._runtimes[record.name] = record
+        if replaced is not None and replaced is not process:
+            await asyncio.to_thread(replaced.stop)
+
+    def _live_gateway(self, record: GatewayRecord) -> DeployedGateway:
+        return DeployedGateway(
+            name=record.name,
+            gateway_id=record.gateway_id,
+            authorizer=JwtAuthorizerConfig.from_agentcore(record.authorizer)
+            if record.authorizer
+            else None,
+            targets=tuple(
+                DeployedTarget(t["name"], t["lambda_arn"], tuple(t["tools"]))
+                for t in record.targets
+            ),
+        )
+
+    # ---- persistence ------------------------------------------------------------------
+
+    def _save(self) -> None:
+        state = {
+            "runtimes": [asdict(r) for r in self._runtimes.values()],
+            "gateways": [asdict(g) for g in self._gateways.values()],
+        }
+        temporary = self._layout.deployed_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state, indent=2))
+        os.replace(temporary, self._layout.deployed_file)
+
+    async def restore(self) -> None:
+        """Bring back what was deployed before the stack stopped."""
+        if not self._layout.deployed_file.exists():
+            return
+        state = json.loads(self._layout.deployed_file.read_text())
+        for entry in state["gateways"]:
+            record = GatewayRecord(**entry)
+            await self._gateway_host.put(self._live_gateway(record))
+            self._gateways[record.name] = record
+        for entry in state["runtimes"]:
+            record = RuntimeRecord(**entry)
+            process = self._new_process(record, self._gateways)
+            try:
+                await asyncio.to_thread(process.wait_ready)
+            except AgentStartError as error:
+                # Served anyway: invocations get a clear 5xx and the next deploy restarts it.
+                log.error("could not restore runtime %s: %s", record.name, error)
+            await self._serve(record, process)
+
+    async def close(self) -> None:
+        for process in self._processes.values():
+            await asyncio.to_thread(process.stop)

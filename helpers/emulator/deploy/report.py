@@ -1,0 +1,81 @@
+"""What a deploy tells its clients: the plan it follows, and what is deployed afterwards.
+
+The deployer sends these over the control API as JSON; the CLI and the notebook kit
+read them back with :meth:`Deployments.from_json` and print a plan with
+:meth:`PlanItem.line`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_SYMBOLS = {"create": "+", "update": "~", "restart": "↻", "delete": "-"}
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    action: str  # create | update | restart | delete
+    kind: str  # runtime | gateway
+    name: str
+    reason: str = ""
+
+    def line(self) -> str:
+        reason = f" ({self.reason})" if self.reason else ""
+        return f"  {_SYMBOLS[self.action]} {self.action:<7} {self.kind:<7} {self.name}{reason}"
+
+
+@dataclass(frozen=True)
+class RuntimeInfo:
+    """A deployed runtime: where to invoke it, and whether its agent process runs."""
+
+    arn: str
+    invoke_url: str
+    authorizer: str  # CUSTOM_JWT | NONE
+    running: bool
+    pid: int | None
+    log: str
+
+
+@dataclass(frozen=True)
+class GatewayInfo:
+    """A deployed gateway: its id, its MCP URL and its targets."""
+
+    id: str
+    url: str
+    authorizer: str  # NONE | AWS_IAM | CUSTOM_JWT
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deployments:
+    """Everything deployed on a stack, by name."""
+
+    runtimes: Mapping[str, RuntimeInfo] = field(default_factory=dict)
+    gateways: Mapping[str, GatewayInfo] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "runtimes": {name: asdict(info) for name, info in self.runtimes.items()},
+            "gateways": {name: asdict(info) for name, info in self.gateways.items()},
+        }
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> Deployments:
+        return cls(
+            runtimes={name: RuntimeInfo(**info) for name, info in document["runtimes"].items()},
+            gateways={
+                name: GatewayInfo(**{**info, "targets": tuple(info["targets"])})
+                for name, info in document["gateways"].items()
+            },
+        )
+
+    def summary(self) -> str:
+        """The lines a deploy ends with: each runtime's ARN and each gateway's URL."""
+        lines = ["Deployed:"]
+        for name, runtime in self.runtimes.items():
+            lines.append(f"  runtime {name}: {runtime.arn} (authorizer {runtime.authorizer})")
+        for name, gateway in self.gateways.items():
+            lines.append(f"  gateway {name}: {gateway.url} (authorizer {gateway.authorizer})")
+        return "\n".join(lines)

@@ -1,0 +1,294 @@
+"""AgentCore Gateway, locally: MCP over streamable HTTP in front of Lambda targets.
+
+Each deployed gateway is served at ``/{gateway_id}/mcp`` by one shared ASGI app,
+:class:`GatewayHost`. Like the real Gateway it lists every target's tools as
+``<TargetName>___<tool>``, calls a tool by invoking the target's Lambda with the
+arguments as ``event`` and the ``bedrockAgentCore*`` keys in
+``context.client_context.custom``, and, when the gateway has a CUSTOM_JWT
+authorizer, refuses a request without an acceptable bearer token before any MCP
+(or Lambda) code runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from mcp import types
+from mcp.server.lowlevel import Server
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from helpers.emulator.authorizer import (
+    JwtAuthorizer,
+    JwtAuthorizerConfig,
+    Unauthorized,
+    authorize_request,
+)
+from helpers.emulator.gateway.lambdas import LambdaRegistry
+from helpers.emulator.refusals import refusal_response
+
+log = logging.getLogger("agentcore_local.gateway")
+_tracer = trace.get_tracer("agentcore_local.gateway")
+
+TOOL_SEPARATOR = "___"
+MESSAGE_VERSION = "1.0"
+# A stateless server has no server-initiated messages to stream. The MCP transport
+# would answer GET with an SSE stream that never ends (holding a curl, or a server
+# shutdown, open); the MCP spec's alternative is 405, which clients accept.
+_NO_STREAM = JSONResponse(
+    {
+        "jsonrpc": "2.0",
+        "id": "server-error",
+        "error": {"code": -32600, "message": "Method Not Allowed: this gateway offers no stream"},
+    },
+    status_code=405,
+    headers={"Allow": "POST, DELETE"},
+)
+
+
+@dataclass(frozen=True)
+class DeployedTarget:
+    """A Lambda target and the tools read from its ``toolSchemaFile`` at deploy time."""
+
+    name: str
+    lambda_arn: str
+    tools: tuple[dict[str, Any], ...]  # each {"name", "description", "inputSchema"}
+
+
+@dataclass(frozen=True)
+class DeployedGateway:
+    """A gateway as deployed: no authorizer means ``authorizerType`` NONE."""
+
+    name: str
+    gateway_id: str
+    authorizer: JwtAuthorizerConfig | None
+    targets: tuple[DeployedTarget, ...]
+
+
+def _error_result(message: str) -> types.CallToolResult:
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=message)], isError=True
+    )
+
+
+def build_mcp_server(gateway: DeployedGateway, registry: LambdaRegistry) -> Server:
+    """The MCP server of one gateway: its targets' tools, each call run by the target's Lambda."""
+    server: Server = Server(gateway.name)
+    tools: list[types.Tool] = []
+    targets_by_tool: dict[str, DeployedTarget] = {}
+    for target in gateway.targets:
+        for tool in target.tools:
+            full_name = f"{target.name}{TOOL_SEPARATOR}{tool['name']}"
+            targets_by_tool[full_name] = target
+            tools.append(
+                types.Tool(
+                    name=full_name,
+                    description=tool.get("description"),
+                    inputSchema=tool["inputSchema"],
+                )
+            )
+
+    def span(operation: str, **attributes: str) -> AbstractContextManager[trace.Span]:
+        """A SERVER span joined to the caller's trace (``_meta`` carries its traceparent)."""
+        meta = server.request_context.meta
+        carrier = meta.model_dump(exclude_none=True) if meta is not None else {}
+        return _tracer.start_as_current_span(
+            f"gateway.{operation}",
+            context=propagate.extract(carrier),
+            kind=SpanKind.SERVER,
+            attributes={"agentcore.gateway.name": gateway.name, **attributes},
+        )
+
+    @server.list_tools()
+    async def list_tools() -> list[types.Tool]:
+        with span("tools/list"):
+            return tools
+
+    @server.call_tool()
+    async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        with span("tools/call", **{"mcp.tool.name": name}) as current:
+            result = await run_tool(name, arguments)
+            if result.isError:
+                current.set_status(Status(StatusCode.ERROR, "tool failed"))
+            return result
+
+    async def run_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        target = targets_by_tool.get(name)
+        if target is None:
+            return _error_result(f"Unknown tool {name!r} on gateway {gateway.name}.")
+        custom = {
+            "bedrockAgentCoreToolName": name,
+            "bedrockAgentCoreGatewayId": gateway.gateway_id,
+            "bedrockAgentCoreTargetId": target.name,
+            "bedrockAgentCoreMessageVersion": MESSAGE_VERSION,
+            "bedrockAgentCoreAwsRequestId": str(uuid.uuid4()),
+            "bedrockAgentCoreMcpMessageId": str(server.request_context.request_id),
+        }
+        try:
+            with _tracer.start_as_current_span(
+                "lambda.invoke",
+                kind=SpanKind.CLIENT,
+                attributes={
+                    "faas.invoked_name": target.lambda_arn.rsplit(":", 1)[-1],
+                    "aws.lambda.arn": target.lambda_arn,
+                },
+            ):
+                # Handlers are blocking code; a worker thread keeps the event loop serving.
+                result = await anyio.to_thread.run_sync(
+                    registry.invoke, target.lambda_arn, arguments, custom
+                )
+            text = result if isinstance(result, str) else json.dumps(result)
+        except Exception:
+            log.exception("gateway %s: tool %s failed in %s", gateway.name, name, target.lambda_arn)
+            return _error_result(
+                f"The Lambda function of target {target.name} failed to run {name}."
+            )
+        return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
+
+    return server
+
+
+@dataclass
+class _Running:
+    """A gateway being served: its authorizer, its session manager and the task running it."""
+
+    gateway: DeployedGateway
+    authorizer: JwtAuthorizer | None
+    manager: StreamableHTTPSessionManager
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def shut_down(self) -> None:
+        self.stop.set()
+        await self.task
+
+
+async def _keep_running(
+    manager: StreamableHTTPSessionManager, ready: asyncio.Event, stop: asyncio.Event
+) -> None:
+    # run() holds an anyio task group, which must be left by the task that entered it:
+    # this task owns it, so put(), remove() and close() may come from any task.
+    try:
+        async with manager.run():
+            ready.set()
+            await stop.wait()
+    finally:
+        ready.set()
+
+
+class GatewayHost:
+    """One ASGI app serving every deployed gateway at ``/{gateway_id}/mcp``.
+
+    ``put``, ``remove`` and ``close`` must run on the event loop that serves the
+    requests: each gateway's MCP machinery lives in a task on that loop.
+    """
+
+    def __init__(
+        self,
+        registry: LambdaRegistry,
+        make_authorizer: Callable[[JwtAuthorizerConfig], JwtAuthorizer] = JwtAuthorizer,
+    ) -> None:
+        self._registry = registry
+        self._make_authorizer = make_authorizer
+        self._running: dict[str, _Running] = {}
+
+    @property
+    def gateway_ids(self) -> tuple[str, ...]:
+        return tuple(self._running)
+
+    def get(self, gateway_id: str) -> DeployedGateway | None:
+        running = self._running.get(gateway_id)
+        return running.gateway if running else None
+
+    async def put(self, gateway: DeployedGateway) -> None:
+        """Serve ``gateway``, replacing any gateway with the same id.
+
+        The new gateway is running before it takes the old one's place, so the id
+        never answers 404 in between; the old one's in-flight requests are cancelled.
+        """
+        authorizer = self._make_authorizer(gateway.authorizer) if gateway.authorizer else None
+        manager = StreamableHTTPSessionManager(
+            build_mcp_server(gateway, self._registry), json_response=True, stateless=True
+        )
+        ready, stop = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(
+            _keep_running(manager, ready, stop), name=f"gateway {gateway.gateway_id}"
+        )
+        await ready.wait()
+        if task.done():
+            task.result()  # run() failed to start: raise its error here
+        previous = self._running.get(gateway.gateway_id)
+        self._running[gateway.gateway_id] = _Running(gateway, authorizer, manager, stop, task)
+        if previous is not None:
+            await previous.shut_down()
+        log.info("gateway %s serving at /%s/mcp", gateway.name, gateway.gateway_id)
+
+    async def remove(self, gateway_id: str) -> None:
+        """Stop serving ``gateway_id``; an unknown id is ignored, so cleanup can be repeated."""
+        running = self._running.pop(gateway_id, None)
+        if running is not None:
+            await running.shut_down()
+            log.info("gateway %s removed", running.gateway.name)
+
+    async def close(self) -> None:
+        """Stop serving every gateway."""
+        for gateway_id in list(self._running):
+            await self.remove(gateway_id)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return  # the Gateway speaks HTTP only; uvicorn refuses a websocket left unanswered
+        running = self._route(scope)
+        if running is None:
+            await JSONResponse(
+                {"message": "Not found: no gateway is deployed at this path."}, status_code=404
+            )(scope, receive, send)
+            return
+        if running.authorizer is not None:
+            authorization = Headers(scope=scope).get("authorization")
+            try:
+                # May fetch the JWKS with a blocking request.
+                await authorize_request(running.authorizer, authorization)
+            except Unauthorized as refusal:
+                response = refusal_response(refusal, f"gateway {running.gateway.name}", log)
+                await response(scope, receive, send)
+                return
+        if scope["method"] == "GET":
+            await _NO_STREAM(scope, receive, send)
+            return
+        await running.manager.handle_request(scope, receive, send)
+
+    def _route(self, scope: Scope) -> _Running | None:
+        path: str = scope["path"]
+        # Mounted under a prefix (Starlette Mount, uvicorn --root-path), the path includes it.
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+        gateway_id, _, rest = path.removeprefix("/").partition("/")
+        return self._running.get(gateway_id) if rest == "mcp" else None
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        # Served on its own (uvicorn lifespan "on" or "auto"), shut down with the server.
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return

@@ -1,0 +1,64 @@
+"""Loopback ports for the stack's parts, chosen once per stack and then kept.
+
+URLs with these ports end up in SSM and in the learner's ``agentcore.json``, so a
+restart must reuse them. The first start prefers a fixed block
+(``$AGENTCORE_LOCAL_PORT_BASE``, default 18340) and falls back to free ports
+chosen by the OS when any port of the block is taken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+from helpers.emulator.state import LOOPBACK, PARTS
+
+DEFAULT_PORT_BASE = 18340
+
+
+def port_is_free(port: int) -> bool:
+    """True when a server could bind ``port`` now (as ours do, with SO_REUSEADDR)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # Without SO_REUSEADDR, connections in TIME_WAIT would make a free port look taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+def port_is_listening(port: int) -> bool:
+    """True when something accepts connections on loopback ``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((LOOPBACK, port)) == 0
+
+
+def os_chosen_port() -> int:
+    """A loopback port that is free now, chosen by the OS."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+def _fresh_ports() -> dict[str, int]:
+    base = int(os.environ.get("AGENTCORE_LOCAL_PORT_BASE", DEFAULT_PORT_BASE))
+    block = {part: base + offset for offset, part in enumerate(PARTS)}
+    if all(port_is_free(port) for port in block.values()):
+        return block
+    return {part: os_chosen_port() for part in PARTS}
+
+
+def stack_ports(path: Path) -> dict[str, int]:
+    """The ports stored at ``path``, choosing and storing them on first use."""
+    if path.exists():
+        stored = json.loads(path.read_text())
+        if set(stored) == set(PARTS):
+            return stored
+    ports = _fresh_ports()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ports, indent=2))
+    return ports

@@ -1,0 +1,332 @@
+"""What must exist in the account before a project is deployed, created at every stack start.
+
+On AWS a project's prerequisites come from a stack of their own (the workshop's is a
+CloudFormation stack): a Cognito user pool with resource servers and app clients, the
+Lambda functions a Gateway target calls, and SSM parameters that tell the learner the
+values. A prerequisites file describes the same for the local stack, in JSON::
+
+    {
+      "region": "us-east-1",
+      "account_id": "123456789012",
+      "user_pools": [{
+        "name": "MyPool",
+        "resource_servers": [{"identifier": "api", "name": "My API",
+                              "scopes": [{"name": "invoke", "description": "Call it"}]}],
+        "app_clients": [{"name": "MyClient", "generate_secret": true,
+                         "oauth_flows": ["client_credentials"],
+                         "oauth_scopes": ["api/invoke"], "access_token_minutes": 60}]
+      }],
+      "lambda_functions": [{"name": "my-function", "code": "lambda/my_function",
+                            "handler": "lambda_function.lambda_handler"}],
+      "ssm_parameters": {"/my/client_id": "${MyPool.MyClient.ClientId}"}
+    }
+
+``code`` is relative to the file. Parameter values may refer to the outputs of what
+was created, as CloudFormation's ``!Sub`` does: ``${<pool>.Id}``,
+``${<pool>.DiscoveryUrl}``, ``${<pool>.<client>.ClientId}``, ``${<function>.Arn}`` and
+``${TokenUrl}``. moto's HASH id strategies keep the ids the same on every start.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.model.errors import ActionableError
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT_ID = "123456789012"
+_REFERENCE = re.compile(r"\$\{([^}]+)\}")
+
+
+class PrerequisitesError(ActionableError):
+    """The prerequisites file cannot be used; the message names the field and the fix."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ResourceServer:
+    identifier: str
+    name: str
+    scopes: tuple[Scope, ...]
+
+
+@dataclass(frozen=True)
+class AppClient:
+    name: str
+    generate_secret: bool
+    oauth_flows: tuple[str, ...]
+    oauth_scopes: tuple[str, ...]
+    access_token_minutes: int
+
+
+@dataclass(frozen=True)
+class UserPool:
+    name: str
+    resource_servers: tuple[ResourceServer, ...]
+    app_clients: tuple[AppClient, ...]
+
+
+@dataclass(frozen=True)
+class LambdaFunction:
+    """A function the local Gateway can call: ``handler`` is ``module.function`` in ``code``."""
+
+    name: str
+    code: Path
+    handler: str
+
+
+@dataclass(frozen=True)
+class Prerequisites:
+    """Everything a prerequisites file asks for, with code paths made absolute."""
+
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
+    user_pools: tuple[UserPool, ...] = ()
+    lambda_functions: tuple[LambdaFunction, ...] = ()
+    ssm_parameters: Mapping[str, str] = field(default_factory=dict)
+
+    def lambda_arn(self, function: LambdaFunction) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{function.name}"
+
+    @classmethod
+    def load(cls, path: Path) -> Prerequisites:
+        """Read a prerequisites file; a problem raises PrerequisitesError naming the field."""
+        try:
+            document = json.loads(Path(path).read_text())
+        except OSError as error:
+            raise PrerequisitesError(
+                f"Cannot read the prerequisites file {path}: {error.strerror}."
+            ) from None
+        except json.JSONDecodeError as error:
+            raise PrerequisitesError(
+                f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
+                f"column {error.colno}."
+            ) from None
+        return cls.from_json(document, Path(path).resolve().parent, str(path))
+
+    @classmethod
+    def from_json(cls, document: Any, base: Path, where: str) -> Prerequisites:
+        reader = _Reader(where)
+        root = reader.object(document, "the file")
+        parameters = reader.object(root.get("ssm_parameters", {}), "ssm_parameters")
+        return cls(
+            region=reader.string(root, "region", "", DEFAULT_REGION),
+            account_id=reader.string(root, "account_id", "", DEFAULT_ACCOUNT_ID),
+            user_pools=tuple(
+                reader.user_pool(pool, f"user_pools[{index}]")
+                for index, pool in enumerate(reader.array(root, "user_pools", ""))
+            ),
+            lambda_functions=tuple(
+                reader.lambda_function(function, f"lambda_functions[{index}]", base)
+                for index, function in enumerate(reader.array(root, "lambda_functions", ""))
+            ),
+            ssm_parameters={name: reader.text(value, name) for name, value in parameters.items()},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The same prerequisites as a document :meth:`from_json` reads (absolute code paths)."""
+        return {
+            "region": self.region,
+            "account_id": self.account_id,
+            "user_pools": [
+                {
+                    "name": pool.name,
+                    "resource_servers": [
+                        {
+                            "identifier": server.identifier,
+                            "name": server.name,
+                            "scopes": [
+                                {"name": s.name, "description": s.description}
+                                for s in server.scopes
+                            ],
+                        }
+                        for server in pool.resource_servers
+                    ],
+                    "app_clients": [
+                        {
+                            "name": client.name,
+                            "generate_secret": client.generate_secret,
+                            "oauth_flows": list(client.oauth_flows),
+                            "oauth_scopes": list(client.oauth_scopes),
+                            "access_token_minutes": client.access_token_minutes,
+                        }
+                        for client in pool.app_clients
+                    ],
+                }
+                for pool in self.user_pools
+            ],
+            "lambda_functions": [
+                {"name": f.name, "code": str(f.code), "handler": f.handler}
+                for f in self.lambda_functions
+            ],
+            "ssm_parameters": dict(self.ssm_parameters),
+        }
+
+
+class _Reader:
+    """Typed reads from the parsed file, each failure naming the field it is about."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, field: str, expected: str) -> PrerequisitesError:
+        return PrerequisitesError(f"{self.where}: {field} must be {expected}.")
+
+    def object(self, value: Any, field: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(field, "a JSON object")
+        return value
+
+    def array(self, obj: dict[str, Any], key: str, at: str) -> list[Any]:
+        value = obj.get(key, [])
+        if not isinstance(value, list):
+            raise self.fail(_path(at, key), "a JSON array")
+        return value
+
+    def text(self, value: Any, field: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(field, "a non-empty string")
+        return value
+
+    def string(self, obj: dict[str, Any], key: str, at: str, default: str | None = None) -> str:
+        if key not in obj and default is not None:
+            return default
+        return self.text(obj.get(key), _path(at, key))
+
+    def strings(self, obj: dict[str, Any], key: str, at: str) -> tuple[str, ...]:
+        return tuple(
+            self.text(value, f"{_path(at, key)}[{index}]")
+            for index, value in enumerate(self.array(obj, key, at))
+        )
+
+    def user_pool(self, raw: Any, at: str) -> UserPool:
+        pool = self.object(raw, at)
+        return UserPool(
+            name=self.string(pool, "name", at),
+            resource_servers=tuple(
+                self.resource_server(server, f"{at}.resource_servers[{index}]")
+                for index, server in enumerate(self.array(pool, "resource_servers", at))
+            ),
+            app_clients=tuple(
+                self.app_client(client, f"{at}.app_clients[{index}]")
+                for index, client in enumerate(self.array(pool, "app_clients", at))
+            ),
+        )
+
+    def lambda_function(self, raw: Any, at: str, base: Path) -> LambdaFunction:
+        function = self.object(raw, at)
+        return LambdaFunction(
+            name=self.string(function, "name", at),
+            code=(base / self.string(function, "code", at)).resolve(),
+            handler=self.string(function, "handler", at, "lambda_function.lambda_handler"),
+        )
+
+    def resource_server(self, raw: Any, at: str) -> ResourceServer:
+        server = self.object(raw, at)
+        return ResourceServer(
+            identifier=self.string(server, "identifier", at),
+            name=self.string(server, "name", at),
+            scopes=tuple(
+                self.scope(scope, f"{at}.scopes[{index}]")
+                for index, scope in enumerate(self.array(server, "scopes", at))
+            ),
+        )
+
+    def scope(self, raw: Any, at: str) -> Scope:
+        scope = self.object(raw, at)
+        return Scope(self.string(scope, "name", at), self.string(scope, "description", at))
+
+    def app_client(self, raw: Any, at: str) -> AppClient:
+        client = self.object(raw, at)
+        minutes = client.get("access_token_minutes", 60)
+        if not isinstance(minutes, int) or not 5 <= minutes <= 1440:
+            raise self.fail(_path(at, "access_token_minutes"), "a whole number from 5 to 1440")
+        secret = client.get("generate_secret", True)
+        if not isinstance(secret, bool):
+            raise self.fail(_path(at, "generate_secret"), "true or false")
+        return AppClient(
+            name=self.string(client, "name", at),
+            generate_secret=secret,
+            oauth_flows=self.strings(client, "oauth_flows", at),
+            oauth_scopes=self.strings(client, "oauth_scopes", at),
+            access_token_minutes=minutes,
+        )
+
+
+def _path(at: str, key: str) -> str:
+    return f"{at}.{key}" if at else key
+
+
+def create(prerequisites: Prerequisites, cognito: Any, ssm: Any, issuer_url: str) -> dict[str, str]:
+    """Create the user pools and SSM parameters; return the outputs parameters refer to."""
+    outputs = {"TokenUrl": f"{issuer_url}/oauth2/token"}
+    for pool in prerequisites.user_pools:
+        pool_id = cognito.create_user_pool(PoolName=pool.name)["UserPool"]["Id"]
+        outputs[f"{pool.name}.Id"] = pool_id
+        outputs[f"{pool.name}.DiscoveryUrl"] = (
+            f"{issuer_url}/{pool_id}/.well-known/openid-configuration"
+        )
+        for server in pool.resource_servers:
+            cognito.create_resource_server(
+                UserPoolId=pool_id,
+                Identifier=server.identifier,
+                Name=server.name,
+                Scopes=[
+                    {"ScopeName": s.name, "ScopeDescription": s.description} for s in server.scopes
+                ],
+            )
+        for client in pool.app_clients:
+            outputs[f"{pool.name}.{client.name}.ClientId"] = _create_client(
+                cognito, pool_id, client
+            )
+    for function in prerequisites.lambda_functions:
+        outputs[f"{function.name}.Arn"] = prerequisites.lambda_arn(function)
+    for name, template in prerequisites.ssm_parameters.items():
+        value = _substitute(template, outputs, name)
+        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    return outputs
+
+
+def _create_client(cognito: Any, pool_id: str, client: AppClient) -> str:
+    oauth = (
+        {
+            "AllowedOAuthFlows": list(client.oauth_flows),
+            "AllowedOAuthScopes": list(client.oauth_scopes),
+            "AllowedOAuthFlowsUserPoolClient": True,
+        }
+        if client.oauth_flows
+        else {}
+    )
+    response = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=client.name,
+        GenerateSecret=client.generate_secret,
+        SupportedIdentityProviders=["COGNITO"],
+        AccessTokenValidity=client.access_token_minutes,
+        TokenValidityUnits={"AccessToken": "minutes"},
+        **oauth,
+    )
+    return str(response["UserPoolClient"]["ClientId"])
+
+
+def _substitute(template: str, outputs: Mapping[str, str], parameter: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in outputs:
+            raise PrerequisitesError(
+                f"SSM parameter {parameter} refers to ${{{name}}}, which nothing creates. "
+                f"Known outputs: {', '.join(sorted(outputs))}."
+            )
+        return outputs[name]
+
+    return _REFERENCE.sub(value, template)

@@ -1,0 +1,1 @@
+"""AgentCore Runtime: the invoke endpoint (front door) and the process each agent runs in."""

@@ -1,0 +1,167 @@
+"""Where a stack keeps its files, and what a running stack tells its clients.
+
+:class:`StackLayout` owns every path under a stack's home folder; nothing else
+builds one. :class:`StackState` is the status file the daemon writes once every part
+is listening: its pid, ports, region and account, the CA bundle clients trust, and
+the outputs of the prerequisites it created (pool and client ids, Lambda ARNs).
+Neither holds a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+PARTS = ("aws_api", "issuer", "runtime", "gateway", "control", "collector")
+# The parts that carry tokens speak HTTPS, with a certificate from the stack's own CA.
+HTTPS_PARTS = frozenset({"issuer", "runtime", "gateway"})
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    """The files of one stack under ``home``, its working-state folder."""
+
+    home: Path
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / "stack"
+
+    @property
+    def tls_dir(self) -> Path:
+        # Per install rather than per stack: trusting a CA once is enough.
+        return self.home / "tls"
+
+    @property
+    def ports_file(self) -> Path:
+        return self.state_dir / "ports.json"
+
+    @property
+    def signing_keys_file(self) -> Path:
+        return self.state_dir / "signing-keys.json"
+
+    @property
+    def status_file(self) -> Path:
+        return self.state_dir / "stack.json"
+
+    @property
+    def prerequisites_file(self) -> Path:
+        """The prerequisites the stack creates at each start (a resolved copy of the spec)."""
+        return self.state_dir / "prerequisites.json"
+
+    @property
+    def deployed_file(self) -> Path:
+        return self.state_dir / "deployed.json"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "stack.log"
+
+    def runtime_log(self, runtime: str) -> Path:
+        return self.log_dir / f"runtime-{runtime}.log"
+
+    def runtime_code_dir(self, runtime: str, version: str) -> Path:
+        """Where a deploy keeps a copy of a runtime's code location, as AWS keeps the CodeZip."""
+        return self.state_dir / "runtimes" / runtime / version
+
+    def sessions_dir(self, runtime: str) -> Path:
+        return self.home / "sessions" / runtime
+
+    @property
+    def traces_file(self) -> Path:
+        return self.home / "traces" / "spans.sqlite"
+
+
+@dataclass(frozen=True)
+class StackState:
+    """A running stack as its status file describes it."""
+
+    pid: int
+    ports: Mapping[str, int]
+    region: str
+    account_id: str
+    ca_bundle: Path
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+    def url(self, part: str) -> str:
+        scheme = "https" if part in HTTPS_PARTS else "http"
+        return f"{scheme}://{LOOPBACK}:{self.ports[part]}"
+
+    @property
+    def aws_endpoint_url(self) -> str:
+        return self.url("aws_api")
+
+    @property
+    def issuer_url(self) -> str:
+        return self.url("issuer")
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.issuer_url}/oauth2/token"
+
+    @property
+    def control_url(self) -> str:
+        return self.url("control")
+
+    def discovery_url(self, pool_id: str) -> str:
+        return f"{self.issuer_url}/{pool_id}/.well-known/openid-configuration"
+
+    def client_environment(self) -> dict[str, str]:
+        """Variables that send boto3, the AWS CLI, requests, httpx and urllib to the stack.
+
+        The credentials are moto's dummy ones; the CA bundle holds the public roots plus
+        the stack's own CA, so HTTPS to real hosts keeps working too.
+        """
+        return {
+            "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
+            "SSL_CERT_FILE": str(self.ca_bundle),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pid": self.pid,
+            "ports": dict(self.ports),
+            "region": self.region,
+            "account_id": self.account_id,
+            "ca_bundle": str(self.ca_bundle),
+            "outputs": dict(self.outputs),
+        }
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> StackState:
+        return cls(
+            pid=int(document["pid"]),
+            ports={part: int(port) for part, port in document["ports"].items()},
+            region=str(document["region"]),
+            account_id=str(document["account_id"]),
+            ca_bundle=Path(document["ca_bundle"]),
+            outputs=dict(document.get("outputs", {})),
+        )
+
+    def write(self, layout: StackLayout) -> None:
+        """Replace the status file atomically: a reader never sees half of it."""
+        temporary = layout.status_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.to_json(), indent=2))
+        os.replace(temporary, layout.status_file)
+
+    @classmethod
+    def read(cls, layout: StackLayout) -> StackState | None:
+        """The status file's state, or None when there is none (or it is unreadable)."""
+        try:
+            return cls.from_json(json.loads(layout.status_file.read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None

@@ -1,0 +1,37 @@
+"""The two backends the notebooks run on, behind one interface.
+
+``WORKSHOP_BACKEND`` chooses: ``local`` (the default: the local stack, no AWS account,
+no network) or ``aws`` (the real ``agentcore`` CLI and boto3). Everything that
+differs between the two lives behind :class:`~helpers.kit.backends.base.Backend`, so
+the notebooks have one code path. ``local`` is the kit's only way into the emulator.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal, cast
+
+from helpers.kit.backends.base import Backend
+
+BackendName = Literal["local", "aws"]
+BACKEND_NAMES: tuple[BackendName, ...] = ("local", "aws")
+BACKEND_ENV = "WORKSHOP_BACKEND"
+
+
+def selected_backend() -> BackendName:
+    """The backend named by ``WORKSHOP_BACKEND`` (default ``local``)."""
+    chosen = os.environ.get(BACKEND_ENV, "local").strip().lower()
+    if chosen not in BACKEND_NAMES:
+        raise ValueError(f"{BACKEND_ENV}={chosen!r} is not a backend; set it to 'local' or 'aws'.")
+    return cast(BackendName, chosen)
+
+
+def get_backend() -> Backend:
+    """The selected backend, ready to construct (nothing is started yet)."""
+    if selected_backend() == "aws":
+        from helpers.kit.backends.aws import AwsBackend
+
+        return AwsBackend()
+    from helpers.kit.backends.local import LocalBackend
+
+    return LocalBackend()

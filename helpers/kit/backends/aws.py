@@ -1,0 +1,291 @@
+"""The AWS backend: every workshop step is the real ``agentcore`` CLI, run as a learner would.
+
+Each method runs ``agentcore`` (npm ``@aws/agentcore``) in the learner's project folder,
+the one holding ``agentcore/agentcore.json``, and returns the command exactly as typed
+(``agentcore deploy -y -v``), whether it exited 0, and what it printed. The CLI's anonymous
+usage telemetry is switched off for these runs with ``AGENTCORE_TELEMETRY_DISABLED=1``, the
+per-session opt-out its telemetry guide documents; the CLI reads it before its global
+setting (aws/agentcore-cli ``src/cli/telemetry/config.ts``, ``resolveTelemetryPreference``).
+
+URLs and ARNs come from the file the CLI itself writes after a deploy,
+``agentcore/.cli/deployed-state.json`` (aws/agentcore-cli ``src/lib/constants.ts``). Its
+shape (``src/schema/schemas/deployed-state.ts``, filled in by ``buildDeployedState`` in
+``src/cli/cloudformation/outputs.ts``)::
+
+    {"targets": {"default": {"resources": {
+        "runtimes": {"<runtime>": {"runtimeId": ..., "runtimeArn": ..., "roleArn": ...}},
+        "mcp": {"gateways": {"<gateway>": {"gatewayId": ..., "gatewayArn": ...,
+                                           "gatewayUrl": ...}}},
+        "stackName": ...}}}}
+
+No method takes a token or a secret, so none can reach a command line or the output shown.
+
+What cannot be tested without an account
+----------------------------------------
+The tests run a stand-in CLI (``tests/fakes/agentcore``), so these stay unproven until a
+run against a real account:
+
+- that ``agentcore deploy -y -v`` creates the runtime, the gateway and its Lambda target,
+  and that removing a gateway and deploying deletes it; the stand-in only mimics the
+  shape of the CLI's output and of the state file;
+- that the CLI version a learner installs still writes the state file at this path and in
+  this shape (established from the aws/agentcore-cli source, not from a live deploy), and
+  still records ``gatewayUrl`` (older versions recorded only the gateway id and ARN);
+- that deploy finds what it needs outside this module: ``agentcore/aws-targets.json``
+  naming the ``default`` target's account and region (``AWS_REGION`` overrides the
+  region), and credentials allowed to run the CLI's CloudFormation deploy;
+- that the service accepts the invoke URL built here and that its CUSTOM_JWT authorizer
+  admits a Cognito token and refuses a bad one (tests check the URL's formula only);
+- that ``AGENTCORE_TELEMETRY_DISABLED=1`` really stops the CLI sending anything (the CLI's
+  source says it does; nothing here watches the network);
+- that the prerequisite stack put the six SSM parameters into the account and the
+  learner's role may read them (moto shows only that the call is right).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from helpers.kit.backends import commands
+from helpers.kit.backends.base import CommandResult, Progress, TraceWait
+from helpers.kit.errors import CliNotFound, NotDeployed
+from helpers.kit.observability.cloudwatch import CloudWatchSource
+from helpers.model.invocation import aws_base_url, invoke_url
+from helpers.model.spans import SpanRecord
+from helpers.model.validation import validate_project
+
+INSTALL_COMMAND = "npm install -g @aws/agentcore"
+DEPLOY_COMMAND = commands.shown(commands.deploy())
+DEPLOYED_STATE_PATH = Path("agentcore/.cli/deployed-state.json")
+# Without --target, `agentcore deploy` deploys the target named "default" and records it there.
+DEPLOY_TARGET = "default"
+CLI_ENVIRONMENT = {
+    "AGENTCORE_TELEMETRY_DISABLED": "1",
+    # The CLI colours its text through chalk, which honours this; output is captured, not shown
+    # on a terminal.
+    "FORCE_COLOR": "0",
+}
+
+# Cursor and colour escapes (CSI sequences and two-character escapes): the deploy spinner
+# still writes them when colour is off.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+
+class AwsBackend:
+    """The workshop's operations, carried out by the real ``agentcore`` CLI against AWS.
+
+    ``executable`` and ``env`` exist for tests: they choose which program is run and the
+    environment it starts from (the current one by default). The telemetry opt-out is
+    always added on top.
+    """
+
+    name = "aws"
+    # CloudWatch Transaction Search makes a span searchable minutes after it ends.
+    trace_wait = TraceWait(timeout=600, poll_interval=15)
+
+    def __init__(
+        self, executable: str = commands.EXECUTABLE, env: Mapping[str, str] | None = None
+    ) -> None:
+        self._executable = executable
+        self._env = env
+
+    def prepare(self, progress: Progress) -> None:
+        """Nothing to start: the CLI runs per command, with your AWS credentials."""
+
+    def shut_down(self, progress: Progress) -> list[str]:
+        return []
+
+    def validate(self, project: Path, value_sources: Mapping[str, str]) -> CommandResult:
+        """``agentcore validate``, then our validator, which also catches ``<...>`` placeholders.
+
+        The CLI accepts a config still holding ``<COGNITO_CLIENT_ID value>`` and would deploy
+        it, so the step passes only when both agree the config is valid.
+        """
+        cli = self._run(project, commands.validate())
+        ours = validate_project(project, value_sources)
+        output = "\n".join(
+            [
+                cli.output or "(no output)",
+                "",
+                "Workshop checks (they also catch <...> placeholders the CLI accepts):",
+                ours.format(),
+            ]
+        )
+        return CommandResult(command=cli.command, ok=cli.ok and ours.ok, output=output)
+
+    def deploy(self, project: Path, progress: Progress) -> CommandResult:
+        """``agentcore deploy -y -v``: each line the CLI prints goes to ``progress`` as it comes."""
+        return self._run(project, commands.deploy(), progress)
+
+    def remove_gateway(self, project: Path, name: str) -> CommandResult:
+        """``agentcore remove gateway --name NAME -y``: its targets move to unassignedTargets."""
+        return self._run(project, commands.remove_gateway(name))
+
+    def add_gateway(
+        self,
+        project: Path,
+        *,
+        name: str,
+        runtimes: list[str],
+        discovery_url: str,
+        allowed_clients: list[str],
+    ) -> CommandResult:
+        """``agentcore add gateway`` with a CUSTOM_JWT authorizer; lists are comma-separated."""
+        return self._run(
+            project, commands.add_gateway(name, runtimes, discovery_url, allowed_clients)
+        )
+
+    def add_gateway_target(
+        self,
+        project: Path,
+        *,
+        gateway: str,
+        name: str,
+        lambda_arn: str,
+        tool_schema_file: str,
+    ) -> CommandResult:
+        """``agentcore add gateway-target --type lambda-function-arn ...`` on ``gateway``."""
+        return self._run(
+            project, commands.add_gateway_target(gateway, name, lambda_arn, tool_schema_file)
+        )
+
+    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
+        """``agentcore invoke``: the CLI signs the call with your AWS credentials (SigV4)."""
+        return self._run(project, commands.invoke(prompt, session_id))
+
+    def remove_all(self, project: Path) -> CommandResult:
+        """``agentcore remove all -y``; deploy afterwards to delete the resources."""
+        return self._run(project, commands.remove_all())
+
+    def runtime_arn(self, project: Path, runtime: str) -> str:
+        """The runtime's ARN as the last deploy recorded it."""
+        runtimes = _mapping(_deployed_resources(project).get("runtimes"))
+        arn = _mapping(runtimes.get(runtime)).get("runtimeArn")
+        if not isinstance(arn, str) or not arn:
+            raise NotDeployed(_not_deployed("Runtime", runtime, project))
+        return arn
+
+    def invoke_url(self, project: Path, runtime: str) -> str:
+        """The runtime's bearer-token invoke URL, in the region its ARN names."""
+        arn = self.runtime_arn(project, runtime)
+        return invoke_url(aws_base_url(_arn_region(arn)), arn)
+
+    def gateway_url(self, project: Path, gateway: str) -> str:
+        """The gateway's MCP URL as the last deploy recorded it."""
+        mcp = _mapping(_deployed_resources(project).get("mcp"))
+        entry = _mapping(_mapping(mcp.get("gateways")).get(gateway))
+        if not entry:
+            raise NotDeployed(_not_deployed("Gateway", gateway, project))
+        url = entry.get("gatewayUrl")
+        if not isinstance(url, str) or not url:
+            raise NotDeployed(
+                f"Gateway {gateway!r} is deployed, but the CLI did not record its URL in "
+                f"{DEPLOYED_STATE_PATH} (older CLI versions keep only its id and ARN). Update "
+                f"the CLI with `{INSTALL_COMMAND}@latest`, then run `{DEPLOY_COMMAND}` again."
+            )
+        return url
+
+    @functools.cached_property
+    def _trace_source(self) -> CloudWatchSource:
+        return CloudWatchSource()
+
+    def spans_for_session(self, session_id: str) -> list[SpanRecord]:
+        return self._trace_source.spans_for_session(session_id)
+
+    def describe_trace_store(self) -> str:
+        return str(self._trace_source)
+
+    def _run(
+        self, project: Path, argv: list[str], progress: Progress | None = None
+    ) -> CommandResult:
+        """Run ``argv`` (``agentcore ...``) in ``project``; stdout and stderr are one stream."""
+        env = {**(os.environ if self._env is None else self._env), **CLI_ENVIRONMENT}
+        executable = shutil.which(self._executable, path=env.get("PATH", os.defpath))
+        if executable is None:
+            raise CliNotFound(
+                f"The `{commands.EXECUTABLE}` CLI ({self._executable!r}) is not on PATH, and "
+                f"the AWS backend runs it for every step. Install it with `{INSTALL_COMMAND}`. "
+                "(The local backend, WORKSHOP_BACKEND=local, needs no CLI.)"
+            )
+        lines: list[str] = []
+        # stdin is closed so a prompt the flags failed to suppress ends the command instead
+        # of hanging the notebook.
+        with subprocess.Popen(
+            [executable, *argv[1:]],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        ) as process:
+            assert process.stdout is not None
+            # Split on "\n" only: the spinner redraws its line with "\r", and each redraw is
+            # not a line of progress.
+            stream = io.TextIOWrapper(
+                process.stdout, encoding="utf-8", errors="replace", newline="\n"
+            )
+            for raw in stream:
+                line = _as_displayed(raw)
+                lines.append(line)
+                if progress is not None and line.strip():
+                    progress(line)
+        return CommandResult(
+            command=commands.shown(argv),
+            ok=process.returncode == 0,
+            output="\n".join(lines).strip("\n"),
+        )
+
+
+def _as_displayed(raw: str) -> str:
+    """A line as a terminal would leave it: escapes gone, and only what the last ``\\r`` kept."""
+    text = _ESCAPE.sub("", raw.rstrip("\r\n"))
+    redraws = [segment for segment in text.split("\r") if segment]
+    return redraws[-1] if redraws else ""
+
+
+def _deployed_resources(project: Path) -> dict[str, Any]:
+    """The resources the CLI recorded for the default target; empty before the first deploy."""
+    path = Path(project) / DEPLOYED_STATE_PATH
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError as err:
+        raise ValueError(
+            f"{DEPLOYED_STATE_PATH} in {project} is not valid JSON (line {err.lineno}, column "
+            f"{err.colno}). `agentcore deploy` writes this file; restore it rather than edit it, "
+            "because it is how the CLI finds the stacks it deployed."
+        ) from err
+    target = _mapping(_mapping(_mapping(state).get("targets")).get(DEPLOY_TARGET))
+    return _mapping(target.get("resources"))
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a missing level means not deployed."""
+    return value if isinstance(value, dict) else {}
+
+
+def _not_deployed(kind: str, name: str, project: Path) -> str:
+    return (
+        f"{kind} {name!r} has no deployed state in {Path(project) / DEPLOYED_STATE_PATH}: it "
+        f"has not been deployed from this project yet; run `{DEPLOY_COMMAND}` first."
+    )
+
+
+def _arn_region(arn: str) -> str:
+    """The region field of an ARN (``arn:partition:service:region:account:resource``)."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
+        raise ValueError(
+            f"{arn!r} is not a runtime ARN with a region, so no invoke URL can be built."
+        )
+    return parts[3]

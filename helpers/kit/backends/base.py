@@ -1,0 +1,109 @@
+"""What a backend does for the notebooks: the workshop's ``agentcore`` commands and URLs.
+
+The notebooks call one :class:`Backend` whichever mode is selected. Each method shows
+the command exactly as a learner would type it on AWS (``CommandResult.command``) and
+carries it out: the AWS backend runs the real ``agentcore`` CLI, the local backend
+does the same work against the local stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from helpers.kit.errors import CommandFailed
+from helpers.model.spans import SpanRecord
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """One workshop command: what was typed, whether it worked, and what it said."""
+
+    command: str
+    ok: bool
+    output: str
+
+    def raise_for_failure(self) -> CommandResult:
+        if not self.ok:
+            raise CommandFailed(self)
+        return self
+
+
+@dataclass(frozen=True)
+class TraceWait:
+    """How long to wait for a session's traces, and how often to look."""
+
+    timeout: float
+    poll_interval: float
+
+
+class Backend(Protocol):
+    """The operations the workshop needs, on AWS or on the local stack."""
+
+    name: str
+    trace_wait: TraceWait
+
+    def prepare(self, progress: Progress) -> None:
+        """Make the backend usable from this process (locally: start the stack, trust it)."""
+
+    def shut_down(self, progress: Progress) -> list[str]:
+        """After clean-up: stop what only the backend runs; say what was stopped."""
+
+    def validate(self, project: Path, value_sources: Mapping[str, str]) -> CommandResult:
+        """``agentcore validate`` in ``project``; ``value_sources`` feed the fix hints."""
+
+    def deploy(self, project: Path, progress: Progress) -> CommandResult:
+        """``agentcore deploy -y -v`` in ``project``, reporting progress as it goes."""
+
+    def remove_gateway(self, project: Path, name: str) -> CommandResult:
+        """``agentcore remove gateway --name NAME -y``."""
+
+    def add_gateway(
+        self,
+        project: Path,
+        *,
+        name: str,
+        runtimes: list[str],
+        discovery_url: str,
+        allowed_clients: list[str],
+    ) -> CommandResult:
+        """``agentcore add gateway ... --authorizer-type CUSTOM_JWT ...``."""
+
+    def add_gateway_target(
+        self,
+        project: Path,
+        *,
+        gateway: str,
+        name: str,
+        lambda_arn: str,
+        tool_schema_file: str,
+    ) -> CommandResult:
+        """``agentcore add gateway-target --type lambda-function-arn ...``."""
+
+    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
+        """``agentcore invoke PROMPT --session-id ID``: the CLI's own call (SigV4 on AWS).
+
+        This is how the start-state runtime, which has no JWT authorizer, is called.
+        """
+
+    def remove_all(self, project: Path) -> CommandResult:
+        """``agentcore remove all -y``: empty the project; the next deploy deletes it all."""
+
+    def runtime_arn(self, project: Path, runtime: str) -> str:
+        """The deployed runtime's ARN."""
+
+    def invoke_url(self, project: Path, runtime: str) -> str:
+        """The HTTPS URL a bearer-token invoke is POSTed to."""
+
+    def gateway_url(self, project: Path, gateway: str) -> str:
+        """The deployed gateway's MCP URL (ends in ``/mcp``)."""
+
+    def spans_for_session(self, session_id: str) -> list[SpanRecord]:
+        """Every span of every trace of ``session_id`` that the backend's trace store has."""
+
+    def describe_trace_store(self) -> str:
+        """The trace store, named for a message."""

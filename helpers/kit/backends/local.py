@@ -1,0 +1,169 @@
+"""The local backend: the workshop's ``agentcore`` commands, carried out on the local stack.
+
+This module is the notebook kit's only door into the emulator (``helpers.emulator``).
+Project edits (``add``/``remove``/``validate``) run the model's CLI-identical commands
+on ``agentcore/agentcore.json``; ``deploy`` hands the project folder to the stack's
+control API, which streams its plan and progress back; traces are read from the
+stack's span store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from helpers.emulator import stack
+from helpers.emulator.client import ControlClient
+from helpers.emulator.deploy.report import Deployments, RuntimeInfo
+from helpers.emulator.state import StackLayout, StackState
+from helpers.emulator.telemetry.store import SpanStore
+from helpers.kit.backends import commands
+from helpers.kit.backends.base import CommandResult, Progress, TraceWait
+from helpers.kit.calling import invoke as invoking
+from helpers.kit.errors import InvokeError, NotDeployed
+from helpers.kit.paths import PREREQUISITES_FILE, workshop_home
+from helpers.model import commands as project_commands
+from helpers.model.config import read_config
+from helpers.model.errors import ActionableError
+from helpers.model.spans import SpanRecord
+
+NOT_RUNNING = "The local stack is not running: start it with `agentcore-local up`."
+
+
+class LocalBackend:
+    """Runs every workshop step against the local stack in ``home`` (default: the workshop's)."""
+
+    name = "local"
+    # Spans reach the stack's collector within a second of the call that made them.
+    trace_wait = TraceWait(timeout=15, poll_interval=0.25)
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home or workshop_home()
+        self._layout = StackLayout(self.home)
+
+    def prepare(self, progress: Progress) -> None:
+        """Start the stack with the workshop's prerequisites, and point this process at it."""
+        started = stack.up(self.home, prerequisites=PREREQUISITES_FILE, progress=progress)
+        assert started.state is not None  # up() returns a healthy stack or raises
+        use_stack(started.state)
+
+    def shut_down(self, progress: Progress) -> list[str]:
+        stack.down(self.home, progress=progress)
+        return [f"the local stack (stopped; its state stays in {self._layout.state_dir})"]
+
+    def _state(self) -> StackState:
+        state = stack.read_state(self.home)
+        if state is None:
+            raise ActionableError(NOT_RUNNING)
+        return state
+
+    def validate(self, project: Path, value_sources: Mapping[str, str]) -> CommandResult:
+        return _shown(commands.validate(), project_commands.validate(project, value_sources))
+
+    def deploy(self, project: Path, progress: Progress = lambda _: None) -> CommandResult:
+        lines: list[str] = []
+
+        def say(line: str) -> None:
+            lines.append(line)
+            progress(line)
+
+        ok = ControlClient(self._state()).deploy(project, say)
+        return CommandResult(commands.shown(commands.deploy()), ok, "\n".join(lines))
+
+    def remove_gateway(self, project: Path, name: str) -> CommandResult:
+        return _shown(commands.remove_gateway(name), project_commands.remove_gateway(project, name))
+
+    def add_gateway(
+        self,
+        project: Path,
+        *,
+        name: str,
+        runtimes: list[str],
+        discovery_url: str,
+        allowed_clients: list[str],
+    ) -> CommandResult:
+        return _shown(
+            commands.add_gateway(name, runtimes, discovery_url, allowed_clients),
+            project_commands.add_gateway(
+                project,
+                name=name,
+                runtimes=runtimes,
+                authorizer_type="CUSTOM_JWT",
+                discovery_url=discovery_url,
+                allowed_clients=allowed_clients,
+            ),
+        )
+
+    def add_gateway_target(
+        self, project: Path, *, gateway: str, name: str, lambda_arn: str, tool_schema_file: str
+    ) -> CommandResult:
+        return _shown(
+            commands.add_gateway_target(gateway, name, lambda_arn, tool_schema_file),
+            project_commands.add_gateway_target(
+                project,
+                gateway=gateway,
+                name=name,
+                lambda_arn=lambda_arn,
+                tool_schema_file=tool_schema_file,
+            ),
+        )
+
+    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
+        command = commands.shown(commands.invoke(prompt, session_id))
+        runtime = read_config(project)["runtimes"][0]["name"]
+        try:
+            answer = invoking.invoke(
+                self.invoke_url(project, runtime), prompt, token=None, session_id=session_id
+            )
+        except InvokeError as error:
+            return CommandResult(command, False, str(error))
+        return CommandResult(command, True, answer)
+
+    def remove_all(self, project: Path) -> CommandResult:
+        return _shown(commands.remove_all(), project_commands.remove_all(project))
+
+    def deployments(self) -> Deployments:
+        """What is deployed on the stack now."""
+        return ControlClient(self._state()).deployments()
+
+    def runtime_arn(self, project: Path, runtime: str) -> str:
+        return self._runtime(runtime).arn
+
+    def invoke_url(self, project: Path, runtime: str) -> str:
+        return self._runtime(runtime).invoke_url
+
+    def gateway_url(self, project: Path, gateway: str) -> str:
+        deployed = self.deployments().gateways.get(gateway)
+        if deployed is None:
+            raise NotDeployed(_not_deployed("gateway", gateway))
+        return deployed.url
+
+    def _runtime(self, runtime: str) -> RuntimeInfo:
+        deployed = self.deployments().runtimes.get(runtime)
+        if deployed is None:
+            raise NotDeployed(_not_deployed("runtime", runtime))
+        return deployed
+
+    def spans_for_session(self, session_id: str) -> list[SpanRecord]:
+        return SpanStore(self._layout.traces_file).spans_for_session(session_id)
+
+    def describe_trace_store(self) -> str:
+        return f"the local trace store {self._layout.traces_file}"
+
+
+def use_stack(state: StackState) -> None:
+    """Point boto3, the AWS CLI, requests, httpx and urllib of this process at the stack."""
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(state.client_environment())
+
+
+def _shown(argv: list[str], outcome: project_commands.Outcome) -> CommandResult:
+    return CommandResult(commands.shown(argv), outcome.ok, outcome.output)
+
+
+def _not_deployed(kind: str, name: str) -> str:
+    return (
+        f"No {kind} named '{name}' is deployed on the local stack; "
+        "run `agentcore deploy -y -v` (here: the deploy cell) first."
+    )

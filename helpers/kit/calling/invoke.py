@@ -1,0 +1,111 @@
+"""Invoke an AgentCore runtime with a bearer token, and stream its answer.
+
+boto3 cannot send an OAuth token, so a JWT-protected runtime is called with a plain
+HTTPS POST, the same on AWS and on the local stack (the contract is in
+:mod:`helpers.model.invocation`). :func:`stream_invoke` yields the decoded chunks as
+they arrive. A refusal raises an :class:`~helpers.kit.errors.InvokeError` subclass
+carrying the HTTP status and the service's message (never the token).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+import requests
+
+from helpers.kit import http
+from helpers.kit.errors import (
+    InvokeClientError,
+    InvokeError,
+    InvokeForbidden,
+    InvokeServerError,
+    InvokeUnauthorized,
+)
+from helpers.kit.tokens import AccessToken
+from helpers.model.invocation import SESSION_HEADER, decode_chunk, sse_chunks
+
+DEFAULT_TIMEOUT_SECONDS = 300.0
+
+
+def new_session_id() -> str:
+    """A session id the Runtime accepts (36 characters; at least 33 are required)."""
+    return str(uuid.uuid4())
+
+
+def _bearer(token: AccessToken | str | None) -> dict[str, str]:
+    if token is None:
+        return {}
+    if isinstance(token, AccessToken):
+        return token.authorization_header()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _error_for(response: requests.Response) -> InvokeError:
+    error_type = response.headers.get("x-amzn-ErrorType", "").split(":")[0] or response.reason
+    try:
+        body: Any = response.json()
+        message = body.get("message") or body.get("error") or json.dumps(body)
+    except ValueError:
+        message = response.text.strip() or response.reason
+    status = response.status_code
+    kind = (
+        InvokeUnauthorized
+        if status == 401
+        else InvokeForbidden
+        if status == 403
+        else InvokeClientError
+        if status < 500
+        else InvokeServerError
+    )
+    return kind(status, error_type, message)
+
+
+def stream_invoke(
+    url: str,
+    prompt: str,
+    *,
+    token: AccessToken | str | None,
+    session_id: str,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+) -> Iterator[str]:
+    """Yield the agent's answer chunk by chunk, as the runtime streams it."""
+    response = http.session().post(
+        url,
+        json={"prompt": prompt},
+        headers={
+            **_bearer(token),
+            SESSION_HEADER: session_id,
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream, application/json",
+        },
+        stream=True,
+        timeout=timeout,
+    )
+    with response:
+        if response.status_code >= 400:
+            raise _error_for(response)
+        if not response.headers.get("content-type", "").startswith("text/event-stream"):
+            yield decode_chunk(response.text)
+            return
+        # iter_content(None) hands bytes over as they arrive; iter_lines would wait for 512.
+        yield from sse_chunks(response.iter_content(chunk_size=None))
+
+
+def invoke(url: str, prompt: str, **options: Any) -> str:
+    """The whole answer as one string (see :func:`stream_invoke` for the options)."""
+    return "".join(stream_invoke(url, prompt, **options))
+
+
+def print_invoke(url: str, prompt: str, *, out: TextIO = sys.stdout, **options: Any) -> str:
+    """Print the answer as it streams in; return it whole."""
+    chunks = []
+    for chunk in stream_invoke(url, prompt, **options):
+        out.write(chunk)
+        out.flush()
+        chunks.append(chunk)
+    out.write("\n")
+    return "".join(chunks)

@@ -1,0 +1,90 @@
+"""Send the workshop's traffic to the agent and time each interaction from the caller's side.
+
+A real client must survive token expiry: :func:`send` asks the token cache for a
+token on every call (it refreshes 5 minutes before the end), and if the Runtime still
+answers 401 (a token that expired in flight, or a clock that is off) it fetches a
+fresh token once and retries.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from html import escape
+
+from helpers.kit.calling.invoke import InvokeError, InvokeUnauthorized, stream_invoke
+from helpers.kit.tokens import AccessToken
+
+WORKSHOP_PROMPTS = (
+    "My name is Alex.",
+    "What's the return policy for electronics?",
+    "Tell me about PROD-002",
+    "Check the warranty for PROD-001",
+    "Do you remember my name?",
+)
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One prompt and how it went, as the caller saw it."""
+
+    prompt: str
+    ok: bool
+    first_chunk_ms: float | None
+    total_ms: float
+    answer: str
+    retried: bool = False
+
+
+def _timed_call(url: str, prompt: str, token: AccessToken, session_id: str) -> Interaction:
+    started = time.perf_counter()
+    first: float | None = None
+    chunks = []
+    for chunk in stream_invoke(url, prompt, token=token, session_id=session_id):
+        if first is None:
+            first = (time.perf_counter() - started) * 1000
+        chunks.append(chunk)
+    return Interaction(prompt, True, first, (time.perf_counter() - started) * 1000, "".join(chunks))
+
+
+def send(
+    url: str,
+    prompt: str,
+    session_id: str,
+    get_token: Callable[[bool], AccessToken],
+) -> Interaction:
+    """One interaction; on a 401 a fresh token is fetched and the call retried once."""
+    try:
+        return _timed_call(url, prompt, get_token(False), session_id)
+    except InvokeUnauthorized:
+        pass  # expired in flight, or a clock that is off: retry once with a fresh token
+    except InvokeError as error:
+        return Interaction(prompt, False, None, 0.0, str(error))
+    try:
+        return replace(_timed_call(url, prompt, get_token(True), session_id), retried=True)
+    except InvokeError as error:
+        return Interaction(prompt, False, None, 0.0, str(error), retried=True)
+
+
+def send_all(
+    url: str,
+    prompts: tuple[str, ...],
+    session_id: str,
+    get_token: Callable[[bool], AccessToken],
+) -> list[Interaction]:
+    """The prompts in order, in one session (so the agent's memory carries over)."""
+    return [send(url, prompt, session_id, get_token) for prompt in prompts]
+
+
+def html_table(interactions: list[Interaction]) -> str:
+    """An HTML table for the notebook: prompt, status, first chunk, total, answer start."""
+    rows = "".join(
+        f"<tr><td>{escape(i.prompt)}</td><td>{'ok' if i.ok else 'failed'}"
+        f"{' (token refreshed)' if i.retried else ''}</td>"
+        f"<td>{i.first_chunk_ms or 0:.0f}</td><td>{i.total_ms:.0f}</td>"
+        f"<td>{escape(i.answer[:70])}…</td></tr>"
+        for i in interactions
+    )
+    head = "<tr><th>prompt</th><th>status</th><th>first chunk (ms)</th><th>total (ms)</th>"
+    return f"<table>{head}<th>answer</th></tr>{rows}</table>"

@@ -1,0 +1,85 @@
+"""Every error the notebook kit lets a learner see, in one hierarchy.
+
+All derive from :class:`~helpers.model.errors.ActionableError` (as do the project
+model's and the local stack's): its message says what went wrong and what to do, so
+the notebooks' widgets and the CLI catch that type and show the message. Anything
+else is a bug and keeps its traceback. None of these messages holds a token or a
+secret.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from helpers.model.errors import ActionableError
+
+if TYPE_CHECKING:
+    from helpers.kit.backends.base import CommandResult
+
+
+class SettingsError(ActionableError):
+    """A parameter the workshop needs is missing from Parameter Store."""
+
+
+class TokenError(ActionableError):
+    """The token endpoint refused (an RFC 6749 error) or could not be reached."""
+
+    def __init__(self, message: str, *, error: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.error = error
+        self.status = status
+
+
+class InvokeError(ActionableError):
+    """The runtime refused or failed the call."""
+
+    def __init__(self, status: int, error_type: str, message: str) -> None:
+        super().__init__(f"HTTP {status} {error_type}: {message}")
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+
+
+class InvokeUnauthorized(InvokeError):
+    """401: no token, or a token the runtime's authorizer does not accept."""
+
+
+class InvokeForbidden(InvokeError):
+    """403: e.g. a SigV4 call to a JWT runtime ("Authorization method mismatch")."""
+
+
+class InvokeClientError(InvokeError):
+    """Any other 4xx: a bad request, an unknown runtime, a too-short session id."""
+
+
+class InvokeServerError(InvokeError):
+    """5xx: the agent failed; the runtime's log has the traceback."""
+
+
+class GatewayRefused(ActionableError):
+    """The Gateway refused the call; ``status`` is the HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class CommandFailed(ActionableError):
+    """A workshop command failed; the message holds the command and its output."""
+
+    def __init__(self, result: CommandResult) -> None:
+        super().__init__(f"`{result.command}` failed:\n{result.output}")
+        self.result = result
+
+
+class NotDeployed(ActionableError):
+    """The runtime or gateway is not deployed yet: run the deploy step first."""
+
+
+class CliNotFound(ActionableError):
+    """The ``agentcore`` executable is not on PATH, so the AWS backend cannot run a step."""
+
+
+class TransactionSearchNotEnabled(ActionableError):
+    """There is no ``aws/spans`` log group: Transaction Search was never turned on."""

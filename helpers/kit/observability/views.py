@@ -1,0 +1,175 @@
+"""Notebook views of interactions: an HTML table, a waterfall plot, and a browser widget.
+
+Each view is a plain function of :class:`~helpers.model.interactions.TraceInteraction`
+values, so it shows the local stack's traces and CloudWatch's alike.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import HTML, display
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from helpers.model.interactions import StepKind, ToolCall, TraceInteraction
+
+KIND_COLOURS: dict[StepKind, str] = {
+    "runtime": "#4c72b0",
+    "agent": "#8172b3",
+    "model": "#dd8452",
+    "tool": "#55a868",
+    "gateway": "#c44e52",
+    "lambda": "#da8bc3",
+    "other": "#8c8c8c",
+}
+_PROMPT_CHARS = 100
+_LABEL_CHARS = 48
+
+
+def format_ms(duration_ms: float) -> str:
+    """A duration for people: ``0.4 ms``, ``12 ms``, ``1,204 ms``."""
+    return f"{duration_ms:.1f} ms" if duration_ms < 10 else f"{duration_ms:,.0f} ms"
+
+
+def html_table(interactions: Sequence[TraceInteraction]) -> str:
+    """One row per interaction: time, prompt, duration, and tools (name ✓/✗ duration)."""
+    return _table(interactions, first_number=1)
+
+
+def waterfall(interaction: TraceInteraction, ax: Axes | None = None) -> Figure:
+    """A bar per step, offset by its start and coloured by kind; returns the figure.
+
+    Drawn into ``ax`` when given. Otherwise a new figure is made and released from
+    pyplot, so a notebook shows it once, as the cell's value, not twice.
+    """
+    steps = interaction.steps
+    if ax is None:
+        figure, ax = plt.subplots(figsize=(10, 1.2 + 0.32 * max(len(steps), 1)))
+        plt.close(figure)
+    rows = range(len(steps))
+    ax.barh(
+        rows,
+        # A span shorter than a pixel still gets a visible sliver.
+        [max(step.duration_ms, interaction.duration_ms / 500) for step in steps],
+        left=[step.start_ms for step in steps],
+        color=[KIND_COLOURS[step.kind] for step in steps],
+        edgecolor=["black" if step.status == "ERROR" else "none" for step in steps],
+        hatch=["//" if step.status == "ERROR" else "" for step in steps],
+    )
+    for row, step in zip(rows, steps, strict=True):
+        ax.annotate(
+            format_ms(step.duration_ms),
+            (step.start_ms + step.duration_ms, row),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(list(rows), [_shorten("  " * s.depth + s.name, _LABEL_CHARS) for s in steps])
+    ax.invert_yaxis()  # the first step on top, as in every trace viewer
+    ax.set_xlim(0, max(interaction.duration_ms, 1) * 1.15)
+    ax.set_xlabel("ms since the interaction started")
+    title = _one_line(interaction.prompt) if interaction.prompt else f"trace {interaction.trace_id}"
+    ax.set_title(_shorten(title, 80), fontsize=10)
+    kinds = dict.fromkeys(step.kind for step in steps)
+    ax.legend(
+        handles=[Patch(color=KIND_COLOURS[kind], label=kind) for kind in kinds],
+        loc="lower right",
+        fontsize=8,
+    )
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def browser(interactions: Sequence[TraceInteraction]) -> widgets.Widget:
+    """Pick an interaction; see its table row, its tool calls and its waterfall."""
+    if not interactions:
+        return widgets.HTML("<i>No interactions recorded for this session yet.</i>")
+    choice = widgets.Dropdown(
+        options=[(_option_label(n, i), n) for n, i in enumerate(interactions)],
+        description="Interaction",
+        layout={"width": "80%"},
+    )
+    shown = widgets.Output()
+
+    def show(index: int) -> None:
+        interaction = interactions[index]
+        shown.clear_output(wait=True)
+        with shown:
+            display(HTML(_table([interaction], first_number=index + 1)))
+            display(HTML(_tool_calls(interaction)))
+            display(waterfall(interaction))
+
+    choice.observe(lambda change: show(change["new"]), names="value")
+    show(0)
+    return widgets.VBox([choice, shown])
+
+
+def _table(interactions: Sequence[TraceInteraction], first_number: int) -> str:
+    rows = "".join(
+        "<tr>"
+        f"<td>{number}</td>"
+        f"<td>{interaction.started_at.astimezone():%H:%M:%S}</td>"
+        f"<td style='text-align:left'>{_prompt_cell(interaction)}</td>"
+        f"<td>{_duration_cell(interaction)}</td>"
+        f"<td style='text-align:left'>{_tools_cell(interaction)}</td>"
+        "</tr>"
+        for number, interaction in enumerate(interactions, start=first_number)
+    )
+    head = "".join(f"<th>{name}</th>" for name in ("#", "time", "prompt", "duration", "tools"))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _prompt_cell(interaction: TraceInteraction) -> str:
+    if interaction.prompt is None:
+        return "<i>(not recorded)</i>"
+    return html.escape(_shorten(_one_line(interaction.prompt), _PROMPT_CHARS))
+
+
+def _duration_cell(interaction: TraceInteraction) -> str:
+    duration = format_ms(interaction.duration_ms)
+    return duration if interaction.complete else f"{duration} (incomplete)"
+
+
+def _tools_cell(interaction: TraceInteraction) -> str:
+    if not interaction.tools:
+        return "—"
+    return "<br>".join(
+        f"<code>{html.escape(tool.name)}</code> {_mark(tool)} {format_ms(tool.duration_ms)}"
+        for tool in interaction.tools
+    )
+
+
+def _mark(tool: ToolCall) -> str:
+    return "✓" if tool.ok else "✗"
+
+
+def _tool_calls(interaction: TraceInteraction) -> str:
+    if not interaction.tools:
+        return "<p><i>No tool calls in this interaction.</i></p>"
+    rows = "".join(
+        f"<tr><td><code>{html.escape(tool.name)}</code></td>"
+        f"<td>{_mark(tool)} {html.escape(tool.status)}</td>"
+        f"<td>{format_ms(tool.duration_ms)}</td></tr>"
+        for tool in interaction.tools
+    )
+    head = "".join(f"<th>{name}</th>" for name in ("tool", "status", "duration"))
+    return f"<table><thead><tr>{head}</tr></thead>{rows}</table>"
+
+
+def _option_label(index: int, interaction: TraceInteraction) -> str:
+    prompt = _shorten(_one_line(interaction.prompt or interaction.trace_id), 60)
+    return f"{index + 1}. {interaction.started_at.astimezone():%H:%M:%S}  {prompt}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,54 @@
+"""The workshop's settings, read from SSM Parameter Store as the workshop does.
+
+The prerequisite stack (on AWS) or the local stack writes these parameters; the
+notebooks only ever read them, so both backends share one code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import boto3
+
+from helpers.kit.errors import SettingsError
+
+PARAMETER_PREFIX = "/app/customersupport/agentcore/"
+
+
+@dataclass(frozen=True)
+class WorkshopSettings:
+    """Cognito and Lambda settings for the module. None of these values is a secret."""
+
+    cognito_discovery_url: str
+    client_id: str
+    pool_id: str
+    cognito_token_url: str
+    cognito_auth_scope: str
+    warranty_check_lambda_arn: str
+
+    @classmethod
+    def parameter_names(cls) -> list[str]:
+        return [PARAMETER_PREFIX + field.name for field in fields(cls)]
+
+    @classmethod
+    def value_sources(cls) -> dict[str, str]:
+        """Where a learner finds each value, for the validator's fix hints."""
+        return {
+            field.name: f"SSM parameter {PARAMETER_PREFIX}{field.name}" for field in fields(cls)
+        }
+
+
+def load_settings(ssm: Any | None = None) -> WorkshopSettings:
+    """Read every workshop parameter in one ``GetParameters`` call."""
+    ssm = ssm or boto3.client("ssm")
+    names = WorkshopSettings.parameter_names()
+    response = ssm.get_parameters(Names=names)
+    if response["InvalidParameters"]:
+        missing = ", ".join(sorted(response["InvalidParameters"]))
+        raise SettingsError(
+            f"Parameter Store has no {missing}. On the local stack run `agentcore-local up`; "
+            "on AWS deploy the workshop's prerequisite stack in this account and region."
+        )
+    values = {p["Name"].removeprefix(PARAMETER_PREFIX): p["Value"] for p in response["Parameters"]}
+    return WorkshopSettings(**values)

@@ -1,0 +1,214 @@
+"""Machine-to-machine access tokens: fetch, cache, refresh, and show without leaking.
+
+The workshop reads the app client's secret with ``describe-user-pool-client`` and
+exchanges it at Cognito's token URL (OAuth2 client credentials). Tokens are
+cached per client and refreshed well before they expire: AWS already refuses a
+token in the last minute or so of its life, and a learner's cell may run long.
+
+A token is a bearer credential, so :class:`AccessToken` never shows its value:
+``repr``, ``str`` and every error message use the redacted form instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import jwt
+import requests
+
+from helpers.kit import http
+from helpers.kit.errors import TokenError
+from helpers.kit.settings import WorkshopSettings
+
+REFRESH_MARGIN_SECONDS = 300
+_REDACTED_PREFIX_CHARS = 7  # "eyJraWQ" is the JSON header '{"kid', never secret
+
+
+def redact(token: str) -> str:
+    """``eyJraWQ…(redacted, 812 chars)``: enough to tell tokens apart, nothing to replay."""
+    return f"{token[:_REDACTED_PREFIX_CHARS]}…(redacted, {len(token)} chars)"
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """An access token and what the notebooks show about it."""
+
+    value: str = field(repr=False)
+    expires_at: float
+
+    def __repr__(self) -> str:
+        return f"AccessToken({self.redacted}, expires in {self.seconds_left():.0f} s)"
+
+    __str__ = __repr__
+
+    @property
+    def redacted(self) -> str:
+        return redact(self.value)
+
+    def seconds_left(self, now: float | None = None) -> float:
+        return self.expires_at - (now if now is not None else time.time())
+
+    def claims(self) -> dict[str, Any]:
+        """The decoded payload, for display. Not verified: verifying is the authorizer's job."""
+        return jwt.decode(self.value, options={"verify_signature": False})
+
+    def authorization_header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.value}"}
+
+
+def tampered(token: AccessToken) -> AccessToken:
+    """The same token with one claim changed and the original signature kept.
+
+    What an attacker who edits ``client_id`` or ``exp`` gets: the signature no longer
+    matches the payload, so any authorizer that checks it refuses the token.
+    """
+    header, payload, signature = token.value.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["exp"] = claims["exp"] + 86400  # "let me in for another day"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return AccessToken(value=f"{header}.{forged}.{signature}", expires_at=token.expires_at)
+
+
+def describe_claims(token: AccessToken) -> dict[str, Any]:
+    """The claims with the time stamps spelt out, as the notebooks print them."""
+    readable = dict(token.claims())
+    for name in ("exp", "iat", "auth_time", "nbf"):
+        if name in readable:
+            moment = datetime.fromtimestamp(readable[name], tz=UTC)
+            readable[name] = f"{readable[name]} ({moment:%Y-%m-%d %H:%M:%S} UTC)"
+    return readable
+
+
+def client_secret(pool_id: str, client_id: str, cognito: Any | None = None) -> str:
+    """The app client's secret, as the workshop reads it (``describe-user-pool-client``)."""
+    cognito = cognito or boto3.client("cognito-idp")
+    description = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    secret = description["UserPoolClient"].get("ClientSecret")
+    if not secret:
+        raise TokenError(
+            f"App client {client_id} has no secret; client credentials need a confidential client."
+        )
+    return secret
+
+
+def fetch_token(
+    token_url: str,
+    client_id: str,
+    secret: str,
+    *,
+    scope: str | None = None,
+    lifetime_seconds: int | None = None,
+    timeout: float = 10.0,
+) -> AccessToken:
+    """Exchange client credentials for an access token (HTTP Basic client authentication).
+
+    ``lifetime_seconds`` asks the local issuer for a shorter-lived token (the expiry
+    demo); Cognito ignores it and uses the client's configured validity.
+    """
+    form = {"grant_type": "client_credentials"}
+    if scope:
+        form["scope"] = scope
+    if lifetime_seconds is not None:
+        form["local_expires_in"] = str(lifetime_seconds)
+    requested_at = time.time()
+    try:
+        response = http.session().post(
+            token_url, data=form, auth=(client_id, secret), timeout=timeout
+        )
+    except requests.RequestException as error:
+        raise TokenError(
+            f"Could not reach the token endpoint {token_url}: {type(error).__name__}. "
+            "On the local stack check `agentcore-local status`."
+        ) from None
+    if response.status_code >= 500:
+        raise TokenError(
+            f"The token endpoint {token_url} is unavailable (HTTP {response.status_code}). "
+            "On the local stack check `agentcore-local status`.",
+            status=response.status_code,
+        )
+    if response.status_code != 200:
+        raise _refusal(response)
+    body = response.json()
+    return AccessToken(value=body["access_token"], expires_at=requested_at + body["expires_in"])
+
+
+def _refusal(response: requests.Response) -> TokenError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    error = body.get("error", "unknown_error")
+    description = body.get("error_description", response.reason)
+    hints = {
+        "invalid_client": "check the client id, and read the secret again from Cognito",
+        "invalid_scope": "ask only for scopes the app client allows",
+        "unauthorized_client": "allow the client_credentials flow on the app client",
+        "unsupported_grant_type": "use grant_type=client_credentials",
+    }
+    hint = f" Fix: {hints[error]}." if error in hints else ""
+    return TokenError(
+        f"The token endpoint refused: {error} ({description}).{hint}",
+        error=error,
+        status=response.status_code,
+    )
+
+
+class TokenCache:
+    """One token per (token URL, client, scope), refreshed before it gets close to expiry."""
+
+    def __init__(self, refresh_margin: float = REFRESH_MARGIN_SECONDS) -> None:
+        self.refresh_margin = refresh_margin
+        self._tokens: dict[tuple[str, str, str | None], AccessToken] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        token_url: str,
+        client_id: str,
+        read_secret: Callable[[], str],
+        scope: str | None = None,
+        *,
+        force_refresh: bool = False,
+    ) -> AccessToken:
+        """The cached token, or a fresh one; the secret is read only when one is fetched."""
+        key = (token_url, client_id, scope)
+        with self._lock:
+            cached = self._tokens.get(key)
+            if cached and not force_refresh and cached.seconds_left() > self.refresh_margin:
+                return cached
+            fresh = fetch_token(token_url, client_id, read_secret(), scope=scope)
+            self._tokens[key] = fresh
+            return fresh
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+_default_cache = TokenCache()
+
+
+def get_token(
+    settings: WorkshopSettings,
+    client_id: str | None = None,
+    *,
+    force_refresh: bool = False,
+    cognito: Any | None = None,
+) -> AccessToken:
+    """A valid access token for ``client_id`` (default: the workshop's client), cached."""
+    client_id = client_id or settings.client_id
+    return _default_cache.get(
+        settings.cognito_token_url,
+        client_id,
+        lambda: client_secret(settings.pool_id, client_id, cognito),
+        settings.cognito_auth_scope,
+        force_refresh=force_refresh,
+    )

@@ -1,0 +1,255 @@
+"""One object per notebook: backend, settings, project, tokens and invoke, ready to use.
+
+Every notebook opens with ``ws = start(through_step=N)``: on the local backend it
+starts the stack (if needed) and points boto3 and the TLS trust at it; it reads the
+workshop's settings from SSM; it makes the learner's project copy if there is none;
+and it applies and deploys steps 1..N that are not done yet. So each notebook can
+run on its own, and re-running a cell is safe.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from IPython.display import display
+
+from helpers.kit import steps as project
+from helpers.kit.backends import get_backend
+from helpers.kit.backends.base import Backend, CommandResult
+from helpers.kit.calling import gateway_client, invoke
+from helpers.kit.errors import InvokeError
+from helpers.kit.paths import project_dir
+from helpers.kit.settings import WorkshopSettings, load_settings
+from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
+from helpers.kit.widgets import DeployProgress
+from helpers.model.config import read_config, write_config
+from helpers.model.interactions import TraceInteraction, wait_for_interactions
+
+
+@dataclass
+class Workshop:
+    """What the notebooks work with. Holds no secret: tokens come from the cache on demand."""
+
+    backend: Backend
+    settings: WorkshopSettings
+    project: Path
+
+    # ---- commands ----------------------------------------------------------------------
+
+    def show(self, result: CommandResult) -> CommandResult:
+        """Print a command as it is typed on AWS, and what it answered."""
+        print(f"$ {result.command}")
+        if result.output:
+            print(result.output)
+        return result
+
+    def cli_invoke(self, prompt: str) -> CommandResult:
+        """``agentcore invoke``: how the start-state runtime (no JWT authorizer) is called."""
+        return self.show(self.backend.invoke(self.project, prompt, invoke.new_session_id()))
+
+    def validate(self) -> CommandResult:
+        return self.show(self.backend.validate(self.project, self.settings.value_sources()))
+
+    def deploy(self) -> CommandResult:
+        """``agentcore deploy -y -v`` with a live progress view."""
+        progress = DeployProgress("agentcore deploy -y -v")
+        display(progress.widget)
+        result = self.backend.deploy(self.project, progress)
+        progress.finish(result.ok)
+        return self.show(result)
+
+    def gateway_names(self) -> list[str]:
+        config = read_config(self.project)
+        return [gateway["name"] for gateway in config.get("agentCoreGateways", [])]
+
+    def remove_old_gateway(self) -> None:
+        """``agentcore remove gateway --name my-gateway -y`` (once; re-running is safe)."""
+        if project.OLD_GATEWAY not in self.gateway_names():
+            print(f"{project.OLD_GATEWAY} is already removed from agentcore.json.")
+            return
+        self.show(
+            self.backend.remove_gateway(self.project, project.OLD_GATEWAY)
+        ).raise_for_failure()
+
+    def add_secure_gateway(self) -> None:
+        """``agentcore add gateway`` (JWT) and ``add gateway-target`` for WarrantyCheck."""
+        results = project.replace_gateway_commands(self.project, self.settings, self.backend)
+        if not results:
+            print(f"{project.SECURE_GATEWAY} is already in agentcore.json.")
+        for result in results:
+            self.show(result)
+
+    def try_gateway_authorizer_in_place(self) -> CommandResult | None:
+        """Add a JWT authorizer to ``my-gateway`` as it stands, deploy, and put the file back.
+
+        The deploy is refused, which is the point. Shown on the local stack only: on AWS
+        the attempt would reach CloudFormation and leave a failed update to clean up.
+        """
+        if self.backend.name != "local":
+            print("On AWS this deploy is refused too; the workshop does not try it there.")
+            return None
+        if project.OLD_GATEWAY not in self.gateway_names():
+            print(f"{project.OLD_GATEWAY} is already removed; nothing to try.")
+            return None
+        original = read_config(self.project)
+        edited = copy.deepcopy(original)
+        for gateway in edited.get("agentCoreGateways", []):
+            if gateway["name"] == project.OLD_GATEWAY:
+                gateway["authorizerType"] = "CUSTOM_JWT"
+                gateway["authorizerConfiguration"] = {
+                    "customJwtAuthorizer": {
+                        "discoveryUrl": self.settings.cognito_discovery_url,
+                        "allowedClients": [self.settings.client_id],
+                    }
+                }
+        write_config(self.project, edited)
+        try:
+            return self.show(self.backend.deploy(self.project, lambda _: None))
+        finally:
+            write_config(self.project, original)
+
+    def do_it_for_me(self, step: int) -> None:
+        """Apply a step's edits for a learner who fell behind; their files are backed up first."""
+        if step == 1:
+            project.apply_runtime_authorizer(self.project, self.settings)
+            print("agentcore.json now has the runtime authorizer (your version is backed up).")
+        elif step == 3:
+            for path in project.apply_token_forwarding(self.project):
+                print(f"replaced {path.relative_to(self.project)} (your version is backed up)")
+        else:
+            raise ValueError("Only steps 1 and 3 are edits; step 2 is CLI commands.")
+
+    def clean_up(self) -> list[str]:
+        """Delete what the workshop deployed; locally also stop the stack and reset the copy."""
+        config = read_config(self.project)
+        removed = [f"runtime {r['name']}" for r in config.get("runtimes", [])]
+        removed += [f"gateway {g['name']}" for g in config.get("agentCoreGateways", [])]
+        self.show(self.backend.remove_all(self.project)).raise_for_failure()
+        self.deploy().raise_for_failure()
+        stopped = self.backend.shut_down(print)
+        if stopped:
+            removed += stopped
+            kept = project.fresh_project(self.project)
+            removed.append(f"your edits (the project is reset; your version is in {kept})")
+        return removed
+
+    # ---- tokens ------------------------------------------------------------------------
+
+    def token(self, client_id: str | None = None, *, force_refresh: bool = False) -> AccessToken:
+        """A cached access token (refreshed before expiry) for the workshop's client."""
+        return get_token(self.settings, client_id, force_refresh=force_refresh)
+
+    def token_source(self, refresh: bool) -> AccessToken:
+        """What traffic helpers call for a token: the cached one, or a fresh one on request."""
+        return self.token(force_refresh=refresh)
+
+    def other_client_id(self) -> str | None:
+        """Another app client of the same pool, to show allowedClients at work (if any)."""
+        clients = boto3.client("cognito-idp").list_user_pool_clients(
+            UserPoolId=self.settings.pool_id, MaxResults=60
+        )["UserPoolClients"]
+        others = [c["ClientId"] for c in clients if c["ClientId"] != self.settings.client_id]
+        return others[0] if others else None
+
+    def short_lived_token(self, seconds: int) -> AccessToken:
+        """A token that expires in ``seconds``: local issuer only (Cognito's minimum is 5 min)."""
+        if self.backend.name != "local":
+            raise RuntimeError(
+                "Short-lived tokens are a local-stack feature; Cognito's minimum is 5 minutes."
+            )
+        secret = client_secret(self.settings.pool_id, self.settings.client_id)
+        return fetch_token(
+            self.settings.cognito_token_url,
+            self.settings.client_id,
+            secret,
+            scope=self.settings.cognito_auth_scope,
+            lifetime_seconds=seconds,
+        )
+
+    # ---- the agent and the gateway -------------------------------------------------------
+
+    def invoke_url(self) -> str:
+        return self.backend.invoke_url(self.project, project.RUNTIME)
+
+    def reply(
+        self, prompt: str, token: AccessToken | str | None, session_id: str | None = None
+    ) -> Iterator[str]:
+        """The agent's answer, chunk by chunk (what the chat box shows)."""
+        yield from invoke.stream_invoke(
+            self.invoke_url(),
+            prompt,
+            token=token,
+            session_id=session_id or invoke.new_session_id(),
+        )
+
+    def ask(
+        self, prompt: str, token: AccessToken | str | None, session_id: str | None = None
+    ) -> str:
+        """Print the answer as it streams in, and return it."""
+        print(f"you: {prompt}\nagent: ", end="", flush=True)
+        return invoke.print_invoke(
+            self.invoke_url(),
+            prompt,
+            token=token,
+            session_id=session_id or invoke.new_session_id(),
+        )
+
+    def expect_refusal(self, prompt: str, token: AccessToken | str | None) -> InvokeError:
+        """Call the agent expecting a refusal; show and return it (raise if it got in)."""
+        try:
+            answer = invoke.invoke(
+                self.invoke_url(), prompt, token=token, session_id=invoke.new_session_id()
+            )
+        except InvokeError as refusal:
+            print(f"refused, as it should be: {refusal}")
+            return refusal
+        raise AssertionError(f"the call was let in and answered: {answer[:80]!r}")
+
+    def traces(self, session_id: str, expected: int) -> list[TraceInteraction]:
+        """The session's interactions once ``expected`` traces have arrived.
+
+        Locally spans reach the stack's collector within a second; CloudWatch
+        Transaction Search takes minutes to index them.
+        """
+        return wait_for_interactions(
+            self.backend.spans_for_session,
+            session_id,
+            expected=expected,
+            timeout=self.backend.trace_wait.timeout,
+            poll_interval=self.backend.trace_wait.poll_interval,
+            where=self.backend.describe_trace_store(),
+        )
+
+    def gateway_url(self, name: str) -> str:
+        return self.backend.gateway_url(self.project, name)
+
+    def gateway_tools(self, name: str, token: AccessToken | None) -> list[str]:
+        """The tool names gateway ``name`` lists to a caller with ``token`` (or none)."""
+        return gateway_client.list_tools(self.gateway_url(name), token)
+
+    def gateway_call(
+        self, name: str, tool: str, arguments: dict[str, Any], token: AccessToken | None
+    ) -> str:
+        """Call ``tool`` on gateway ``name`` directly, as any MCP client can."""
+        return gateway_client.call_tool(self.gateway_url(name), token, tool, arguments)
+
+
+def start(through_step: int, *, quiet: bool = False) -> Workshop:
+    """Bring the backend and the learner's project to the state after ``through_step``."""
+    say = (lambda _: None) if quiet else print
+    backend = get_backend()
+    backend.prepare(say)
+    settings = load_settings()
+    folder = project_dir()
+    if not (folder / "agentcore" / "agentcore.json").exists():
+        project.fresh_project(folder)
+        say(f"made your project copy in {folder}")
+    workshop = Workshop(backend, settings, folder)
+    project.prepare(folder, settings, backend, through_step=through_step, progress=say)
+    say(f"backend: {backend.name}; project: {folder}; steps done: {through_step}")
+    return workshop

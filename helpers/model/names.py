@@ -1,0 +1,23 @@
+"""Naming rules of AgentCore resources, shared by the validator, the deployer and the checkers."""
+
+from __future__ import annotations
+
+import re
+
+RUNTIME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,47}")
+GATEWAY_NAME = re.compile(r"[0-9A-Za-z](?:[0-9A-Za-z-]{0,98}[0-9A-Za-z])?")
+LAMBDA_ARN = re.compile(
+    r"arn:aws[-a-z]*:lambda:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:function:[A-Za-z0-9_-]{1,64}"
+    r"(?::[A-Za-z0-9_$-]+)?"
+)
+# A value the learner still has to paste in, like <COGNITO_CLIENT_ID value>.
+PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>")
+WELL_KNOWN_SUFFIX = "/.well-known/openid-configuration"
+
+
+def gateway_url_env_var(name: str) -> str:
+    """The env var through which a runtime learns a gateway's URL, named as the CLI names it.
+
+    ``my-gateway-secure`` → ``AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL``.
+    """
+    return f"AGENTCORE_GATEWAY_{name.upper().replace('-', '_')}_URL"

@@ -1,0 +1,404 @@
+"""``make bench``: measure the kit on this machine and print a table.
+
+Each figure is repeated enough for a stable median and reported with min and max.
+Nothing here is asserted: tests check behaviour, this script reports speed.
+Results also go to ``bench.json`` in the working-state folder.
+
+Figures:
+
+- cold ``agentcore-local up``: a new stack from an empty state folder until healthy;
+- warm token fetch: one client-credentials exchange on a kept-alive connection;
+- warm end-to-end invoke: cached token → Runtime (JWT) → agent → Gateway (JWT) →
+  Lambda → the whole streamed answer, for "Check the warranty for PROD-001";
+- authorizer overhead: the same agent code deployed twice, with and without the
+  runtime's JWT authorizer, invoked alternately; the ratio of their medians;
+- deploy changing one gateway: adding or removing a target on the secure gateway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from helpers.emulator import stack
+from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
+from helpers.emulator.identity.issuer import mint_access_token
+from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.state import StackState
+from helpers.kit import steps as project
+from helpers.kit.backends.local import LocalBackend, use_stack
+from helpers.kit.calling import load
+from helpers.kit.calling.invoke import invoke, new_session_id
+from helpers.kit.paths import PREREQUISITES_FILE, REPO_ROOT, workshop_home
+from helpers.kit.settings import WorkshopSettings, load_settings
+from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
+from helpers.model.config import read_config, write_config
+
+COLD_STARTS = 5
+TOKEN_FETCHES = 200
+INVOKES = 60
+GATEWAY_DEPLOYS = 6
+VERIFY_ROUNDS = 5
+VERIFY_SECONDS = 1.0
+LOAD_ROUNDS = 3
+LOAD_CALLS = 50
+LOAD_SESSIONS = 10
+NOTEBOOK_RUNS = 3
+OPEN_RUNTIME = "CustomerSupportOpen"
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _figure(name: str, samples: list[float], unit: str, goal: str) -> dict[str, Any]:
+    return {
+        "figure": name,
+        "unit": unit,
+        "runs": len(samples),
+        "median": statistics.median(samples),
+        "p95": statistics.quantiles(samples, n=20)[-1] if len(samples) >= 20 else None,
+        "min": min(samples),
+        "max": max(samples),
+        "goal": goal,
+    }
+
+
+def _ratio(
+    name: str, numerator: list[float], denominator: list[float], goal: str
+) -> dict[str, Any]:
+    ratio = statistics.median(numerator) / statistics.median(denominator)
+    return {
+        "figure": name,
+        "unit": "ratio",
+        "runs": len(numerator),
+        "median": ratio,
+        "p95": None,
+        "min": ratio,
+        "max": ratio,
+        "goal": goal,
+    }
+
+
+def cold_up_seconds() -> list[float]:
+    """Start a brand-new stack (fresh state folder, new keys) and stop it, several times."""
+    samples = []
+    for _ in range(COLD_STARTS):
+        with tempfile.TemporaryDirectory() as home:
+            samples.append(
+                _timed(lambda home=home: stack.up(Path(home), prerequisites=PREREQUISITES_FILE))
+            )
+            stack.down(Path(home))
+    return samples
+
+
+def warm_token_fetch_ms(settings: WorkshopSettings) -> list[float]:
+    secret = client_secret(settings.pool_id, settings.client_id)
+
+    def fetch() -> object:
+        return fetch_token(settings.cognito_token_url, settings.client_id, secret)
+
+    for _ in range(10):
+        fetch()
+    return [_timed(fetch) * 1000 for _ in range(TOKEN_FETCHES)]
+
+
+def _with_open_twin(folder: Path) -> None:
+    """Add a second runtime: the same code, without the JWT authorizer."""
+    config = read_config(folder)
+    twin = {
+        key: value
+        for key, value in config["runtimes"][0].items()
+        if key not in ("authorizerType", "authorizerConfiguration", "requestHeaderAllowlist")
+    }
+    config["runtimes"].append({**twin, "name": OPEN_RUNTIME})
+    write_config(folder, config)
+
+
+def _ask(url: str, prompt: str, token: object, session_id: str) -> float:
+    """Milliseconds for one whole streamed answer."""
+    return _timed(lambda: invoke(url, prompt, token=token, session_id=session_id)) * 1000
+
+
+def _side_by_side(
+    first: tuple[str, object], second: tuple[str, object], prompt: str
+) -> tuple[list[float], list[float]]:
+    """Invoke two (URL, token) pairs alternately after a warm-up, so drift hits both alike."""
+    (first_url, first_token), (second_url, second_token) = first, second
+    session = new_session_id()
+    for _ in range(5):
+        _ask(first_url, prompt, first_token, session)
+        _ask(second_url, prompt, second_token, session)
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(INVOKES):
+        samples[0].append(_ask(first_url, prompt, first_token, session))
+        samples[1].append(_ask(second_url, prompt, second_token, session))
+    return samples
+
+
+def authorizer_overhead(
+    backend: LocalBackend, folder: Path, settings: WorkshopSettings
+) -> list[dict[str, Any]]:
+    """The same code with and without the runtime's JWT authorizer, invoked alternately.
+
+    Measured before step 3, so both agents do the same work: the start-state MCP client
+    does not depend on the forwarded header.
+    """
+    with_authorizer, without_authorizer = _side_by_side(
+        (backend.invoke_url(folder, project.RUNTIME), get_token(settings)),
+        (backend.invoke_url(folder, OPEN_RUNTIME), None),
+        "What's the return policy for electronics?",
+    )
+    return [
+        _figure("invoke, JWT authorizer", with_authorizer, "ms", ""),
+        _figure("invoke, no authorizer", without_authorizer, "ms", ""),
+        _ratio("authorizer overhead", with_authorizer, without_authorizer, "<= 1.05"),
+    ]
+
+
+def warm_end_to_end_ms(
+    backend: LocalBackend, folder: Path, settings: WorkshopSettings
+) -> list[float]:
+    """After step 3: token → Runtime → agent → Gateway → Lambda → streamed answer."""
+    token = get_token(settings)
+    url = backend.invoke_url(folder, project.RUNTIME)
+    session = new_session_id()
+    prompt = "Check the warranty for PROD-001"
+    for _ in range(5):
+        _ask(url, prompt, token, session)
+    return [_ask(url, prompt, token, session) for _ in range(INVOKES)]
+
+
+def gateway_deploy_ms(backend: LocalBackend, folder: Path) -> list[float]:
+    """Deploys that each change one gateway: its target removed, then added back."""
+    samples = []
+    original = read_config(folder)
+    without_target = json.loads(json.dumps(original))
+    without_target["agentCoreGateways"][0]["targets"] = []
+    for index in range(GATEWAY_DEPLOYS):
+        write_config(folder, without_target if index % 2 == 0 else original)
+        samples.append(_timed(lambda: backend.deploy(folder).raise_for_failure()) * 1000)
+    write_config(folder, original)
+    return samples
+
+
+def notebook_run_seconds() -> list[float]:
+    """The whole workshop, 00 to 05, executed by nbval as CI does (stack start included)."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks"]
+    return [
+        _timed(lambda: subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True))
+        for _ in range(NOTEBOOK_RUNS)
+    ]
+
+
+def tracing_overhead(traced: tuple[str, object], plain: tuple[str, object]) -> list[dict[str, Any]]:
+    """Warm end-to-end invokes on two stacks, one exporting spans, invoked alternately."""
+    with_spans, without_spans = _side_by_side(traced, plain, "Check the warranty for PROD-001")
+    return [
+        _figure("invoke, spans exported", with_spans, "ms", ""),
+        _figure("invoke, tracing off", without_spans, "ms", ""),
+        _ratio("tracing overhead", with_spans, without_spans, "<= 1.05"),
+    ]
+
+
+def jwt_verifications_per_second() -> list[float]:
+    """Our authorizer's full check (parse, RS256, claims), one thread, keys cached."""
+    with tempfile.TemporaryDirectory() as scratch:
+        keys = SigningKeyStore(Path(scratch) / "keys.json")
+        issuer = "https://issuer.bench/pool"
+        documents = {"discovery": {"issuer": issuer, "jwks_uri": "jwks"}, "jwks": keys.jwks()}
+        authorizer = JwtAuthorizer(
+            JwtAuthorizerConfig(discovery_url="discovery", allowed_clients=("bench",)),
+            fetch_json=documents.__getitem__,
+        )
+        token = "Bearer " + mint_access_token(
+            keys, issuer=issuer, client_id="bench", scopes=["s"], lifetime_seconds=3600
+        )
+        authorizer.authorize(token)
+        samples = []
+        for _ in range(VERIFY_ROUNDS):
+            count, started = 0, time.perf_counter()
+            while time.perf_counter() - started < VERIFY_SECONDS:
+                authorizer.authorize(token)
+                count += 1
+            samples.append(count / (time.perf_counter() - started))
+        return samples
+
+
+def openssl_rsa2048_verifies_per_second() -> list[float]:
+    """OpenSSL's raw RSA-2048 verify rate on this machine (``openssl speed``), one core."""
+    samples = []
+    for _ in range(VERIFY_ROUNDS):
+        report = subprocess.run(
+            ["openssl", "speed", "-seconds", str(int(VERIFY_SECONDS)), "-mr", "rsa2048"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        # Machine-readable line: +F2:<n>:<bits>:<signs/s>:<verifies/s>
+        line = next(row for row in report.splitlines() if row.startswith("+F2:"))
+        samples.append(float(line.split(":")[4]))
+    return samples
+
+
+def load_figures(url: str, token: AccessToken) -> list[dict[str, Any]]:
+    """The security issue's load: 50 concurrent streaming invokes over 10 sessions."""
+    throughputs, latencies, errors = [], [], 0
+    for _ in range(LOAD_ROUNDS):
+        calls = [
+            load.Call(session, "What's the return policy for electronics?")
+            for session in [new_session_id() for _ in range(LOAD_SESSIONS)]
+            for _ in range(LOAD_CALLS // LOAD_SESSIONS)
+        ]
+        report = load.run_load(
+            url, calls, token=token, concurrency=LOAD_CALLS, time_budget_seconds=120
+        )
+        throughputs.append(report.throughput)
+        latencies += [result.total_ms for result in report.results if result.ok]
+        errors += len(report.errors)
+    return [
+        _figure("load: throughput", throughputs, "inv/s", ""),
+        _figure("load: latency (p50, p95)", latencies, "ms", ""),
+        _figure("load: errors", [float(errors)], "count", "0"),
+    ]
+
+
+@contextmanager
+def _stack(home: Path, **environment: str) -> Iterator[StackState]:
+    """A stack whose daemon starts with ``environment`` added to this process's own."""
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        status = stack.up(home, prerequisites=PREREQUISITES_FILE)
+        assert status.state is not None
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
+    try:
+        yield status.state
+    finally:
+        stack.down(home)
+
+
+def _finished_workshop(
+    state: StackState, home: Path, folder: Path
+) -> tuple[LocalBackend, WorkshopSettings]:
+    """Deploy the workshop's end state (step 3) on the stack in ``home``."""
+    ssm = boto3.client("ssm", endpoint_url=state.aws_endpoint_url)
+    settings = load_settings(ssm)
+    backend = LocalBackend(home)
+    project.fresh_project(folder)
+    project.prepare(folder, settings, backend, through_step=3)
+    return backend, settings
+
+
+def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    figures = [_figure("cold agentcore-local up", cold_up_seconds(), "s", "<= 5 s")]
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        with (
+            _stack(root / "traced") as traced,
+            _stack(root / "plain", OTEL_SDK_DISABLED="true") as plain,
+        ):
+            bundle = root / "ca-bundle.pem"
+            bundle.write_text(
+                Path(traced.ca_bundle).read_text() + Path(plain.ca_bundle).read_text()
+            )
+            use_stack(traced)
+            os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"] = str(bundle)
+            settings = load_settings(boto3.client("ssm"))
+            figures.append(
+                _figure("warm token fetch", warm_token_fetch_ms(settings), "ms", "<= 20 ms")
+            )
+            backend = LocalBackend(root / "traced")
+            folder = root / "project"
+            project.fresh_project(folder)
+            project.prepare(folder, settings, backend, through_step=2)
+            _with_open_twin(folder)
+            backend.deploy(folder).raise_for_failure()
+            figures += authorizer_overhead(backend, folder, settings)
+            project.prepare(folder, settings, backend, through_step=3)
+            figures.append(
+                _figure(
+                    "warm end-to-end invoke",
+                    warm_end_to_end_ms(backend, folder, settings),
+                    "ms",
+                    "<= 150 ms",
+                )
+            )
+            plain_backend, plain_settings = _finished_workshop(
+                plain, root / "plain", root / "plain-project"
+            )
+            plain_cognito = boto3.client("cognito-idp", endpoint_url=plain.aws_endpoint_url)
+            figures += tracing_overhead(
+                (backend.invoke_url(folder, project.RUNTIME), get_token(settings)),
+                (
+                    plain_backend.invoke_url(root / "plain-project", project.RUNTIME),
+                    get_token(plain_settings, cognito=plain_cognito),
+                ),
+            )
+            figures += load_figures(
+                backend.invoke_url(folder, project.RUNTIME), get_token(settings)
+            )
+            figures.append(
+                _figure(
+                    "deploy changing one gateway",
+                    gateway_deploy_ms(backend, folder),
+                    "ms",
+                    "<= 3000 ms",
+                )
+            )
+    ours, openssl = jwt_verifications_per_second(), openssl_rsa2048_verifies_per_second()
+    figures += [
+        _figure("JWT verifications, authorizer", ours, "/s", ""),
+        _figure("RSA-2048 verifies, openssl", openssl, "/s", ""),
+        _ratio("authorizer / openssl verify rate", ours, openssl, ""),
+    ]
+    figures.append(_figure("whole notebook run (nbval)", notebook_run_seconds(), "s", "<= 90 s"))
+    machine = {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    return machine, figures
+
+
+def print_table(machine: dict[str, Any], figures: list[dict[str, Any]]) -> None:
+    print(f"machine: {machine['cores']} cores, Python {machine['python']}, {machine['platform']}")
+    print(f"{'figure':<30}{'runs':>6}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}  unit   goal")
+    for row in figures:
+        p95 = f"{row['p95']:.2f}" if row["p95"] is not None else "-"
+        print(
+            f"{row['figure']:<30}{row['runs']:>6}{row['median']:>10.2f}{p95:>10}"
+            f"{row['min']:>10.2f}{row['max']:>10.2f}  {row['unit']:<5}  {row['goal']}"
+        )
+
+
+def main() -> None:
+    machine, figures = measure()
+    print_table(machine, figures)
+    output = workshop_home() / "bench.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({"machine": machine, "figures": figures}, indent=2))
+    print(f"written to {output}")
+
+
+if __name__ == "__main__":
+    main()

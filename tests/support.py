@@ -1,0 +1,115 @@
+"""What many tests share: where things are, the workshop's facts, and small servers.
+
+Fixtures live in the root ``conftest.py``; plain helpers and constants live here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import uvicorn
+
+from helpers.emulator import stack
+from helpers.emulator.deploy.report import Deployments
+from helpers.emulator.state import StackState
+from helpers.kit import steps
+from helpers.kit.backends.local import LocalBackend
+from helpers.kit.paths import PREREQUISITES_FILE
+from helpers.kit.settings import WorkshopSettings
+
+T = TypeVar("T")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+RUNTIME = "CustomerSupport"
+WARRANTY_PROMPT = "Check the warranty for PROD-001"
+WARRANTY_END = "2027-03-01"  # only the Lambda behind the Gateway knows it
+WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"
+RETURN_PROMPT = "What's the return policy for electronics?"
+POOL = "CustomerSupportUserPool"
+PARTNER_CLIENT = "PartnerTeamM2MClient"
+
+
+@dataclass(frozen=True)
+class FinishedWorkshop:
+    """The workshop's end state, deployed: its project folder, and where to call it."""
+
+    folder: Path
+    backend: LocalBackend
+    settings: WorkshopSettings
+
+    @property
+    def runtime_url(self) -> str:
+        return self.backend.invoke_url(self.folder, steps.RUNTIME)
+
+    @property
+    def gateway_url(self) -> str:
+        return self.backend.gateway_url(self.folder, steps.SECURE_GATEWAY)
+
+
+def start_stack(home: Path, monkeypatch: pytest.MonkeyPatch) -> StackState:
+    """A stack of the test's own with the workshop's prerequisites, this process pointed at it."""
+    state = stack.up(home, prerequisites=PREREQUISITES_FILE).state
+    assert state is not None
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name, value in state.client_environment().items():
+        monkeypatch.setenv(name, value)
+    return state
+
+
+def partner_client_id(state: StackState) -> str:
+    """The second app client of the workshop's pool: valid tokens, not in allowedClients."""
+    return state.outputs[f"{POOL}.{PARTNER_CLIENT}.ClientId"]
+
+
+def agent_pid(deployed: Deployments, runtime: str = RUNTIME) -> int:
+    pid = deployed.runtimes[runtime].pid
+    assert pid is not None, f"{runtime} has no agent process"
+    return pid
+
+
+@dataclass(frozen=True)
+class Served:
+    """An ASGI app under uvicorn on a background thread: its base URL and its event loop."""
+
+    url: str
+    loop: asyncio.AbstractEventLoop
+
+    def on_loop(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the server's loop (where the app's own tasks live)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=5)
+
+
+@contextmanager
+def serve_on_a_thread(app: Any, **config: Any) -> Iterator[Served]:
+    """Serve the ASGI ``app`` with uvicorn on a free loopback port until the block ends."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=1, **config)
+    )
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(
+        target=loop.run_until_complete, args=(server.serve(sockets=[listener]),), daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.01)
+        yield Served(f"http://127.0.0.1:{listener.getsockname()[1]}", loop)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        loop.close()
+        listener.close()
+    assert not thread.is_alive(), "the server did not stop"
