@@ -1,38 +1,47 @@
 # The workshop's two commands: `make lab` (start here) and `make test` (CI runs this).
-# Both create .venv and install the kit into it first; nothing else is needed but python3.
+# Both create .venv and install what they need into it first; nothing else is needed but python3.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+# The kit's working state and the local stack's are one folder.
+WORKSHOP_HOME := $(CURDIR)/.workshop
+export AGENTCORE_WORKSHOP_HOME := $(WORKSHOP_HOME)
+export AGENTCORE_LOCAL_HOME := $(WORKSHOP_HOME)
 
-.PHONY: install lab test bench down clean
+.PHONY: lab test bench down clean
 
-$(INSTALLED): pyproject.toml constraints.txt
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
-	touch $(INSTALLED)
 
-install: $(INSTALLED)
+# One marker per set of extras: `make lab` needs JupyterLab, `make test` the dev tools too.
+$(VENV)/.installed-lab: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab]"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev]"
+	touch $@ $(VENV)/.installed-lab
 
 ## Start the local stack and open JupyterLab on the notebooks (loopback only).
 ## JupyterLab refuses root unless told; workshop VMs and containers often run as root.
-lab: install
-	$(BIN)/agentcore-local up
+lab: $(VENV)/.installed-lab
+	$(BIN)/agentcore-local up --prerequisites agent/prerequisites.json
 	WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} $(BIN)/jupyter lab notebooks/ \
 		--ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-## Run the whole test suite (unit, local-stack integration, notebooks).
-test: install
+## Run the whole test suite (unit, local-stack integration, notebooks, lint, types).
+## The suite makes its own working-state folder and stack; yours are not touched.
+test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 ## Measure the kit on this machine; prints a table and writes bench.json.
-bench: install
+bench: $(VENV)/.installed-dev
 	$(BIN)/python -m helpers.tooling.bench
 
 ## Stop the local stack.
-down: install
+down: $(VENV)/.installed-lab
 	$(BIN)/agentcore-local down
 
 clean: down

@@ -74,7 +74,7 @@ def _stream(
     """Call the entrypoint as the Runtime does and collect what it streams."""
 
     async def collect() -> list[str]:
-        context = RequestContext(session_id=SESSION_ID, request_headers=headers)
+        context = RequestContext(session_id=SESSION_ID, request_headers=headers, request=None)
         return [chunk async for chunk in main.invoke(payload, context)]
 
     return asyncio.run(collect())

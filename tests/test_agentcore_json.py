@@ -181,12 +181,15 @@ def test_add_lambda_target_leaves_unassigned_copy_alone() -> None:
         ),
         (
             lambda c: secure_runtime(
-                c, runtime="CustomerSupport", discovery_url=DISCOVERY_URL, allowed_clients=CLIENT_ID
+                c,
+                runtime="CustomerSupport",
+                discovery_url=DISCOVERY_URL,
+                allowed_clients=CLIENT_ID,  # type: ignore[arg-type]  # the slip under test
             ),
             f'allowed_clients must be a list, like ["{CLIENT_ID}"], not a single string.',
         ),
         (
-            lambda c: add_gateway(c, name="gw", runtimes="CustomerSupport"),
+            lambda c: add_gateway(c, name="gw", runtimes="CustomerSupport"),  # type: ignore[arg-type]
             'runtimes must be a list, like ["CustomerSupport"]',
         ),
         (

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, TextContent
 
 from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
 from helpers.emulator.gateway.host import DeployedGateway, DeployedTarget, GatewayHost
@@ -21,7 +21,7 @@ from helpers.emulator.gateway.lambdas import LambdaNotFound, LambdaRegistry
 from helpers.emulator.identity.issuer import mint_access_token
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.prerequisites import LambdaFunction, Prerequisites
-from tests.support import REPO_ROOT, WARRANTY_TOOL, serve_on_a_thread
+from tests.support import REPO_ROOT, WARRANTY_TOOL, Served, serve_on_a_thread
 
 T = TypeVar("T")
 # streamablehttp_client is the name the workshop's agent code uses (mcp 1.x).
@@ -70,7 +70,7 @@ class ServedGateway:
     """A GatewayHost under uvicorn on a background loop, and the Lambda calls it made."""
 
     host: GatewayHost
-    server: ServedGateway
+    server: Served
     keys: SigningKeyStore
     invoked: list[str]
 
@@ -119,6 +119,13 @@ def served(
     with serve_on_a_thread(host, lifespan="on") as server:
         yield ServedGateway(host, server, keys, invoked)
     assert host.gateway_ids == ()  # the lifespan shutdown closed every gateway
+
+
+def _text(result: CallToolResult) -> str:
+    """The text of a tool result's first block (the Gateway answers with text blocks)."""
+    block = result.content[0]
+    assert isinstance(block, TextContent), block
+    return block.text
 
 
 async def _in_session(
@@ -173,18 +180,18 @@ def test_gateway_without_authorizer_lists_and_calls_tools(served: ServedGateway)
     assert tool_names(url) == [TOOL]
     found = call_tool(url, TOOL, {"product_id": "PROD-001"})
     assert not found.isError
-    assert "2027-03-01" in found.content[0].text
+    assert "2027-03-01" in _text(found)
 
     missing = call_tool(url, TOOL, {"product_id": "PROD-999"})
     assert not missing.isError
-    assert json.loads(missing.content[0].text)["status"] == "not found"
+    assert json.loads(_text(missing))["status"] == "not found"
 
     no_stream = httpx.get(url, headers={"Accept": "text/event-stream"}, timeout=5)
     assert no_stream.status_code == 405
 
     unknown = call_tool(url, "WarrantyCheck___nope", {})
     assert unknown.isError
-    assert "Unknown tool 'WarrantyCheck___nope'" in unknown.content[0].text
+    assert "Unknown tool 'WarrantyCheck___nope'" in _text(unknown)
     assert served.invoked == [WARRANTY_LAMBDA_ARN, WARRANTY_LAMBDA_ARN]
 
 
@@ -204,7 +211,7 @@ def test_custom_jwt_gateway_refuses_before_the_lambda_runs(served: ServedGateway
 
     assert tool_names(url, served.bearer()) == [TOOL]
     result = call_tool(url, TOOL, {"product_id": "PROD-001"}, served.bearer())
-    assert "2027-03-01" in result.content[0].text
+    assert "2027-03-01" in _text(result)
     assert served.invoked == [WARRANTY_LAMBDA_ARN]
 
 
@@ -232,7 +239,7 @@ def test_lambda_gets_the_gateway_context(served: ServedGateway) -> None:
     served.on_loop(served.host.put(_gateway("spied", arn=SPY_ARN)))
 
     result = call_tool(served.url("spied"), TOOL, {"product_id": "PROD-002"})
-    seen = json.loads(result.content[0].text)
+    seen = json.loads(_text(result))
     assert seen["event"] == {"product_id": "PROD-002"}
     assert seen["function_name"] == "spy"
     assert 0 < seen["remaining_ms"] <= 3000
@@ -260,8 +267,8 @@ def test_failing_lambda_is_an_error_result_without_traceback(
 
     result = call_tool(served.url("broken"), TOOL, {"product_id": "PROD-001"})
     assert result.isError
-    assert "failed" in result.content[0].text
-    assert "database offline" not in result.content[0].text
+    assert "failed" in _text(result)
+    assert "database offline" not in _text(result)
     assert "database offline" in caplog.text  # the traceback went to the gateway's log
 
 

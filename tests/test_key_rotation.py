@@ -38,6 +38,7 @@ from helpers.kit.calling.invoke import invoke, new_session_id
 from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token
+from helpers.model.names import WELL_KNOWN_SUFFIX
 from tests.leaks import client_secrets, scan_files
 from tests.support import WARRANTY_END, WARRANTY_PROMPT, agent_pid, start_stack
 
@@ -46,7 +47,6 @@ pytestmark = pytest.mark.stack
 SPRAY_SIZE = 30
 MCP_PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 MCP_ACCEPT = {"Accept": "application/json, text/event-stream"}
-DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 
 
 class JwksCountingProxy:
@@ -64,7 +64,7 @@ class JwksCountingProxy:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path.endswith(DISCOVERY_SUFFIX):
+                if self.path.endswith(WELL_KNOWN_SUFFIX):
                     status = 200
                     document = {"issuer": proxy.issuer, "jwks_uri": proxy.base_url + "/jwks.json"}
                     payload = json.dumps(document).encode()
@@ -88,7 +88,7 @@ class JwksCountingProxy:
         context.load_cert_chain(files.server_cert_chain, files.server_key)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.base_url = f"https://127.0.0.1:{self._server.server_address[1]}"
-        self.discovery_url = self.base_url + DISCOVERY_SUFFIX
+        self.discovery_url = self.base_url + WELL_KNOWN_SUFFIX
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -137,7 +137,7 @@ def rotation_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rotatio
         backend = LocalBackend(home)
         try:
             settings = load_settings(boto3.client("ssm"))
-            issuer = settings.cognito_discovery_url.removesuffix(DISCOVERY_SUFFIX)
+            issuer = settings.cognito_discovery_url.removesuffix(WELL_KNOWN_SUFFIX)
             with closing(JwksCountingProxy(issuer, StackLayout(home).tls_dir)) as proxy:
                 folder = home / "project"
                 steps.fresh_project(folder)

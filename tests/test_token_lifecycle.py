@@ -30,6 +30,7 @@ from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import AccessToken, get_token
 from helpers.model.config import read_config, write_config
+from helpers.model.names import WELL_KNOWN_SUFFIX
 from tests.support import (
     WARRANTY_END,
     WARRANTY_PROMPT,
@@ -40,7 +41,6 @@ from tests.support import (
 pytestmark = pytest.mark.stack
 
 TOOL_UNAVAILABLE = "The warranty check tool is unavailable right now"
-DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _expired_token(home: Path, settings: WorkshopSettings) -> AccessToken:
     issued_at = time.time() - 3660
     value = mint_access_token(
         SigningKeyStore(StackLayout(home).signing_keys_file),
-        issuer=settings.cognito_discovery_url.removesuffix(DISCOVERY_SUFFIX),
+        issuer=settings.cognito_discovery_url.removesuffix(WELL_KNOWN_SUFFIX),
         client_id=settings.client_id,
         scopes=[settings.cognito_auth_scope],
         lifetime_seconds=3600,

@@ -294,8 +294,3 @@ class JwtAuthorizer:
                 self._last_fetch = self._clock()
                 self._fetch = None
             done.set_result(None)
-
-
-async def authorize_request(authorizer: JwtAuthorizer, authorization: str | None) -> dict[str, Any]:
-    """Verify a request's ``Authorization`` header from the Runtime's or the Gateway's loop."""
-    return await authorizer.authorize_async(authorization)

@@ -80,7 +80,7 @@ def _server(app: Any, part: str, port: int, tls: TlsFiles | None) -> _SharedLoop
         access_log=False,
         lifespan="off",
         # Idle keep-alive clients would otherwise hold a graceful shutdown open forever.
-        timeout_graceful_shutdown=0.5,
+        timeout_graceful_shutdown=1,
     )
     server = _SharedLoopServer(config)
     server.listener = _bind(part, port)  # type: ignore[attr-defined]

@@ -186,7 +186,7 @@ def up(
     if prerequisites is not None:
         _keep_prerequisites(layout, Prerequisites.load(prerequisites))
     current = status(home)
-    if current.healthy:
+    if current.healthy and current.state is not None:
         progress(f"local stack already running (pid {current.state.pid})")
         return current
     if current.running:

@@ -96,6 +96,19 @@ def _custom_jwt(entry: dict[str, Any]) -> dict[str, Any] | None:
     return entry["authorizerConfiguration"]["customJwtAuthorizer"]
 
 
+def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
+    """What changed in a runtime, for the plan's update line."""
+    changes = []
+    if current.authorizer != wanted.authorizer:
+        changes.append(
+            f"authorizer {'CUSTOM_JWT' if current.authorizer else 'none'} → "
+            f"{'CUSTOM_JWT' if wanted.authorizer else 'none'}"
+        )
+    if current.header_allowlist != wanted.header_allowlist:
+        changes.append("header allowlist")
+    return ", ".join(changes) or "code, configuration or gateway URLs changed"
+
+
 class Deployer:
     """Owns what is deployed on one stack; every method runs on the daemon's event loop."""
 
@@ -276,34 +289,23 @@ class Deployer:
         self, runtimes: dict[str, RuntimeRecord], gateways: dict[str, GatewayRecord]
     ) -> list[PlanItem]:
         plan = []
-        for kind, desired, current in (
-            ("gateway", gateways, self._gateways),
-            ("runtime", runtimes, self._runtimes),
-        ):
-            for name, wanted in desired.items():
-                existing = current.get(name)
-                if existing is None:
-                    plan.append(PlanItem("create", kind, name))
-                elif existing.fingerprint != wanted.fingerprint:
-                    plan.append(PlanItem("update", kind, name, self._why(existing, wanted)))
-                elif kind == "runtime" and not self._processes[name].alive:
-                    plan.append(PlanItem("restart", kind, name, "its agent process had stopped"))
-            plan += [PlanItem("delete", kind, name) for name in current if name not in desired]
+        for name, gateway in gateways.items():
+            current_gateway = self._gateways.get(name)
+            if current_gateway is None:
+                plan.append(PlanItem("create", "gateway", name))
+            elif current_gateway.fingerprint != gateway.fingerprint:
+                plan.append(PlanItem("update", "gateway", name, "targets changed"))
+        plan += [PlanItem("delete", "gateway", n) for n in self._gateways if n not in gateways]
+        for name, runtime in runtimes.items():
+            current_runtime = self._runtimes.get(name)
+            if current_runtime is None:
+                plan.append(PlanItem("create", "runtime", name))
+            elif current_runtime.fingerprint != runtime.fingerprint:
+                plan.append(PlanItem("update", "runtime", name, _why(current_runtime, runtime)))
+            elif not self._processes[name].alive:
+                plan.append(PlanItem("restart", "runtime", name, "its agent process had stopped"))
+        plan += [PlanItem("delete", "runtime", n) for n in self._runtimes if n not in runtimes]
         return plan
-
-    @staticmethod
-    def _why(current: RuntimeRecord | GatewayRecord, wanted: RuntimeRecord | GatewayRecord) -> str:
-        if isinstance(current, GatewayRecord):
-            return "targets changed"
-        changes = []
-        if current.authorizer != wanted.authorizer:
-            changes.append(
-                f"authorizer {'CUSTOM_JWT' if current.authorizer else 'none'} → "
-                f"{'CUSTOM_JWT' if wanted.authorizer else 'none'}"
-            )
-        if current.header_allowlist != wanted.header_allowlist:
-            changes.append("header allowlist")
-        return ", ".join(changes) or "code, configuration or gateway URLs changed"
 
     async def _apply(
         self,
@@ -315,13 +317,13 @@ class Deployer:
             if item.action == "delete":
                 await self._gateway_host.remove(self._gateways.pop(item.name).gateway_id)
                 return
-            record = gateways[item.name]
-            await self._gateway_host.put(self._live_gateway(record))
-            self._gateways[item.name] = record
+            gateway = gateways[item.name]
+            await self._gateway_host.put(self._live_gateway(gateway))
+            self._gateways[item.name] = gateway
             return
         if item.action == "delete":
-            record = self._runtimes.pop(item.name)
-            self._front_door.remove(record.arn)
+            removed = self._runtimes.pop(item.name)
+            self._front_door.remove(removed.arn)
             await asyncio.to_thread(self._processes.pop(item.name).stop)
             return
         record = self._store_code(runtimes[item.name])
@@ -406,9 +408,9 @@ class Deployer:
             return
         state = json.loads(self._layout.deployed_file.read_text())
         for entry in state["gateways"]:
-            record = GatewayRecord(**entry)
-            await self._gateway_host.put(self._live_gateway(record))
-            self._gateways[record.name] = record
+            gateway = GatewayRecord(**entry)
+            await self._gateway_host.put(self._live_gateway(gateway))
+            self._gateways[gateway.name] = gateway
         for entry in state["runtimes"]:
             record = RuntimeRecord(**entry)
             process = self._new_process(record, self._gateways)

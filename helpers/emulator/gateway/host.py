@@ -34,7 +34,6 @@ from helpers.emulator.authorizer import (
     JwtAuthorizer,
     JwtAuthorizerConfig,
     Unauthorized,
-    authorize_request,
 )
 from helpers.emulator.gateway.lambdas import LambdaRegistry
 from helpers.emulator.refusals import refusal_response
@@ -262,8 +261,8 @@ class GatewayHost:
         if running.authorizer is not None:
             authorization = Headers(scope=scope).get("authorization")
             try:
-                # May fetch the JWKS with a blocking request.
-                await authorize_request(running.authorizer, authorization)
+                # May wait for a JWKS fetch, which runs in a thread of its own.
+                await running.authorizer.authorize_async(authorization)
             except Unauthorized as refusal:
                 response = refusal_response(refusal, f"gateway {running.gateway.name}", log)
                 await response(scope, receive, send)

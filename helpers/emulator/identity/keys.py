@@ -55,6 +55,13 @@ def new_signing_key() -> SigningKey:
     return SigningKey(kid=secrets.token_urlsafe(24), private_key=key)
 
 
+def _rsa_key(pem: str) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(pem.encode(), None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"a stored signing key is {type(key).__name__}, not RSA")
+    return key
+
+
 class SigningKeyStore:
     """The keys of one stack, persisted (mode 0600) so a restart keeps tokens valid.
 
@@ -97,13 +104,9 @@ class SigningKeyStore:
             self._save()
 
     def _load(self) -> list[SigningKey]:
-        stored = json.loads(self._path.read_text())
         return [
-            SigningKey(
-                kid=entry["kid"],
-                private_key=serialization.load_pem_private_key(entry["pem"].encode(), None),
-            )
-            for entry in stored
+            SigningKey(kid=entry["kid"], private_key=_rsa_key(entry["pem"]))
+            for entry in json.loads(self._path.read_text())
         ]
 
     def _save(self) -> None:

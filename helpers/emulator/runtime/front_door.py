@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 import httpx
@@ -27,10 +27,10 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Content, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from helpers.emulator.authorizer import JwtAuthorizer, Unauthorized, authorize_request
+from helpers.emulator.authorizer import JwtAuthorizer, Unauthorized
 from helpers.emulator.refusals import refusal_response
 from helpers.emulator.runtime.agent_process import AgentProcess
 from helpers.emulator.telemetry import tracing
@@ -161,7 +161,7 @@ class RuntimeFrontDoor:
     ) -> Response:
         if runtime.authorizer is not None:
             try:
-                await authorize_request(runtime.authorizer, request.headers.get("authorization"))
+                await runtime.authorizer.authorize_async(request.headers.get("authorization"))
             except Unauthorized as refusal:
                 span.set_attribute("agentcore.auth.refused", refusal.reason)
                 return refusal_response(refusal, f"runtime {runtime.name}", log)
@@ -213,7 +213,7 @@ class RuntimeFrontDoor:
         )
 
 
-async def _ending(chunks: AsyncIterator[bytes], span: trace.Span) -> AsyncIterator[bytes]:
+async def _ending(chunks: AsyncIterable[Content], span: trace.Span) -> AsyncIterator[Content]:
     """Pass the stream through, and end the invocation's span after its last chunk."""
     try:
         async for chunk in chunks:

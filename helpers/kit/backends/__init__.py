@@ -9,7 +9,7 @@ the notebooks have one code path. ``local`` is the kit's only way into the emula
 from __future__ import annotations
 
 import os
-from typing import Literal, cast
+from typing import Literal
 
 from helpers.kit.backends.base import Backend
 
@@ -23,7 +23,7 @@ def selected_backend() -> BackendName:
     chosen = os.environ.get(BACKEND_ENV, "local").strip().lower()
     if chosen not in BACKEND_NAMES:
         raise ValueError(f"{BACKEND_ENV}={chosen!r} is not a backend; set it to 'local' or 'aws'.")
-    return cast(BackendName, chosen)
+    return chosen
 
 
 def get_backend() -> Backend:

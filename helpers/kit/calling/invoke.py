@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any, TextIO
 
 import requests
@@ -71,7 +71,7 @@ def stream_invoke(
     token: AccessToken | str | None,
     session_id: str,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """Yield the agent's answer chunk by chunk, as the runtime streams it."""
     response = http.session().post(
         url,

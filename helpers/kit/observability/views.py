@@ -82,8 +82,10 @@ def waterfall(interaction: TraceInteraction, ax: Axes | None = None) -> Figure:
         loc="lower right",
         fontsize=8,
     )
-    ax.figure.tight_layout()
-    return ax.figure
+    drawn_on = ax.get_figure(root=True)
+    assert drawn_on is not None  # an Axes always belongs to a figure
+    drawn_on.tight_layout()
+    return drawn_on
 
 
 def browser(interactions: Sequence[TraceInteraction]) -> widgets.Widget:

@@ -13,13 +13,19 @@ import json
 import re
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from strands.models import Model
 from strands.models.model import BaseModelConfig
 from strands.types.content import Message, Messages
-from strands.types.streaming import StreamEvent
+from strands.types.event_loop import StopReason
+from strands.types.streaming import (
+    ContentBlockDelta,
+    ContentBlockStart,
+    MetadataEvent,
+    StreamEvent,
+)
 from strands.types.tools import ToolResult, ToolSpec
 
 T = TypeVar("T", bound=BaseModel)
@@ -71,7 +77,7 @@ class OfflineSupportModel(Model):
 
     def update_config(self, **model_config: Any) -> None:
         """Merge ``model_config`` into the configuration."""
-        self.config.update(model_config)
+        self.config.update(cast(OfflineModelConfig, model_config))
 
     def get_config(self) -> OfflineModelConfig:
         """The current configuration."""
@@ -110,7 +116,7 @@ class OfflineSupportModel(Model):
         if isinstance(reply, _ToolCall):
             for event in _tool_use_events(reply, tool_use_id=f"tooluse_offline_{len(messages)}"):
                 yield event
-            stop_reason = "tool_use"
+            stop_reason: StopReason = "tool_use"
             output = json.dumps(reply.input)
         else:
             for event in _text_events(reply):
@@ -222,14 +228,14 @@ def _text_events(text: str) -> Iterator[StreamEvent]:
 
 
 def _tool_use_events(call: _ToolCall, tool_use_id: str) -> Iterator[StreamEvent]:
-    start = {"toolUse": {"toolUseId": tool_use_id, "name": call.name}}
+    start: ContentBlockStart = {"toolUse": {"toolUseId": tool_use_id, "name": call.name}}
     yield {"contentBlockStart": {"contentBlockIndex": 0, "start": start}}
-    delta = {"toolUse": {"input": json.dumps(call.input)}}
+    delta: ContentBlockDelta = {"toolUse": {"input": json.dumps(call.input)}}
     yield {"contentBlockDelta": {"contentBlockIndex": 0, "delta": delta}}
     yield {"contentBlockStop": {"contentBlockIndex": 0}}
 
 
-def _usage(messages: Messages, output: str) -> dict[str, Any]:
+def _usage(messages: Messages, output: str) -> MetadataEvent:
     # A rough count (4 characters a token) so usage metrics and traces are not all zeros.
     input_tokens = sum(len(_text_of(message)) for message in messages) // 4
     output_tokens = len(output) // 4
