@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import boto3
 import pytest
 import uvicorn
 
@@ -60,8 +61,10 @@ def start_stack(home: Path, monkeypatch: pytest.MonkeyPatch) -> StackState:
     state = stack.up(home, prerequisites=PREREQUISITES_FILE).state
     assert state is not None
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name, value in state.client_environment().items():
+    for name, value in stack.client_environment(home).items():
         monkeypatch.setenv(name, value)
+    # boto3's default session keeps the credentials it first read: start it afresh.
+    boto3.setup_default_session()
     return state
 
 

@@ -25,6 +25,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from helpers.emulator import stack
 from helpers.emulator.authorizer import (
     DEFAULT_KEY_CACHE_TTL_SECONDS,
     DEFAULT_REFETCH_INTERVAL_SECONDS,
@@ -143,10 +144,10 @@ def rotation_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rotatio
                 steps.fresh_project(folder)
                 proxied = replace(settings, cognito_discovery_url=proxy.discovery_url)
                 steps.prepare(folder, proxied, backend, through_step=3)
-                secrets = client_secrets(state)
+                secrets = client_secrets(home)
                 yield RotationStack(
                     state=state,
-                    control=ControlClient(state),
+                    control=stack.control(home),
                     backend=backend,
                     settings=settings,
                     secret=client_secret(settings.pool_id, settings.client_id),

@@ -18,6 +18,7 @@ from helpers.emulator.prerequisites import Prerequisites, PrerequisitesError
 from helpers.emulator.state import PARTS, StackState
 from helpers.kit.paths import PREREQUISITES_FILE
 from helpers.kit.settings import WorkshopSettings
+from tests.leaks import client_secrets
 from tests.support import POOL
 
 pytestmark = pytest.mark.stack
@@ -73,6 +74,7 @@ def test_every_part_binds_loopback_only(local_stack: StackState) -> None:
 def test_down_stops_everything_and_up_restores_the_same_ids(tmp_path: Path) -> None:
     first = stack.up(tmp_path, prerequisites=PREREQUISITES_FILE).state
     assert first is not None
+    secrets_before, credentials_before = client_secrets(tmp_path), stack.credentials(tmp_path)
     try:
         assert stack.down(tmp_path) is True
         for port in first.ports.values():
@@ -83,6 +85,10 @@ def test_down_stops_everything_and_up_restores_the_same_ids(tmp_path: Path) -> N
         second = stack.up(tmp_path).state  # the prerequisites it was given are kept
         assert second is not None
         assert second.outputs == first.outputs
+        # The same secrets too: a client secret or an AWS key a learner copied still works.
+        secrets_after = client_secrets(tmp_path)
+        assert secrets_after == secrets_before and secrets_after
+        assert stack.credentials(tmp_path) == credentials_before
     finally:
         stack.down(tmp_path)
 

@@ -38,7 +38,7 @@ from helpers.emulator.identity.issuer import mint_access_token
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.state import StackState
 from helpers.kit import steps as project
-from helpers.kit.backends.local import LocalBackend, use_stack
+from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling import load
 from helpers.kit.calling.invoke import invoke, new_session_id
 from helpers.kit.paths import PREREQUISITES_FILE, REPO_ROOT, workshop_home
@@ -301,12 +301,21 @@ def _stack(home: Path, **environment: str) -> Iterator[StackState]:
         stack.down(home)
 
 
+def _aws_session(home: Path) -> boto3.session.Session:
+    """boto3 for the stack in ``home``, signing with its own key."""
+    environment = stack.client_environment(home)
+    return boto3.session.Session(
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+        region_name=environment["AWS_REGION"],
+    )
+
+
 def _finished_workshop(
     state: StackState, home: Path, folder: Path
 ) -> tuple[LocalBackend, WorkshopSettings]:
     """Deploy the workshop's end state (step 3) on the stack in ``home``."""
-    ssm = boto3.client("ssm", endpoint_url=state.aws_endpoint_url)
-    settings = load_settings(ssm)
+    settings = load_settings(_aws_session(home).client("ssm", endpoint_url=state.aws_endpoint_url))
     backend = LocalBackend(home)
     project.fresh_project(folder)
     project.prepare(folder, settings, backend, through_step=3)
@@ -325,7 +334,7 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             bundle.write_text(
                 Path(traced.ca_bundle).read_text() + Path(plain.ca_bundle).read_text()
             )
-            use_stack(traced)
+            os.environ.update(stack.client_environment(root / "traced"))
             os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"] = str(bundle)
             settings = load_settings(boto3.client("ssm"))
             figures.append(
@@ -350,7 +359,9 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             plain_backend, plain_settings = _finished_workshop(
                 plain, root / "plain", root / "plain-project"
             )
-            plain_cognito = boto3.client("cognito-idp", endpoint_url=plain.aws_endpoint_url)
+            plain_cognito = _aws_session(root / "plain").client(
+                "cognito-idp", endpoint_url=plain.aws_endpoint_url
+            )
             figures += tracing_overhead(
                 (backend.invoke_url(folder, project.RUNTIME), get_token(settings)),
                 (

@@ -25,6 +25,7 @@ import os
 import secrets
 import shutil
 import string
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,6 +110,15 @@ def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
     return ", ".join(changes) or "code, configuration or gateway URLs changed"
 
 
+async def _retire(process: AgentProcess) -> None:
+    """Close the front door's connections to an agent process, then stop it.
+
+    In that order: idle keep-alive connections would hold the agent's shutdown open.
+    """
+    await process.close()
+    await asyncio.to_thread(process.stop)
+
+
 class Deployer:
     """Owns what is deployed on one stack; every method runs on the daemon's event loop."""
 
@@ -126,6 +136,10 @@ class Deployer:
         make_authorizer: Callable[[JwtAuthorizerConfig], JwtAuthorizer] = JwtAuthorizer,
     ) -> None:
         self._layout = layout
+        # Agents listen on Unix sockets here, a folder only the stack's owner may enter.
+        # A fresh temporary one: socket paths must stay under 108 bytes, which the
+        # stack's own folder cannot promise.
+        self._sockets_dir = Path(tempfile.mkdtemp(prefix="agentcore-local-"))
         self._front_door = front_door
         self._gateway_host = gateway_host
         self._runtime_base_url = runtime_base_url
@@ -324,13 +338,14 @@ class Deployer:
         if item.action == "delete":
             removed = self._runtimes.pop(item.name)
             self._front_door.remove(removed.arn)
-            await asyncio.to_thread(self._processes.pop(item.name).stop)
+            await _retire(self._processes.pop(item.name))
             return
         record = self._store_code(runtimes[item.name])
         process = self._new_process(record, gateways)
         try:
             await asyncio.to_thread(process.wait_ready)
         except AgentStartError as error:
+            await _retire(process)
             raise DeployRefused(f"{error}\nThe previous version keeps serving.") from None
         await self._serve(record, process)
 
@@ -339,6 +354,9 @@ class Deployer:
         target = self._layout.runtime_code_dir(record.name, record.fingerprint[:12])
         if not target.exists():
             shutil.copytree(record.code_dir, target, ignore=_IGNORED_IN_CODE)
+            # copytree keeps the source's modes; the stack's copy is its owner's alone.
+            for path in (target, *target.rglob("*")):
+                path.chmod(path.stat().st_mode & 0o700)
         return RuntimeRecord(**{**asdict(record), "code_dir": str(target)})
 
     def _new_process(
@@ -356,6 +374,7 @@ class Deployer:
             record.entrypoint,
             env,
             self._layout.runtime_log(record.name),
+            self._sockets_dir,
         )
         process.start()
         return process
@@ -376,7 +395,7 @@ class Deployer:
         self._processes[record.name] = process
         self._runtimes[record.name] = record
         if replaced is not None and replaced is not process:
-            await asyncio.to_thread(replaced.stop)
+            await _retire(replaced)
 
     def _live_gateway(self, record: GatewayRecord) -> DeployedGateway:
         return DeployedGateway(
@@ -423,4 +442,5 @@ class Deployer:
 
     async def close(self) -> None:
         for process in self._processes.values():
-            await asyncio.to_thread(process.stop)
+            await _retire(process)
+        shutil.rmtree(self._sockets_dir, ignore_errors=True)

@@ -1,8 +1,9 @@
 """Serve a learner's ``BedrockAgentCoreApp`` on loopback, as the Runtime's container does.
 
-Run as ``python -m helpers.emulator.runtime.agent_host CODE_DIR ENTRYPOINT PORT PARENT_PID``
-with the code location as working directory; it stops when its parent, the stack's
-daemon, goes away. The entrypoint file is imported under its
+Run as ``python -m helpers.emulator.runtime.agent_host CODE_DIR ENTRYPOINT SOCKET PARENT_PID``
+with the code location as working directory. It serves on the Unix socket ``SOCKET``
+(only the front door can reach it) and stops when its parent, the stack's daemon,
+goes away. The entrypoint file is imported under its
 module name (so its ``if __name__ == "__main__": app.run()`` does not fire and bind
 0.0.0.0:8080), its app is found, and uvicorn serves it on ``127.0.0.1:PORT``.
 An exception while importing the learner's code is printed with its traceback to
@@ -91,7 +92,7 @@ class TraceContextMiddleware:
 
 
 def main() -> None:
-    code_dir, entrypoint, port = Path(sys.argv[1]).resolve(), sys.argv[2], int(sys.argv[3])
+    code_dir, entrypoint, socket_path = Path(sys.argv[1]).resolve(), sys.argv[2], sys.argv[3]
     die_with_parent(int(sys.argv[4]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -102,8 +103,7 @@ def main() -> None:
     # redeploy should not wait on them.
     uvicorn.run(
         app,
-        host="127.0.0.1",
-        port=port,
+        uds=socket_path,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=1,
