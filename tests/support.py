@@ -73,9 +73,11 @@ def partner_client_id(state: StackState) -> str:
     return state.outputs[f"{POOL}.{PARTNER_CLIENT}.ClientId"]
 
 
-def agent_pid(deployed: Deployments, runtime: str = RUNTIME) -> int:
-    pid = deployed.runtimes[runtime].pid
-    assert pid is not None, f"{runtime} has no agent process"
+def agent_pid(deployed: Deployments, session_id: str | None = None, runtime: str = RUNTIME) -> int:
+    """The agent process serving ``session_id``, or any agent process of the runtime."""
+    info = deployed.runtimes[runtime]
+    pid = info.sessions.get(session_id) if session_id else next(iter(info.pids), None)
+    assert pid is not None, f"{runtime} has no agent process for session {session_id}"
     return pid
 
 

@@ -106,6 +106,20 @@ def exposed() -> Iterator[Exposed]:
             shutil.rmtree(parent, ignore_errors=True)
 
 
+def _unix_socket_of(pid: int) -> str:
+    """The path of the Unix socket process ``pid`` listens on (from /proc)."""
+    inodes = {
+        link.readlink().name.removeprefix("socket:[").removesuffix("]")
+        for link in Path(f"/proc/{pid}/fd").iterdir()
+        if link.readlink().name.startswith("socket:[")
+    }
+    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        if len(fields) == 8 and fields[6] in inodes:
+            return fields[7]
+    raise AssertionError(f"process {pid} listens on no Unix socket")
+
+
 # --- what the stack keeps -------------------------------------------------------------------
 
 
@@ -120,12 +134,9 @@ def test_every_file_of_the_stack_is_its_owners_alone(exposed: Exposed) -> None:
 
 
 def test_the_agent_listens_on_no_port(exposed: Exposed) -> None:
-    """Its command line names a Unix socket in an owner-only folder, and no TCP port."""
+    """It listens on a Unix socket in an owner-only folder, and on no TCP port."""
     pid = agent_pid(exposed.control.deployments())
-    arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    socket_path = Path(
-        arguments[arguments.index(b"helpers.emulator.runtime.agent_host") + 3].decode()
-    )
+    socket_path = Path(_unix_socket_of(pid))
     assert socket_path.is_socket()
     assert socket_path.parent.stat().st_mode & 0o777 == 0o700
     listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
@@ -198,9 +209,7 @@ def test_another_user_can_neither_read_call_nor_reconfigure_anything(exposed: Ex
     layout, before = exposed.layout, exposed.observable()
     control, collector = exposed.state.control_url, exposed.state.url("collector")
     settings = exposed.settings
-    pid = agent_pid(exposed.control.deployments())
-    arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    agent_socket = arguments[arguments.index(b"helpers.emulator.runtime.agent_host") + 3].decode()
+    agent_socket = _unix_socket_of(agent_pid(exposed.control.deployments()))
     json_post = {"Content-Type": "application/json"}
     found = _as_another_user(
         {
@@ -442,9 +451,7 @@ def test_a_client_that_trickles_its_headers_is_cut_off(monkeypatch: pytest.Monke
 
 
 @pytest.mark.parametrize("depth", [900, 100_000])
-def test_deeply_nested_tool_arguments_never_crash_the_gateway(
-    exposed: Exposed, depth: int
-) -> None:
+def test_deeply_nested_tool_arguments_never_crash_the_gateway(exposed: Exposed, depth: int) -> None:
     """Refused as a parse error when too deep to parse, else a tool error; never a 500."""
     before = exposed.control.stats()
     nested = "[" * depth + "]" * depth

@@ -25,9 +25,14 @@ any part of what was sent as a credential.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import json
 import logging
+import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -47,6 +52,9 @@ DEFAULT_RETRY_INTERVAL_SECONDS = 1.0
 # Keys are re-read this often even without an unknown kid, so a retired key stops working.
 DEFAULT_KEY_CACHE_TTL_SECONDS = 300.0
 MAX_TOKEN_CHARS = 8192
+# Tokens remembered as verified, per authorizer.
+VERIFIED_CACHE_ENTRIES = 4096
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 # JWS algorithm names (RFC 7518): a refusal may name one of these, and nothing else.
 _KNOWN_ALGORITHMS = frozenset(
     {
@@ -264,11 +272,14 @@ class JwtAuthorizer:
         *,
         keys: JwksCache | None = None,
         leeway: int = DEFAULT_LEEWAY_SECONDS,
+        wall_clock: Callable[[], float] = time.time,
         **cache_options: Any,
     ) -> None:
         self.config = config
         self.keys = keys or JwksCache(config.discovery_url, **cache_options)
         self._leeway = leeway
+        self._wall_clock = wall_clock
+        self._verified = _VerifiedTokens(VERIFIED_CACHE_ENTRIES)
 
     def authorize(self, authorization: str | None) -> dict[str, Any]:
         """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`."""
@@ -276,7 +287,7 @@ class JwtAuthorizer:
         fetch = self.keys.fetch_to_wait_for(kid)
         if fetch is not None:
             fetch.result()
-        return self._verify(token, kid)
+        return self._claims(token, kid)
 
     async def authorize_async(self, authorization: str | None) -> dict[str, Any]:
         """:meth:`authorize` for an event loop: it awaits a key fetch instead of blocking.
@@ -288,15 +299,12 @@ class JwtAuthorizer:
         fetch = self.keys.fetch_to_wait_for(kid)
         if fetch is not None:
             await asyncio.wrap_future(fetch)
-        return self._verify(token, kid)
+        return self._claims(token, kid)
 
     def _parse(self, authorization: str | None) -> tuple[str, str]:
         """The bearer token and its ``kid``, after the checks that need no key."""
         token = _bearer_token(authorization)
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
-            raise Unauthorized("malformed token") from None
+        header = _unverified_header(token)
         algorithm = header.get("alg")
         if algorithm != "RS256":
             # Name the algorithm only when it is one: the header is the caller's text.
@@ -306,6 +314,29 @@ class JwtAuthorizer:
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("token header has no kid")
         return token, kid
+
+    def _claims(self, token: str, kid: str) -> dict[str, Any]:
+        """The token's claims, from the verified-token cache or by verifying it now.
+
+        A remembered token counts only while it has not expired and its key is still
+        the one the key cache holds: a retired or refetched key sends it back through
+        the whole check. Refusals are never remembered.
+        """
+        key = self.keys.lookup(kid)[0]
+        remembered = self._verified.get(token)
+        if remembered is not None and key is not None and remembered.key is key:
+            self._refuse_if_expired(remembered.expires_at)
+            return dict(remembered.claims)
+        claims = self._verify(token, kid)
+        self._refuse_if_expired(float(claims["exp"]))
+        if key is not None:
+            self._verified.put(token, _Verified(claims, key, float(claims["exp"])))
+        return claims
+
+    def _refuse_if_expired(self, expires_at: float) -> None:
+        # PyJWT checks exp too, on its own clock; this one is the authorizer's.
+        if self._wall_clock() >= expires_at + self._leeway:
+            raise Unauthorized("token expired")
 
     def _verify(self, token: str, kid: str) -> dict[str, Any]:
         """Check ``token`` with the keys cached now; this never fetches."""
@@ -355,6 +386,60 @@ class JwtAuthorizer:
         for rule in config.custom_claims:
             if not rule.matches(claims):
                 raise Unauthorized(f"custom claim {rule.claim!r} does not match")
+
+
+@dataclass(frozen=True)
+class _Verified:
+    """A token that passed every check, with the key that verified it and its expiry."""
+
+    claims: dict[str, Any]
+    key: jwt.PyJWK
+    expires_at: float
+
+
+class _VerifiedTokens:
+    """A bounded map of verified tokens, least recently used first out. Thread-safe.
+
+    Like Envoy's ``jwt_authn`` cache: a token seen again costs a dictionary look-up
+    instead of an RSA verification.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, _Verified] = OrderedDict()
+
+    def get(self, token: str) -> _Verified | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is not None:
+                self._entries.move_to_end(token)
+            return entry
+
+    def put(self, token: str, entry: _Verified) -> None:
+        with self._lock:
+            self._entries[token] = entry
+            self._entries.move_to_end(token)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    """The JOSE header of a compact JWS, decoding that segment alone.
+
+    The alphabet check is one regular expression, not a loop per character, and the
+    payload and signature are left for the verification, which decodes them anyway.
+    """
+    header, dot, rest = token.partition(".")
+    if not dot or rest.count(".") != 1 or not _BASE64URL.fullmatch(header):
+        raise Unauthorized("malformed token")
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, binascii.Error):
+        raise Unauthorized("malformed token") from None
+    if not isinstance(decoded, dict):
+        raise Unauthorized("malformed token")
+    return decoded
 
 
 def authorization_of(headers: Headers) -> str | None:

@@ -30,6 +30,8 @@ from helpers.emulator.guard import StackOnly
 from helpers.emulator.ports import stack_ports
 from helpers.emulator.prerequisites import Prerequisites
 from helpers.emulator.prerequisites import create as create_prerequisites
+from helpers.emulator.runtime.agent_process import AgentTemplate
+from helpers.emulator.runtime.sessions import DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_SESSIONS
 from helpers.emulator.serving import PartServer, bind, part_server
 from helpers.emulator.state import LOOPBACK, StackLayout, StackState
 from helpers.emulator.telemetry import tracing
@@ -41,6 +43,8 @@ os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
 os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH")
 
 log = logging.getLogger("agentcore_local.daemon")
+# How often idle runtime sessions are looked for (moving the stack's clock looks too).
+REAP_INTERVAL_SECONDS = 30.0
 
 
 async def _serve(
@@ -102,6 +106,9 @@ def _export_spans_to(collector_url: str, credentials: StackCredentials) -> None:
     os.environ["OTEL_EXPORTER_OTLP_HEADERS"] = (
         f"authorization={quote(f'Bearer {credentials.otlp_token}')}"
     )
+    # Spans cross loopback only: a batch every 200 ms, not the SDK's 5 s, so a trace is
+    # readable moments after its call.
+    os.environ.setdefault("OTEL_BSP_SCHEDULE_DELAY", "200")
 
 
 def _start_aws_api(
@@ -182,6 +189,9 @@ def run(home: Path) -> None:
         ca_bundle=tls.ca_bundle,
     )
     _export_spans_to(draft.url("collector"), credentials)
+    # Imports the agent libraries in the background while the rest starts.
+    template = AgentTemplate(layout.log_dir / "agent-template.log")
+    template.start()
     tracer_provider = tracing.configure("agentcore-local")
     aws_api, credentials, cognito, outputs = _start_aws_api(
         ports["aws_api"], prerequisites, credentials, draft.issuer_url
@@ -204,6 +214,12 @@ def run(home: Path) -> None:
         agent_env=agent_environment(draft, credentials),
         region=prerequisites.region,
         account_id=prerequisites.account_id,
+        template=template,
+        clock=clock,
+        idle_timeout=float(
+            os.environ.get("AGENTCORE_LOCAL_SESSION_IDLE_SECONDS", DEFAULT_IDLE_TIMEOUT_SECONDS)
+        ),
+        max_sessions=int(os.environ.get("AGENTCORE_LOCAL_MAX_SESSIONS", DEFAULT_MAX_SESSIONS)),
         make_authorizer=make_authorizer,
     )
     issuer_app = create_issuer_app(
@@ -240,8 +256,14 @@ def run(home: Path) -> None:
         part_server(control_app, "control", ports["control"], None),
     ]
 
+    async def reap_idle_sessions() -> None:
+        while True:
+            await asyncio.sleep(REAP_INTERVAL_SECONDS)
+            await deployer.reap_sessions()
+
     async def on_started() -> None:
         await deployer.restore()
+        asyncio.create_task(reap_idle_sessions())  # noqa: RUF006 (ends with the loop)
         replace(draft, outputs=outputs).write(layout)
         log.info("stack ready in %.2f s", time.monotonic() - started)
 
@@ -256,6 +278,7 @@ def run(home: Path) -> None:
     try:
         asyncio.run(_serve(servers, on_started, on_stopping))
     finally:
+        template.stop()
         aws_api.stop()
         layout.status_file.unlink(missing_ok=True)
         log.info("stack stopped")

@@ -93,7 +93,9 @@ def create_control_app(
         if seconds < 0:
             return JSONResponse({"message": "advance_seconds must be 0 or more"}, 400)
         log.info("clock: moved forward %.3f s", seconds)
-        return JSONResponse({"offset_seconds": clock.advance(float(seconds))})
+        offset = clock.advance(float(seconds))
+        await deployer.reap_sessions()  # what the time that passed would have ended
+        return JSONResponse({"offset_seconds": offset})
 
     async def deploy(request: Request) -> Response:
         project_dir = Path(_field(await _json_body(request), "project_dir", str))

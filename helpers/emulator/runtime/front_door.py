@@ -23,6 +23,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from opentelemetry import propagate, trace
@@ -36,7 +37,8 @@ from starlette.routing import Route
 
 from helpers.emulator.authorizer import JwtAuthorizer, Unauthorized, authorization_of
 from helpers.emulator.refusals import refusal_response
-from helpers.emulator.runtime.agent_process import AgentProcess
+from helpers.emulator.runtime.agent_process import AgentStartError
+from helpers.emulator.runtime.sessions import AgentCrashed, SessionPool
 from helpers.emulator.telemetry import tracing
 from helpers.model.invocation import (
     INVOCATIONS_PATH,
@@ -57,11 +59,12 @@ _JSON_TYPES = ("", "application/json")
 
 @dataclass(frozen=True)
 class LiveRuntime:
-    """A deployed runtime: its ARN, the agent process behind it, and its inbound rules."""
+    """A deployed runtime: its ARN, its sessions' agent processes, and its inbound rules."""
 
     name: str
     arn: str
-    process: AgentProcess
+    sessions: SessionPool
+    log_file: Path
     authorizer: JwtAuthorizer | None
     header_allowlist: tuple[str, ...]
 
@@ -85,8 +88,8 @@ def _agent_stopped(runtime: LiveRuntime, what: str) -> JSONResponse:
         502,
         "RuntimeClientError",
         f"The agent process of {runtime.name} {what}; its traceback is in "
-        f"{runtime.process.log_file}. Fix the code if needed, then run "
-        "`agentcore-local deploy -y -v` to start it again.",
+        f"{runtime.log_file}. The session's next call starts a new process; fix the code "
+        "and run `agentcore-local deploy -y -v` if the error is in it.",
     )
 
 
@@ -179,8 +182,6 @@ class RuntimeFrontDoor:
         payload = await _payload(request)
         if isinstance(payload, Response):
             return payload
-        if not runtime.process.alive:
-            return _agent_stopped(runtime, "has stopped")
         return await self._forward(
             request,
             runtime,
@@ -209,23 +210,35 @@ class RuntimeFrontDoor:
         headers[SESSION_HEADER] = session_id
         headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
         propagate.inject(headers, context=context)
+        try:
+            process = await runtime.sessions.process_for(session_id)
+        except AgentCrashed as crashed:
+            return _agent_stopped(runtime, f"of this session has stopped ({crashed})")
+        except AgentStartError as error:
+            return _agent_stopped(runtime, f"could not start ({error})")
         self.forwarded[runtime.name] += 1
-        client = runtime.process.http
+        client = process.http
         upstream = client.build_request("POST", "/invocations", headers=headers, content=payload)
         try:
             answer = await client.send(upstream, stream=True)
         except httpx.HTTPError as error:
+            await runtime.sessions.forget(session_id, process)
             return _agent_stopped(runtime, f"did not answer ({type(error).__name__})")
         if answer.status_code >= 500:
             log.error("runtime %s: agent answered HTTP %d", runtime.name, answer.status_code)
         response_headers = {SESSION_HEADER: session_id}
         if "content-type" in answer.headers:
             response_headers["content-type"] = answer.headers["content-type"]
+
+        async def finished() -> None:
+            await answer.aclose()
+            runtime.sessions.touch(session_id)
+
         return StreamingResponse(
             answer.aiter_raw(),
             status_code=answer.status_code,
             headers=response_headers,
-            background=BackgroundTask(answer.aclose),
+            background=BackgroundTask(finished),
         )
 
 
