@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from helpers.emulator.state import PARTS, StackState
 from helpers.kit.paths import PREREQUISITES_FILE
 from helpers.kit.settings import WorkshopSettings
 from tests.leaks import client_secrets
-from tests.support import POOL
+from tests.support import POOL, REPO_ROOT
 
 pytestmark = pytest.mark.stack
 
@@ -136,3 +138,18 @@ def test_a_broken_prerequisites_file_names_the_field(
     with pytest.raises(PrerequisitesError, match=rf"{re.escape(str(spec))}: {re.escape(names)}"):
         stack.up(tmp_path / "home", prerequisites=spec)
     assert stack.read_state(tmp_path / "home") is None
+
+
+def test_moto_loads_ec2_only_when_something_uses_it() -> None:
+    """The stack defers moto.ec2 (over a second of every start), and nothing breaks."""
+    probe = """
+import sys
+from helpers.emulator.aws_api import _defer_moto_ec2
+_defer_moto_ec2()
+import moto.ssm.models
+assert "moto.ec2.models" not in sys.modules
+from moto.ec2 import ec2_backends
+assert type(ec2_backends["123456789012"]["us-east-1"]).__name__ == "EC2Backend"
+assert "moto.ec2.models" in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", probe], check=True, cwd=REPO_ROOT)

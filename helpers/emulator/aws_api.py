@@ -18,8 +18,11 @@ close it to anyone but the stack's owner:
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 import threading
+import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -102,10 +105,45 @@ def _signed(environ: Environ) -> bool:
     return environ.get("HTTP_X_AMZ_TARGET") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS
 
 
+class _Ec2OnFirstUse:
+    """Stands in for ``moto.ec2.ec2_backends`` until something really uses EC2.
+
+    moto's SSM imports ``ec2_backends`` at import time, for Run Command targets and AMI
+    parameters, which the stack never serves; importing moto.ec2 costs over a second of
+    every stack start. The first real use imports it and goes on with the real object.
+    """
+
+    def __init__(self) -> None:
+        self._real: Any = None
+
+    def _backends(self) -> Any:
+        if self._real is None:
+            sys.modules.pop("moto.ec2", None)  # this stand-in's module
+            self._real = importlib.import_module("moto.ec2").ec2_backends
+        return self._real
+
+    def __getitem__(self, key: str) -> Any:
+        return self._backends()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._backends())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backends(), name)
+
+
+def _defer_moto_ec2() -> None:
+    if "moto.ec2" not in sys.modules:
+        stand_in = types.ModuleType("moto.ec2", _Ec2OnFirstUse.__doc__)
+        stand_in.ec2_backends = _Ec2OnFirstUse()  # type: ignore[attr-defined]
+        sys.modules["moto.ec2"] = stand_in
+
+
 class AwsApiServer:
     """moto's backends under :class:`AwsApiGuard`, served by werkzeug on a thread."""
 
     def __init__(self, port: int) -> None:
+        _defer_moto_ec2()
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
