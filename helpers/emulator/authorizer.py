@@ -273,13 +273,14 @@ class JwtAuthorizer:
         keys: JwksCache | None = None,
         leeway: int = DEFAULT_LEEWAY_SECONDS,
         wall_clock: Callable[[], float] = time.time,
+        verified_cache_entries: int = VERIFIED_CACHE_ENTRIES,
         **cache_options: Any,
     ) -> None:
         self.config = config
         self.keys = keys or JwksCache(config.discovery_url, **cache_options)
         self._leeway = leeway
         self._wall_clock = wall_clock
-        self._verified = _VerifiedTokens(VERIFIED_CACHE_ENTRIES)
+        self._verified = _VerifiedTokens(verified_cache_entries)
 
     def authorize(self, authorization: str | None) -> dict[str, Any]:
         """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`."""
