@@ -34,7 +34,7 @@ lab: $(VENV)/.installed-lab
 ## Run the whole test suite (unit, local-stack integration, notebooks, lint, types).
 ## The suite makes its own working-state folder and stack; yours are not touched.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m helpers.tooling.suite
 
 ## Measure the kit on this machine; prints a table and writes bench.json.
 bench: $(VENV)/.installed-dev
