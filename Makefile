@@ -11,17 +11,22 @@ export AGENTCORE_LOCAL_HOME := $(WORKSHOP_HOME)
 
 .PHONY: lab test bench down clean
 
+# uv installs the same pins two to three times faster than pip; pip stays the fallback
+# when uv cannot be had. Either way constraints.txt decides every version.
+INSTALL = $(if $(wildcard $(BIN)/uv),$(BIN)/uv pip install --quiet --python $(BIN)/python,$(BIN)/python -m pip install --quiet)
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	-$(BIN)/python -m pip install --quiet -c constraints.txt uv
 
 # One marker per set of extras: `make lab` needs JupyterLab, `make test` the dev tools too.
 $(VENV)/.installed-lab: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab]"
+	$(INSTALL) -c constraints.txt -e ".[lab]"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,dev]"
+	$(INSTALL) -c constraints.txt -e ".[lab,dev]"
 	touch $@ $(VENV)/.installed-lab
 
 ## Start the local stack and open JupyterLab on the notebooks (loopback only).
