@@ -177,9 +177,12 @@ def _interaction_line(interaction: TraceInteraction) -> str:
         f"{tool.name} {'ok' if tool.ok else 'FAILED'} {tool.duration_ms:.0f} ms"
         for tool in interaction.tools
     )
-    prompt = interaction.prompt or (
-        "(prompt not recorded)" if interaction.complete else "(still arriving)"
-    )
+    if interaction.refused:
+        prompt = "(refused by the Runtime before the agent ran)"
+    else:
+        prompt = interaction.prompt or (
+            "(prompt not recorded)" if interaction.complete else "(still arriving)"
+        )
     return (
         f"{interaction.started_at:%H:%M:%S} {interaction.duration_ms:7.0f} ms  "
         f"{prompt}  [{tools or 'no tools'}]"
