@@ -243,10 +243,17 @@ def type_at_end_of(
     page.keyboard.type(keys)
 
 
-def save(page: Any, editor: Any) -> None:
+SAVED_TAB = ".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)"
+
+
+def save(page: Any, editor: Any, path: Path, expected: str) -> None:
+    """Ctrl+S in the editor; wait until the file on disk holds ``expected``."""
     editor.locator(".cm-content").click()
     page.keyboard.press("Control+s")
-    page.locator(".lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)").first.wait_for()
+    deadline = time.monotonic() + 15
+    while expected not in (path.read_text() if path.exists() else ""):
+        assert time.monotonic() < deadline, f"{path} was not saved with {expected!r}"
+        time.sleep(0.1)
 
 
 def back_to_notebook(page: Any, notebook: str) -> None:
@@ -262,8 +269,13 @@ def run_all_below(page: Any, panel: Any, cell: int) -> None:
 
 def assert_clean_page(page: Any, panel: Any, saved: Path) -> None:
     """No error output, no unrendered widget, no JWT-shaped string, in the page or the file."""
-    page.keyboard.press("Control+s")  # the notebook, with its outputs, as the learner saves it
-    page.locator(".lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)").first.wait_for()
+    # The notebook, with its outputs, saved with the toolbar's disk button.
+    panel.locator(".jp-Toolbar [data-command='docmanager:save']").first.click()
+    page.locator(SAVED_TAB).first.wait_for()
+    deadline = time.monotonic() + 15
+    while "checkpoint passed" not in saved.read_text():
+        assert time.monotonic() < deadline, f"{saved} was not saved with its outputs"
+        time.sleep(0.1)
     errors = panel.locator(".jp-OutputArea-output[data-mime-type*='stderr']").all_inner_texts()
     assert not [e for e in errors if "Traceback" in e or "Error" in e], errors
     content = page.content()
@@ -292,11 +304,9 @@ def test_notebook_01_by_hand_in_jupyterlab(lab: Lab, page: Any) -> None:
         f'"{discovery_url[1]}", "allowedClients": ["{client_id[1]}"]}}}}'
     )
     type_at_end_of(page, editor, '"protocol": "HTTP"', edit)
-    save(page, editor)
-    saved_config = json.loads(
-        (lab.root / "my-project" / "agentcore" / "agentcore.json").read_text()
-    )
-    assert saved_config["runtimes"][0]["authorizerType"] == "CUSTOM_JWT"
+    config_file = lab.root / "my-project" / "agentcore" / "agentcore.json"
+    save(page, editor, config_file, "CUSTOM_JWT")
+    assert json.loads(config_file.read_text())["runtimes"][0]["authorizerType"] == "CUSTOM_JWT"
 
     back_to_notebook(page, "01_secure_runtime.ipynb")
     run_cells(page, panel, first=7, count=1)
@@ -343,7 +353,7 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
     type_at_end_of(
         page, client, "streamablehttp_client(url))", ", headers=headers", back=2, last=True
     )
-    save(page, client)
+    save(page, client, project / "mcp_client" / "client.py", "headers=headers")
     back_to_notebook(page, "03_mcp_client_auth.ipynb")
     run_cells(page, panel, first=4, count=2)  # the client's checker, then the main.py link
     check_passes(panel, 4)
@@ -357,7 +367,7 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
     page.keyboard.press("Enter")
     page.keyboard.type('authorization = (context.request_headers or {}).get("Authorization")')
     type_at_end_of(page, main, "asyncio.to_thread(build_agent", ", authorization", back=1)
-    save(page, main)
+    save(page, main, project / "main.py", "build_agent, context.session_id, user_id, authorization")
     back_to_notebook(page, "03_mcp_client_auth.ipynb")
     run_cells(page, panel, first=6, count=1)
     check_passes(panel, 6)
