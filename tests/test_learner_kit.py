@@ -231,3 +231,20 @@ def test_a_refused_interaction_says_so_in_the_table() -> None:
     refused = _interaction(None, [Step("runtime.invoke", "runtime", 0, 3, "ERROR", "rt", 0)])
     assert refused.refused
     assert "refused by the Runtime" in views.html_table([refused])
+
+
+def test_catch_up_on_an_untouched_file_needs_no_backup(project: Path) -> None:
+    from helpers.kit.steps import apply_runtime_authorizer, apply_token_forwarding
+
+    (done,) = apply_runtime_authorizer(project, SETTINGS)
+    assert done.backup is None and "it held no edit of yours" in str(done)
+    assert checks.check_runtime_authorizer(project, SETTINGS).ok
+    assert apply_runtime_authorizer(project, SETTINGS) == []  # passing: left alone
+    main = project / checks.MAIN_FILE
+    main.write_text(main.read_text() + "# mine\n")
+    replaced = {item.path.name: item for item in apply_token_forwarding(project)}
+    assert replaced["client.py"].backup is None
+    kept = replaced["main.py"].backup
+    assert kept is not None and kept.read_text().endswith("# mine\n")
+    assert f"your version is kept in {kept}" in str(replaced["main.py"])
+    assert not list(project.rglob("client.py.bak-*"))

@@ -347,6 +347,9 @@ def test_catch_up_keeps_passing_work_in_the_learners_words(flow: Flow) -> None:
         + gateway_function
     )
     (code / "mcp_client" / "client.py").write_text(learner_client)
+    # main.py: started, not finished (it does not read the header yet).
+    started = (code / "main.py").read_text() + "\n# TODO: read the Authorization header\n"
+    (code / "main.py").write_text(started)
     config_before = (flow.folder / "agentcore" / "agentcore.json").read_bytes()
     said: list[str] = []
     replaced = steps.prepare(
@@ -357,6 +360,6 @@ def test_catch_up_keeps_passing_work_in_the_learners_words(flow: Flow) -> None:
     assert (flow.folder / "agentcore" / "agentcore.json").read_bytes() == config_before
     assert [item.path for item in replaced] == [code / "main.py"]
     backup = replaced[0].backup
-    assert backup is not None and backup.exists() and ".bak-" in backup.name
+    assert backup is not None and backup.read_text() == started and ".bak-" in backup.name
     assert any("main.py" in line and backup.name in line for line in said), said
     assert WARRANTY_END in flow.ask(WARRANTY_PROMPT, get_token(flow.settings))

@@ -72,8 +72,12 @@ class Replaced:
     reason: str
 
     def __str__(self) -> str:
-        kept = f"your version is kept in {shown(self.backup)}" if self.backup else "it was missing"
-        return f"replaced {shown(self.path)} ({self.reason}); {kept}"
+        if self.backup is None:
+            return f"applied {self.reason} to {shown(self.path)} (it held no edit of yours)"
+        return (
+            f"replaced {shown(self.path)} ({self.reason}); your version is kept in "
+            f"{shown(self.backup)}"
+        )
 
 
 def backup(path: Path) -> Path | None:
@@ -130,9 +134,11 @@ def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> list[
         discovery_url=settings.cognito_discovery_url,
         allowed_clients=[settings.client_id],
     )
-    kept = backup(project / CONFIG_PATH)
+    path = project / CONFIG_PATH
+    untouched = _is_start_state(path, CONFIG_PATH)
+    kept = None if untouched else backup(path)
     write_config(project, secured)
-    return [Replaced(project / CONFIG_PATH, kept, f"step 1: {_first(check)}")]
+    return [Replaced(path, kept, "step 1" if untouched else f"step 1: {_first(check)}")]
 
 
 def replace_gateway_commands(
@@ -180,10 +186,13 @@ def apply_token_forwarding(project: Path) -> list[Replaced]:
         if result.ok:
             continue
         target = project / relative
-        kept = backup(target)
+        untouched = _is_start_state(target, relative)
+        kept = None if untouched else backup(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(STEP3_SOLUTION / relative, target)
-        replaced.append(Replaced(target, kept, f"step 3: {_first(result)}"))
+        replaced.append(
+            Replaced(target, kept, "step 3" if untouched else f"step 3: {_first(result)}")
+        )
     return replaced
 
 
@@ -217,6 +226,12 @@ def prepare(
         progress(str(item))
     backend.deploy(project, progress).raise_for_failure()
     return replaced
+
+
+def _is_start_state(path: Path, relative: Path) -> bool:
+    """Whether ``path`` is byte for byte the module's start state (nothing of the learner's)."""
+    template = AGENT_TEMPLATE_DIR / relative
+    return path.is_file() and template.is_file() and path.read_bytes() == template.read_bytes()
 
 
 def _first(check: CheckResult) -> str:

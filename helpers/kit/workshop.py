@@ -69,22 +69,24 @@ class Workshop:
             "LAMBDA_ARN": self.settings.warranty_check_lambda_arn,
         }
 
-    def run(self, line: str) -> CommandResult | None:
+    def run(self, line: str) -> None:
         """Run an ``agentcore …`` command line as typed, on the selected backend.
 
         It takes the real CLI's syntax (``agentcore remove gateway --name my-gateway -y``),
         with ``$DISCOVERY_URL``-style variables (see :meth:`variables`). A line it cannot
         read is explained, not run; a command that fails says so. Nothing raises, so the
-        checker cell after it tells whether the step is done.
+        checker cell after it tells whether the step is done. It returns nothing, so the
+        cell shows the command's output once.
         """
         try:
             typed = command_line.parse(line, self.variables())
         except CommandLineError as error:
             print(f"✗ {error}")
-            return None
+            return
         if typed.name == "deploy":
-            return self.deploy()
-        return self.show(self._carry_out(typed))
+            self.deploy()
+        else:
+            self.show(self._carry_out(typed))
 
     def _carry_out(self, typed: command_line.TypedCommand) -> CommandResult:
         options = typed.options
@@ -369,8 +371,8 @@ def start(through_step: int, *, quiet: bool = False) -> Workshop:
     replaced = project.prepare(folder, settings, backend, through_step=through_step, progress=say)
     if replaced:
         print(
-            f"Caught up to step {through_step}: {len(replaced)} of your files did not pass "
-            "their checks and were replaced (see above); your versions are in the backups."
+            f"Caught up to step {through_step}: {len(replaced)} file(s) changed (see above); "
+            "a file of yours that did not pass its checks is kept in its backup."
         )
     say(f"backend: {backend.name}; project: {shown(folder)}/; steps done: {through_step}")
     return workshop

@@ -30,7 +30,7 @@ KIND_COLOURS: dict[StepKind, str] = {
     "other": "#8c8c8c",
 }
 _PROMPT_CHARS = 100
-_LABEL_CHARS = 48
+_LABEL_CHARS = 64
 _WRAP_CHARS = 30
 
 
