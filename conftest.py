@@ -88,8 +88,8 @@ def local_stack(workshop_home: Path) -> Iterator[StackState]:
 
 
 @pytest.fixture(scope="module")
-def control(local_stack: StackState) -> ControlClient:
-    return ControlClient(local_stack)
+def control(local_stack: StackState, workshop_home: Path) -> ControlClient:
+    return stack.control(workshop_home)
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +124,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     result = yield
     if _is_notebook_cell(item):
         layout = StackLayout(Path(os.environ["AGENTCORE_WORKSHOP_HOME"]))
-        state = stack.read_state(layout.home)
-        secrets = client_secrets(state) if state else {}
+        running = stack.read_state(layout.home) is not None
+        secrets = client_secrets(layout.home) if running else {}
         cell_outputs = getattr(item, "test_outputs", None) or []
         leaks = [f"cell output: {what}" for what in find_leaks(json.dumps(cell_outputs), secrets)]
         leaks += scan_files(layout.log_dir.glob("*.log"), secrets)

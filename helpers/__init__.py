@@ -14,7 +14,16 @@ daemon, an agent process) never pays for the kit's imports.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
+
+# jsonschema (imported by mcp and strands) builds three Lark grammars at import when
+# rfc3987_syntax is installed, which JupyterLab's dependencies bring: about 1.5 s in
+# every process. Nothing here validates IRI formats, so every kit process (the
+# notebook kernel, the stack's daemon, each agent: all import this package first)
+# tells jsonschema it is not there.
+if "rfc3987_syntax" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None: "not installed"
 
 if TYPE_CHECKING:
     from helpers.kit.backends import selected_backend

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import boto3
 
-from helpers.emulator.state import StackState
+from helpers.emulator import stack
 
 JWT_SHAPED = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
@@ -23,14 +23,15 @@ def find_leaks(text: str, secrets: Mapping[str, str]) -> list[str]:
     return found
 
 
-def client_secrets(state: StackState) -> dict[str, str]:
-    """Every app client secret in the local stack's Cognito, labelled by client id."""
+def client_secrets(home: Path) -> dict[str, str]:
+    """Every app client secret in the Cognito of the stack in ``home``, by client id."""
+    environment = stack.client_environment(home)
     cognito = boto3.client(
         "cognito-idp",
-        endpoint_url=state.aws_endpoint_url,
-        region_name=state.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        endpoint_url=environment["AWS_ENDPOINT_URL"],
+        region_name=environment["AWS_REGION"],
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
     )
     secrets = {}
     for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]:

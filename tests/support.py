@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import boto3
 import pytest
 import uvicorn
 
@@ -60,8 +61,10 @@ def start_stack(home: Path, monkeypatch: pytest.MonkeyPatch) -> StackState:
     state = stack.up(home, prerequisites=PREREQUISITES_FILE).state
     assert state is not None
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name, value in state.client_environment().items():
+    for name, value in stack.client_environment(home).items():
         monkeypatch.setenv(name, value)
+    # boto3's default session keeps the credentials it first read: start it afresh.
+    boto3.setup_default_session()
     return state
 
 
@@ -70,9 +73,11 @@ def partner_client_id(state: StackState) -> str:
     return state.outputs[f"{POOL}.{PARTNER_CLIENT}.ClientId"]
 
 
-def agent_pid(deployed: Deployments, runtime: str = RUNTIME) -> int:
-    pid = deployed.runtimes[runtime].pid
-    assert pid is not None, f"{runtime} has no agent process"
+def agent_pid(deployed: Deployments, session_id: str | None = None, runtime: str = RUNTIME) -> int:
+    """The agent process serving ``session_id``, or any agent process of the runtime."""
+    info = deployed.runtimes[runtime]
+    pid = info.sessions.get(session_id) if session_id else next(iter(info.pids), None)
+    assert pid is not None, f"{runtime} has no agent process for session {session_id}"
     return pid
 
 

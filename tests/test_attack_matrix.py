@@ -92,10 +92,14 @@ class Materials:
 
 @dataclass(frozen=True)
 class Attack:
-    """What the attacker sends: an Authorization header (None: none) and query parameters."""
+    """What the attacker sends: Authorization headers (None: none) and query parameters.
+
+    ``also`` is a second ``Authorization`` header sent after the first.
+    """
 
     authorization: str | None
     params: dict[str, str] | None = None
+    also: str | None = None
 
 
 def _bearer(token: str) -> Attack:
@@ -158,7 +162,7 @@ def _from_now(seconds: int) -> int:
 # The matrix: name → (how the attack is built, the reason the stack must give for refusing).
 ATTACKS: dict[str, tuple[Callable[[Materials], Attack], str]] = {
     "no Authorization header": (lambda m: Attack(None), "no Authorization header"),
-    "Basic scheme": (_basic_credentials, "'Basic' is not Bearer"),
+    "Basic scheme": (_basic_credentials, "Authorization scheme is not Bearer"),
     # "Bearer " arrives as "Bearer": HTTP strips the trailing space of a header value.
     "empty bearer": (lambda m: Attack("Bearer"), "empty bearer token"),
     "garbage": (lambda m: _bearer("not-a-jwt"), "malformed token"),
@@ -215,6 +219,16 @@ ATTACKS: dict[str, tuple[Callable[[Materials], Attack], str]] = {
     "token in the query string": (
         lambda m: Attack(None, {"access_token": m.token.value}),
         "no Authorization header",
+    ),
+    # A checker reading the first header and a forwarder the last would let an unchecked
+    # value reach the agent; both forms carry the valid token first.
+    "a second Authorization header": (
+        lambda m: Attack(f"Bearer {m.token.value}", also=f"Bearer {m.partner_token.value}"),
+        "more than one Authorization header",
+    ),
+    "two tokens in one header": (
+        lambda m: _bearer(f"{m.token.value}, Bearer {m.partner_token.value}"),
+        "Authorization holds more than one value",
     ),
 }
 
@@ -287,13 +301,10 @@ def materials(
 
 
 def _send(endpoint: Endpoint, attack: Attack) -> httpx.Response:
-    authorization = {"Authorization": attack.authorization} if attack.authorization else {}
+    headers = list(endpoint.headers.items())
+    headers += [("Authorization", value) for value in (attack.authorization, attack.also) if value]
     return httpx.post(
-        endpoint.url,
-        json=endpoint.body,
-        params=attack.params,
-        headers=endpoint.headers | authorization,
-        timeout=30,
+        endpoint.url, json=endpoint.body, params=attack.params, headers=headers, timeout=30
     )
 
 

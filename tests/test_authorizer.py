@@ -15,8 +15,11 @@ from cryptography.hazmat.primitives import serialization
 from jwt.utils import base64url_encode
 
 from helpers.emulator.authorizer import (
+    DEFAULT_KEY_CACHE_TTL_SECONDS,
+    DEFAULT_RETRY_INTERVAL_SECONDS,
     JwtAuthorizer,
     JwtAuthorizerConfig,
+    KeyCaches,
     MethodMismatch,
     Unauthorized,
 )
@@ -198,3 +201,94 @@ def test_new_key_is_picked_up_and_cached_keys_survive_an_outage(
     issuer.down = True
     now[0] += 11
     assert authorizer.authorize(old_token)  # cached keys still verify
+
+
+def test_a_token_seen_again_is_not_verified_again(
+    keys: SigningKeyStore, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authorizer = _authorizer(issuer)
+    verified: list[str] = []
+    real_verify = authorizer._verify
+
+    def counting_verify(token: str, kid: str) -> dict[str, Any]:
+        verified.append(token)
+        return real_verify(token, kid)
+
+    monkeypatch.setattr(authorizer, "_verify", counting_verify)
+    token = _token(keys)
+    first = authorizer.authorize("Bearer " + token)
+    assert authorizer.authorize("Bearer " + token) == first
+    assert verified == [token]
+    header, payload, signature = token.split(".")
+    with pytest.raises(Unauthorized, match="signature does not verify"):
+        authorizer.authorize(f"Bearer {header}.{payload}.{signature[:-4]}AAAA")
+    assert len(verified) == 2  # a different string is a different token: checked in full
+
+
+def test_a_remembered_token_is_refused_once_it_expires(
+    keys: SigningKeyStore, issuer: FakeIssuer
+) -> None:
+    wall = [time.time()]
+    authorizer = JwtAuthorizer(
+        JwtAuthorizerConfig(discovery_url=DISCOVERY, allowed_clients=(CLIENT,)),
+        fetch_json=issuer.fetch_json,
+        wall_clock=lambda: wall[0],
+        leeway=5,
+    )
+    token = "Bearer " + _token(keys)  # lives an hour
+    authorizer.authorize(token)
+    wall[0] += 3600 + 5
+    with pytest.raises(Unauthorized, match="token expired"):
+        authorizer.authorize(token)
+
+
+def test_a_remembered_token_is_refused_once_its_key_leaves_the_jwks(
+    keys: SigningKeyStore, issuer: FakeIssuer
+) -> None:
+    now = [1000.0]
+    authorizer = JwtAuthorizer(
+        JwtAuthorizerConfig(discovery_url=DISCOVERY, allowed_clients=(CLIENT,)),
+        fetch_json=issuer.fetch_json,
+        clock=lambda: now[0],
+    )
+    old_kid = keys.active.kid
+    token = "Bearer " + _token(keys)
+    authorizer.authorize(token)
+    keys.rotate()
+    keys.retire(old_kid)
+    now[0] += DEFAULT_KEY_CACHE_TTL_SECONDS  # the cached keys are re-read
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        authorizer.authorize(token)
+
+
+def test_authorizers_of_one_issuer_share_keys_that_outlive_a_redeploy(
+    keys: SigningKeyStore, issuer: FakeIssuer
+) -> None:
+    caches = KeyCaches(fetch_json=issuer.fetch_json)
+    config = JwtAuthorizerConfig(discovery_url=DISCOVERY, allowed_clients=(CLIENT,))
+    runtime, gateway = (JwtAuthorizer(config, keys=caches.for_url(DISCOVERY)) for _ in "ab")
+    token = "Bearer " + _token(keys)
+    runtime.authorize(token)
+    gateway.authorize(token)
+    assert issuer.jwks_requests == 1
+    issuer.down = True
+    redeployed = JwtAuthorizer(config, keys=caches.for_url(DISCOVERY))
+    assert redeployed.authorize(token)
+
+
+def test_a_failed_fetch_is_retried_soon(keys: SigningKeyStore, issuer: FakeIssuer) -> None:
+    now = [1000.0]
+    authorizer = JwtAuthorizer(
+        JwtAuthorizerConfig(discovery_url=DISCOVERY, allowed_clients=(CLIENT,)),
+        fetch_json=issuer.fetch_json,
+        clock=lambda: now[0],
+    )
+    token = "Bearer " + _token(keys)
+    issuer.down = True
+    with pytest.raises(Unauthorized, match="signing keys unavailable"):
+        authorizer.authorize(token)
+    issuer.down = False
+    with pytest.raises(Unauthorized, match="signing keys unavailable"):
+        authorizer.authorize(token)  # within the retry interval: decided from the cache
+    now[0] += DEFAULT_RETRY_INTERVAL_SECONDS
+    assert authorizer.authorize(token)

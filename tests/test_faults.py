@@ -74,6 +74,29 @@ def test_issuer_down_cached_keys_keep_validating_and_new_tokens_fail_clearly(
     assert "unavailable" in str(refused.value).lower()
 
 
+def test_cached_keys_survive_a_redeploy_while_the_issuer_is_down(
+    finished_workshop: FinishedWorkshop, control: ControlClient
+) -> None:
+    token = get_token(finished_workshop.settings)
+    assert WARRANTY_END in _ask(finished_workshop, WARRANTY_PROMPT)  # the keys are cached
+    main = finished_workshop.folder / "app" / steps.RUNTIME / "main.py"
+    working = main.read_text()
+    try:
+        with part_down(control, "issuer"):
+            main.write_text(working + "\n# a new version of the agent\n")
+            finished_workshop.backend.deploy(finished_workshop.folder).raise_for_failure()
+            answer = invoke(
+                finished_workshop.runtime_url,
+                WARRANTY_PROMPT,
+                token=token,
+                session_id=new_session_id(),
+            )
+            assert WARRANTY_END in answer  # new authorizer objects, the same cached keys
+    finally:
+        main.write_text(working)
+        finished_workshop.backend.deploy(finished_workshop.folder).raise_for_failure()
+
+
 def test_gateway_down_the_agent_answers_without_the_warranty_tool(
     finished_workshop: FinishedWorkshop, control: ControlClient
 ) -> None:

@@ -14,7 +14,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from helpers.emulator import stack
 from helpers.emulator.authorizer import (
     DEFAULT_KEY_CACHE_TTL_SECONDS,
     DEFAULT_REFETCH_INTERVAL_SECONDS,
@@ -110,13 +111,15 @@ class RotationStack:
     runtime_url: str
     gateway_url: str
     proxy: JwksCountingProxy
+    session_id: str = field(default_factory=new_session_id)
 
     def fresh_token(self) -> AccessToken:
         """A new token, signed by whichever key the issuer signs with now."""
         return fetch_token(self.settings.cognito_token_url, self.settings.client_id, self.secret)
 
     def ask(self, token: AccessToken | str) -> str:
-        return invoke(self.runtime_url, WARRANTY_PROMPT, token=token, session_id=new_session_id())
+        """Ask in the module's one session, so one agent process serves every call."""
+        return invoke(self.runtime_url, WARRANTY_PROMPT, token=token, session_id=self.session_id)
 
     def gateway_status(self, token: AccessToken | str) -> int:
         value = token.value if isinstance(token, AccessToken) else token
@@ -124,8 +127,8 @@ class RotationStack:
         return httpx.post(self.gateway_url, json=MCP_PING, headers=headers).status_code
 
     def running_pids(self) -> tuple[int, int]:
-        """The daemon's pid and the agent's: both unchanged means nothing was restarted."""
-        return self.state.pid, agent_pid(self.backend.deployments())
+        """The daemon's pid and the session's agent's: both unchanged, nothing restarted."""
+        return self.state.pid, agent_pid(self.backend.deployments(), self.session_id)
 
 
 @pytest.fixture(scope="module")
@@ -143,10 +146,10 @@ def rotation_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rotatio
                 steps.fresh_project(folder)
                 proxied = replace(settings, cognito_discovery_url=proxy.discovery_url)
                 steps.prepare(folder, proxied, backend, through_step=3)
-                secrets = client_secrets(state)
+                secrets = client_secrets(home)
                 yield RotationStack(
                     state=state,
-                    control=ControlClient(state),
+                    control=stack.control(home),
                     backend=backend,
                     settings=settings,
                     secret=client_secret(settings.pool_id, settings.client_id),
@@ -163,9 +166,9 @@ def rotation_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rotatio
 def test_rotated_key_is_accepted_and_retired_key_refused_without_restart(
     rotation_stack: RotationStack,
 ) -> None:
-    pids = rotation_stack.running_pids()
     old_token = rotation_stack.fresh_token()
     assert WARRANTY_END in rotation_stack.ask(old_token)
+    pids = rotation_stack.running_pids()
 
     old_kid = jwt.get_unverified_header(old_token.value)["kid"]
     rotation_stack.control.rotate_signing_key()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -18,7 +20,8 @@ from helpers.emulator.prerequisites import Prerequisites, PrerequisitesError
 from helpers.emulator.state import PARTS, StackState
 from helpers.kit.paths import PREREQUISITES_FILE
 from helpers.kit.settings import WorkshopSettings
-from tests.support import POOL
+from tests.leaks import client_secrets
+from tests.support import POOL, REPO_ROOT
 
 pytestmark = pytest.mark.stack
 
@@ -73,6 +76,7 @@ def test_every_part_binds_loopback_only(local_stack: StackState) -> None:
 def test_down_stops_everything_and_up_restores_the_same_ids(tmp_path: Path) -> None:
     first = stack.up(tmp_path, prerequisites=PREREQUISITES_FILE).state
     assert first is not None
+    secrets_before, credentials_before = client_secrets(tmp_path), stack.credentials(tmp_path)
     try:
         assert stack.down(tmp_path) is True
         for port in first.ports.values():
@@ -83,6 +87,10 @@ def test_down_stops_everything_and_up_restores_the_same_ids(tmp_path: Path) -> N
         second = stack.up(tmp_path).state  # the prerequisites it was given are kept
         assert second is not None
         assert second.outputs == first.outputs
+        # The same secrets too: a client secret or an AWS key a learner copied still works.
+        secrets_after = client_secrets(tmp_path)
+        assert secrets_after == secrets_before and secrets_after
+        assert stack.credentials(tmp_path) == credentials_before
     finally:
         stack.down(tmp_path)
 
@@ -130,3 +138,18 @@ def test_a_broken_prerequisites_file_names_the_field(
     with pytest.raises(PrerequisitesError, match=rf"{re.escape(str(spec))}: {re.escape(names)}"):
         stack.up(tmp_path / "home", prerequisites=spec)
     assert stack.read_state(tmp_path / "home") is None
+
+
+def test_moto_loads_ec2_only_when_something_uses_it() -> None:
+    """The stack defers moto.ec2 (over a second of every start), and nothing breaks."""
+    probe = """
+import sys
+from helpers.emulator.aws_api import _defer_moto_ec2
+_defer_moto_ec2()
+import moto.ssm.models
+assert "moto.ec2.models" not in sys.modules
+from moto.ec2 import ec2_backends
+assert type(ec2_backends["123456789012"]["us-east-1"]).__name__ == "EC2Backend"
+assert "moto.ec2.models" in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", probe], check=True, cwd=REPO_ROOT)

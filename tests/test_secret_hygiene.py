@@ -80,7 +80,7 @@ def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
         backend.remove_all(folder).raise_for_failure()
         backend.deploy(folder).raise_for_failure()
 
-    secrets = client_secrets(local_stack)
+    secrets = client_secrets(workshop_home)
     assert secrets, "the scan needs the secrets it looks for"
     captured = capsys.readouterr()
     leaks = [f"printed: {what}" for what in find_leaks(captured.out + captured.err, secrets)]

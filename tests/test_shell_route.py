@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers.emulator import stack
 from helpers.emulator.state import StackState
 from helpers.kit import steps
 from helpers.kit.checks import check_gateway_replaced
@@ -126,7 +127,7 @@ def run_blocks(root: Path, notebooks: tuple[str, ...]) -> tuple[str, str]:
 
 
 def test_every_shell_block_of_the_workshop_runs_as_written(
-    lab_root: Path, local_stack: StackState, settings: WorkshopSettings
+    lab_root: Path, local_stack: StackState, settings: WorkshopSettings, workshop_home: Path
 ) -> None:
     project = lab_root / "my-project"
     stdout, printed = run_blocks(lab_root, ("00_setup", "01_secure_runtime", "02_secure_gateway"))
@@ -143,9 +144,13 @@ def test_every_shell_block_of_the_workshop_runs_as_written(
     # A new terminal for the clean-up (notebook 05): it needs no variable of the first.
     _, cleanup = run_blocks(lab_root, ("00_setup", "05_cleanup"))
     assert read_config(project).get("runtimes") == []
+    secrets = [
+        *client_secrets(workshop_home).values(),
+        stack.credentials(workshop_home).aws_secret_access_key,
+    ]
     for text in (printed, cleanup):  # nothing secret on the screen
         assert not JWT_SHAPED.search(text)
-        assert not [s for s in client_secrets(local_stack).values() if s in text]
+        assert not [secret for secret in secrets if secret in text]
 
 
 def local_stack_gateways(project: Path) -> list[str]:

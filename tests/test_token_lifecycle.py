@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
 from helpers.emulator.identity.issuer import mint_access_token
 from helpers.emulator.identity.keys import SigningKeyStore
@@ -89,7 +90,7 @@ def lifecycle(
     finished_workshop.backend.deploy(folder).raise_for_failure()
     yield Lifecycle(
         runtime_url=finished_workshop.runtime_url,
-        control=ControlClient(local_stack),
+        control=stack.control(workshop_home),
         settings=settings,
         partner_client_id=partner,
         expired=_expired_token(workshop_home, settings),

@@ -35,7 +35,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from helpers.emulator.telemetry.collector import collector_app
+from helpers.emulator.telemetry.collector import MAX_BODY_BYTES, collector_app
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit.errors import TransactionSearchNotEnabled
 from helpers.kit.observability import views
@@ -390,6 +390,15 @@ def test_gzip_bodies_are_accepted(collector: Collector) -> None:
     answer = collector.post(body, "application/json; charset=utf-8", **{"Content-Encoding": "gzip"})
     assert answer.status_code == 200
     assert collector.store.count() == 1
+
+
+def test_a_body_that_inflates_past_the_cap_is_refused(collector: Collector) -> None:
+    bomb = gzip.compress(b"\0" * (MAX_BODY_BYTES + 1))
+    assert len(bomb) < 100_000  # what was sent is small; what it inflates to is not
+    answer = collector.post(bomb, "application/x-protobuf", **{"Content-Encoding": "gzip"})
+    assert answer.status_code == 413
+    assert "larger than 16 MiB" in RpcStatus.FromString(answer.content).message
+    assert collector.store.count() == 0
 
 
 def test_a_resent_batch_is_stored_once(collector: Collector) -> None:

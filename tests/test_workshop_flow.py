@@ -262,17 +262,21 @@ def test_step4_one_trace_joins_runtime_agent_gateway_and_lambda(
     assert report["interactions"][0]["tools"][0]["name"] == WARRANTY_TOOL
 
 
-def test_crash_is_a_clear_5xx_and_next_deploy_restores(
+def test_a_crashed_session_is_a_clear_5xx_then_starts_afresh(
     flow: Flow, token: AccessToken, control: ControlClient
 ) -> None:
     flow.at(3)
-    os.kill(agent_pid(control.deployments()), signal.SIGKILL)
+    session = new_session_id()
+    url = flow.backend.invoke_url(flow.folder, RUNTIME)
+    assert "Smart Watch" in invoke(url, "Tell me about PROD-002", token=token, session_id=session)
+    os.kill(agent_pid(control.deployments(), session), signal.SIGKILL)
     with pytest.raises(InvokeServerError) as crashed:
-        flow.ask("Tell me about PROD-002", token)
+        invoke(url, "Tell me about PROD-002", token=token, session_id=session)
     assert crashed.value.status == 502
-    assert "deploy" in crashed.value.message
-    assert "↻ restart runtime CustomerSupport" in flow.deploy()
-    assert "Smart Watch" in flow.ask("Tell me about PROD-002", token)
+    assert "runtime-CustomerSupport.log" in crashed.value.message
+    assert "next call starts a new process" in crashed.value.message
+    # As AgentCore starts a new microVM: the session goes on, its conversation kept.
+    assert "Smart Watch" in invoke(url, "Tell me about PROD-002", token=token, session_id=session)
 
 
 def test_broken_code_fails_deploy_and_previous_version_keeps_serving(

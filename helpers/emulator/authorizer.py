@@ -4,10 +4,12 @@ It does what AgentCore's inbound JWT authorizer does, with PyJWT doing the parsi
 and the signature check:
 
 - issuer and ``jwks_uri`` come from the discovery document;
-- the JWKS is cached and refetched on an unknown ``kid``, at most once per
-  ``refetch_interval`` however many unknown kids arrive (a spray of made-up kids
-  cannot turn the authorizer into a load generator against the issuer), and the
+- the JWKS is cached (one cache per discovery URL, shared by every authorizer that
+  trusts it, so keys outlive a redeploy) and refetched on an unknown ``kid``, at most
+  once per ``refetch_interval`` however many unknown kids arrive (a spray of made-up
+  kids cannot turn the authorizer into a load generator against the issuer), and the
   cached keys keep working while the issuer is down;
+- a request must carry one ``Authorization`` header with one bearer value;
 - a fetch runs in a thread of its own, one at a time; requests that need its keys
   wait for it (a coroutine awaits it, so an event loop never blocks on the issuer,
   which on the local stack is served by that same loop);
@@ -16,16 +18,21 @@ and the signature check:
   so an ID token of the same client is refused), ``allowedAudience`` against
   ``aud``, ``allowedScopes`` (one matching scope is enough), ``customClaims``.
 
-A refusal raises :class:`Unauthorized` whose reason is safe to log: it never
-contains the token.
+A refusal raises :class:`Unauthorized` whose reason is safe to log: it never quotes
+any part of what was sent as a credential.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import json
 import logging
+import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -33,15 +40,40 @@ from typing import Any
 
 import jwt
 import requests
+from starlette.datastructures import Headers
 
 log = logging.getLogger("agentcore_local.authorizer")
 
 # Clock skew tolerated on exp, nbf and iat; the expiry demo waits this long past exp.
 DEFAULT_LEEWAY_SECONDS = 5
 DEFAULT_REFETCH_INTERVAL_SECONDS = 10.0
+# After a failed fetch: the issuer may be back any moment.
+DEFAULT_RETRY_INTERVAL_SECONDS = 1.0
 # Keys are re-read this often even without an unknown kid, so a retired key stops working.
 DEFAULT_KEY_CACHE_TTL_SECONDS = 300.0
 MAX_TOKEN_CHARS = 8192
+# Tokens remembered as verified, per authorizer.
+VERIFIED_CACHE_ENTRIES = 4096
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+# JWS algorithm names (RFC 7518): a refusal may name one of these, and nothing else.
+_KNOWN_ALGORITHMS = frozenset(
+    {
+        "none",
+        "HS256",
+        "HS384",
+        "HS512",
+        "RS256",
+        "RS384",
+        "RS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "EdDSA",
+    }
+)
 NO_CREDENTIALS = "no Authorization header"
 
 
@@ -123,44 +155,140 @@ def _fetch_json(url: str) -> dict[str, Any]:
     return response.json()
 
 
-class JwtAuthorizer:
-    """Check bearer tokens against one ``customJwtAuthorizer`` configuration. Thread-safe.
+class JwksCache:
+    """The issuer and signing keys behind one discovery URL, fetched and kept. Thread-safe.
 
-    ``authorize`` blocks while keys are being fetched; ``authorize_async`` awaits instead.
+    Every authorizer that trusts the same discovery URL shares one cache (see
+    :class:`KeyCaches`), so a redeploy, which makes new authorizers, keeps the keys
+    while the issuer is down. A fetch runs in a thread of its own, one at a time; the
+    tokens that need its keys wait for it. After a fetch that worked, the next one may
+    start ``refetch_interval`` later; after one that failed, ``retry_interval`` later,
+    so keys come back soon after the issuer does, and a spray of unknown kids still
+    makes at most one fetch per interval.
     """
 
     def __init__(
         self,
-        config: JwtAuthorizerConfig,
+        discovery_url: str,
         *,
         fetch_json: Callable[[str], dict[str, Any]] = _fetch_json,
         clock: Callable[[], float] = time.time,
-        leeway: int = DEFAULT_LEEWAY_SECONDS,
         refetch_interval: float = DEFAULT_REFETCH_INTERVAL_SECONDS,
+        retry_interval: float = DEFAULT_RETRY_INTERVAL_SECONDS,
         key_cache_ttl: float = DEFAULT_KEY_CACHE_TTL_SECONDS,
     ) -> None:
-        self.config = config
+        self.discovery_url = discovery_url
         self._fetch_json = fetch_json
         self._clock = clock
-        self._leeway = leeway
         self._refetch_interval = refetch_interval
+        self._retry_interval = retry_interval
         self._key_cache_ttl = key_cache_ttl
         # Guards the fields below. Never held during a fetch: an event loop verifying
         # tokens must not wait on the issuer, which may be served by that very loop.
         self._lock = threading.Lock()
         self._issuer: str | None = None
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._last_fetch = float("-inf")  # when the last fetch ended, whether or not it worked
+        self._last_success = float("-inf")
+        self._last_attempt = float("-inf")
+        self._last_failed = False
         self._fetch: Future[None] | None = None  # the fetch in progress, if any
-        self.jwks_fetches = 0
+
+    def lookup(self, kid: str) -> tuple[jwt.PyJWK | None, str | None, bool]:
+        """The key under ``kid`` (or None), the issuer, and whether any key is known."""
+        with self._lock:
+            return self._keys.get(kid), self._issuer, bool(self._keys)
+
+    def fetch_to_wait_for(self, kid: str) -> Future[None] | None:
+        """The key fetch a token signed by ``kid`` must wait for; None when the cache decides.
+
+        A ``kid`` fetched within the TTL needs no fetch. Otherwise the token waits for the
+        fetch in progress, or for a new one when the interval since the last attempt has
+        passed. In between, an unknown ``kid`` is decided (refused) from the cache.
+        """
+        with self._lock:
+            now = self._clock()
+            if kid in self._keys and now - self._last_success < self._key_cache_ttl:
+                return None
+            interval = self._retry_interval if self._last_failed else self._refetch_interval
+            if self._fetch is None and now - self._last_attempt >= interval:
+                self._fetch = Future()
+                threading.Thread(
+                    target=self._refresh, args=(self._fetch,), name="jwks-fetch", daemon=True
+                ).start()
+            return self._fetch
+
+    def _refresh(self, done: Future[None]) -> None:
+        """Re-read discovery and JWKS, then settle ``done``; on failure keep the keys we had."""
+        fetched: tuple[str, dict[str, jwt.PyJWK]] | None = None
+        try:
+            discovery = self._fetch_json(self.discovery_url)
+            jwks = self._fetch_json(discovery["jwks_uri"])
+            keys = {
+                entry["kid"]: jwt.PyJWK(entry)
+                for entry in jwks.get("keys", [])
+                if entry.get("kty") == "RSA" and "kid" in entry
+            }
+            fetched = discovery["issuer"], keys
+        except (requests.RequestException, ValueError, KeyError, jwt.PyJWTError) as error:
+            log.warning("could not refresh keys from %s: %s", self.discovery_url, error)
+        finally:
+            with self._lock:
+                self._last_attempt = self._clock()
+                self._last_failed = fetched is None
+                if fetched is not None:
+                    self._issuer, self._keys = fetched
+                    self._last_success = self._last_attempt
+                self._fetch = None
+            done.set_result(None)
+
+
+class KeyCaches:
+    """One :class:`JwksCache` per discovery URL, for every authorizer of a stack."""
+
+    def __init__(self, **cache_options: Any) -> None:
+        self._options = cache_options
+        self._lock = threading.Lock()
+        self._caches: dict[str, JwksCache] = {}
+
+    def for_url(self, discovery_url: str) -> JwksCache:
+        with self._lock:
+            cache = self._caches.get(discovery_url)
+            if cache is None:
+                cache = self._caches[discovery_url] = JwksCache(discovery_url, **self._options)
+            return cache
+
+
+class JwtAuthorizer:
+    """Check bearer tokens against one ``customJwtAuthorizer`` configuration. Thread-safe.
+
+    ``authorize`` blocks while keys are being fetched; ``authorize_async`` awaits instead.
+    Keys come from ``keys`` (shared with other authorizers of the same issuer), or from a
+    cache of its own made with ``cache_options`` (see :class:`JwksCache`).
+    """
+
+    def __init__(
+        self,
+        config: JwtAuthorizerConfig,
+        *,
+        keys: JwksCache | None = None,
+        leeway: int = DEFAULT_LEEWAY_SECONDS,
+        wall_clock: Callable[[], float] = time.time,
+        verified_cache_entries: int = VERIFIED_CACHE_ENTRIES,
+        **cache_options: Any,
+    ) -> None:
+        self.config = config
+        self.keys = keys or JwksCache(config.discovery_url, **cache_options)
+        self._leeway = leeway
+        self._wall_clock = wall_clock
+        self._verified = _VerifiedTokens(verified_cache_entries)
 
     def authorize(self, authorization: str | None) -> dict[str, Any]:
         """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`."""
         token, kid = self._parse(authorization)
-        fetch = self._fetch_to_wait_for(kid)
+        fetch = self.keys.fetch_to_wait_for(kid)
         if fetch is not None:
             fetch.result()
-        return self._verify(token, kid)
+        return self._claims(token, kid)
 
     async def authorize_async(self, authorization: str | None) -> dict[str, Any]:
         """:meth:`authorize` for an event loop: it awaits a key fetch instead of blocking.
@@ -169,29 +297,51 @@ class JwtAuthorizer:
         more than the check.
         """
         token, kid = self._parse(authorization)
-        fetch = self._fetch_to_wait_for(kid)
+        fetch = self.keys.fetch_to_wait_for(kid)
         if fetch is not None:
             await asyncio.wrap_future(fetch)
-        return self._verify(token, kid)
+        return self._claims(token, kid)
 
     def _parse(self, authorization: str | None) -> tuple[str, str]:
         """The bearer token and its ``kid``, after the checks that need no key."""
-        token = self._bearer_token(authorization)
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
-            raise Unauthorized("malformed token") from None
-        if header.get("alg") != "RS256":
-            raise Unauthorized(f"algorithm {header.get('alg')!r} is not accepted (RS256 only)")
+        token = _bearer_token(authorization)
+        header = _unverified_header(token)
+        algorithm = header.get("alg")
+        if algorithm != "RS256":
+            # Name the algorithm only when it is one: the header is the caller's text.
+            named = repr(algorithm) if algorithm in _KNOWN_ALGORITHMS else "an unknown one"
+            raise Unauthorized(f"algorithm {named} is not accepted (RS256 only)")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("token header has no kid")
         return token, kid
 
+    def _claims(self, token: str, kid: str) -> dict[str, Any]:
+        """The token's claims, from the verified-token cache or by verifying it now.
+
+        A remembered token counts only while it has not expired and its key is still
+        the one the key cache holds: a retired or refetched key sends it back through
+        the whole check. Refusals are never remembered.
+        """
+        key = self.keys.lookup(kid)[0]
+        remembered = self._verified.get(token)
+        if remembered is not None and key is not None and remembered.key is key:
+            self._refuse_if_expired(remembered.expires_at)
+            return dict(remembered.claims)
+        claims = self._verify(token, kid)
+        self._refuse_if_expired(float(claims["exp"]))
+        if key is not None:
+            self._verified.put(token, _Verified(claims, key, float(claims["exp"])))
+        return claims
+
+    def _refuse_if_expired(self, expires_at: float) -> None:
+        # PyJWT checks exp too, on its own clock; this one is the authorizer's.
+        if self._wall_clock() >= expires_at + self._leeway:
+            raise Unauthorized("token expired")
+
     def _verify(self, token: str, kid: str) -> dict[str, Any]:
         """Check ``token`` with the keys cached now; this never fetches."""
-        with self._lock:
-            key, issuer, any_keys = self._keys.get(kid), self._issuer, bool(self._keys)
+        key, issuer, any_keys = self.keys.lookup(kid)
         if key is None:
             if not any_keys:
                 raise Unauthorized("signing keys unavailable (discovery or JWKS unreachable)")
@@ -218,22 +368,6 @@ class JwtAuthorizer:
         self._check_claims(claims)
         return claims
 
-    @staticmethod
-    def _bearer_token(authorization: str | None) -> str:
-        if not authorization:
-            raise Unauthorized(NO_CREDENTIALS)
-        if authorization.startswith("AWS4-HMAC-SHA256"):
-            raise MethodMismatch("SigV4 request to a CUSTOM_JWT resource")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer":
-            raise Unauthorized(f"Authorization scheme {scheme[:16]!r} is not Bearer")
-        token = token.strip()
-        if not token:
-            raise Unauthorized("empty bearer token")
-        if len(token) > MAX_TOKEN_CHARS:
-            raise Unauthorized("bearer token too large")
-        return token
-
     def _check_claims(self, claims: dict[str, Any]) -> None:
         config = self.config
         if config.allowed_clients:
@@ -254,43 +388,86 @@ class JwtAuthorizer:
             if not rule.matches(claims):
                 raise Unauthorized(f"custom claim {rule.claim!r} does not match")
 
-    def _fetch_to_wait_for(self, kid: str) -> Future[None] | None:
-        """The key fetch a token signed by ``kid`` must wait for; None when the cache decides.
 
-        A ``kid`` cached within the TTL needs no fetch. Otherwise the token waits for the
-        fetch in progress, or for a new one when the last ended ``refetch_interval`` ago
-        or more. Between fetches an unknown ``kid`` is decided (refused) from the cache.
-        """
+@dataclass(frozen=True)
+class _Verified:
+    """A token that passed every check, with the key that verified it and its expiry."""
+
+    claims: dict[str, Any]
+    key: jwt.PyJWK
+    expires_at: float
+
+
+class _VerifiedTokens:
+    """A bounded map of verified tokens, least recently used first out. Thread-safe.
+
+    Like Envoy's ``jwt_authn`` cache: a token seen again costs a dictionary look-up
+    instead of an RSA verification.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, _Verified] = OrderedDict()
+
+    def get(self, token: str) -> _Verified | None:
         with self._lock:
-            age = self._clock() - self._last_fetch
-            if kid in self._keys and age < self._key_cache_ttl:
-                return None
-            if self._fetch is None and age >= self._refetch_interval:
-                self._fetch = Future()
-                threading.Thread(
-                    target=self._refresh_keys, args=(self._fetch,), name="jwks-fetch", daemon=True
-                ).start()
-            return self._fetch
+            entry = self._entries.get(token)
+            if entry is not None:
+                self._entries.move_to_end(token)
+            return entry
 
-    def _refresh_keys(self, done: Future[None]) -> None:
-        """Re-read discovery and JWKS, then settle ``done``; on failure keep the keys we had."""
-        fetched: tuple[str, dict[str, jwt.PyJWK]] | None = None
-        try:
-            discovery = self._fetch_json(self.config.discovery_url)
-            jwks = self._fetch_json(discovery["jwks_uri"])
-            keys = {
-                entry["kid"]: jwt.PyJWK(entry)
-                for entry in jwks.get("keys", [])
-                if entry.get("kty") == "RSA" and "kid" in entry
-            }
-            fetched = discovery["issuer"], keys
-        except (requests.RequestException, ValueError, KeyError, jwt.PyJWTError) as error:
-            log.warning("could not refresh keys from %s: %s", self.config.discovery_url, error)
-        finally:
-            with self._lock:
-                if fetched is not None:
-                    self._issuer, self._keys = fetched
-                    self.jwks_fetches += 1
-                self._last_fetch = self._clock()
-                self._fetch = None
-            done.set_result(None)
+    def put(self, token: str, entry: _Verified) -> None:
+        with self._lock:
+            self._entries[token] = entry
+            self._entries.move_to_end(token)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    """The JOSE header of a compact JWS, decoding that segment alone.
+
+    The alphabet check is one regular expression, not a loop per character, and the
+    payload and signature are left for the verification, which decodes them anyway.
+    """
+    header, dot, rest = token.partition(".")
+    if not dot or rest.count(".") != 1 or not _BASE64URL.fullmatch(header):
+        raise Unauthorized("malformed token")
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, binascii.Error):
+        raise Unauthorized("malformed token") from None
+    if not isinstance(decoded, dict):
+        raise Unauthorized("malformed token")
+    return decoded
+
+
+def authorization_of(headers: Headers) -> str | None:
+    """The request's one ``Authorization`` value, or None; two headers are refused.
+
+    A request with two lets a checker and a forwarder each pick another one: the
+    agent would receive a value nobody verified.
+    """
+    values = headers.getlist("authorization")
+    if len(values) > 1:
+        raise Unauthorized("more than one Authorization header")
+    return values[0] if values else None
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized(NO_CREDENTIALS)
+    if authorization.startswith("AWS4-HMAC-SHA256"):
+        raise MethodMismatch("SigV4 request to a CUSTOM_JWT resource")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        raise Unauthorized("Authorization scheme is not Bearer")
+    token = token.strip()
+    if not token:
+        raise Unauthorized("empty bearer token")
+    if "," in token or " " in token:
+        raise Unauthorized("Authorization holds more than one value")
+    if len(token) > MAX_TOKEN_CHARS:
+        raise Unauthorized("bearer token too large")
+    return token

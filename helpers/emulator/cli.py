@@ -22,7 +22,6 @@ from pathlib import Path
 import httpx
 
 from helpers.emulator import stack
-from helpers.emulator.client import ControlClient
 from helpers.emulator.state import StackLayout, StackState
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.emulator.tls import client_context
@@ -100,8 +99,7 @@ def _env(args: argparse.Namespace) -> int:
             "real CLI. Nothing was changed. For the local stack, open a shell without "
             f"{BACKEND_ENV}=aws (or `unset {BACKEND_ENV}`) and run this again."
         )
-    state = _running(args)
-    for name, value in state.client_environment().items():
+    for name, value in stack.client_environment(args.home).items():
         print(f"export {name}={shlex.quote(value)}")
     # Only in the shell that eval's this: the workshop's `agentcore ...` lines run here.
     print(SHELL_FUNCTION)
@@ -119,7 +117,7 @@ def _validate(_: argparse.Namespace) -> int:
 
 def _deploy(args: argparse.Namespace) -> int:
     lines: list[str] = []
-    ok = ControlClient(_running(args)).deploy(Path.cwd(), _say if args.verbose else lines.append)
+    ok = stack.control(args.home).deploy(Path.cwd(), _say if args.verbose else lines.append)
     if not ok and not args.verbose:
         _say("\n".join(lines))
     return 0 if ok else 1
@@ -128,7 +126,7 @@ def _deploy(args: argparse.Namespace) -> int:
 def _invoke(args: argparse.Namespace) -> int:
     state = _running(args)
     runtime = args.runtime or read_config(Path.cwd())["runtimes"][0]["name"]
-    deployed = ControlClient(state).deployments().runtimes.get(runtime)
+    deployed = stack.control(args.home).deployments().runtimes.get(runtime)
     if deployed is None:
         raise ActionableError(
             f"No runtime named {runtime!r} is deployed on the local stack; "

@@ -1,7 +1,8 @@
 """Talk to a running stack's control API: deploy, see what is deployed, and test switches.
 
 The CLI, the notebook kit's local backend and the tests all go through
-:class:`ControlClient`; the API itself is :mod:`helpers.emulator.control.api`.
+:class:`ControlClient`, which presents the stack's control token (from its owner-only
+credentials file); the API itself is :mod:`helpers.emulator.control.api`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from helpers.emulator.credentials import StackCredentials
 from helpers.emulator.deploy.report import Deployments, PlanItem
 from helpers.emulator.state import StackState
 from helpers.model.errors import ActionableError
@@ -33,8 +35,11 @@ class StackUnreachable(ActionableError):
 class ControlClient:
     """The control API of the stack ``state`` describes."""
 
-    def __init__(self, state: StackState, timeout: float = 10.0) -> None:
+    def __init__(
+        self, state: StackState, credentials: StackCredentials, timeout: float = 10.0
+    ) -> None:
         self._base = state.control_url
+        self._headers = {"Authorization": f"Bearer {credentials.control_token}"}
         self._timeout = timeout
 
     def deployments(self) -> Deployments:
@@ -50,7 +55,7 @@ class ControlClient:
         body = {"project_dir": str(Path(project_dir).resolve())}
         try:
             with httpx.stream(
-                "POST", self._base + "/deploy", json=body, timeout=timeout
+                "POST", self._base + "/deploy", json=body, headers=self._headers, timeout=timeout
             ) as response:
                 response.raise_for_status()
                 return _follow_deploy(response.iter_lines(), say)
@@ -82,7 +87,9 @@ class ControlClient:
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         try:
-            response = httpx.request(method, self._base + path, json=body, timeout=self._timeout)
+            response = httpx.request(
+                method, self._base + path, json=body, headers=self._headers, timeout=self._timeout
+            )
         except httpx.HTTPError as error:
             raise StackUnreachable(type(error).__name__) from None
         if response.status_code >= 400:

@@ -10,29 +10,32 @@ SIGTERM or SIGINT it stops the agent processes and every part.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import logging
 import os
+import secrets
 import signal
-import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-import uvicorn
-
-from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
+from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig, KeyCaches
+from helpers.emulator.aws_api import AwsApiServer, require_signatures, seed_random
 from helpers.emulator.control.clock import StackClock
+from helpers.emulator.credentials import StackCredentials
+from helpers.emulator.guard import StackOnly
 from helpers.emulator.ports import stack_ports
 from helpers.emulator.prerequisites import Prerequisites
 from helpers.emulator.prerequisites import create as create_prerequisites
+from helpers.emulator.runtime.agent_process import AgentTemplate
+from helpers.emulator.runtime.sessions import DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_SESSIONS
+from helpers.emulator.serving import PartServer, bind, part_server
 from helpers.emulator.state import LOOPBACK, StackLayout, StackState
 from helpers.emulator.telemetry import tracing
-from helpers.emulator.tls import TlsFiles, ensure_tls_files
+from helpers.emulator.tls import ensure_tls_files
 from helpers.model.errors import ActionableError
 
 # Stable pool and client ids across restarts (read by moto when its backends load).
@@ -40,55 +43,12 @@ os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
 os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH")
 
 log = logging.getLogger("agentcore_local.daemon")
-
-
-class PartStartError(ActionableError):
-    """A part could not start; the message names the part and its port."""
-
-
-class _SharedLoopServer(uvicorn.Server):
-    """A uvicorn server that leaves signals to the daemon, which runs several servers."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _bind(part: str, port: int) -> socket.socket:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this: without it, Nagle's algorithm holds a
-    # response body back ~40 ms behind its headers on every keep-alive request.
-    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        listener.bind((LOOPBACK, port))
-    except OSError as error:
-        listener.close()
-        raise PartStartError(
-            f"{part}: cannot listen on {LOOPBACK}:{port} ({error.strerror})"
-        ) from None
-    return listener
-
-
-def _server(app: Any, part: str, port: int, tls: TlsFiles | None) -> _SharedLoopServer:
-    config = uvicorn.Config(
-        app,
-        ssl_certfile=str(tls.server_cert_chain) if tls else None,
-        ssl_keyfile=str(tls.server_key) if tls else None,
-        log_config=None,
-        # Access logs would carry query strings; a token must never reach a log.
-        access_log=False,
-        lifespan="off",
-        # Idle keep-alive clients would otherwise hold a graceful shutdown open forever.
-        timeout_graceful_shutdown=1,
-    )
-    server = _SharedLoopServer(config)
-    server.listener = _bind(part, port)  # type: ignore[attr-defined]
-    return server
+# How often idle runtime sessions are looked for (moving the stack's clock looks too).
+REAP_INTERVAL_SECONDS = 30.0
 
 
 async def _serve(
-    servers: list[_SharedLoopServer],
+    servers: list[PartServer],
     on_started: Callable[[], Awaitable[None]],
     on_stopping: Callable[[], Awaitable[None]],
 ) -> None:
@@ -96,10 +56,7 @@ async def _serve(
     stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    tasks = [
-        asyncio.create_task(server.serve(sockets=[server.listener]))  # type: ignore[attr-defined]
-        for server in servers
-    ]
+    tasks = [asyncio.create_task(server.serve_part()) for server in servers]
     while not all(server.started for server in servers):
         if any(task.done() for task in tasks):
             stopping.set()
@@ -114,30 +71,84 @@ async def _serve(
     await asyncio.gather(*tasks)
 
 
-def agent_environment(state: StackState) -> dict[str, str]:
+def agent_environment(state: StackState, credentials: StackCredentials) -> dict[str, str]:
     """What every agent process gets besides the gateway URLs: offline model, local AWS.
 
-    The daemon's own environment already trusts the stack's CA, and so will they.
+    The daemon's own environment already trusts the stack's CA and carries the span
+    collector's header, and so will they.
     """
     return {
         **os.environ,
         # A learner who configured another provider (e.g. bedrock) keeps it.
         "AGENT_MODEL_PROVIDER": os.environ.get("AGENT_MODEL_PROVIDER", "offline"),
-        **state.client_environment(),
+        **state.client_environment(credentials),
     }
 
 
 def authorizer_factory(clock: StackClock) -> Callable[[JwtAuthorizerConfig], JwtAuthorizer]:
-    """Authorizers whose key cache runs on the stack's clock (tests move it forward)."""
-    return functools.partial(JwtAuthorizer, clock=clock)
+    """Authorizers sharing one key cache per issuer, on the stack's clock (tests move it)."""
+    caches = KeyCaches(clock=clock)
+
+    def make(config: JwtAuthorizerConfig) -> JwtAuthorizer:
+        return JwtAuthorizer(config, keys=caches.for_url(config.discovery_url))
+
+    return make
+
+
+def _export_spans_to(collector_url: str, credentials: StackCredentials) -> None:
+    """Point every part and agent at the stack's collector, unless the user chose another.
+
+    The collector's token goes only to the stack's own collector, never elsewhere.
+    """
+    if "OTEL_EXPORTER_OTLP_ENDPOINT" in os.environ:
+        return
+    os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector_url
+    os.environ["OTEL_EXPORTER_OTLP_HEADERS"] = (
+        f"authorization={quote(f'Bearer {credentials.otlp_token}')}"
+    )
+    # Spans cross loopback only: a batch every 200 ms, not the SDK's 5 s, so a trace is
+    # readable moments after its call.
+    os.environ.setdefault("OTEL_BSP_SCHEDULE_DELAY", "200")
+
+
+def _start_aws_api(
+    port: int, prerequisites: Prerequisites, credentials: StackCredentials, issuer_url: str
+) -> tuple[AwsApiServer, StackCredentials, Any, dict[str, str]]:
+    """Serve moto, require signatures with the stack's key, create the prerequisites.
+
+    moto's random numbers follow the stack's seed while the IAM key and the app
+    clients' secrets are made, so they are the same at every start; afterwards they
+    follow a fresh seed, so nothing later says anything about them.
+    """
+    import boto3
+
+    bind("aws_api", port).close()  # werkzeug's own bind gives a less helpful error
+    server = AwsApiServer(port)
+    server.start()
+    endpoint = f"http://{LOOPBACK}:{port}"
+    seed_random(credentials.moto_seed)
+    before_signatures = boto3.session.Session(
+        aws_access_key_id="unsigned-setup",
+        aws_secret_access_key="unsigned-setup",
+        region_name=prerequisites.region,
+    )
+    key_id, secret = require_signatures(
+        before_signatures.client("iam", endpoint_url=endpoint), server.guard
+    )
+    credentials = replace(credentials, aws_access_key_id=key_id, aws_secret_access_key=secret)
+    signed = boto3.session.Session(
+        aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=prerequisites.region
+    )
+    cognito = signed.client("cognito-idp", endpoint_url=endpoint)
+    outputs = create_prerequisites(
+        prerequisites, cognito, signed.client("ssm", endpoint_url=endpoint), issuer_url
+    )
+    seed_random(secrets.randbits(64))
+    return server, credentials, cognito, outputs
 
 
 def run(home: Path) -> None:
     """Start the stack described by the working-state folder ``home`` and serve."""
-    # Imported here so the environment above is in place before moto loads.
-    import boto3
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-
     from helpers.emulator.control.api import create_control_app
     from helpers.emulator.control.faults import Switchable
     from helpers.emulator.deploy.deployer import Deployer
@@ -150,6 +161,8 @@ def run(home: Path) -> None:
     from helpers.emulator.telemetry.collector import collector_app
     from helpers.emulator.telemetry.store import SpanStore
 
+    # Everything the stack writes (state, logs, traces, sessions) is its owner's alone.
+    os.umask(0o077)
     layout = StackLayout(home)
     layout.status_file.unlink(missing_ok=True)
     prerequisites = (
@@ -157,12 +170,17 @@ def run(home: Path) -> None:
         if layout.prerequisites_file.exists()
         else Prerequisites()
     )
+    credentials = (
+        StackCredentials.read(layout.credentials_file)
+        if layout.credentials_file.exists()
+        else StackCredentials.new()
+    )
     ports = stack_ports(layout.ports_file)
     tls = ensure_tls_files(layout.tls_dir)
     # The authorizers fetch discovery and JWKS from our own HTTPS issuer.
     os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"] = str(tls.ca_bundle)
     started = time.monotonic()
-    # Filled in with the pid and the outputs once every part is up.
+    # Filled in with the outputs once every part is up.
     draft = StackState(
         pid=os.getpid(),
         ports=ports,
@@ -170,22 +188,15 @@ def run(home: Path) -> None:
         account_id=prerequisites.account_id,
         ca_bundle=tls.ca_bundle,
     )
-    # Every part and agent exports spans by the standard variables; unless you point
-    # them at another OTLP endpoint, they go to the stack's own collector.
-    os.environ.setdefault("OTEL_EXPORTER_OTLP_ENDPOINT", draft.url("collector"))
+    _export_spans_to(draft.url("collector"), credentials)
+    # Imports the agent libraries in the background while the rest starts.
+    template = AgentTemplate(layout.log_dir / "agent-template.log")
+    template.start()
     tracer_provider = tracing.configure("agentcore-local")
-
-    _bind("aws_api", ports["aws_api"]).close()  # moto's own bind would hang on failure
-    moto = ThreadedMotoServer(ip_address=LOOPBACK, port=ports["aws_api"], verbose=False)
-    moto.start()
-    session = boto3.session.Session(
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name=prerequisites.region,
+    aws_api, credentials, cognito, outputs = _start_aws_api(
+        ports["aws_api"], prerequisites, credentials, draft.issuer_url
     )
-    cognito = session.client("cognito-idp", endpoint_url=draft.aws_endpoint_url)
-    ssm = session.client("ssm", endpoint_url=draft.aws_endpoint_url)
-    outputs = create_prerequisites(prerequisites, cognito, ssm, draft.issuer_url)
+    credentials.write(layout.credentials_file)
     log.info("aws_api: moto on %s, prerequisites created", draft.aws_endpoint_url)
 
     keys = SigningKeyStore(layout.signing_keys_file)
@@ -200,9 +211,15 @@ def run(home: Path) -> None:
         gateway_host=gateway_host,
         runtime_base_url=draft.url("runtime"),
         gateway_base_url=draft.url("gateway"),
-        agent_env=agent_environment(draft),
+        agent_env=agent_environment(draft, credentials),
         region=prerequisites.region,
         account_id=prerequisites.account_id,
+        template=template,
+        clock=clock,
+        idle_timeout=float(
+            os.environ.get("AGENTCORE_LOCAL_SESSION_IDLE_SECONDS", DEFAULT_IDLE_TIMEOUT_SECONDS)
+        ),
+        max_sessions=int(os.environ.get("AGENTCORE_LOCAL_MAX_SESSIONS", DEFAULT_MAX_SESSIONS)),
         make_authorizer=make_authorizer,
     )
     issuer_app = create_issuer_app(
@@ -212,25 +229,41 @@ def run(home: Path) -> None:
         "issuer": Switchable(issuer_app, "issuer"),
         "gateway": Switchable(gateway_host, "gateway"),
     }
-    control_app = create_control_app(
-        deployer=deployer,
-        keys=keys,
-        front_door=front_door,
-        registry=registry,
-        switches=switches,
-        clock=clock,
+    control_app = StackOnly(
+        create_control_app(
+            deployer=deployer,
+            keys=keys,
+            front_door=front_door,
+            registry=registry,
+            switches=switches,
+            clock=clock,
+        ),
+        port=ports["control"],
+        token=credentials.control_token,
+        open_paths={"/health"},
     )
-    collector = collector_app(SpanStore(layout.traces_file))
+    collector = StackOnly(
+        collector_app(SpanStore(layout.traces_file)),
+        port=ports["collector"],
+        token=credentials.otlp_token,
+        open_paths={"/health"},
+    )
     servers = [
-        _server(collector, "collector", ports["collector"], None),
-        _server(switches["issuer"], "issuer", ports["issuer"], tls),
-        _server(front_door.app, "runtime", ports["runtime"], tls),
-        _server(switches["gateway"], "gateway", ports["gateway"], tls),
-        _server(control_app, "control", ports["control"], None),
+        part_server(collector, "collector", ports["collector"], None),
+        part_server(switches["issuer"], "issuer", ports["issuer"], tls),
+        part_server(front_door.app, "runtime", ports["runtime"], tls),
+        part_server(switches["gateway"], "gateway", ports["gateway"], tls),
+        part_server(control_app, "control", ports["control"], None),
     ]
+
+    async def reap_idle_sessions() -> None:
+        while True:
+            await asyncio.sleep(REAP_INTERVAL_SECONDS)
+            await deployer.reap_sessions()
 
     async def on_started() -> None:
         await deployer.restore()
+        asyncio.create_task(reap_idle_sessions())  # noqa: RUF006 (ends with the loop)
         replace(draft, outputs=outputs).write(layout)
         log.info("stack ready in %.2f s", time.monotonic() - started)
 
@@ -239,14 +272,14 @@ def run(home: Path) -> None:
         if tracer_provider is not None:
             # In a thread: the export goes to the collector this very loop serves.
             await asyncio.to_thread(tracer_provider.force_flush)
-        await front_door.close()  # first: its idle connections would hold the agents open
         await deployer.close()
         await gateway_host.close()
 
     try:
         asyncio.run(_serve(servers, on_started, on_stopping))
     finally:
-        moto.stop()
+        template.stop()
+        aws_api.stop()
         layout.status_file.unlink(missing_ok=True)
         log.info("stack stopped")
 

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from helpers.emulator.client import ControlClient
+from helpers.emulator.credentials import StackCredentials
 from helpers.emulator.deploy.report import Deployments
 from helpers.emulator.ports import port_is_listening
 from helpers.emulator.prerequisites import Prerequisites
@@ -33,6 +34,7 @@ from helpers.model.errors import ActionableError
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
 HOME_ENV = "AGENTCORE_LOCAL_HOME"
+NOT_RUNNING = "the local stack is not running (start it with: agentcore-local up)"
 _DAEMON_MODULE = "helpers.emulator.daemon"
 
 
@@ -136,6 +138,27 @@ def _check_parts(state: StackState) -> tuple[PartHealth, ...]:
     return tuple(parts)
 
 
+def credentials(home: Path | None = None) -> StackCredentials:
+    """The stack's secrets (its owner alone can read them); see :mod:`.credentials`."""
+    return StackCredentials.read(_layout(home).credentials_file)
+
+
+def control(home: Path | None = None) -> ControlClient:
+    """A client of the running stack's control API; raises when none runs."""
+    state = read_state(home)
+    if state is None:
+        raise StackError(NOT_RUNNING)
+    return ControlClient(state, credentials(home))
+
+
+def client_environment(home: Path | None = None) -> dict[str, str]:
+    """The variables that point the AWS CLI, boto3 and HTTP clients at the running stack."""
+    state = read_state(home)
+    if state is None:
+        raise StackError(NOT_RUNNING)
+    return state.client_environment(credentials(home))
+
+
 def status(home: Path | None = None) -> StackStatus:
     """The stack's state, each part's live health, and what is deployed."""
     state = read_state(home)
@@ -143,7 +166,9 @@ def status(home: Path | None = None) -> StackStatus:
         return StackStatus(state=None)
     parts = _check_parts(state)
     control_up = next(part.healthy for part in parts if part.name == "control")
-    deployed = ControlClient(state).deployments() if control_up else Deployments()
+    deployed = (
+        ControlClient(state, credentials(home)).deployments() if control_up else Deployments()
+    )
     return StackStatus(state=state, parts=parts, deployed=deployed)
 
 
@@ -155,8 +180,8 @@ def _log_tail(layout: StackLayout, lines: int = 15) -> str:
 
 
 def _spawn_daemon(layout: StackLayout) -> subprocess.Popen:
-    layout.log_dir.mkdir(parents=True, exist_ok=True)
-    with layout.log_file.open("ab") as log_file:
+    descriptor = os.open(layout.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "ab") as log_file:
         return subprocess.Popen(
             [sys.executable, "-m", _DAEMON_MODULE, str(layout.home)],
             stdin=subprocess.DEVNULL,
@@ -193,7 +218,7 @@ def up(
         progress("local stack is running but unhealthy; restarting it")
         down(home, progress)
     _sweep_dead_stack(layout)
-    layout.home.mkdir(parents=True, exist_ok=True)
+    _make_private(layout)
     deadline = time.monotonic() + timeout
     process = _spawn_daemon(layout)
     progress(f"starting local stack (pid {process.pid}) ...")
@@ -218,9 +243,18 @@ def up(
     )
 
 
+def _make_private(layout: StackLayout) -> None:
+    """The stack's folders are its owner's alone (the daemon then writes with umask 077)."""
+    for folder in (layout.home, layout.state_dir, layout.log_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+
+
 def _keep_prerequisites(layout: StackLayout, prerequisites: Prerequisites) -> None:
-    layout.state_dir.mkdir(parents=True, exist_ok=True)
-    layout.prerequisites_file.write_text(json.dumps(prerequisites.to_json(), indent=2))
+    _make_private(layout)
+    descriptor = os.open(layout.prerequisites_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(prerequisites.to_json(), handle, indent=2)
 
 
 def _sweep_dead_stack(layout: StackLayout) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.emulator.credentials import StackCredentials
+
 LOOPBACK = "127.0.0.1"
 PARTS = ("aws_api", "issuer", "runtime", "gateway", "control", "collector")
 # The parts that carry tokens speak HTTPS, with a certificate from the stack's own CA.
@@ -48,6 +50,11 @@ class StackLayout:
     @property
     def status_file(self) -> Path:
         return self.state_dir / "stack.json"
+
+    @property
+    def credentials_file(self) -> Path:
+        """The stack's secrets (see :mod:`helpers.emulator.credentials`), owner-only."""
+        return self.state_dir / "credentials.json"
 
     @property
     def prerequisites_file(self) -> Path:
@@ -115,18 +122,18 @@ class StackState:
     def discovery_url(self, pool_id: str) -> str:
         return f"{self.issuer_url}/{pool_id}/.well-known/openid-configuration"
 
-    def client_environment(self) -> dict[str, str]:
+    def client_environment(self, credentials: StackCredentials) -> dict[str, str]:
         """Variables that send boto3, the AWS CLI, curl, requests, httpx and urllib to the stack.
 
-        The credentials are moto's dummy ones; the CA bundle holds the public roots plus
-        the stack's own CA, so HTTPS to real hosts keeps working too. curl reads
-        ``CURL_CA_BUNDLE`` before ``SSL_CERT_DIR`` and ``SSL_CERT_FILE``, so setting it
-        wins over whatever the machine presets for curl.
+        The AWS credentials are the stack's own IAM key (every call is signed with it);
+        the CA bundle holds the public roots plus the stack's own CA, so HTTPS to real
+        hosts keeps working too. curl reads ``CURL_CA_BUNDLE`` before ``SSL_CERT_DIR``
+        and ``SSL_CERT_FILE``, so setting it wins over whatever the machine presets.
         """
         return {
             "AWS_ENDPOINT_URL": self.aws_endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ACCESS_KEY_ID": credentials.aws_access_key_id,
+            "AWS_SECRET_ACCESS_KEY": credentials.aws_secret_access_key,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "REQUESTS_CA_BUNDLE": str(self.ca_bundle),

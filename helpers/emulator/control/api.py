@@ -1,6 +1,10 @@
-"""The stack's control API: what ``agentcore-local`` and the tests talk to.
+"""The stack's control API: what ``agentcore-local``, the notebook kit and the tests talk to.
 
-Loopback HTTP, never carrying a token.
+Loopback HTTP behind :class:`~helpers.emulator.guard.StackOnly`: only the stack's
+owner (who can read its control token) gets past the door. Request bodies are JSON
+(``Content-Type: application/json``, so a web page's "simple" form or text POST is
+refused even before the token check), and a project folder is given as an absolute
+path: nothing is resolved against the daemon's own folder.
 
 - ``POST /deploy`` answers with a stream of JSON lines (plan, progress, then ``done``
   or ``error``) so a slow deploy shows its progress as it happens;
@@ -45,6 +49,8 @@ def create_control_app(
     switches: dict[str, Switchable],
     clock: StackClock,
 ) -> Starlette:
+    """The control API's routes; wrap it in ``StackOnly`` before serving it."""
+
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -65,7 +71,7 @@ def create_control_app(
         return JSONResponse({"kids": [key["kid"] for key in keys.jwks()["keys"]]})
 
     async def retire_key(request: Request) -> Response:
-        kid = (await request.json())["kid"]
+        kid = _field(await _json_body(request), "kid", str)
         try:
             keys.retire(kid)
         except (KeyError, ValueError) as error:
@@ -74,23 +80,27 @@ def create_control_app(
         return JSONResponse({"kids": [key["kid"] for key in keys.jwks()["keys"]]})
 
     async def faults(request: Request) -> Response:
-        wanted: dict[str, Any] = await request.json()
-        switch = switches.get(wanted.get("part", ""))
+        wanted = await _json_body(request)
+        switch = switches.get(_field(wanted, "part", str))
         if switch is None:
             return JSONResponse({"message": f"parts that can fail: {sorted(switches)}"}, 400)
-        switch.down = bool(wanted["down"])
+        switch.down = _field(wanted, "down", bool)
         log.warning("fault: %s is %s", switch.part, "DOWN" if switch.down else "back up")
         return JSONResponse({part: "down" if s.down else "up" for part, s in switches.items()})
 
     async def move_clock(request: Request) -> Response:
-        seconds = (await request.json()).get("advance_seconds")
-        if not isinstance(seconds, int | float) or seconds < 0:
-            return JSONResponse({"message": 'send {"advance_seconds": <seconds, 0 or more>}'}, 400)
+        seconds = _field(await _json_body(request), "advance_seconds", (int, float))
+        if seconds < 0:
+            return JSONResponse({"message": "advance_seconds must be 0 or more"}, 400)
         log.info("clock: moved forward %.3f s", seconds)
-        return JSONResponse({"offset_seconds": clock.advance(float(seconds))})
+        offset = clock.advance(float(seconds))
+        await deployer.reap_sessions()  # what the time that passed would have ended
+        return JSONResponse({"offset_seconds": offset})
 
     async def deploy(request: Request) -> Response:
-        project_dir = Path((await request.json())["project_dir"])
+        project_dir = Path(_field(await _json_body(request), "project_dir", str))
+        if not project_dir.is_absolute():
+            raise BadRequest("project_dir must be an absolute path")
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 
         async def run() -> None:
@@ -115,6 +125,7 @@ def create_control_app(
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     return Starlette(
+        exception_handlers={BadRequest: _bad_request},
         routes=[
             Route("/health", health),
             Route("/deployments", deployments),
@@ -124,5 +135,38 @@ def create_control_app(
             Route("/faults", faults, methods=["POST"]),
             Route("/clock", move_clock, methods=["POST"]),
             Route("/deploy", deploy, methods=["POST"]),
-        ]
+        ],
     )
+
+
+class BadRequest(Exception):
+    """A request the control API cannot read; answered 400 (or 415) with the reason."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _bad_request(_: Request, error: Exception) -> Response:
+    status = error.status if isinstance(error, BadRequest) else 400
+    return JSONResponse({"message": str(error)}, status_code=status)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise BadRequest("send the body as application/json", status=415)
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise BadRequest("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def _field(body: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = body.get(name)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise BadRequest(f"{name} is missing or of the wrong type")
+    return value

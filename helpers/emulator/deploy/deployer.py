@@ -8,8 +8,8 @@ target's tool schema once. It then:
 - validates first and refuses on any error;
 - refuses to change an existing gateway's authorizer in place, as AWS does;
 - creates, updates and deletes gateways, then runtimes (whose environment lists
-  every gateway URL), starting a new agent process before retiring the old one;
-- restarts an agent process that had stopped, even when nothing else changed;
+  every gateway URL): a new version's first agent process must answer before it takes
+  the old version's place, so code that fails to import leaves the old one serving;
 - changes nothing when nothing changed.
 
 What is deployed is saved in ``deployed.json`` and brought back when the stack restarts.
@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import logging
 import os
 import secrets
 import shutil
 import string
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,8 +35,13 @@ from typing import Any
 from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
 from helpers.emulator.deploy.report import Deployments, GatewayInfo, PlanItem, RuntimeInfo
 from helpers.emulator.gateway.host import DeployedGateway, DeployedTarget, GatewayHost
-from helpers.emulator.runtime.agent_process import AgentProcess, AgentStartError
+from helpers.emulator.runtime.agent_process import AgentProcess, AgentStartError, AgentTemplate
 from helpers.emulator.runtime.front_door import LiveRuntime, RuntimeFrontDoor
+from helpers.emulator.runtime.sessions import (
+    DEFAULT_IDLE_TIMEOUT_SECONDS,
+    DEFAULT_MAX_SESSIONS,
+    SessionPool,
+)
 from helpers.emulator.state import StackLayout
 from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.errors import ActionableError
@@ -123,9 +130,22 @@ class Deployer:
         agent_env: dict[str, str],
         region: str,
         account_id: str,
+        template: AgentTemplate,
+        clock: Callable[[], float],
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT_SECONDS,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
         make_authorizer: Callable[[JwtAuthorizerConfig], JwtAuthorizer] = JwtAuthorizer,
     ) -> None:
         self._layout = layout
+        self._template = template
+        self._clock = clock
+        self._idle_timeout = idle_timeout
+        self._max_sessions = max_sessions
+        self._process_numbers = itertools.count(1)
+        # Agents listen on Unix sockets here, a folder only the stack's owner may enter.
+        # A fresh temporary one: socket paths must stay under 108 bytes, which the
+        # stack's own folder cannot promise.
+        self._sockets_dir = Path(tempfile.mkdtemp(prefix="agentcore-local-"))
         self._front_door = front_door
         self._gateway_host = gateway_host
         self._runtime_base_url = runtime_base_url
@@ -139,7 +159,7 @@ class Deployer:
         self._lock = asyncio.Lock()
         self._runtimes: dict[str, RuntimeRecord] = {}
         self._gateways: dict[str, GatewayRecord] = {}
-        self._processes: dict[str, AgentProcess] = {}
+        self._pools: dict[str, SessionPool] = {}
 
     # ---- what is deployed -------------------------------------------------------------
 
@@ -154,9 +174,10 @@ class Deployer:
                     arn=record.arn,
                     invoke_url=invoke_url(self._runtime_base_url, record.arn),
                     authorizer="CUSTOM_JWT" if record.authorizer else "NONE",
-                    running=self._processes[name].alive,
-                    pid=self._processes[name].pid,
-                    log=str(self._processes[name].log_file),
+                    running=bool(self._pools[name].pids()),
+                    pids=self._pools[name].pids(),
+                    sessions=self._pools[name].session_pids(),
+                    log=str(self._layout.runtime_log(name)),
                 )
                 for name, record in self._runtimes.items()
             },
@@ -302,8 +323,6 @@ class Deployer:
                 plan.append(PlanItem("create", "runtime", name))
             elif current_runtime.fingerprint != runtime.fingerprint:
                 plan.append(PlanItem("update", "runtime", name, _why(current_runtime, runtime)))
-            elif not self._processes[name].alive:
-                plan.append(PlanItem("restart", "runtime", name, "its agent process had stopped"))
         plan += [PlanItem("delete", "runtime", n) for n in self._runtimes if n not in runtimes]
         return plan
 
@@ -324,44 +343,58 @@ class Deployer:
         if item.action == "delete":
             removed = self._runtimes.pop(item.name)
             self._front_door.remove(removed.arn)
-            await asyncio.to_thread(self._processes.pop(item.name).stop)
+            await self._pools.pop(item.name).close()
             return
         record = self._store_code(runtimes[item.name])
-        process = self._new_process(record, gateways)
+        pool = self._pool(record, gateways)
         try:
-            await asyncio.to_thread(process.wait_ready)
+            first = await asyncio.to_thread(pool.ready_process)
         except AgentStartError as error:
             raise DeployRefused(f"{error}\nThe previous version keeps serving.") from None
-        await self._serve(record, process)
+        pool.keep_as_spare(first)
+        await self._serve(record, pool)
 
     def _store_code(self, record: RuntimeRecord) -> RuntimeRecord:
         """Copy the code location into the stack, as a deploy uploads the CodeZip."""
         target = self._layout.runtime_code_dir(record.name, record.fingerprint[:12])
         if not target.exists():
             shutil.copytree(record.code_dir, target, ignore=_IGNORED_IN_CODE)
+            # copytree keeps the source's modes; the stack's copy is its owner's alone.
+            for path in (target, *target.rglob("*")):
+                path.chmod(path.stat().st_mode & 0o700)
         return RuntimeRecord(**{**asdict(record), "code_dir": str(target)})
 
-    def _new_process(
-        self, record: RuntimeRecord, gateways: dict[str, GatewayRecord]
-    ) -> AgentProcess:
+    def _pool(self, record: RuntimeRecord, gateways: dict[str, GatewayRecord]) -> SessionPool:
+        """The session pool of one runtime version: its processes fork from the template."""
         env = {
             **self._agent_env,
             **self._gateway_env(gateways),
             "AGENT_SESSION_DIR": str(self._layout.sessions_dir(record.name)),
             "OTEL_SERVICE_NAME": record.name,
         }
-        process = AgentProcess(
-            record.name,
-            Path(record.code_dir),
-            record.entrypoint,
-            env,
-            self._layout.runtime_log(record.name),
-        )
-        process.start()
-        return process
 
-    async def _serve(self, record: RuntimeRecord, process: AgentProcess) -> None:
-        """Route the runtime's ARN to ``process``, then stop the process it replaces."""
+        def start_process() -> AgentProcess:
+            process = AgentProcess(
+                record.name,
+                self._template,
+                Path(record.code_dir),
+                record.entrypoint,
+                env,
+                self._layout.runtime_log(record.name),
+                self._sockets_dir / f"{next(self._process_numbers)}.sock",
+            )
+            process.start()
+            return process
+
+        return SessionPool(
+            start_process,
+            clock=self._clock,
+            idle_timeout=self._idle_timeout,
+            max_sessions=self._max_sessions,
+        )
+
+    async def _serve(self, record: RuntimeRecord, pool: SessionPool) -> None:
+        """Route the runtime's ARN to ``pool``, then end the version it replaces."""
         authorizer = (
             self._make_authorizer(JwtAuthorizerConfig.from_agentcore(record.authorizer))
             if record.authorizer
@@ -369,14 +402,24 @@ class Deployer:
         )
         self._front_door.put(
             LiveRuntime(
-                record.name, record.arn, process, authorizer, tuple(record.header_allowlist)
+                record.name,
+                record.arn,
+                pool,
+                self._layout.runtime_log(record.name),
+                authorizer,
+                tuple(record.header_allowlist),
             )
         )
-        replaced = self._processes.get(record.name)
-        self._processes[record.name] = process
+        replaced = self._pools.get(record.name)
+        self._pools[record.name] = pool
         self._runtimes[record.name] = record
-        if replaced is not None and replaced is not process:
-            await asyncio.to_thread(replaced.stop)
+        if replaced is not None and replaced is not pool:
+            await replaced.close()
+
+    async def reap_sessions(self) -> None:
+        """End the sessions that stayed idle too long, in every runtime."""
+        for pool in list(self._pools.values()):
+            await pool.reap()
 
     def _live_gateway(self, record: GatewayRecord) -> DeployedGateway:
         return DeployedGateway(
@@ -413,14 +456,15 @@ class Deployer:
             self._gateways[gateway.name] = gateway
         for entry in state["runtimes"]:
             record = RuntimeRecord(**entry)
-            process = self._new_process(record, self._gateways)
+            pool = self._pool(record, self._gateways)
             try:
-                await asyncio.to_thread(process.wait_ready)
+                pool.keep_as_spare(await asyncio.to_thread(pool.ready_process))
             except AgentStartError as error:
-                # Served anyway: invocations get a clear 5xx and the next deploy restarts it.
+                # Served anyway: its calls get a clear 5xx until the next deploy.
                 log.error("could not restore runtime %s: %s", record.name, error)
-            await self._serve(record, process)
+            await self._serve(record, pool)
 
     async def close(self) -> None:
-        for process in self._processes.values():
-            await asyncio.to_thread(process.stop)
+        for pool in self._pools.values():
+            await pool.close()
+        shutil.rmtree(self._sockets_dir, ignore_errors=True)

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-_SYMBOLS = {"create": "+", "update": "~", "restart": "↻", "delete": "-"}
+_SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 
 
 @dataclass(frozen=True)
 class PlanItem:
-    action: str  # create | update | restart | delete
+    action: str  # create | update | delete
     kind: str  # runtime | gateway
     name: str
     reason: str = ""
@@ -28,13 +28,14 @@ class PlanItem:
 
 @dataclass(frozen=True)
 class RuntimeInfo:
-    """A deployed runtime: where to invoke it, and whether its agent process runs."""
+    """A deployed runtime: where to invoke it, and the agent processes that serve it."""
 
     arn: str
     invoke_url: str
     authorizer: str  # CUSTOM_JWT | NONE
     running: bool
-    pid: int | None
+    pids: tuple[int, ...]  # every live agent process, the spare included
+    sessions: Mapping[str, int]  # runtime session id → its agent process
     log: str
 
 
@@ -64,7 +65,10 @@ class Deployments:
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> Deployments:
         return cls(
-            runtimes={name: RuntimeInfo(**info) for name, info in document["runtimes"].items()},
+            runtimes={
+                name: RuntimeInfo(**{**info, "pids": tuple(info["pids"])})
+                for name, info in document["runtimes"].items()
+            },
             gateways={
                 name: GatewayInfo(**{**info, "targets": tuple(info["targets"])})
                 for name, info in document["gateways"].items()

@@ -28,12 +28,13 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from helpers.emulator.authorizer import (
     JwtAuthorizer,
     JwtAuthorizerConfig,
     Unauthorized,
+    authorization_of,
 )
 from helpers.emulator.gateway.lambdas import LambdaRegistry
 from helpers.emulator.refusals import refusal_response
@@ -42,6 +43,8 @@ log = logging.getLogger("agentcore_local.gateway")
 _tracer = trace.get_tracer("agentcore_local.gateway")
 
 TOOL_SEPARATOR = "___"
+# A Gateway invokes its Lambda synchronously, whose payload limit is 6 MB.
+MAX_REQUEST_BYTES = 6 * 1024 * 1024
 MESSAGE_VERSION = "1.0"
 # A stateless server has no server-initiated messages to stream. The MCP transport
 # would answer GET with an SSE stream that never ends (holding a curl, or a server
@@ -159,6 +162,50 @@ def build_mcp_server(gateway: DeployedGateway, registry: LambdaRegistry) -> Serv
     return server
 
 
+def _parse_error(status: int, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": message}},
+        status_code=status,
+    )
+
+
+async def _readable_body(receive: Receive) -> bytes | JSONResponse:
+    """A request's body, if it is JSON the MCP machinery can take; else the refusal.
+
+    Nesting deeper than Python's parser allows (a few hundred levels) would end in a
+    RecursionError and a 500 deep inside the MCP server: refused here as a parse error.
+    """
+    body = bytearray()
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > MAX_REQUEST_BYTES:
+            return _parse_error(413, f"the request is larger than {MAX_REQUEST_BYTES // 2**20} MB")
+        if not message.get("more_body"):
+            break
+    try:
+        json.loads(body)
+    except RecursionError:
+        return _parse_error(400, "Parse error: the JSON is nested too deeply")
+    except ValueError:
+        return _parse_error(400, "Parse error: the body is not JSON")
+    return bytes(body)
+
+
+def _replaying(body: bytes) -> Receive:
+    """A ``receive`` that hands the already-read ``body`` to the app, once."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 @dataclass
 class _Running:
     """A gateway being served: its authorizer, its session manager and the task running it."""
@@ -259,8 +306,8 @@ class GatewayHost:
             )(scope, receive, send)
             return
         if running.authorizer is not None:
-            authorization = Headers(scope=scope).get("authorization")
             try:
+                authorization = authorization_of(Headers(scope=scope))
                 # May wait for a JWKS fetch, which runs in a thread of its own.
                 await running.authorizer.authorize_async(authorization)
             except Unauthorized as refusal:
@@ -270,6 +317,12 @@ class GatewayHost:
         if scope["method"] == "GET":
             await _NO_STREAM(scope, receive, send)
             return
+        if scope["method"] == "POST":
+            body = await _readable_body(receive)
+            if isinstance(body, JSONResponse):
+                await body(scope, receive, send)
+                return
+            receive = _replaying(body)
         await running.manager.handle_request(scope, receive, send)
 
     def _route(self, scope: Scope) -> _Running | None:

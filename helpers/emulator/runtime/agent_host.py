@@ -1,12 +1,11 @@
-"""Serve a learner's ``BedrockAgentCoreApp`` on loopback, as the Runtime's container does.
+"""Serve a learner's ``BedrockAgentCoreApp``, as the Runtime's container does.
 
-Run as ``python -m helpers.emulator.runtime.agent_host CODE_DIR ENTRYPOINT PORT PARENT_PID``
-with the code location as working directory; it stops when its parent, the stack's
-daemon, goes away. The entrypoint file is imported under its
-module name (so its ``if __name__ == "__main__": app.run()`` does not fire and bind
-0.0.0.0:8080), its app is found, and uvicorn serves it on ``127.0.0.1:PORT``.
-An exception while importing the learner's code is printed with its traceback to
-this process's log, which the deploy step shows.
+:func:`serve` runs in an agent process (a fork of the agent template, with the code
+location as working directory): the entrypoint file is imported under its module name
+(so its ``if __name__ == "__main__": app.run()`` does not fire and bind
+0.0.0.0:8080), its app is found, and uvicorn serves it on a Unix socket only the front
+door can reach. An exception while importing the learner's code is printed with its
+traceback to the process's log, which the deploy step shows.
 """
 
 from __future__ import annotations
@@ -34,10 +33,10 @@ _PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGTERM this process when the daemon that started it dies.
+    """Ask Linux to SIGTERM this process when its parent (daemon or template) dies.
 
-    Done here, after exec, rather than in a ``preexec_fn`` of the daemon, which runs
-    threads. A parent that died before the request leaves us adopted: exit then.
+    Done in the new process itself rather than in a ``preexec_fn`` of the daemon, which
+    runs threads. A parent that died before the request leaves us adopted: exit then.
     """
     # Not Linux: no prctl, but the stack's ``up`` still sweeps a dead daemon's process group.
     with contextlib.suppress(OSError, AttributeError):
@@ -90,9 +89,8 @@ class TraceContextMiddleware:
             otel_context.detach(token)
 
 
-def main() -> None:
-    code_dir, entrypoint, port = Path(sys.argv[1]).resolve(), sys.argv[2], int(sys.argv[3])
-    die_with_parent(int(sys.argv[4]))
+def serve(code_dir: Path, entrypoint: str, socket_path: str) -> None:
+    """Import the learner's code and serve its app on ``socket_path`` until SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     tracing.configure(service_name="agent")  # the Runtime sets OTEL_SERVICE_NAME
@@ -102,13 +100,8 @@ def main() -> None:
     # redeploy should not wait on them.
     uvicorn.run(
         app,
-        host="127.0.0.1",
-        port=port,
+        uds=socket_path,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=1,
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -4,21 +4,26 @@
 what the service does before the learner's code sees anything:
 
 1. find the runtime by ARN (404 ``ResourceNotFoundException`` otherwise);
-2. with a CUSTOM_JWT authorizer, verify the bearer token (401, or 403 for SigV4);
-3. check or make the session id (``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id``,
-   at least 33 characters);
-4. forward only the headers in ``requestHeaderAllowlist`` (``Authorization`` only
-   with a CUSTOM_JWT authorizer, as on AWS), and stream the agent's answer back
-   chunk by chunk as it is produced.
+2. check or make the session id (``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id``,
+   33 to 256 printable ASCII characters; 400 ``ValidationException`` otherwise);
+3. with a CUSTOM_JWT authorizer, verify the bearer token (401, or 403 for SigV4); the
+   request must carry exactly one ``Authorization`` header, one value;
+4. read the payload, at most AgentCore's 100 MB (413 otherwise), and refuse a JSON
+   payload that does not parse (400) before any learner code sees it;
+5. forward only the headers in ``requestHeaderAllowlist`` (``Authorization`` only
+   with a CUSTOM_JWT authorizer, as on AWS, and exactly the value verified) to the
+   agent's Unix socket, and stream its answer back chunk by chunk as it is produced.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from opentelemetry import propagate, trace
@@ -30,9 +35,10 @@ from starlette.requests import Request
 from starlette.responses import Content, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from helpers.emulator.authorizer import JwtAuthorizer, Unauthorized
+from helpers.emulator.authorizer import JwtAuthorizer, Unauthorized, authorization_of
 from helpers.emulator.refusals import refusal_response
-from helpers.emulator.runtime.agent_process import AgentProcess
+from helpers.emulator.runtime.agent_process import AgentStartError
+from helpers.emulator.runtime.sessions import AgentCrashed, SessionPool
 from helpers.emulator.telemetry import tracing
 from helpers.model.invocation import (
     INVOCATIONS_PATH,
@@ -46,15 +52,19 @@ log = logging.getLogger("agentcore_local.runtime")
 _tracer = trace.get_tracer("agentcore_local.runtime")
 
 _PASSED_THROUGH = ("content-type", "accept")
+# "The InvokeAgentRuntime operation accepts your request payload ... up to 100 MB."
+MAX_PAYLOAD_BYTES = 100 * 1024 * 1024
+_JSON_TYPES = ("", "application/json")
 
 
 @dataclass(frozen=True)
 class LiveRuntime:
-    """A deployed runtime: its ARN, the agent process behind it, and its inbound rules."""
+    """A deployed runtime: its ARN, its sessions' agent processes, and its inbound rules."""
 
     name: str
     arn: str
-    process: AgentProcess
+    sessions: SessionPool
+    log_file: Path
     authorizer: JwtAuthorizer | None
     header_allowlist: tuple[str, ...]
 
@@ -78,8 +88,8 @@ def _agent_stopped(runtime: LiveRuntime, what: str) -> JSONResponse:
         502,
         "RuntimeClientError",
         f"The agent process of {runtime.name} {what}; its traceback is in "
-        f"{runtime.process.log_file}. Fix the code if needed, then run "
-        "`agentcore-local deploy -y -v` to start it again.",
+        f"{runtime.log_file}. The session's next call starts a new process; fix the code "
+        "and run `agentcore-local deploy -y -v` if the error is in it.",
     )
 
 
@@ -91,9 +101,6 @@ class RuntimeFrontDoor:
         # Requests that reached an agent, per runtime: tests use it to prove a refusal
         # happened before any learner code ran.
         self.forwarded: Counter[str] = Counter()
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(connect=5.0, read=600.0, write=30.0, pool=30.0)
-        )
         self.app = Starlette(
             routes=[
                 Route("/ping", self._ping),
@@ -113,9 +120,6 @@ class RuntimeFrontDoor:
     def live(self) -> list[LiveRuntime]:
         return list(self._runtimes.values())
 
-    async def close(self) -> None:
-        await self._client.aclose()
-
     async def _ping(self, _: Request) -> Response:
         return JSONResponse({"status": "Healthy", "runtimes": len(self._runtimes)})
 
@@ -129,6 +133,14 @@ class RuntimeFrontDoor:
                 "stack. Run `agentcore-local deploy -y -v` in the project folder.",
             )
         session_id = request.headers.get(SESSION_HEADER) or str(uuid.uuid4())
+        if not _valid_session_id(session_id):
+            return _error(
+                400,
+                "ValidationException",
+                f"{SESSION_HEADER} must be {MIN_SESSION_ID_CHARS} to {MAX_SESSION_ID_CHARS} "
+                "printable ASCII characters (letters, digits, '-' and the like); a uuid4 "
+                "string fits.",
+            )
         # The trace of an invocation starts here, refused or not, and lasts until the
         # last streamed byte; a caller's own traceparent is honoured.
         context = tracing.with_session(propagate.extract(request.headers), session_id)
@@ -159,58 +171,108 @@ class RuntimeFrontDoor:
         span: trace.Span,
         context: Context,
     ) -> Response:
+        authorization = None
         if runtime.authorizer is not None:
             try:
-                await runtime.authorizer.authorize_async(request.headers.get("authorization"))
+                authorization = authorization_of(request.headers)
+                await runtime.authorizer.authorize_async(authorization)
             except Unauthorized as refusal:
                 span.set_attribute("agentcore.auth.refused", refusal.reason)
                 return refusal_response(refusal, f"runtime {runtime.name}", log)
-        if not MIN_SESSION_ID_CHARS <= len(session_id) <= MAX_SESSION_ID_CHARS:
-            return _error(
-                400,
-                "ValidationException",
-                f"{SESSION_HEADER} must be {MIN_SESSION_ID_CHARS} to {MAX_SESSION_ID_CHARS} "
-                f"characters long (got {len(session_id)}); a uuid4 string fits.",
-            )
-        if not runtime.process.alive:
-            return _agent_stopped(runtime, "has stopped")
+        payload = await _payload(request)
+        if isinstance(payload, Response):
+            return payload
         return await self._forward(
-            request, runtime, session_id, trace.set_span_in_context(span, context)
+            request,
+            runtime,
+            session_id,
+            payload,
+            authorization,
+            trace.set_span_in_context(span, context),
         )
 
     async def _forward(
-        self, request: Request, runtime: LiveRuntime, session_id: str, context: Context
+        self,
+        request: Request,
+        runtime: LiveRuntime,
+        session_id: str,
+        payload: bytes,
+        authorization: str | None,
+        context: Context,
     ) -> Response:
         headers = {
             name: value
             for name, value in request.headers.items()
-            if name in _PASSED_THROUGH or runtime.forwards(name)
+            if name != "authorization" and (name in _PASSED_THROUGH or runtime.forwards(name))
         }
+        if authorization is not None and runtime.forwards("authorization"):
+            headers["authorization"] = authorization  # exactly the value verified
         headers[SESSION_HEADER] = session_id
         headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
         propagate.inject(headers, context=context)
-        self.forwarded[runtime.name] += 1
-        upstream = self._client.build_request(
-            "POST",
-            f"{runtime.process.base_url}/invocations",
-            headers=headers,
-            content=await request.body(),
-        )
         try:
-            answer = await self._client.send(upstream, stream=True)
+            process = await runtime.sessions.process_for(session_id)
+        except AgentCrashed as crashed:
+            return _agent_stopped(runtime, f"of this session has stopped ({crashed})")
+        except AgentStartError as error:
+            return _agent_stopped(runtime, f"could not start ({error})")
+        self.forwarded[runtime.name] += 1
+        client = process.http
+        upstream = client.build_request("POST", "/invocations", headers=headers, content=payload)
+        try:
+            answer = await client.send(upstream, stream=True)
         except httpx.HTTPError as error:
+            await runtime.sessions.forget(session_id, process)
             return _agent_stopped(runtime, f"did not answer ({type(error).__name__})")
         if answer.status_code >= 500:
             log.error("runtime %s: agent answered HTTP %d", runtime.name, answer.status_code)
         response_headers = {SESSION_HEADER: session_id}
         if "content-type" in answer.headers:
             response_headers["content-type"] = answer.headers["content-type"]
+
+        async def finished() -> None:
+            await answer.aclose()
+            runtime.sessions.touch(session_id)
+
         return StreamingResponse(
             answer.aiter_raw(),
             status_code=answer.status_code,
             headers=response_headers,
-            background=BackgroundTask(answer.aclose),
+            background=BackgroundTask(finished),
         )
+
+
+def _valid_session_id(session_id: str) -> bool:
+    return MIN_SESSION_ID_CHARS <= len(session_id) <= MAX_SESSION_ID_CHARS and all(
+        "!" <= character <= "~" for character in session_id
+    )
+
+
+async def _payload(request: Request) -> bytes | Response:
+    """The request's body, read up to AgentCore's limit; or the refusal to send instead."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_PAYLOAD_BYTES:
+        return _too_large()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return _too_large()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in _JSON_TYPES:
+        try:
+            json.loads(body or b"null")
+        except ValueError:
+            return _error(400, "ValidationException", "The payload is not valid JSON.")
+    return bytes(body)
+
+
+def _too_large() -> JSONResponse:
+    return _error(
+        413,
+        "ValidationException",
+        f"The payload is larger than AgentCore's limit of {MAX_PAYLOAD_BYTES // 2**20} MB.",
+    )
 
 
 async def _ending(chunks: AsyncIterable[Content], span: trace.Span) -> AsyncIterator[Content]:

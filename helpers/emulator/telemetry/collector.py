@@ -2,23 +2,25 @@
 
 It answers ``POST /v1/traces`` as the OTLP/HTTP specification asks, so any
 standard exporter (the Python SDK's ``OTLPSpanExporter``, an OpenTelemetry
-Collector, a browser SDK) can send to it unchanged:
+Collector) can send to it unchanged, given the stack's collector token in
+``OTEL_EXPORTER_OTLP_HEADERS`` (the daemon wraps this app in
+:class:`~helpers.emulator.guard.StackOnly`, and gives the header to every part):
 
 - a body is an ``ExportTraceServiceRequest`` in binary protobuf
   (``application/x-protobuf``) or OTLP/JSON (``application/json``), optionally
   ``Content-Encoding: gzip`` (the Python exporter's ``compression``) or ``deflate``;
 - success is HTTP 200 with an ``ExportTraceServiceResponse`` in the request's
   encoding, its ``partial_success`` filled in when some spans were unusable;
-- another media type or content encoding is HTTP 415 and an unreadable body is
-  HTTP 400, each with a ``google.rpc.Status`` body saying why. Neither is
-  retryable, which is right: sending the same bytes again cannot help.
+- another media type or content encoding is HTTP 415, an unreadable body HTTP 400,
+  and a body over 16 MiB, sent or inflated, HTTP 413, each with a
+  ``google.rpc.Status`` body saying why. None is retryable, which is right: sending
+  the same bytes again cannot help.
 
 ``GET /health`` reports that it runs and how many spans the store holds.
 """
 
 from __future__ import annotations
 
-import gzip
 import logging
 import zlib
 
@@ -40,6 +42,10 @@ log = logging.getLogger("agentcore_local.collector")
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 TRACES_PATH = "/v1/traces"
+# A batch of 512 spans (the SDK's default) is well under 1 MiB; a body inflating past
+# this is refused before it can fill the stack's memory.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
 class _Refused(Exception):
@@ -66,7 +72,7 @@ def collector_app(store: SpanStore) -> Starlette:
                     f"Content-Type {media_type or '(none)'!r} is not OTLP/HTTP:"
                     f" send {PROTOBUF} or {JSON}",
                 )
-            body = _decompressed(await request.body(), request.headers.get("content-encoding"))
+            body = _decompressed(await _body(request), request.headers.get("content-encoding"))
             parse = otlp.parse_protobuf if media_type == PROTOBUF else otlp.parse_json
             try:
                 decoded = otlp.decode(parse(body))
@@ -99,19 +105,34 @@ def collector_app(store: SpanStore) -> Starlette:
 
 
 def _decompressed(body: bytes, content_encoding: str | None) -> bytes:
+    """The body as sent, inflated when compressed, never past :data:`MAX_BODY_BYTES`."""
     encoding = (content_encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return body
+    if encoding not in _WBITS:
+        raise _Refused(
+            415, f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none"
+        )
+    inflater = zlib.decompressobj(wbits=_WBITS[encoding])
     try:
-        if encoding == "identity":
-            return body
-        if encoding == "gzip":
-            return gzip.decompress(body)
-        if encoding == "deflate":
-            return zlib.decompress(body)
-    except (OSError, EOFError, zlib.error) as error:
+        inflated = inflater.decompress(body, MAX_BODY_BYTES + 1)
+    except zlib.error as error:
         raise _Refused(400, f"the body is not valid {encoding} data: {error}") from None
-    raise _Refused(
-        415, f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none"
-    )
+    if len(inflated) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+        raise _Refused(413, f"the inflated body is larger than {MAX_BODY_BYTES // 2**20} MiB")
+    if not inflater.eof:
+        raise _Refused(400, f"the body is not valid {encoding} data: it ends too early")
+    return inflated
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, read up to :data:`MAX_BODY_BYTES`."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _Refused(413, f"the body is larger than {MAX_BODY_BYTES // 2**20} MiB")
+    return bytes(body)
 
 
 def _message(message: Message, media_type: str, status_code: int) -> Response:

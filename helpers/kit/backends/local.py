@@ -13,10 +13,11 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import boto3
+
 from helpers.emulator import stack
-from helpers.emulator.client import ControlClient
 from helpers.emulator.deploy.report import Deployments, RuntimeInfo
-from helpers.emulator.state import StackLayout, StackState
+from helpers.emulator.state import StackLayout
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit.backends import commands
 from helpers.kit.backends.base import CommandResult, Progress, TraceWait
@@ -25,10 +26,7 @@ from helpers.kit.errors import InvokeError, NotDeployed
 from helpers.kit.paths import PREREQUISITES_FILE, shown, workshop_home
 from helpers.model import commands as project_commands
 from helpers.model.config import read_config
-from helpers.model.errors import ActionableError
 from helpers.model.spans import SpanRecord
-
-NOT_RUNNING = "The local stack is not running: start it with `agentcore-local up`."
 
 
 class LocalBackend:
@@ -44,19 +42,15 @@ class LocalBackend:
 
     def prepare(self, progress: Progress) -> None:
         """Start the stack with the workshop's prerequisites, and point this process at it."""
-        started = stack.up(self.home, prerequisites=PREREQUISITES_FILE, progress=progress)
-        assert started.state is not None  # up() returns a healthy stack or raises
-        use_stack(started.state)
+        stack.up(self.home, prerequisites=PREREQUISITES_FILE, progress=progress)
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.update(stack.client_environment(self.home))
+        # boto3's default session keeps the credentials it first read: start it afresh.
+        boto3.setup_default_session()
 
     def shut_down(self, progress: Progress) -> list[str]:
         stack.down(self.home, progress=progress)
         return [f"the local stack (stopped; its state stays in {self._layout.state_dir})"]
-
-    def _state(self) -> StackState:
-        state = stack.read_state(self.home)
-        if state is None:
-            raise ActionableError(NOT_RUNNING)
-        return state
 
     def validate(self, project: Path, value_sources: Mapping[str, str]) -> CommandResult:
         return _shown(commands.validate(), project_commands.validate(project, value_sources))
@@ -68,7 +62,7 @@ class LocalBackend:
             lines.append(line)
             progress(line)
 
-        ok = ControlClient(self._state()).deploy(project, say)
+        ok = stack.control(self.home).deploy(project, say)
         return CommandResult(commands.shown(commands.deploy()), ok, "\n".join(lines))
 
     def remove_gateway(self, project: Path, name: str) -> CommandResult:
@@ -125,7 +119,7 @@ class LocalBackend:
 
     def deployments(self) -> Deployments:
         """What is deployed on the stack now."""
-        return ControlClient(self._state()).deployments()
+        return stack.control(self.home).deployments()
 
     def runtime_arn(self, project: Path, runtime: str) -> str:
         return self._runtime(runtime).arn
@@ -153,12 +147,6 @@ class LocalBackend:
 
     def describe_trace_store(self) -> str:
         return f"the local trace store {self._layout.traces_file}"
-
-
-def use_stack(state: StackState) -> None:
-    """Point boto3, the AWS CLI, requests, httpx and urllib of this process at the stack."""
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(state.client_environment())
 
 
 def _shown(argv: list[str], outcome: project_commands.Outcome) -> CommandResult:

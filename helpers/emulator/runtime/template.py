@@ -1,0 +1,136 @@
+"""The agent template: one process per stack, the agent libraries imported, forking agents.
+
+A fresh interpreter spends about three seconds importing strands, mcp, boto3 and
+OpenTelemetry before the learner's first line runs. The template imports them once;
+each agent is a fork of it that imports only the learner's code (as ``gunicorn
+--preload`` does), in a fraction of a second, sharing the libraries' pages
+copy-on-write.
+
+Run by the daemon as ``python -m helpers.emulator.runtime.template FD PARENT_PID``:
+``FD`` is its end of a ``SOCK_SEQPACKET`` socket pair. Each message from the daemon is
+one agent to start (JSON: ``id``, ``code_dir``, ``entrypoint``, ``socket``, ``env``)
+with the write end of the agent's output pipe attached (``SCM_RIGHTS``); the template
+answers ``{"op": "started", "id", "pid"}`` and, when an agent ends, ``{"op":
+"exited", "pid", "code"}``. It stays single-threaded, since forking a process that
+runs threads is unsafe, and it ends when the daemon does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from helpers.emulator.runtime.agent_host import die_with_parent, serve
+
+# What the learner's agent imports (see agent/app/CustomerSupport), and what serving it
+# needs: imported here once, inherited by every fork.
+PRELOADED = (
+    "boto3",
+    "botocore.session",
+    "httpx",
+    "pydantic",
+    "bedrock_agentcore.runtime",
+    "bedrock_agentcore.memory.integrations.strands.session_manager",
+    "strands",
+    "strands.models",
+    "strands.session",
+    "strands.tools.mcp",
+    "mcp",
+    "mcp.client.streamable_http",
+    "uvicorn",
+    "opentelemetry.sdk.trace",
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+)
+MAX_MESSAGE_BYTES = 1 << 20
+
+
+def _preload() -> None:
+    import importlib
+
+    for module in PRELOADED:
+        importlib.import_module(module)
+
+
+def _spawn(spec: dict[str, Any], output: int, closing: list[int]) -> int:
+    """Fork one agent; in the child, become it and never return."""
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 0
+    try:
+        for descriptor in closing:
+            os.close(descriptor)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
+        die_with_parent(os.getppid())
+        os.environ.clear()
+        os.environ.update(spec["env"])
+        os.chdir(spec["code_dir"])
+        serve(Path(spec["code_dir"]), spec["entrypoint"], spec["socket"])
+    except BaseException:  # the learner's import error included: it goes to the log
+        traceback.print_exc()
+        status = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def _reap(control: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        report = {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status)}
+        control.send(json.dumps(report).encode())
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    die_with_parent(int(sys.argv[2]))
+    _preload()
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    selector = selectors.DefaultSelector()
+    selector.register(control, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    control.send(json.dumps({"op": "ready"}).encode())
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is control:
+                message, descriptors, _flags, _address = socket.recv_fds(
+                    control, MAX_MESSAGE_BYTES, 1
+                )
+                if not message:
+                    return  # the daemon is gone
+                spec = json.loads(message)
+                closing = [control.fileno(), wake_read, wake_write, selector.fileno()]
+                pid = _spawn(spec, descriptors[0], closing)
+                os.close(descriptors[0])
+                control.send(json.dumps({"op": "started", "id": spec["id"], "pid": pid}).encode())
+            else:
+                with contextlib.suppress(BlockingIOError):
+                    while os.read(wake_read, 512):
+                        pass
+                _reap(control)
+
+
+if __name__ == "__main__":
+    main()
