@@ -29,12 +29,21 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(INSTALL) -c constraints.txt -e ".[lab,dev]"
 	touch $@ $(VENV)/.installed-lab
 
-## Start the local stack and open JupyterLab on the notebooks (loopback only).
-## JupyterLab refuses root unless told; workshop VMs and containers often run as root.
+## Start the local stack and open JupyterLab on the workshop's folder (loopback only).
+## The server's root holds notebooks/ and your project, my-project/ (made by notebook 00),
+## and its terminals start there. JSON opens in the text editor, so agentcore.json can be
+## edited from the notebooks' links. JupyterLab refuses root unless told; workshop VMs and
+## containers often run as root. LAB_ROOT and LAB_ARGS exist for the browser test.
+LAB_ROOT ?= $(CURDIR)
+LAB_ARGS ?=
 lab: $(VENV)/.installed-lab
 	$(BIN)/agentcore-local up --prerequisites agent/prerequisites.json
-	WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} $(BIN)/jupyter lab notebooks/ \
-		--ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	cd "$(LAB_ROOT)" && WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} \
+		AGENTCORE_WORKSHOP_PROJECT="$(LAB_ROOT)/my-project" SHELL=$${SHELL:-/bin/bash} \
+		"$(CURDIR)/$(BIN)/jupyter" lab --ServerApp.root_dir="$(LAB_ROOT)" \
+		--ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) \
+		--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb \
+		--LabServerApp.app_settings_dir="$(CURDIR)/helpers/tooling/jupyterlab" $(LAB_ARGS)
 
 ## Run the whole test suite (unit, local-stack integration, notebooks, lint, types).
 ## The suite makes its own working-state folder and stack; yours are not touched.

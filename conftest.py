@@ -1,7 +1,7 @@
 """Shared set-up for the whole suite: one working-state folder, one local stack, fixtures.
 
-- ``pytest_configure`` gives the session its own working-state folder and port
-  block, in the environment, before anything starts: the stack, the CLI under test
+- ``pytest_configure`` gives the session its own working-state folder, project
+  folder and port block, in the environment, before anything starts: the stack, the CLI under test
   and the notebook kernels nbval starts all inherit it, so a learner's own
   ``.workshop/`` and running stack are never touched.
 - ``local_stack`` starts the stack and ``pytest_unconfigure`` stops it, so the suite
@@ -40,7 +40,12 @@ from tests.support import FinishedWorkshop, start_stack
 
 # Away from the lab's default block, so tests and a running workshop can coexist.
 TEST_PORT_BASE = "18440"
-_SESSION_ENV = ("AGENTCORE_WORKSHOP_HOME", "AGENTCORE_LOCAL_HOME", "AGENTCORE_LOCAL_PORT_BASE")
+_SESSION_ENV = (
+    "AGENTCORE_WORKSHOP_HOME",
+    "AGENTCORE_LOCAL_HOME",
+    "AGENTCORE_LOCAL_PORT_BASE",
+    "AGENTCORE_WORKSHOP_PROJECT",
+)
 _saved_env: dict[str, str | None] = {}
 
 
@@ -49,6 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
     home = tempfile.mkdtemp(prefix="workshop-tests-")
     # The kit's working state and the stack's are one folder, as under `make lab`.
     os.environ["AGENTCORE_WORKSHOP_HOME"] = os.environ["AGENTCORE_LOCAL_HOME"] = home
+    # The learner's project too: never the repository's own my-project/.
+    os.environ["AGENTCORE_WORKSHOP_PROJECT"] = os.path.join(home, "project")
     os.environ["AGENTCORE_LOCAL_PORT_BASE"] = os.environ.get("TEST_PORT_BASE", TEST_PORT_BASE)
 
 

@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from helpers.kit.backends import selected_backend
     from helpers.kit.calling import traffic
     from helpers.kit.calling.invoke import new_session_id
-    from helpers.kit.checks import check_main, check_mcp_client, check_runtime_authorizer
+    from helpers.kit.checks import (
+        check_gateway_replaced,
+        check_main,
+        check_mcp_client,
+        check_old_gateway_removed,
+        check_runtime_authorizer,
+        check_secure_gateway,
+        check_warranty_target,
+    )
     from helpers.kit.errors import GatewayRefused
     from helpers.kit.observability import views
     from helpers.kit.tokens import describe_claims, tampered
@@ -43,7 +51,11 @@ _SURFACE = {
     "selected_backend": "helpers.kit.backends",
     "check_runtime_authorizer": "helpers.kit.checks",
     "check_mcp_client": "helpers.kit.checks",
+    "check_gateway_replaced": "helpers.kit.checks",
     "check_main": "helpers.kit.checks",
+    "check_old_gateway_removed": "helpers.kit.checks",
+    "check_secure_gateway": "helpers.kit.checks",
+    "check_warranty_target": "helpers.kit.checks",
     "describe_claims": "helpers.kit.tokens",
     "tampered": "helpers.kit.tokens",
     "token_panel": "helpers.kit.widgets",
@@ -57,9 +69,13 @@ __all__ = [
     "GatewayRefused",
     "Workshop",
     "chat_box",
+    "check_gateway_replaced",
     "check_main",
     "check_mcp_client",
+    "check_old_gateway_removed",
     "check_runtime_authorizer",
+    "check_secure_gateway",
+    "check_warranty_target",
     "describe_claims",
     "new_session_id",
     "selected_backend",

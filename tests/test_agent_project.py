@@ -321,6 +321,10 @@ def test_warranty_without_the_gateway_tool_says_it_is_unavailable(agent: SimpleN
         ("Tell me about PROD-002", "get_product_info", "Smart Watch"),
         ("What is PROD-003?", "get_product_info", "Laptop Stand"),
         ("Tell me about PROD-077", "get_product_info", "No product found"),
+        ("Tell me about the USB-C Hub", "get_product_info", "$39.99"),
+        ("What is the smart watch?", "get_product_info", "Smart Watch"),
+        ("How much is a mechanical keyboard?", "get_product_info", "$129.99"),
+        ("Tell me about the flux capacitor", "get_product_info", "No product found"),
     ],
 )
 def test_support_prompts_use_the_local_tools(
@@ -329,6 +333,33 @@ def test_support_prompts_use_the_local_tools(
     support = _offline_agent(agent)
     assert expected in str(support(prompt))
     assert _tool_calls(support) == [tool_name]
+
+
+def test_the_workshops_four_prompts_in_one_session(
+    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, tmp_path: Path, gateway_tool: Any
+) -> None:
+    """As a model with these tools would: policy, product by name, warranty, then memory."""
+    agent_env.setenv("AGENT_SESSION_DIR", str(tmp_path))
+
+    def ask(prompt: str) -> tuple[str, list[str]]:
+        manager = agent.session.get_session_manager(SESSION_ID, "learner")
+        support = _offline_agent(agent, gateway_tool, session_manager=manager)
+        before = len(_tool_calls(support))
+        answer = str(support(prompt))
+        return answer, _tool_calls(support)[before:]
+
+    policy, tools = ask("What's the return policy for electronics?")
+    assert "30 days" in policy and tools == ["get_return_policy"]
+    hub, tools = ask("Tell me about the USB-C Hub")
+    assert "USB-C Hub" in hub and "$39.99" in hub and "HDMI" in hub
+    assert tools == ["get_product_info"]
+    warranty, tools = ask("Check the warranty for PROD-001")
+    assert "2027-03-01" in warranty and tools == [GATEWAY_TOOL]
+    name, tools = ask("Do you remember my name?")
+    assert "don't know your name" in name and tools == []
+    ask("My name is Alex")
+    assert "Alex" in ask("Do you remember my name?")[0]
+    assert "Alex" in ask("What is my name?")[0]
 
 
 def test_anything_else_gets_a_list_of_what_it_can_do(agent: SimpleNamespace) -> None:

@@ -25,6 +25,7 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     """A working-state folder nothing has used; the kernel inherits it."""
     monkeypatch.setenv("AGENTCORE_WORKSHOP_HOME", str(tmp_path))
     monkeypatch.setenv("AGENTCORE_LOCAL_HOME", str(tmp_path))
+    monkeypatch.setenv("AGENTCORE_WORKSHOP_PROJECT", str(tmp_path / "project"))
     monkeypatch.setenv("AGENTCORE_LOCAL_PORT_BASE", "18640")
     try:
         yield tmp_path

@@ -27,7 +27,7 @@ from helpers.emulator.state import StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
-from helpers.kit.errors import InvokeServerError, InvokeUnauthorized
+from helpers.kit.errors import AgentFailed, InvokeServerError, InvokeUnauthorized
 from helpers.kit.paths import SOLUTIONS_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import AccessToken, get_token
@@ -35,6 +35,7 @@ from helpers.model.config import read_config, write_config
 from helpers.model.edits import secure_runtime
 from helpers.model.interactions import wait_for_interactions
 from tests.support import (
+    REPO_ROOT,
     RETURN_PROMPT,
     RUNTIME,
     WARRANTY_END,
@@ -293,3 +294,76 @@ def test_broken_code_fails_deploy_and_previous_version_keeps_serving(
         assert "Smart Watch" in flow.ask("Tell me about PROD-002", token)
     finally:
         main.write_text(working)
+
+
+def test_an_exception_in_the_learners_agent_is_a_clear_error_naming_the_log(
+    flow: Flow, token: AccessToken, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A TypeError in the learner's code: not a raw {"error": …}, but what to do and where."""
+    flow.at(3)
+    main = flow.folder / "app" / RUNTIME / "main.py"
+    working = main.read_text()
+    main.write_text(
+        working.replace("get_gateway_mcp_client(authorization)", "get_gateway_mcp_client()")
+    )
+    try:
+        flow.deploy()
+        log = flow.backend.agent_log(flow.folder, RUNTIME)
+        url = flow.backend.invoke_url(flow.folder, RUNTIME)
+        with pytest.raises(AgentFailed) as failed:
+            invoke(url, RETURN_PROMPT, token=token, session_id=new_session_id(), agent_log=log)
+        message = str(failed.value)
+        assert "raised TypeError" in message and "get_gateway_mcp_client()" in message
+        assert log in message and "runtime-CustomerSupport.log" in message
+        assert '{"error"' not in message
+        # The local CLI says the same, naming the log file.
+        os.chdir(flow.folder)
+        assert cli_main(["invoke", RETURN_PROMPT, "--bearer-token", token.value]) == 1
+        printed = capsys.readouterr()
+        assert "raised TypeError" in printed.err and "runtime-CustomerSupport.log" in printed.err
+        assert token.value not in printed.out + printed.err
+    finally:
+        os.chdir(REPO_ROOT)
+        main.write_text(working)
+        flow.deploy()
+
+
+def test_catch_up_keeps_passing_work_in_the_learners_words(flow: Flow) -> None:
+    """start(through_step=N) changes a step only when its checks fail, and names the backup."""
+    flow.at(2)
+    code = flow.folder / "app" / RUNTIME
+    # Step 3's client in the learner's own words (passes its checker, unlike the solution's
+    # text); main.py left undone.
+    original = (code / "mcp_client" / "client.py").read_text()
+    head, gateway_function = original.split("def get_gateway_mcp_client", 1)
+    gateway_function = (
+        gateway_function.replace(
+            "() -> MCPClient | None:",
+            "(caller_auth: str | None) -> MCPClient | None:\n"
+            '    my_headers = {"Authorization": caller_auth or ""}',
+        )
+        .replace("mcp_server_problem(url)", "mcp_server_problem(url, my_headers)")
+        .replace("streamablehttp_client(url))", "streamablehttp_client(url, headers=my_headers))")
+    )
+    learner_client = (
+        head.replace("AGENTCORE_GATEWAY_MY_GATEWAY_URL", "AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL")
+        + "def get_gateway_mcp_client"
+        + gateway_function
+    )
+    (code / "mcp_client" / "client.py").write_text(learner_client)
+    # main.py: started, not finished (it does not read the header yet).
+    started = (code / "main.py").read_text() + "\n# TODO: read the Authorization header\n"
+    (code / "main.py").write_text(started)
+    config_before = (flow.folder / "agentcore" / "agentcore.json").read_bytes()
+    said: list[str] = []
+    replaced = steps.prepare(
+        flow.folder, flow.settings, flow.backend, through_step=3, progress=said.append
+    )
+    flow.step = 3
+    assert (code / "mcp_client" / "client.py").read_text() == learner_client
+    assert (flow.folder / "agentcore" / "agentcore.json").read_bytes() == config_before
+    assert [item.path for item in replaced] == [code / "main.py"]
+    backup = replaced[0].backup
+    assert backup is not None and backup.read_text() == started and ".bak-" in backup.name
+    assert any("main.py" in line and backup.name in line for line in said), said
+    assert WARRANTY_END in flow.ask(WARRANTY_PROMPT, get_token(flow.settings))

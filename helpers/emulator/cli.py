@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,9 +85,29 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if current.healthy else 1
 
 
+# A shell that eval's `agentcore-local env` on a machine meant for AWS would send the real
+# CLI's calls to the local stack; the workshop marks such a machine with this variable.
+BACKEND_ENV = "WORKSHOP_BACKEND"
+SHELL_FUNCTION = 'agentcore() { agentcore-local "$@"; }'
+
+
 def _env(args: argparse.Namespace) -> int:
+    """Print what ``eval "$(agentcore-local env)"`` needs: exports, and ``agentcore`` as us."""
+    if os.environ.get(BACKEND_ENV, "local").strip().lower() == "aws":
+        raise ActionableError(
+            f"{BACKEND_ENV}=aws: this shell is for your AWS account, where `agentcore` is the "
+            "real CLI. Nothing was changed. For the local stack, open a shell without "
+            f"{BACKEND_ENV}=aws (or `unset {BACKEND_ENV}`) and run this again."
+        )
     for name, value in stack.client_environment(args.home).items():
-        print(f"export {name}={value}")
+        print(f"export {name}={shlex.quote(value)}")
+    # Only in the shell that eval's this: the workshop's `agentcore ...` lines run here.
+    print(SHELL_FUNCTION)
+    print(
+        "agentcore-local env: this shell now talks to the local stack, and `agentcore` "
+        "runs `agentcore-local`.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -115,7 +137,8 @@ def _invoke(args: argparse.Namespace) -> int:
         headers[SESSION_HEADER] = args.session_id
     if args.bearer_token:
         headers["Authorization"] = f"Bearer {args.bearer_token}"
-    chunks = _stream(deployed.invoke_url, args.prompt, headers, state)
+    log = StackLayout(args.home or stack.default_home()).runtime_log(runtime)
+    chunks = _stream(deployed.invoke_url, args.prompt, headers, state, log)
     if args.stream:
         for chunk in chunks:
             print(chunk, end="", flush=True)
@@ -125,7 +148,16 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stream(url: str, prompt: str, headers: dict[str, str], state: StackState) -> Iterator[str]:
+def _agent_failed(error_type: str, error: str, log: Path) -> ActionableError:
+    return ActionableError(
+        f"the agent's code raised {error_type}: {error}. The traceback is in {log}; fix the "
+        "code, then run `agentcore-local deploy -y -v` again."
+    )
+
+
+def _stream(
+    url: str, prompt: str, headers: dict[str, str], state: StackState, log: Path
+) -> Iterator[str]:
     with httpx.stream(
         "POST",
         url,
@@ -138,11 +170,25 @@ def _stream(url: str, prompt: str, headers: dict[str, str], state: StackState) -
             response.read()
             error_type = response.headers.get("x-amzn-ErrorType", response.reason_phrase)
             try:
-                message = response.json().get("message", response.text)
+                body = response.json()
             except ValueError:
-                message = response.text
-            raise ActionableError(f"HTTP {response.status_code} {error_type}: {message}")
-        yield from sse_chunks(response.iter_bytes())
+                body = {}
+            if response.status_code >= 500 and "error" in body and "message" not in body:
+                raise _agent_failed("an exception", str(body["error"]), log)
+            message = body.get("message", response.text) if isinstance(body, dict) else None
+            raise ActionableError(
+                f"HTTP {response.status_code} {error_type}: {message or response.text}"
+            )
+        for chunk in sse_chunks(response.iter_bytes()):
+            # After the entrypoint raised, the SDK's last event is {"error", "error_type"}.
+            if chunk.startswith("{") and '"error_type"' in chunk:
+                try:
+                    event = json.loads(chunk)
+                except ValueError:
+                    event = None
+                if isinstance(event, dict) and {"error", "error_type"} <= event.keys():
+                    raise _agent_failed(str(event["error_type"]), str(event["error"]), log)
+            yield chunk
 
 
 def _traces(args: argparse.Namespace) -> int:
@@ -176,9 +222,12 @@ def _interaction_line(interaction: TraceInteraction) -> str:
         f"{tool.name} {'ok' if tool.ok else 'FAILED'} {tool.duration_ms:.0f} ms"
         for tool in interaction.tools
     )
-    prompt = interaction.prompt or (
-        "(prompt not recorded)" if interaction.complete else "(still arriving)"
-    )
+    if interaction.refused:
+        prompt = "(refused by the Runtime before the agent ran)"
+    else:
+        prompt = interaction.prompt or (
+            "(prompt not recorded)" if interaction.complete else "(still arriving)"
+        )
     return (
         f"{interaction.started_at:%H:%M:%S} {interaction.duration_ms:7.0f} ms  "
         f"{prompt}  [{tools or 'no tools'}]"
@@ -232,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(run=_status)
     verbs.add_parser(
-        "env", help='print shell exports for the AWS CLI: eval "$(agentcore-local env)"'
+        "env",
+        help='point this shell at the stack: eval "$(agentcore-local env)" (aws, curl, '
+        "boto3; `agentcore` runs agentcore-local)",
     ).set_defaults(run=_env)
 
     verbs.add_parser("validate", help="validate agentcore/agentcore.json").set_defaults(

@@ -123,11 +123,12 @@ class StackState:
         return f"{self.issuer_url}/{pool_id}/.well-known/openid-configuration"
 
     def client_environment(self, credentials: StackCredentials) -> dict[str, str]:
-        """Variables that send boto3, the AWS CLI, requests, httpx and urllib to the stack.
+        """Variables that send boto3, the AWS CLI, curl, requests, httpx and urllib to the stack.
 
         The AWS credentials are the stack's own IAM key (every call is signed with it);
         the CA bundle holds the public roots plus the stack's own CA, so HTTPS to real
-        hosts keeps working too.
+        hosts keeps working too. curl reads ``CURL_CA_BUNDLE`` before ``SSL_CERT_DIR``
+        and ``SSL_CERT_FILE``, so setting it wins over whatever the machine presets.
         """
         return {
             "AWS_ENDPOINT_URL": self.aws_endpoint_url,
@@ -137,6 +138,7 @@ class StackState:
             "AWS_DEFAULT_REGION": self.region,
             "REQUESTS_CA_BUNDLE": str(self.ca_bundle),
             "SSL_CERT_FILE": str(self.ca_bundle),
+            "CURL_CA_BUNDLE": str(self.ca_bundle),
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -6,7 +6,8 @@ It may import ``helpers.model``; it reaches the emulator only through
 
 - ``workshop``: the facade a notebook holds (``ws = start(through_step=N)``);
 - ``steps``: the workshop's steps applied to the learner's project (catch-up);
-- ``checks``: what each editing step still misses, read from the learner's files;
+- ``checks``: what each step still misses, read from the learner's files;
+- ``command_line``: the ``agentcore …`` lines a learner types, read as the real CLI reads them;
 - ``widgets``: token panel, chat box, deploy progress;
 - ``settings`` and ``tokens``: the workshop's SSM settings and Cognito tokens;
 - ``calling``: invoke the agent, call the Gateway, send traffic;

@@ -1,26 +1,39 @@
-"""Checkers for the learner's edits: what is done and, precisely, what is still missing.
+"""Checkers for the learner's edits and commands: what is done and, precisely, what is missing.
 
 Each checker reads the learner's file the way a reviewer would, on structure rather
-than text: the parsed ``agentcore.json`` for step 1, the Python AST of
+than text: the parsed ``agentcore.json`` for steps 1 and 2, the Python AST of
 ``mcp_client/client.py`` and ``main.py`` for step 3. So formatting, comments or a
-different variable name never fail a correct edit.
+different variable name never fail a correct edit. Every checker lists every
+problem it finds at once, each with its fix, so one run tells the whole story.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from helpers.kit.settings import WorkshopSettings
-from helpers.kit.steps import OLD_GATEWAY, SECURE_GATEWAY
 from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.names import gateway_url_env_var
 from helpers.model.validation import validate_config
 
+# The workshop's names: the runtime, the gateway it starts with and the one it ends with,
+# and the Lambda target that moves from one to the other.
+RUNTIME = "CustomerSupport"
+OLD_GATEWAY = "my-gateway"
+SECURE_GATEWAY = "my-gateway-secure"
+WARRANTY_TARGET = "WarrantyCheck"
+TOOL_SCHEMA_FILE = "app/CustomerSupport/tool/warranty_schema.json"
 CODE_DIR = Path("app/CustomerSupport")
+MCP_CLIENT_FILE = CODE_DIR / "mcp_client" / "client.py"
+MAIN_FILE = CODE_DIR / "main.py"
 SECURE_GATEWAY_ENV = gateway_url_env_var(SECURE_GATEWAY)
 OLD_GATEWAY_ENV = gateway_url_env_var(OLD_GATEWAY)
+_PLACEHOLDER = re.compile(r"<[^<>]+>")
+_JWT = "authorizerConfiguration.customJwtAuthorizer"
 
 
 @dataclass
@@ -47,43 +60,223 @@ class CheckResult:
 
 
 def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> CheckResult:
-    """Step 1: the runtime's CUSTOM_JWT authorizer and ``Authorization`` in the allowlist."""
+    """Step 1: the runtime's CUSTOM_JWT authorizer and ``Authorization`` in the allowlist.
+
+    The workshop's own checks name each missing piece with the value to put there; the
+    validator's issues (the CLI's rules, placeholders) are added for every other path,
+    so a placeholder left in one field and a string where a list belongs in another
+    are reported together.
+    """
     result = CheckResult("Runtime authorizer in agentcore/agentcore.json")
-    try:
-        config = read_config(project)
-    except ConfigJSONError as error:
-        result.missing.append(str(error))
+    config = _config(project, result)
+    if config is None:
         return result
     runtimes = config.get("runtimes", [])
-    if not runtimes:
+    if not runtimes or not isinstance(runtimes[0], dict):
         result.missing.append("agentcore.json has no runtime; restore the file from a backup.")
         return result
     runtime = runtimes[0]
-    if "Authorization" not in runtime.get("requestHeaderAllowlist", []):
-        result.missing.append(
-            'Add "requestHeaderAllowlist": ["Authorization"] to the runtime, so the token '
-            "reaches the agent (step 3 forwards it to the Gateway)."
+    flagged: list[str] = []
+
+    def missing(path: str, message: str) -> None:
+        flagged.append(f"runtimes[0].{path}")
+        result.missing.append(f"runtimes[0].{path}: {message}")
+
+    allowlist = runtime.get("requestHeaderAllowlist", [])
+    if not isinstance(allowlist, list) or "Authorization" not in allowlist:
+        missing(
+            "requestHeaderAllowlist",
+            'add "requestHeaderAllowlist": ["Authorization"] to the runtime, so the token '
+            "reaches the agent (step 3 forwards it to the Gateway).",
         )
     if runtime.get("authorizerType") != "CUSTOM_JWT":
-        result.missing.append('Set "authorizerType": "CUSTOM_JWT" on the runtime.')
-    jwt = runtime.get("authorizerConfiguration", {}).get("customJwtAuthorizer", {})
-    if jwt.get("discoveryUrl") != settings.cognito_discovery_url:
-        result.missing.append(
-            "Set authorizerConfiguration.customJwtAuthorizer.discoveryUrl to the value of "
-            "/app/customersupport/agentcore/cognito_discovery_url "
-            f"({settings.cognito_discovery_url})."
+        missing("authorizerType", 'set "authorizerType": "CUSTOM_JWT" on the runtime.')
+    jwt = _jwt_authorizer(runtime)
+    if jwt is None:
+        missing(
+            "authorizerConfiguration",
+            'add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
+            '"allowedClients": [...]}} to the runtime (the values are printed above).',
         )
-    if settings.client_id not in jwt.get("allowedClients", []):
+    else:
+        for path, message in _jwt_problems(jwt, settings):
+            missing(f"{_JWT}.{path}", message)
+    result.missing += [
+        f"{issue.path}: {issue.message} Fix: {issue.fix}"
+        for issue in validate_config(config, project, settings.value_sources())
+        if not any(_related(issue.path, path) for path in flagged)
+    ]
+    return result
+
+
+def check_old_gateway_removed(project: Path) -> CheckResult:
+    """Step 2a: ``agentcore remove gateway --name my-gateway -y`` took the gateway out."""
+    result = CheckResult(f"{OLD_GATEWAY} removed from agentcore.json")
+    config = _config(project, result)
+    if config is None:
+        return result
+    if _gateway(config, OLD_GATEWAY) is not None:
         result.missing.append(
-            "Put the app client id from /app/customersupport/agentcore/client_id "
-            f'({settings.client_id}) in "allowedClients".'
+            f"{OLD_GATEWAY} is still in agentCoreGateways; run "
+            f"`agentcore remove gateway --name {OLD_GATEWAY} -y`."
         )
-    if not result.missing:
+    return result
+
+
+def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResult:
+    """Step 2b: ``my-gateway-secure`` with the same CUSTOM_JWT authorizer as the runtime."""
+    result = CheckResult(f"{SECURE_GATEWAY} with a CUSTOM_JWT authorizer")
+    config = _config(project, result)
+    if config is None:
+        return result
+    gateway = _gateway(config, SECURE_GATEWAY)
+    if gateway is None:
+        result.missing.append(
+            f"There is no gateway {SECURE_GATEWAY}; run `agentcore add gateway --name "
+            f"{SECURE_GATEWAY} --runtimes {RUNTIME} --authorizer-type CUSTOM_JWT "
+            '--discovery-url "$DISCOVERY_URL" --allowed-clients "$CLIENT_ID"`.'
+        )
+        return result
+    if gateway.get("authorizerType") != "CUSTOM_JWT":
+        result.missing.append(
+            f"{SECURE_GATEWAY} has authorizerType {gateway.get('authorizerType')!r}, not "
+            "CUSTOM_JWT, and an authorizer cannot be changed in place: remove the gateway, "
+            "deploy, and add it again with --authorizer-type CUSTOM_JWT."
+        )
+    jwt = _jwt_authorizer(gateway)
+    if jwt is not None:
         result.missing += [
-            f"{issue.path}: {issue.message} Fix: {issue.fix}"
-            for issue in validate_config(config, project, settings.value_sources())
+            f"{SECURE_GATEWAY} {_JWT}.{path}: {message}"
+            for path, message in _jwt_problems(jwt, settings)
         ]
     return result
+
+
+def check_warranty_target(project: Path, settings: WorkshopSettings) -> CheckResult:
+    """Step 2c: the WarrantyCheck Lambda target attached to ``my-gateway-secure``."""
+    result = CheckResult(f"{WARRANTY_TARGET} attached to {SECURE_GATEWAY}")
+    config = _config(project, result)
+    if config is None:
+        return result
+    gateway = _gateway(config, SECURE_GATEWAY) or {}
+    target = next((t for t in gateway.get("targets", []) if t.get("name") == WARRANTY_TARGET), None)
+    if target is None:
+        result.missing.append(
+            f"{SECURE_GATEWAY} has no target {WARRANTY_TARGET}; run `agentcore add "
+            f"gateway-target --type lambda-function-arn --name {WARRANTY_TARGET} "
+            f'--lambda-arn "$LAMBDA_ARN" --tool-schema-file {TOOL_SCHEMA_FILE} '
+            f"--gateway {SECURE_GATEWAY}`."
+        )
+        return result
+    lambda_target = target.get("lambdaFunctionArn") or {}
+    if lambda_target.get("lambdaArn") != settings.warranty_check_lambda_arn:
+        result.missing.append(
+            f"{WARRANTY_TARGET}'s lambdaArn should be the value of /app/customersupport/"
+            f"agentcore/warranty_check_lambda_arn ({settings.warranty_check_lambda_arn})."
+        )
+    schema = lambda_target.get("toolSchemaFile")
+    if not schema or not (project / schema).is_file():
+        result.missing.append(
+            f"{WARRANTY_TARGET}'s toolSchemaFile should be {TOOL_SCHEMA_FILE} (a path in "
+            "the project folder)."
+        )
+    return result
+
+
+def check_gateway_replaced(project: Path, settings: WorkshopSettings) -> CheckResult:
+    """Step 2 as a whole: the old gateway gone, the secure one there with its target."""
+    result = CheckResult("Gateway replaced by one with a JWT authorizer")
+    for part in (
+        check_old_gateway_removed(project),
+        check_secure_gateway(project, settings),
+        check_warranty_target(project, settings),
+    ):
+        result.missing += part.missing
+    return result
+
+
+def _config(project: Path, result: CheckResult) -> dict[str, Any] | None:
+    try:
+        return read_config(project)
+    except (ConfigJSONError, FileNotFoundError) as error:
+        result.missing.append(str(error))
+        return None
+
+
+def _gateway(config: dict[str, Any], name: str) -> dict[str, Any] | None:
+    gateways = config.get("agentCoreGateways", [])
+    return next((g for g in gateways if isinstance(g, dict) and g.get("name") == name), None)
+
+
+def _jwt_authorizer(resource: dict[str, Any]) -> dict[str, Any] | None:
+    configuration = resource.get("authorizerConfiguration")
+    jwt = configuration.get("customJwtAuthorizer") if isinstance(configuration, dict) else None
+    return jwt if isinstance(jwt, dict) else None
+
+
+def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple[str, str]]:
+    """What is wrong with ``discoveryUrl`` and ``allowedClients``: (key, fix) pairs."""
+    problems = []
+    url = jwt.get("discoveryUrl")
+    url_source = "/app/customersupport/agentcore/cognito_discovery_url"
+    placeholder = _PLACEHOLDER.search(url) if isinstance(url, str) else None
+    if placeholder:
+        problems.append(
+            (
+                "discoveryUrl",
+                f"replace the placeholder {placeholder.group(0)} with the value of "
+                f"{url_source}: {settings.cognito_discovery_url}",
+            )
+        )
+    elif url != settings.cognito_discovery_url:
+        problems.append(
+            (
+                "discoveryUrl",
+                f"set it to the value of {url_source}: {settings.cognito_discovery_url}",
+            )
+        )
+    clients = jwt.get("allowedClients")
+    client_source = "/app/customersupport/agentcore/client_id"
+    if clients is None:
+        problems.append(
+            (
+                "allowedClients",
+                f'add "allowedClients": ["{settings.client_id}"] (the value of {client_source}).',
+            )
+        )
+    elif not isinstance(clients, list):
+        problems.append(
+            (
+                "allowedClients",
+                f"it must be a list of client ids in square brackets, not a "
+                f'{type(clients).__name__}: "allowedClients": ["{settings.client_id}"].',
+            )
+        )
+    if isinstance(clients, list | str):
+        values = clients if isinstance(clients, list) else [clients]
+        placeholders = [v for v in values if isinstance(v, str) and _PLACEHOLDER.search(v)]
+        if placeholders:
+            problems.append(
+                (
+                    "allowedClients",
+                    f"replace the placeholder {placeholders[0]} with the value of "
+                    f"{client_source}: {settings.client_id}",
+                )
+            )
+        elif isinstance(clients, list) and settings.client_id not in clients:
+            problems.append(
+                (
+                    "allowedClients",
+                    f"put the app client id from {client_source} ({settings.client_id}) "
+                    "in the list.",
+                )
+            )
+    return problems
+
+
+def _related(path: str, flagged: str) -> bool:
+    """Whether a validator issue at ``path`` is about what ``flagged`` already reports."""
+    return path == flagged or path.startswith(flagged + ".") or flagged.startswith(path + ".")
 
 
 def _parse(path: Path, result: CheckResult) -> ast.Module | None:
@@ -147,7 +340,7 @@ def _prints_a_secret(tree: ast.AST) -> bool:
 
 def check_mcp_client(project: Path) -> CheckResult:
     """Step 3, file 1: the Gateway client reads the secure URL and sends the header."""
-    path = project / CODE_DIR / "mcp_client" / "client.py"
+    path = project / MCP_CLIENT_FILE
     result = CheckResult("mcp_client/client.py")
     tree = _parse(path, result)
     if tree is None:
@@ -182,7 +375,7 @@ def check_mcp_client(project: Path) -> CheckResult:
 
 def check_main(project: Path) -> CheckResult:
     """Step 3, file 2: main.py takes the header per request and hands it to the client."""
-    path = project / CODE_DIR / "main.py"
+    path = project / MAIN_FILE
     result = CheckResult("main.py")
     tree = _parse(path, result)
     if tree is None:

@@ -83,3 +83,26 @@ class CliNotFound(ActionableError):
 
 class TransactionSearchNotEnabled(ActionableError):
     """There is no ``aws/spans`` log group: Transaction Search was never turned on."""
+
+
+class CommandLineError(ActionableError):
+    """A typed ``agentcore`` command line the kit cannot read: says what to type instead."""
+
+
+class AgentFailed(InvokeServerError):
+    """The learner's agent raised an exception while answering; the message names its log.
+
+    The SDK answers such a call with HTTP 500 and ``{"error": ...}``, or, once a streamed
+    answer has begun, with a last event holding the error; both become this.
+    """
+
+    def __init__(self, status: int, error_type: str, error: str, log: str) -> None:
+        ActionableError.__init__(
+            self,
+            f"The agent's code raised {error_type}: {error}. The traceback is in {log}; "
+            "fix the code, then deploy again.",
+        )
+        self.status = status
+        self.error_type = error_type
+        self.message = str(self)
+        self.log = log

@@ -1,9 +1,15 @@
 """Where the kit's files and the learner's working state live.
 
-Everything a workshop run creates (the learner's editable copy of ``agent/``, the
-local stack's state, keys, logs, sessions, traces) goes under one git-ignored
-folder, ``.workshop/`` at the repository root, or ``$AGENTCORE_WORKSHOP_HOME`` when
-set (tests point it at a temporary folder).
+Two places, for two readers:
+
+- the learner's **project** (their editable copy of ``agent/``) is ``my-project/`` at
+  the repository root, next to ``notebooks/``: ``make lab`` serves the repository
+  root, so the project is visible in JupyterLab's file browser, the notebooks link to
+  its files, and a terminal opened there starts one ``cd`` away from it. It is
+  git-ignored. ``$AGENTCORE_WORKSHOP_PROJECT`` moves it (the tests use their own);
+- everything else a run creates (the local stack's state, keys, logs, sessions,
+  traces) goes under the hidden, git-ignored ``.workshop/``, or
+  ``$AGENTCORE_WORKSHOP_HOME`` when set.
 """
 
 from __future__ import annotations
@@ -17,14 +23,26 @@ SOLUTIONS_DIR = AGENT_TEMPLATE_DIR / "solutions"
 # What the workshop's prerequisite stack creates on AWS, for the local stack to create.
 PREREQUISITES_FILE = AGENT_TEMPLATE_DIR / "prerequisites.json"
 HOME_ENV = "AGENTCORE_WORKSHOP_HOME"
+PROJECT_ENV = "AGENTCORE_WORKSHOP_PROJECT"
+# The project's folder name under the server root, as the notebooks' links spell it.
+PROJECT_FOLDER = "my-project"
 
 
 def workshop_home() -> Path:
-    """The folder that holds all working state for this run of the workshop."""
+    """The folder that holds the stack's and the kit's working state for this run."""
     override = os.environ.get(HOME_ENV)
     return Path(override).expanduser().resolve() if override else REPO_ROOT / ".workshop"
 
 
 def project_dir() -> Path:
     """The learner's editable copy of ``agent/`` (an ``agentcore`` CLI project)."""
-    return workshop_home() / "project"
+    override = os.environ.get(PROJECT_ENV)
+    return Path(override).expanduser().resolve() if override else REPO_ROOT / PROJECT_FOLDER
+
+
+def shown(path: Path) -> str:
+    """``path`` as the learner finds it: relative to the repository (or the project's parent)."""
+    for base in (REPO_ROOT, project_dir().parent):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return str(path)

@@ -1,39 +1,100 @@
-"""The learner's project: a fresh copy of ``agent/``, and each workshop step applied to it.
+"""The learner's project: a fresh copy of ``agent/``, and catch-up that respects their work.
 
-Notebooks use these to start from the state a step expects (so a learner can open
-notebook 03 first), and the "do it for me" cells use them to catch up. Applying a
-step never loses what the learner typed: a file about to be replaced is copied to
-``<name>.bak-<timestamp>`` first.
+Notebooks use :func:`prepare` to start from the state a step expects (so a learner
+can open notebook 03 first), and the "do it for me" cells use the ``apply_*``
+functions. Both change a step **only when that step's checks fail**: code that
+passes the checkers, in the learner's own words, is kept as it is. Whatever is
+replaced is copied to ``<name>.bak-<timestamp>`` first, and each replacement is
+reported (:class:`Replaced`) with the path of that backup.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.kit.backends.base import Backend, CommandResult, Progress
-from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR
+from helpers.kit.checks import (
+    MAIN_FILE,
+    MCP_CLIENT_FILE,
+    OLD_GATEWAY,
+    RUNTIME,
+    SECURE_GATEWAY,
+    TOOL_SCHEMA_FILE,
+    WARRANTY_TARGET,
+    CheckResult,
+    check_main,
+    check_mcp_client,
+    check_old_gateway_removed,
+    check_runtime_authorizer,
+    check_secure_gateway,
+    check_warranty_target,
+)
+from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import WorkshopSettings
-from helpers.model.config import CONFIG_PATH, read_config, write_config
+from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.edits import secure_runtime
 
-RUNTIME = "CustomerSupport"
-OLD_GATEWAY = "my-gateway"
-SECURE_GATEWAY = "my-gateway-secure"
-WARRANTY_TARGET = "WarrantyCheck"
-TOOL_SCHEMA_FILE = "app/CustomerSupport/tool/warranty_schema.json"
+__all__ = [
+    "OLD_GATEWAY",
+    "RUNTIME",
+    "SECURE_GATEWAY",
+    "TOOL_SCHEMA_FILE",
+    "WARRANTY_TARGET",
+    "Replaced",
+    "apply_runtime_authorizer",
+    "apply_token_forwarding",
+    "backup",
+    "fresh_project",
+    "prepare",
+    "replace_gateway_commands",
+]
+
 STEP3_SOLUTION = SOLUTIONS_DIR / "03_mcp_client_auth"
 _PROJECT_PARTS = ("agentcore", "app")
+# Step 3's files, each with the checker that decides whether it is done.
+_STEP3_FILES: tuple[tuple[Path, Callable[[Path], CheckResult]], ...] = (
+    (MCP_CLIENT_FILE, check_mcp_client),
+    (MAIN_FILE, check_main),
+)
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A learner's file that catch-up replaced, why, and where their version is kept."""
+
+    path: Path
+    backup: Path | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.backup is None:
+            return f"applied {self.reason} to {shown(self.path)} (it held no edit of yours)"
+        return (
+            f"replaced {shown(self.path)} ({self.reason}); your version is kept in "
+            f"{shown(self.backup)}"
+        )
 
 
 def backup(path: Path) -> Path | None:
-    """Copy ``path`` aside (``name.bak-YYYYmmdd-HHMMSS``) before it is overwritten."""
+    """Copy ``path`` aside (``name.bak-YYYYmmdd-HHMMSS``) before it is overwritten.
+
+    Two backups within one second get ``-2``, ``-3``…, so none overwrites another.
+    """
     if not path.exists():
         return None
-    copy = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    copy = path.with_name(f"{path.name}.bak-{stamp}")
+    number = 2
+    while copy.exists():
+        copy = path.with_name(f"{path.name}.bak-{stamp}-{number}")
+        number += 1
     if path.is_dir():
-        shutil.copytree(path, copy, dirs_exist_ok=True)
+        shutil.copytree(path, copy)
     else:
         shutil.copy2(path, copy)
     return copy
@@ -54,55 +115,84 @@ def fresh_project(destination: Path) -> Path | None:
     return kept
 
 
-def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> None:
-    """Step 1: the CUSTOM_JWT authorizer and the Authorization header allowlist."""
-    config = read_config(project)
+def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> list[Replaced]:
+    """Step 1, only if its check fails: the CUSTOM_JWT authorizer and the header allowlist.
+
+    A file that is not valid JSON any more is set aside and the step applied to the
+    start state's file.
+    """
+    check = check_runtime_authorizer(project, settings)
+    if check.ok:
+        return []
+    try:
+        config = read_config(project)
+    except (ConfigJSONError, FileNotFoundError):
+        config = json.loads((AGENT_TEMPLATE_DIR / CONFIG_PATH).read_text())
     secured = secure_runtime(
         config,
         runtime=RUNTIME,
         discovery_url=settings.cognito_discovery_url,
         allowed_clients=[settings.client_id],
     )
-    if secured != config:
-        backup(project / CONFIG_PATH)
-        write_config(project, secured)
+    path = project / CONFIG_PATH
+    untouched = _is_start_state(path, CONFIG_PATH)
+    kept = None if untouched else backup(path)
+    write_config(project, secured)
+    return [Replaced(path, kept, "step 1" if untouched else f"step 1: {_first(check)}")]
 
 
 def replace_gateway_commands(
     project: Path, settings: WorkshopSettings, backend: Backend
 ) -> list[CommandResult]:
-    """Step 2, after the removal is deployed: add the secure gateway and re-attach the target."""
-    config = read_config(project)
-    if any(g["name"] == SECURE_GATEWAY for g in config.get("agentCoreGateways", [])):
-        return []
-    return [
-        backend.add_gateway(
-            project,
-            name=SECURE_GATEWAY,
-            runtimes=[RUNTIME],
-            discovery_url=settings.cognito_discovery_url,
-            allowed_clients=[settings.client_id],
-        ).raise_for_failure(),
-        backend.add_gateway_target(
-            project,
-            gateway=SECURE_GATEWAY,
-            name=WARRANTY_TARGET,
-            lambda_arn=settings.warranty_check_lambda_arn,
-            tool_schema_file=TOOL_SCHEMA_FILE,
-        ).raise_for_failure(),
-    ]
+    """Step 2, after the removal is deployed: add what is missing of the secure gateway.
+
+    Each command runs only if its checker fails, so a gateway or target the learner
+    added already is kept.
+    """
+    results = []
+    if not check_secure_gateway(project, settings).ok:
+        config = read_config(project)
+        if any(g.get("name") == SECURE_GATEWAY for g in config.get("agentCoreGateways", [])):
+            # Added with another authorizer: it cannot change in place, so it goes first.
+            results.append(backend.remove_gateway(project, SECURE_GATEWAY).raise_for_failure())
+            backend.deploy(project, lambda _: None).raise_for_failure()
+        results.append(
+            backend.add_gateway(
+                project,
+                name=SECURE_GATEWAY,
+                runtimes=[RUNTIME],
+                discovery_url=settings.cognito_discovery_url,
+                allowed_clients=[settings.client_id],
+            ).raise_for_failure()
+        )
+    if not check_warranty_target(project, settings).ok:
+        results.append(
+            backend.add_gateway_target(
+                project,
+                gateway=SECURE_GATEWAY,
+                name=WARRANTY_TARGET,
+                lambda_arn=settings.warranty_check_lambda_arn,
+                tool_schema_file=TOOL_SCHEMA_FILE,
+            ).raise_for_failure()
+        )
+    return results
 
 
-def apply_token_forwarding(project: Path) -> list[Path]:
-    """Step 3: the MCP client and main.py that forward the caller's Authorization header."""
+def apply_token_forwarding(project: Path) -> list[Replaced]:
+    """Step 3: each file whose check fails is replaced by the finished one; others are kept."""
     replaced = []
-    for solution in sorted(STEP3_SOLUTION.rglob("*.py")):
-        target = project / solution.relative_to(STEP3_SOLUTION)
-        if target.exists() and target.read_bytes() == solution.read_bytes():
+    for relative, check in _STEP3_FILES:
+        result = check(project)
+        if result.ok:
             continue
-        backup(target)
-        shutil.copy2(solution, target)
-        replaced.append(target)
+        target = project / relative
+        untouched = _is_start_state(target, relative)
+        kept = None if untouched else backup(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(STEP3_SOLUTION / relative, target)
+        replaced.append(
+            Replaced(target, kept, "step 3" if untouched else f"step 3: {_first(result)}")
+        )
     return replaced
 
 
@@ -113,17 +203,37 @@ def prepare(
     *,
     through_step: int,
     progress: Progress = lambda _: None,
-) -> None:
-    """Apply and deploy steps 1..``through_step`` (0: the start state), skipping what is done."""
+) -> list[Replaced]:
+    """Bring steps 1..``through_step`` about (0: the start state) and deploy.
+
+    A step whose checks pass is left alone, whoever did it and however it is worded.
+    Returns what was replaced; each replacement is also reported to ``progress``.
+    """
+    replaced: list[Replaced] = []
     if through_step >= 1:
-        apply_runtime_authorizer(project, settings)
+        replaced += apply_runtime_authorizer(project, settings)
     if through_step >= 2:
-        gateways = read_config(project).get("agentCoreGateways", [])
-        if any(gateway["name"] == OLD_GATEWAY for gateway in gateways):
+        if not check_old_gateway_removed(project).ok:
             backend.remove_gateway(project, OLD_GATEWAY).raise_for_failure()
+            progress(f"step 2: removed {OLD_GATEWAY} from agentcore.json (its target is kept)")
             # The removal must be deployed before the replacement: same target, new gateway.
             backend.deploy(project, progress).raise_for_failure()
-        replace_gateway_commands(project, settings, backend)
+        for result in replace_gateway_commands(project, settings, backend):
+            progress(f"step 2: ran `{result.command}`")
     if through_step >= 3:
-        apply_token_forwarding(project)
+        replaced += apply_token_forwarding(project)
+    for item in replaced:
+        progress(str(item))
     backend.deploy(project, progress).raise_for_failure()
+    return replaced
+
+
+def _is_start_state(path: Path, relative: Path) -> bool:
+    """Whether ``path`` is byte for byte the module's start state (nothing of the learner's)."""
+    template = AGENT_TEMPLATE_DIR / relative
+    return path.is_file() and template.is_file() and path.read_bytes() == template.read_bytes()
+
+
+def _first(check: CheckResult) -> str:
+    """The first thing a check found missing, as the reason a file was replaced."""
+    return check.missing[0].rstrip(".") if check.missing else "not done"

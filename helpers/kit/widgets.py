@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 import ipywidgets as widgets
 
+from helpers.kit.errors import InvokeError
 from helpers.kit.tokens import AccessToken
 from helpers.model.errors import ActionableError
 
@@ -64,7 +65,10 @@ def chat_box(reply: Callable[[str], Iterator[str]]) -> widgets.VBox:
             try:
                 for chunk in reply(text):
                     print(chunk, end="", flush=True)
-            except ActionableError as error:  # a refusal, an expired token: safe to show
+            except InvokeError as error:
+                label = "refused" if error.status in (401, 403) else "failed"
+                print(f"[{label}: {error}]", end="")
+            except ActionableError as error:  # a token that cannot be had: safe to show
                 print(f"[{error}]", end="")
             print("\n")
 

@@ -10,6 +10,7 @@ run on its own, and re-running a cell is safe.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,14 @@ from typing import Any
 import boto3
 from IPython.display import display
 
+from helpers.kit import command_line
 from helpers.kit import steps as project
 from helpers.kit.backends import get_backend
 from helpers.kit.backends.base import Backend, CommandResult
 from helpers.kit.calling import gateway_client, invoke
-from helpers.kit.errors import InvokeError
-from helpers.kit.paths import project_dir
+from helpers.kit.checks import CheckResult
+from helpers.kit.errors import CommandLineError, InvokeError, NotDeployed
+from helpers.kit.paths import project_dir, shown
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
 from helpers.kit.widgets import DeployProgress
@@ -46,7 +49,82 @@ class Workshop:
         print(f"$ {result.command}")
         if result.output:
             print(result.output)
+        if not result.ok:
+            print("✗ the command failed (see above); nothing else was changed.")
         return result
+
+    def variables(self) -> dict[str, str]:
+        """What ``$NAME`` means in a typed command: the workshop's values, then the environment.
+
+        The same names the workshop's shell lines set from SSM, so one command line works
+        in a notebook cell and in a terminal. None of them is a secret.
+        """
+        return {
+            **os.environ,
+            "DISCOVERY_URL": self.settings.cognito_discovery_url,
+            "CLIENT_ID": self.settings.client_id,
+            "POOL_ID": self.settings.pool_id,
+            "TOKEN_URL": self.settings.cognito_token_url,
+            "SCOPE": self.settings.cognito_auth_scope,
+            "LAMBDA_ARN": self.settings.warranty_check_lambda_arn,
+        }
+
+    def run(self, line: str) -> None:
+        """Run an ``agentcore …`` command line as typed, on the selected backend.
+
+        It takes the real CLI's syntax (``agentcore remove gateway --name my-gateway -y``),
+        with ``$DISCOVERY_URL``-style variables (see :meth:`variables`). A line it cannot
+        read is explained, not run; a command that fails says so. Nothing raises, so the
+        checker cell after it tells whether the step is done. It returns nothing, so the
+        cell shows the command's output once.
+        """
+        try:
+            typed = command_line.parse(line, self.variables())
+        except CommandLineError as error:
+            print(f"✗ {error}")
+            return
+        if typed.name == "deploy":
+            self.deploy()
+        else:
+            self.show(self._carry_out(typed))
+
+    def _carry_out(self, typed: command_line.TypedCommand) -> CommandResult:
+        options = typed.options
+        if typed.name == "validate":
+            return self.backend.validate(self.project, self.settings.value_sources())
+        if typed.name == "remove gateway":
+            return self.backend.remove_gateway(self.project, options["name"])
+        if typed.name == "remove all":
+            return self.backend.remove_all(self.project)
+        if typed.name == "add gateway":
+            if options["authorizer_type"] != "CUSTOM_JWT":
+                return CommandResult(
+                    command_line.USAGE["add gateway"],
+                    False,
+                    "This workshop adds the gateway with --authorizer-type CUSTOM_JWT, "
+                    "--discovery-url and --allowed-clients (its authorizer cannot be added "
+                    "later).",
+                )
+            return self.backend.add_gateway(
+                self.project,
+                name=options["name"],
+                runtimes=typed.list_option("runtimes"),
+                discovery_url=options["discovery_url"] or "",
+                allowed_clients=typed.list_option("allowed_clients"),
+            )
+        if typed.name == "add gateway-target":
+            return self.backend.add_gateway_target(
+                self.project,
+                gateway=options["gateway"],
+                name=options["name"],
+                lambda_arn=options["lambda_arn"],
+                tool_schema_file=options["tool_schema_file"],
+            )
+        if typed.name == "invoke":
+            return self.backend.invoke(
+                self.project, options["prompt"], options["session_id"] or invoke.new_session_id()
+            )
+        raise CommandLineError(f"`agentcore {typed.name}` is not a command of this workshop.")
 
     def cli_invoke(self, prompt: str) -> CommandResult:
         """``agentcore invoke``: how the start-state runtime (no JWT authorizer) is called."""
@@ -56,33 +134,47 @@ class Workshop:
         return self.show(self.backend.validate(self.project, self.settings.value_sources()))
 
     def deploy(self) -> CommandResult:
-        """``agentcore deploy -y -v`` with a live progress view."""
+        """``agentcore deploy -y -v`` with a live progress view.
+
+        The log is shown once, in the view as it comes; only a failure is printed
+        again below it, so that the reason stays in the cell's text output.
+        """
         progress = DeployProgress("agentcore deploy -y -v")
         display(progress.widget)
         result = self.backend.deploy(self.project, progress)
         progress.finish(result.ok)
-        return self.show(result)
+        print(f"$ {result.command}")
+        if result.ok:
+            print(f"✓ deployed ({len(result.output.splitlines())} lines of log above)")
+        else:
+            print(result.output)
+            print("✗ the deploy failed (see above); what was deployed before is unchanged.")
+        return result
 
     def gateway_names(self) -> list[str]:
         config = read_config(self.project)
         return [gateway["name"] for gateway in config.get("agentCoreGateways", [])]
 
-    def remove_old_gateway(self) -> None:
-        """``agentcore remove gateway --name my-gateway -y`` (once; re-running is safe)."""
-        if project.OLD_GATEWAY not in self.gateway_names():
-            print(f"{project.OLD_GATEWAY} is already removed from agentcore.json.")
-            return
-        self.show(
-            self.backend.remove_gateway(self.project, project.OLD_GATEWAY)
-        ).raise_for_failure()
+    def unassigned_targets(self) -> list[str]:
+        """The names under ``unassignedTargets``: targets kept from a removed gateway."""
+        return [t["name"] for t in read_config(self.project).get("unassignedTargets", [])]
 
-    def add_secure_gateway(self) -> None:
-        """``agentcore add gateway`` (JWT) and ``add gateway-target`` for WarrantyCheck."""
-        results = project.replace_gateway_commands(self.project, self.settings, self.backend)
-        if not results:
-            print(f"{project.SECURE_GATEWAY} is already in agentcore.json.")
-        for result in results:
-            self.show(result)
+    def check_deployed(self, *, present: list[str], absent: list[str]) -> CheckResult:
+        """Whether the last deploy left exactly these gateways deployed (and not those)."""
+        result = CheckResult("Gateways deployed")
+        for name in present + absent:
+            try:
+                self.backend.gateway_url(self.project, name)
+                deployed = True
+            except NotDeployed:
+                deployed = False
+            if name in present and not deployed:
+                result.missing.append(f"{name} is not deployed; run `agentcore deploy -y -v`.")
+            if name in absent and deployed:
+                result.missing.append(
+                    f"{name} is still deployed; run `agentcore deploy -y -v` to delete it."
+                )
+        return result
 
     def try_gateway_authorizer_in_place(self) -> CommandResult | None:
         """Add a JWT authorizer to ``my-gateway`` as it stands, deploy, and put the file back.
@@ -114,15 +206,30 @@ class Workshop:
             write_config(self.project, original)
 
     def do_it_for_me(self, step: int) -> None:
-        """Apply a step's edits for a learner who fell behind; their files are backed up first."""
+        """Catch up on one step for a learner who fell behind; nothing that passes is touched.
+
+        Step 1 and 3 replace a file only when its check fails (the learner's version is
+        kept as a backup, named below); step 2 runs the commands still missing.
+        """
         if step == 1:
-            project.apply_runtime_authorizer(self.project, self.settings)
-            print("agentcore.json now has the runtime authorizer (your version is backed up).")
+            done = project.apply_runtime_authorizer(self.project, self.settings)
+        elif step == 2:
+            if project.OLD_GATEWAY in self.gateway_names():
+                self.show(self.backend.remove_gateway(self.project, project.OLD_GATEWAY))
+                self.deploy().raise_for_failure()
+            for result in project.replace_gateway_commands(
+                self.project, self.settings, self.backend
+            ):
+                self.show(result)
+            done = []
         elif step == 3:
-            for path in project.apply_token_forwarding(self.project):
-                print(f"replaced {path.relative_to(self.project)} (your version is backed up)")
+            done = project.apply_token_forwarding(self.project)
         else:
-            raise ValueError("Only steps 1 and 3 are edits; step 2 is CLI commands.")
+            raise ValueError("The workshop's steps are 1, 2 and 3.")
+        for replaced in done:
+            print(replaced)
+        if step != 2 and not done:
+            print(f"Step {step} already passes its checks; nothing was changed.")
 
     def clean_up(self) -> list[str]:
         """Delete what the workshop deployed; locally also stop the stack and reset the copy."""
@@ -135,7 +242,8 @@ class Workshop:
         if stopped:
             removed += stopped
             kept = project.fresh_project(self.project)
-            removed.append(f"your edits (the project is reset; your version is in {kept})")
+            where = shown(kept) if kept else "nowhere: there was none"
+            removed.append(f"your edits (the project is reset; your version is in {where})")
         return removed
 
     # ---- tokens ------------------------------------------------------------------------
@@ -176,6 +284,10 @@ class Workshop:
     def invoke_url(self) -> str:
         return self.backend.invoke_url(self.project, project.RUNTIME)
 
+    def agent_log(self) -> str:
+        """Where the agent's traceback goes when its code raises."""
+        return self.backend.agent_log(self.project, project.RUNTIME)
+
     def reply(
         self, prompt: str, token: AccessToken | str | None, session_id: str | None = None
     ) -> Iterator[str]:
@@ -185,6 +297,7 @@ class Workshop:
             prompt,
             token=token,
             session_id=session_id or invoke.new_session_id(),
+            agent_log=self.agent_log(),
         )
 
     def ask(
@@ -197,6 +310,7 @@ class Workshop:
             prompt,
             token=token,
             session_id=session_id or invoke.new_session_id(),
+            agent_log=self.agent_log(),
         )
 
     def expect_refusal(self, prompt: str, token: AccessToken | str | None) -> InvokeError:
@@ -206,7 +320,7 @@ class Workshop:
                 self.invoke_url(), prompt, token=token, session_id=invoke.new_session_id()
             )
         except InvokeError as refusal:
-            print(f"refused, as it should be: {refusal}")
+            print(f"refused (HTTP {refusal.status}), as it should be: {refusal.message}")
             return refusal
         raise AssertionError(f"the call was let in and answered: {answer[:80]!r}")
 
@@ -240,7 +354,11 @@ class Workshop:
 
 
 def start(through_step: int, *, quiet: bool = False) -> Workshop:
-    """Bring the backend and the learner's project to the state after ``through_step``."""
+    """Bring the backend and the learner's project to the state after ``through_step``.
+
+    Steps whose checks pass are kept as the learner wrote them; a file replaced to
+    catch up is named, with the backup that holds the learner's version.
+    """
     say = (lambda _: None) if quiet else print
     backend = get_backend()
     backend.prepare(say)
@@ -248,8 +366,13 @@ def start(through_step: int, *, quiet: bool = False) -> Workshop:
     folder = project_dir()
     if not (folder / "agentcore" / "agentcore.json").exists():
         project.fresh_project(folder)
-        say(f"made your project copy in {folder}")
+        say(f"made your project copy in {shown(folder)}/")
     workshop = Workshop(backend, settings, folder)
-    project.prepare(folder, settings, backend, through_step=through_step, progress=say)
-    say(f"backend: {backend.name}; project: {folder}; steps done: {through_step}")
+    replaced = project.prepare(folder, settings, backend, through_step=through_step, progress=say)
+    if replaced:
+        print(
+            f"Caught up to step {through_step}: {len(replaced)} file(s) changed (see above); "
+            "a file of yours that did not pass its checks is kept in its backup."
+        )
+    say(f"backend: {backend.name}; project: {shown(folder)}/; steps done: {through_step}")
     return workshop

@@ -102,6 +102,15 @@ class TraceInteraction:
     steps: list[Step]
     complete: bool
 
+    @property
+    def refused(self) -> bool:
+        """The Runtime turned the call away (a 401, say) before any agent code ran."""
+        return (
+            self.complete
+            and not any(step.kind == "agent" for step in self.steps)
+            and any(step.kind == "runtime" and step.status == "ERROR" for step in self.steps)
+        )
+
 
 _STATUS_CODE = "http.response.status_code"
 

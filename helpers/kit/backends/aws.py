@@ -194,6 +194,11 @@ class AwsBackend:
             )
         return url
 
+    def agent_log(self, project: Path, runtime: str) -> str:
+        """The runtime's CloudWatch log group (AgentCore names it after the runtime id)."""
+        runtime_id = self.runtime_arn(project, runtime).rsplit("/", 1)[-1]
+        return f"the CloudWatch log group /aws/bedrock-agentcore/runtimes/{runtime_id}-DEFAULT"
+
     @functools.cached_property
     def _trace_source(self) -> CloudWatchSource:
         return CloudWatchSource()

@@ -102,6 +102,9 @@ class Backend(Protocol):
     def gateway_url(self, project: Path, gateway: str) -> str:
         """The deployed gateway's MCP URL (ends in ``/mcp``)."""
 
+    def agent_log(self, project: Path, runtime: str) -> str:
+        """Where the runtime's agent logs (its tracebacks), named for a message."""
+
     def spans_for_session(self, session_id: str) -> list[SpanRecord]:
         """Every span of every trace of ``session_id`` that the backend's trace store has."""
 

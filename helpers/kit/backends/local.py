@@ -23,7 +23,7 @@ from helpers.kit.backends import commands
 from helpers.kit.backends.base import CommandResult, Progress, TraceWait
 from helpers.kit.calling import invoke as invoking
 from helpers.kit.errors import InvokeError, NotDeployed
-from helpers.kit.paths import PREREQUISITES_FILE, workshop_home
+from helpers.kit.paths import PREREQUISITES_FILE, shown, workshop_home
 from helpers.model import commands as project_commands
 from helpers.model.config import read_config
 from helpers.model.spans import SpanRecord
@@ -132,6 +132,9 @@ class LocalBackend:
         if deployed is None:
             raise NotDeployed(_not_deployed("gateway", gateway))
         return deployed.url
+
+    def agent_log(self, project: Path, runtime: str) -> str:
+        return shown(self._layout.runtime_log(runtime))
 
     def _runtime(self, runtime: str) -> RuntimeInfo:
         deployed = self.deployments().runtimes.get(runtime)

@@ -19,6 +19,7 @@ import requests
 
 from helpers.kit import http
 from helpers.kit.errors import (
+    AgentFailed,
     InvokeClientError,
     InvokeError,
     InvokeForbidden,
@@ -29,6 +30,8 @@ from helpers.kit.tokens import AccessToken
 from helpers.model.invocation import SESSION_HEADER, decode_chunk, sse_chunks
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
+# Where to look when the agent's own code fails, unless the caller knows better.
+DEFAULT_AGENT_LOG = "the runtime's log"
 
 
 def new_session_id() -> str:
@@ -44,14 +47,20 @@ def _bearer(token: AccessToken | str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _error_for(response: requests.Response) -> InvokeError:
+def _error_for(response: requests.Response, agent_log: str) -> InvokeError:
     error_type = response.headers.get("x-amzn-ErrorType", "").split(":")[0] or response.reason
+    status = response.status_code
     try:
         body: Any = response.json()
-        message = body.get("message") or body.get("error") or json.dumps(body)
     except ValueError:
+        body = None
+    if isinstance(body, dict):
+        if status >= 500 and "error" in body and "message" not in body:
+            # The SDK's answer when the entrypoint raised: {"error": str(exception)}.
+            return AgentFailed(status, "an exception", str(body["error"]), agent_log)
+        message = body.get("message") or body.get("error") or json.dumps(body)
+    else:
         message = response.text.strip() or response.reason
-    status = response.status_code
     kind = (
         InvokeUnauthorized
         if status == 401
@@ -64,6 +73,18 @@ def _error_for(response: requests.Response) -> InvokeError:
     return kind(status, error_type, message)
 
 
+def _raise_if_failed(chunk: str, agent_log: str) -> str:
+    """A chunk as is, unless it is the SDK's last event after the entrypoint raised."""
+    if chunk.startswith("{") and '"error_type"' in chunk:
+        try:
+            event = json.loads(chunk)
+        except ValueError:
+            return chunk
+        if isinstance(event, dict) and {"error", "error_type"} <= event.keys():
+            raise AgentFailed(500, str(event["error_type"]), str(event["error"]), agent_log)
+    return chunk
+
+
 def stream_invoke(
     url: str,
     prompt: str,
@@ -71,8 +92,13 @@ def stream_invoke(
     token: AccessToken | str | None,
     session_id: str,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    agent_log: str = DEFAULT_AGENT_LOG,
 ) -> Generator[str, None, None]:
-    """Yield the agent's answer chunk by chunk, as the runtime streams it."""
+    """Yield the agent's answer chunk by chunk, as the runtime streams it.
+
+    A refusal raises an :class:`InvokeError`; an exception in the agent's own code
+    raises :class:`AgentFailed`, naming ``agent_log`` (where its traceback is).
+    """
     response = http.session().post(
         url,
         json={"prompt": prompt},
@@ -87,12 +113,13 @@ def stream_invoke(
     )
     with response:
         if response.status_code >= 400:
-            raise _error_for(response)
+            raise _error_for(response, agent_log)
         if not response.headers.get("content-type", "").startswith("text/event-stream"):
-            yield decode_chunk(response.text)
+            yield _raise_if_failed(decode_chunk(response.text), agent_log)
             return
         # iter_content(None) hands bytes over as they arrive; iter_lines would wait for 512.
-        yield from sse_chunks(response.iter_content(chunk_size=None))
+        for chunk in sse_chunks(response.iter_content(chunk_size=None)):
+            yield _raise_if_failed(chunk, agent_log)
 
 
 def invoke(url: str, prompt: str, **options: Any) -> str:

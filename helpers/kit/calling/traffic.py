@@ -8,6 +8,7 @@ fresh token once and retries.
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,10 +17,10 @@ from html import escape
 from helpers.kit.calling.invoke import InvokeError, InvokeUnauthorized, stream_invoke
 from helpers.kit.tokens import AccessToken
 
+# The workshop's four prompts, sent in one session (notebook 04).
 WORKSHOP_PROMPTS = (
-    "My name is Alex.",
     "What's the return policy for electronics?",
-    "Tell me about PROD-002",
+    "Tell me about the USB-C Hub",
     "Check the warranty for PROD-001",
     "Do you remember my name?",
 )
@@ -35,6 +36,13 @@ class Interaction:
     total_ms: float
     answer: str
     retried: bool = False
+    refused: bool = False
+
+    @property
+    def status(self) -> str:
+        """How the call went, in a word or two: ``ok``, ``refused (HTTP 401)``, ``failed``."""
+        verdict = "ok" if self.ok else "refused" if self.refused else "failed"
+        return verdict + (" (token refreshed)" if self.retried else "")
 
 
 def _timed_call(url: str, prompt: str, token: AccessToken, session_id: str) -> Interaction:
@@ -60,11 +68,16 @@ def send(
     except InvokeUnauthorized:
         pass  # expired in flight, or a clock that is off: retry once with a fresh token
     except InvokeError as error:
-        return Interaction(prompt, False, None, 0.0, str(error))
+        return _failed(prompt, error, retried=False)
     try:
         return replace(_timed_call(url, prompt, get_token(True), session_id), retried=True)
     except InvokeError as error:
-        return Interaction(prompt, False, None, 0.0, str(error), retried=True)
+        return _failed(prompt, error, retried=True)
+
+
+def _failed(prompt: str, error: InvokeError, retried: bool) -> Interaction:
+    refused = error.status in (401, 403)
+    return Interaction(prompt, False, None, 0.0, str(error), retried=retried, refused=refused)
 
 
 def send_all(
@@ -80,10 +93,9 @@ def send_all(
 def html_table(interactions: list[Interaction]) -> str:
     """An HTML table for the notebook: prompt, status, first chunk, total, answer start."""
     rows = "".join(
-        f"<tr><td>{escape(i.prompt)}</td><td>{'ok' if i.ok else 'failed'}"
-        f"{' (token refreshed)' if i.retried else ''}</td>"
+        f"<tr><td>{escape(i.prompt)}</td><td>{escape(i.status)}</td>"
         f"<td>{i.first_chunk_ms or 0:.0f}</td><td>{i.total_ms:.0f}</td>"
-        f"<td>{escape(i.answer[:70])}…</td></tr>"
+        f"<td>{escape(textwrap.shorten(i.answer, 70, placeholder=' …'))}</td></tr>"
         for i in interactions
     )
     head = "<tr><th>prompt</th><th>status</th><th>first chunk (ms)</th><th>total (ms)</th>"

@@ -7,7 +7,9 @@ values, so it shows the local stack's traces and CloudWatch's alike.
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
+from typing import Protocol
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -28,7 +30,19 @@ KIND_COLOURS: dict[StepKind, str] = {
     "other": "#8c8c8c",
 }
 _PROMPT_CHARS = 100
-_LABEL_CHARS = 48
+_LABEL_CHARS = 64
+_WRAP_CHARS = 30
+
+
+class CallerTiming(Protocol):
+    """What :func:`caller_timings` needs of an interaction (``traffic.Interaction`` has it)."""
+
+    @property
+    def prompt(self) -> str: ...
+    @property
+    def total_ms(self) -> float: ...
+    @property
+    def first_chunk_ms(self) -> float | None: ...
 
 
 def format_ms(duration_ms: float) -> str:
@@ -77,15 +91,39 @@ def waterfall(interaction: TraceInteraction, ax: Axes | None = None) -> Figure:
     title = _one_line(interaction.prompt) if interaction.prompt else f"trace {interaction.trace_id}"
     ax.set_title(_shorten(title, 80), fontsize=10)
     kinds = dict.fromkeys(step.kind for step in steps)
+    # Outside the plot, to its right: inside it would cover the last bars.
     ax.legend(
         handles=[Patch(color=KIND_COLOURS[kind], label=kind) for kind in kinds],
-        loc="lower right",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
         fontsize=8,
     )
     drawn_on = ax.get_figure(root=True)
     assert drawn_on is not None  # an Axes always belongs to a figure
     drawn_on.tight_layout()
     return drawn_on
+
+
+def caller_timings(interactions: Sequence[CallerTiming]) -> Figure:
+    """Each prompt's time to first chunk and to the whole answer, as the caller saw them.
+
+    Prompts are wrapped on word boundaries, never cut, so every label reads whole.
+    """
+    figure, ax = plt.subplots(figsize=(9, 0.9 + 0.55 * max(len(interactions), 1)))
+    plt.close(figure)
+    labels = [textwrap.fill(_one_line(i.prompt), _WRAP_CHARS) for i in interactions]
+    rows = range(len(interactions))
+    ax.barh(rows, [i.total_ms for i in interactions], label="whole answer", color="#4c72b0")
+    ax.barh(
+        rows, [i.first_chunk_ms or 0 for i in interactions], label="first chunk", color="#dd8452"
+    )
+    ax.set_yticks(list(rows), labels, fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlabel("milliseconds, as the caller sees them")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8)
+    figure.tight_layout()
+    return figure
 
 
 def browser(interactions: Sequence[TraceInteraction]) -> widgets.Widget:
@@ -128,8 +166,10 @@ def _table(interactions: Sequence[TraceInteraction], first_number: int) -> str:
 
 
 def _prompt_cell(interaction: TraceInteraction) -> str:
+    if interaction.refused:
+        return "<i>refused by the Runtime before the agent ran</i>"
     if interaction.prompt is None:
-        return "<i>(not recorded)</i>"
+        return "<i>(not recorded)</i>" if interaction.complete else "<i>(still arriving)</i>"
     return html.escape(_shorten(_one_line(interaction.prompt), _PROMPT_CHARS))
 
 
@@ -174,4 +214,8 @@ def _one_line(text: str) -> str:
 
 
 def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` within ``limit`` characters, cut between words (one long word is cut)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip(" ,;:") + "…"

@@ -3,8 +3,11 @@
 The local stack has no Bedrock. This model keeps the rest of the agent honest: it picks
 its tool calls from the tool specs it is given, so a Gateway tool that did not load (say
 the Gateway answered HTTP 401) changes the answer exactly as it would with Claude, and it
-recalls facts only from the conversation the session manager restored. It knows the
-workshop's prompts; anything else gets a short list of what it can do.
+recalls facts only from the conversation the session manager restored. It answers the
+workshop's prompts as a model with these tools would: return policies and products
+(by id or by name) through the store's tools, warranties through the Gateway's tool,
+and the user's name from the session's memory; anything else gets a short list of
+what it can do.
 """
 
 from __future__ import annotations
@@ -46,13 +49,20 @@ WORDS_PER_CHUNK = 4
 HELP_TEXT = (
     "I'm the CustomerSupport assistant. I can help you with:\n"
     "- return policies (electronics, accessories, audio)\n"
-    "- product details, for example: tell me about PROD-002\n"
+    "- product details, for example: tell me about the USB-C Hub\n"
     "- warranty status, for example: check the warranty for PROD-001\n"
     "What would you like to know?"
 )
 
 _PRODUCT_ID = re.compile(r"\bPROD-\d+\b", re.IGNORECASE)
 _NAME = re.compile(r"\bmy name is\s+([A-Za-z][\w'-]*)", re.IGNORECASE)
+# "Tell me about the USB-C Hub", "What is the Smart Watch?", "info on the laptop stand":
+# a model passes the product as named to get_product_info, which knows the catalog.
+_ABOUT = re.compile(
+    r"\b(?:tell me about|what(?:'s| is| are)|info(?:rmation)? (?:on|about)|details (?:of|on|for)"
+    r"|describe|how much is|price of)\s+(?:the\s+|a\s+|an\s+|your\s+)?(?P<product>[^?.!]+)",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"\S+\s*")
 
 
@@ -144,7 +154,9 @@ def _decide(prompt: str, history: Messages, tool_names: list[str]) -> str | _Too
             )
         return _ToolCall(warranty_tool, {"product_id": product_id})
 
-    if "remember" in lowered and "name" in lowered:
+    if ("remember" in lowered and "name" in lowered) or (
+        "my name" in lowered and not _NAME.search(prompt)
+    ):
         return _recall_name(history)
     if name := _NAME.search(prompt):
         return f"Nice to meet you, {name.group(1)}! I'll remember your name in this conversation."
@@ -153,8 +165,10 @@ def _decide(prompt: str, history: Messages, tool_names: list[str]) -> str | _Too
         return _local_tool(RETURN_POLICY_TOOL, {"category": _category(lowered)}, tool_names)
     if product_id:
         return _local_tool(PRODUCT_INFO_TOOL, {"product_id": product_id}, tool_names)
+    if about := _ABOUT.search(prompt):
+        return _local_tool(PRODUCT_INFO_TOOL, {"product_id": about["product"].strip()}, tool_names)
     if "product" in lowered:
-        return "Which product do you mean? Give me its id, for example PROD-002."
+        return "Which product do you mean? Give me its name or id, for example the USB-C Hub."
     return HELP_TEXT
 
 

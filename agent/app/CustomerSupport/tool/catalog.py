@@ -6,6 +6,7 @@ target (see ``warranty_schema.json`` next to this file).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from strands import tool
@@ -86,19 +87,38 @@ def get_return_policy(category: str) -> str:
     )
 
 
+def find_product(product: str) -> str | None:
+    """The id of the product named or numbered by ``product`` ("PROD-004", "the USB-C hub")."""
+    wanted = _words(product)
+    if product.strip().upper() in PRODUCTS:
+        return product.strip().upper()
+    for product_id, details in PRODUCTS.items():
+        name = _words(details["name"])
+        if name and (name == wanted or f" {name} " in f" {wanted} "):
+            return product_id
+    return None
+
+
+def _words(text: str) -> str:
+    """Lower-case words only: "USB-C Hub?" and "usb c hub" compare equal."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 @tool
 def get_product_info(product_id: str) -> str:
     """Get the details of a product: name, price, category, description and warranty.
 
     Args:
-        product_id: The product identifier, for example "PROD-001".
+        product_id: The product's id, for example "PROD-001", or its name, for example
+            "USB-C Hub".
     """
-    product_id = product_id.strip().upper()
-    product = PRODUCTS.get(product_id)
-    if product is None:
-        return f"No product found with id {product_id!r}. Known ids: {', '.join(PRODUCTS)}."
+    found = find_product(product_id)
+    if found is None:
+        known = ", ".join(f"{pid} ({p['name']})" for pid, p in PRODUCTS.items())
+        return f"No product found for {product_id.strip()!r}. Known products: {known}."
+    product = PRODUCTS[found]
     return (
-        f"{product_id}: {product['name']}\n"
+        f"{found}: {product['name']}\n"
         f"- Price: ${product['price']:.2f}\n"
         f"- Category: {product['category']}\n"
         f"- Description: {product['description']}\n"

@@ -1,0 +1,250 @@
+"""The kit's side of the learner's path, without the stack: checkers, typed commands, views.
+
+- a checker lists every problem of a file at once (a placeholder *and* a string where a
+  list belongs), each with its fix;
+- ``ws.run`` reads the real CLI's syntax and refuses what the CLI refuses;
+- an agent's exception, streamed or not, becomes an error naming its log;
+- refused calls are labelled as refused; chart labels are cut between words only, and
+  the waterfall's legend stays off the bars.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+from matplotlib.figure import Figure
+
+from helpers.kit import checks, command_line
+from helpers.kit.calling import invoke, traffic
+from helpers.kit.errors import AgentFailed, CommandLineError
+from helpers.kit.observability import views
+from helpers.kit.settings import WorkshopSettings
+from helpers.kit.steps import fresh_project
+from helpers.model.interactions import Step, ToolCall, TraceInteraction
+
+SETTINGS = WorkshopSettings(
+    cognito_discovery_url="https://127.0.0.1:9/pool_1/.well-known/openid-configuration",
+    client_id="client123workshop",
+    pool_id="pool_1",
+    cognito_token_url="https://127.0.0.1:9/oauth2/token",
+    cognito_auth_scope="api/read",
+    warranty_check_lambda_arn="arn:aws:lambda:us-east-1:123456789012:function:warranty-check",
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "my-project"
+    fresh_project(folder)
+    return folder
+
+
+def _edit_runtime(project: Path, **keys: object) -> None:
+    path = project / "agentcore" / "agentcore.json"
+    config = json.loads(path.read_text())
+    config["runtimes"][0].update(copy.deepcopy(keys))
+    path.write_text(json.dumps(config, indent=2))
+
+
+# --- checkers --------------------------------------------------------------------------------
+
+
+def test_the_runtime_checker_lists_a_placeholder_and_a_string_list_together(
+    project: Path,
+) -> None:
+    _edit_runtime(
+        project,
+        requestHeaderAllowlist=["Authorization"],
+        authorizerType="CUSTOM_JWT",
+        authorizerConfiguration={
+            "customJwtAuthorizer": {
+                "discoveryUrl": "<COGNITO_DISCOVERY_URL value>",
+                "allowedClients": "client123workshop",
+            }
+        },
+    )
+    result = checks.check_runtime_authorizer(project, SETTINGS)
+    text = "\n".join(result.missing)
+    assert not result.ok
+    assert "discoveryUrl: replace the placeholder <COGNITO_DISCOVERY_URL value>" in text
+    assert SETTINGS.cognito_discovery_url in text
+    assert "allowedClients: it must be a list" in text
+    assert '["client123workshop"]' in text
+    assert len(result.missing) == 2, result.missing  # one line per problem, no echo
+
+
+def test_the_runtime_checker_names_every_missing_key_of_an_untouched_file(project: Path) -> None:
+    missing = checks.check_runtime_authorizer(project, SETTINGS).missing
+    assert [line.split(":")[0] for line in missing] == [
+        "runtimes[0].requestHeaderAllowlist",
+        "runtimes[0].authorizerType",
+        "runtimes[0].authorizerConfiguration",
+    ]
+
+
+def test_the_runtime_checker_passes_the_learners_own_valid_wording(project: Path) -> None:
+    _edit_runtime(
+        project,
+        requestHeaderAllowlist=["Authorization", "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Team"],
+        authorizerType="CUSTOM_JWT",
+        authorizerConfiguration={
+            "customJwtAuthorizer": {
+                "allowedClients": ["client123workshop"],
+                "discoveryUrl": SETTINGS.cognito_discovery_url,
+            }
+        },
+    )
+    assert checks.check_runtime_authorizer(project, SETTINGS).ok
+
+
+def test_step_2_checkers_say_which_command_is_missing(project: Path) -> None:
+    removed = checks.check_old_gateway_removed(project)
+    assert "agentcore remove gateway --name my-gateway -y" in str(removed)
+    secure = checks.check_secure_gateway(project, SETTINGS)
+    assert "--authorizer-type CUSTOM_JWT" in str(secure)
+    target = checks.check_warranty_target(project, SETTINGS)
+    assert "agentcore add gateway-target" in str(target)
+    assert len(checks.check_gateway_replaced(project, SETTINGS).missing) == 3
+
+
+# --- typed commands --------------------------------------------------------------------------
+
+VARIABLES = {"DISCOVERY_URL": SETTINGS.cognito_discovery_url, "CLIENT_ID": "c1", "LAMBDA_ARN": "a"}
+
+
+def test_the_workshops_commands_parse_as_the_cli_reads_them() -> None:
+    added = command_line.parse(
+        "agentcore add gateway --name my-gateway-secure --runtimes CustomerSupport "
+        '--authorizer-type CUSTOM_JWT --discovery-url "$DISCOVERY_URL" '
+        "--allowed-clients ${CLIENT_ID}",
+        VARIABLES,
+    )
+    assert added.name == "add gateway"
+    assert added.options["discovery_url"] == SETTINGS.cognito_discovery_url
+    assert added.list_option("allowed_clients") == ["c1"]
+    removed = command_line.parse("agentcore remove gateway --name my-gateway -y", VARIABLES)
+    assert (removed.name, removed.options["name"]) == ("remove gateway", "my-gateway")
+    assert command_line.parse("agentcore deploy -y -v", VARIABLES).name == "deploy"
+    target = command_line.parse(command_line.USAGE["add gateway-target"], VARIABLES)
+    assert target.options["tool_schema_file"] == "app/CustomerSupport/tool/warranty_schema.json"
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("agentcore remove gateway --nam my-gateway -y", "--name"),  # no abbreviations
+        ("agentcore add gateway-target --name W", "required: --type"),
+        ("agentcore remove gateway --name $GATEWAY -y", "$GATEWAY is not set"),
+        ("aws ssm get-parameter --name x", "start with `agentcore`"),
+        ('agentcore invoke "unclosed', "Cannot read the command line"),
+        ("agentcore add runtime --name x", "The workshop's form"),
+    ],
+)
+def test_a_command_the_cli_would_refuse_is_explained(line: str, says: str) -> None:
+    with pytest.raises(CommandLineError) as refused:
+        command_line.parse(line, VARIABLES)
+    assert says in str(refused.value)
+
+
+# --- errors from the agent -------------------------------------------------------------------
+
+
+def test_the_sdks_streamed_error_event_becomes_an_error_naming_the_log() -> None:
+    event = json.dumps(
+        {
+            "error": "build_agent() missing 1 required positional argument",
+            "error_type": "TypeError",
+            "message": "An error occurred during streaming",
+        }
+    )
+    with pytest.raises(AgentFailed) as failed:
+        invoke._raise_if_failed(event, ".workshop/stack/logs/runtime-CustomerSupport.log")
+    assert "raised TypeError: build_agent() missing" in str(failed.value)
+    assert ".workshop/stack/logs/runtime-CustomerSupport.log" in str(failed.value)
+    assert invoke._raise_if_failed('{"answer": 1}', "log") == '{"answer": 1}'
+
+
+def test_the_sdks_500_body_becomes_an_error_naming_the_log() -> None:
+    response = requests.Response()
+    response.status_code = 500
+    response._content = b'{"error": "unsupported operand"}'
+    error = invoke._error_for(response, "the CloudWatch log group /aws/x")
+    assert isinstance(error, AgentFailed)
+    assert "unsupported operand" in str(error) and "/aws/x" in str(error)
+
+
+def test_a_refused_call_is_labelled_refused() -> None:
+    refused = traffic.Interaction("hi", False, None, 0.0, "HTTP 401", refused=True)
+    assert refused.status == "refused"
+    assert "refused" in traffic.html_table([refused])
+    assert traffic.Interaction("hi", False, None, 0.0, "HTTP 502").status == "failed"
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def _interaction(prompt: str | None, steps: list[Step]) -> TraceInteraction:
+    return TraceInteraction(
+        trace_id="t" * 32,
+        session_id="s" * 36,
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        duration_ms=100.0,
+        prompt=prompt,
+        tools=[ToolCall("WarrantyCheck___check_warranty_status", "success", 40.0)],
+        steps=steps,
+        complete=True,
+    )
+
+
+def test_the_waterfall_legend_is_beside_the_bars_not_over_them() -> None:
+    steps = [
+        Step("runtime.invoke", "runtime", 0, 100, "OK", "runtime", 0),
+        Step("invoke_agent CustomerSupport", "agent", 5, 90, "OK", "agent", 1),
+        Step("lambda.invoke", "lambda", 60, 38, "OK", "gateway", 2),
+    ]
+    figure: Figure = views.waterfall(_interaction("Check the warranty for PROD-001", steps))
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    legend = ax.get_legend()
+    assert legend is not None
+    legend_box = legend.get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1  # entirely right of the plot
+
+
+def test_labels_are_cut_between_words_only() -> None:
+    label = views._shorten("What's the return policy for electronics and accessories?", 30)
+    assert label.endswith("…") and label[:-1] in "What's the return policy for electronics"
+    assert not label[:-1].endswith(("retur", "polic", "electr"))
+    figure = views.caller_timings(
+        [traffic.Interaction("What's the return policy for electronics?", True, 5.0, 9.0, "")]
+    )
+    text = figure.axes[0].get_yticklabels()[0].get_text()
+    assert text.replace("\n", " ") == "What's the return policy for electronics?"
+
+
+def test_a_refused_interaction_says_so_in_the_table() -> None:
+    refused = _interaction(None, [Step("runtime.invoke", "runtime", 0, 3, "ERROR", "rt", 0)])
+    assert refused.refused
+    assert "refused by the Runtime" in views.html_table([refused])
+
+
+def test_catch_up_on_an_untouched_file_needs_no_backup(project: Path) -> None:
+    from helpers.kit.steps import apply_runtime_authorizer, apply_token_forwarding
+
+    (done,) = apply_runtime_authorizer(project, SETTINGS)
+    assert done.backup is None and "it held no edit of yours" in str(done)
+    assert checks.check_runtime_authorizer(project, SETTINGS).ok
+    assert apply_runtime_authorizer(project, SETTINGS) == []  # passing: left alone
+    main = project / checks.MAIN_FILE
+    main.write_text(main.read_text() + "# mine\n")
+    replaced = {item.path.name: item for item in apply_token_forwarding(project)}
+    assert replaced["client.py"].backup is None
+    kept = replaced["main.py"].backup
+    assert kept is not None and kept.read_text().endswith("# mine\n")
+    assert f"your version is kept in {kept}" in str(replaced["main.py"])
+    assert not list(project.rglob("client.py.bak-*"))
