@@ -12,6 +12,7 @@ client secret in the stack's Cognito.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from helpers.kit.calling import gateway_client, traffic
 from helpers.kit.calling.invoke import invoke, new_session_id, print_invoke
 from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.http import session as http_session
+from helpers.kit.paths import REPO_ROOT
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import describe_claims, get_token, tampered
 from tests.leaks import client_secrets, find_leaks, scan_files
@@ -87,3 +89,13 @@ def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
     leaks += [f"logged: {what}" for what in find_leaks(caplog.text, secrets)]
     leaks += scan_files(workshop_home.rglob("*"), secrets)
     assert not leaks
+
+
+def test_notebook_03_says_why_printing_the_header_is_a_leak() -> None:
+    """The redaction is a safety net; the lesson is to never log the value at all."""
+    notebook = json.loads((REPO_ROOT / "notebooks" / "03_mcp_client_auth.ipynb").read_text())
+    text = " ".join(
+        "".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"
+    )
+    assert "Never print or log the header" in text
+    assert "bearer" in text and "CloudWatch" in text, "the text must say why it leaks"

@@ -19,7 +19,12 @@ from pathlib import Path
 from helpers.kit.paths import REPO_ROOT
 
 # Test files that belong with the notebooks: about as long as the rest together.
-BESIDE_THE_NOTEBOOKS = ("tests/test_notebook_alone.py", "tests/test_static_checks.py")
+BESIDE_THE_NOTEBOOKS = (
+    "tests/test_notebook_alone.py",
+    "tests/test_static_checks.py",
+    "tests/test_browser.py",
+    "tests/test_shell_route.py",
+)
 GROUPS: dict[str, list[str]] = {
     "notebooks": ["notebooks", *BESIDE_THE_NOTEBOOKS],
     "tests": ["tests", *(f"--ignore={path}" for path in BESIDE_THE_NOTEBOOKS)],
