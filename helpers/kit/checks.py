@@ -17,6 +17,7 @@ from typing import Any
 
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import ConfigJSONError, read_config
+from helpers.model.i18n import _
 from helpers.model.names import gateway_url_env_var
 from helpers.model.validation import validate_config
 
@@ -49,14 +50,15 @@ class CheckResult:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"✅ {self.what}: done."
+            return _("✅ {what}: done.", what=self.what)
         todo = "\n".join(f"  - {item}" for item in self.missing)
-        return f"❌ {self.what}: still to do\n{todo}"
+        return _("❌ {what}: still to do", what=self.what) + "\n" + todo
 
     def _repr_markdown_(self) -> str:
         if self.ok:
-            return f"✅ **{self.what}**: done."
-        return f"❌ **{self.what}**: still to do\n\n" + "\n".join(f"- {m}" for m in self.missing)
+            return _("✅ {what}: done.", what=f"**{self.what}**")
+        todo = "\n".join(f"- {m}" for m in self.missing)
+        return _("❌ {what}: still to do", what=f"**{self.what}**") + "\n\n" + todo
 
 
 def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> CheckResult:
@@ -67,13 +69,13 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
     so a placeholder left in one field and a string where a list belongs in another
     are reported together.
     """
-    result = CheckResult("Runtime authorizer in agentcore/agentcore.json")
+    result = CheckResult(_("Runtime authorizer in agentcore/agentcore.json"))
     config = _config(project, result)
     if config is None:
         return result
     runtimes = config.get("runtimes", [])
     if not runtimes or not isinstance(runtimes[0], dict):
-        result.missing.append("agentcore.json has no runtime; restore the file from a backup.")
+        result.missing.append(_("agentcore.json has no runtime; restore the file from a backup."))
         return result
     runtime = runtimes[0]
     flagged: list[str] = []
@@ -86,23 +88,27 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
     if not isinstance(allowlist, list) or "Authorization" not in allowlist:
         missing(
             "requestHeaderAllowlist",
-            'add "requestHeaderAllowlist": ["Authorization"] to the runtime, so the token '
-            "reaches the agent (step 3 forwards it to the Gateway).",
+            _(
+                'add "requestHeaderAllowlist": ["Authorization"] to the runtime, so the token '
+                "reaches the agent (step 3 forwards it to the Gateway)."
+            ),
         )
     if runtime.get("authorizerType") != "CUSTOM_JWT":
-        missing("authorizerType", 'set "authorizerType": "CUSTOM_JWT" on the runtime.')
+        missing("authorizerType", _('set "authorizerType": "CUSTOM_JWT" on the runtime.'))
     jwt = _jwt_authorizer(runtime)
     if jwt is None:
         missing(
             "authorizerConfiguration",
-            'add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
-            '"allowedClients": [...]}} to the runtime (the values are printed above).',
+            _(
+                'add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
+                '"allowedClients": [...]}} to the runtime (the values are printed above).'
+            ),
         )
     else:
         for path, message in _jwt_problems(jwt, settings):
             missing(f"{_JWT}.{path}", message)
     result.missing += [
-        f"{issue.path}: {issue.message} Fix: {issue.fix}"
+        f"{issue.path}: {issue.message} " + _("Fix: {fix}", fix=issue.fix)
         for issue in validate_config(config, project, settings.value_sources())
         if not any(_related(issue.path, path) for path in flagged)
     ]
@@ -111,37 +117,48 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
 
 def check_old_gateway_removed(project: Path) -> CheckResult:
     """Step 2a: ``agentcore remove gateway --name my-gateway -y`` took the gateway out."""
-    result = CheckResult(f"{OLD_GATEWAY} removed from agentcore.json")
+    result = CheckResult(_("{gateway} removed from agentcore.json", gateway=OLD_GATEWAY))
     config = _config(project, result)
     if config is None:
         return result
     if _gateway(config, OLD_GATEWAY) is not None:
         result.missing.append(
-            f"{OLD_GATEWAY} is still in agentCoreGateways; run "
-            f"`agentcore remove gateway --name {OLD_GATEWAY} -y`."
+            _(
+                "{gateway} is still in agentCoreGateways; run "
+                "`agentcore remove gateway --name {gateway} -y`.",
+                gateway=OLD_GATEWAY,
+            )
         )
     return result
 
 
 def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResult:
     """Step 2b: ``my-gateway-secure`` with the same CUSTOM_JWT authorizer as the runtime."""
-    result = CheckResult(f"{SECURE_GATEWAY} with a CUSTOM_JWT authorizer")
+    result = CheckResult(_("{gateway} with a CUSTOM_JWT authorizer", gateway=SECURE_GATEWAY))
     config = _config(project, result)
     if config is None:
         return result
     gateway = _gateway(config, SECURE_GATEWAY)
     if gateway is None:
         result.missing.append(
-            f"There is no gateway {SECURE_GATEWAY}; run `agentcore add gateway --name "
-            f"{SECURE_GATEWAY} --runtimes {RUNTIME} --authorizer-type CUSTOM_JWT "
-            '--discovery-url "$DISCOVERY_URL" --allowed-clients "$CLIENT_ID"`.'
+            _(
+                "There is no gateway {gateway}; run `agentcore add gateway --name "
+                "{gateway} --runtimes {runtime} --authorizer-type CUSTOM_JWT "
+                '--discovery-url "$DISCOVERY_URL" --allowed-clients "$CLIENT_ID"`.',
+                gateway=SECURE_GATEWAY,
+                runtime=RUNTIME,
+            )
         )
         return result
     if gateway.get("authorizerType") != "CUSTOM_JWT":
         result.missing.append(
-            f"{SECURE_GATEWAY} has authorizerType {gateway.get('authorizerType')!r}, not "
-            "CUSTOM_JWT, and an authorizer cannot be changed in place: remove the gateway, "
-            "deploy, and add it again with --authorizer-type CUSTOM_JWT."
+            _(
+                "{gateway} has authorizerType {authorizer_type}, not CUSTOM_JWT, and an "
+                "authorizer cannot be changed in place: remove the gateway, deploy, and add "
+                "it again with --authorizer-type CUSTOM_JWT.",
+                gateway=SECURE_GATEWAY,
+                authorizer_type=repr(gateway.get("authorizerType")),
+            )
         )
     jwt = _jwt_authorizer(gateway)
     if jwt is not None:
@@ -154,7 +171,9 @@ def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResu
 
 def check_warranty_target(project: Path, settings: WorkshopSettings) -> CheckResult:
     """Step 2c: the WarrantyCheck Lambda target attached to ``my-gateway-secure``."""
-    result = CheckResult(f"{WARRANTY_TARGET} attached to {SECURE_GATEWAY}")
+    result = CheckResult(
+        _("{target} attached to {gateway}", target=WARRANTY_TARGET, gateway=SECURE_GATEWAY)
+    )
     config = _config(project, result)
     if config is None:
         return result
@@ -162,30 +181,41 @@ def check_warranty_target(project: Path, settings: WorkshopSettings) -> CheckRes
     target = next((t for t in gateway.get("targets", []) if t.get("name") == WARRANTY_TARGET), None)
     if target is None:
         result.missing.append(
-            f"{SECURE_GATEWAY} has no target {WARRANTY_TARGET}; run `agentcore add "
-            f"gateway-target --type lambda-function-arn --name {WARRANTY_TARGET} "
-            f'--lambda-arn "$LAMBDA_ARN" --tool-schema-file {TOOL_SCHEMA_FILE} '
-            f"--gateway {SECURE_GATEWAY}`."
+            _(
+                "{gateway} has no target {target}; run `agentcore add gateway-target "
+                "--type lambda-function-arn --name {target} "
+                '--lambda-arn "$LAMBDA_ARN" --tool-schema-file {schema} --gateway {gateway}`.',
+                gateway=SECURE_GATEWAY,
+                target=WARRANTY_TARGET,
+                schema=TOOL_SCHEMA_FILE,
+            )
         )
         return result
     lambda_target = target.get("lambdaFunctionArn") or {}
     if lambda_target.get("lambdaArn") != settings.warranty_check_lambda_arn:
         result.missing.append(
-            f"{WARRANTY_TARGET}'s lambdaArn should be the value of /app/customersupport/"
-            f"agentcore/warranty_check_lambda_arn ({settings.warranty_check_lambda_arn})."
+            _(
+                "{target}'s lambdaArn should be the value of "
+                "/app/customersupport/agentcore/warranty_check_lambda_arn ({arn}).",
+                target=WARRANTY_TARGET,
+                arn=settings.warranty_check_lambda_arn,
+            )
         )
     schema = lambda_target.get("toolSchemaFile")
     if not schema or not (project / schema).is_file():
         result.missing.append(
-            f"{WARRANTY_TARGET}'s toolSchemaFile should be {TOOL_SCHEMA_FILE} (a path in "
-            "the project folder)."
+            _(
+                "{target}'s toolSchemaFile should be {schema} (a path in the project folder).",
+                target=WARRANTY_TARGET,
+                schema=TOOL_SCHEMA_FILE,
+            )
         )
     return result
 
 
 def check_gateway_replaced(project: Path, settings: WorkshopSettings) -> CheckResult:
     """Step 2 as a whole: the old gateway gone, the secure one there with its target."""
-    result = CheckResult("Gateway replaced by one with a JWT authorizer")
+    result = CheckResult(_("Gateway replaced by one with a JWT authorizer"))
     for part in (
         check_old_gateway_removed(project),
         check_secure_gateway(project, settings),
@@ -224,15 +254,23 @@ def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple
         problems.append(
             (
                 "discoveryUrl",
-                f"replace the placeholder {placeholder.group(0)} with the value of "
-                f"{url_source}: {settings.cognito_discovery_url}",
+                _(
+                    "replace the placeholder {placeholder} with the value of {source}: {value}",
+                    placeholder=placeholder.group(0),
+                    source=url_source,
+                    value=settings.cognito_discovery_url,
+                ),
             )
         )
     elif url != settings.cognito_discovery_url:
         problems.append(
             (
                 "discoveryUrl",
-                f"set it to the value of {url_source}: {settings.cognito_discovery_url}",
+                _(
+                    "set it to the value of {source}: {value}",
+                    source=url_source,
+                    value=settings.cognito_discovery_url,
+                ),
             )
         )
     clients = jwt.get("allowedClients")
@@ -241,15 +279,23 @@ def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple
         problems.append(
             (
                 "allowedClients",
-                f'add "allowedClients": ["{settings.client_id}"] (the value of {client_source}).',
+                _(
+                    'add "allowedClients": ["{client_id}"] (the value of {source}).',
+                    client_id=settings.client_id,
+                    source=client_source,
+                ),
             )
         )
     elif not isinstance(clients, list):
         problems.append(
             (
                 "allowedClients",
-                f"it must be a list of client ids in square brackets, not a "
-                f'{type(clients).__name__}: "allowedClients": ["{settings.client_id}"].',
+                _(
+                    "it must be a list of client ids in square brackets, not a {kind}: "
+                    '"allowedClients": ["{client_id}"].',
+                    kind=type(clients).__name__,
+                    client_id=settings.client_id,
+                ),
             )
         )
     if isinstance(clients, list | str):
@@ -259,16 +305,23 @@ def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple
             problems.append(
                 (
                     "allowedClients",
-                    f"replace the placeholder {placeholders[0]} with the value of "
-                    f"{client_source}: {settings.client_id}",
+                    _(
+                        "replace the placeholder {placeholder} with the value of {source}: {value}",
+                        placeholder=placeholders[0],
+                        source=client_source,
+                        value=settings.client_id,
+                    ),
                 )
             )
         elif isinstance(clients, list) and settings.client_id not in clients:
             problems.append(
                 (
                     "allowedClients",
-                    f"put the app client id from {client_source} ({settings.client_id}) "
-                    "in the list.",
+                    _(
+                        "put the app client id from {source} ({client_id}) in the list.",
+                        source=client_source,
+                        client_id=settings.client_id,
+                    ),
                 )
             )
     return problems
@@ -283,9 +336,16 @@ def _parse(path: Path, result: CheckResult) -> ast.Module | None:
     try:
         return ast.parse(path.read_text(), filename=str(path))
     except SyntaxError as error:
-        result.missing.append(f"{path.name} line {error.lineno}: {error.msg}; fix the syntax.")
+        result.missing.append(
+            _(
+                "{file} line {line}: {error}; fix the syntax.",
+                file=path.name,
+                line=error.lineno,
+                error=error.msg,
+            )
+        )
     except FileNotFoundError:
-        result.missing.append(f"{path} is missing; restore it from its backup.")
+        result.missing.append(_("{path} is missing; restore it from its backup.", path=path))
     return None
 
 
@@ -338,6 +398,11 @@ def _prints_a_secret(tree: ast.AST) -> bool:
     return False
 
 
+def _no_printing() -> str:
+    """What both step-3 checkers say about a print or log line that shows the header."""
+    return _("Do not print or log the Authorization header: it is a bearer token.")
+
+
 def check_mcp_client(project: Path) -> CheckResult:
     """Step 3, file 1: the Gateway client reads the secure URL and sends the header."""
     path = project / MCP_CLIENT_FILE
@@ -347,29 +412,34 @@ def check_mcp_client(project: Path) -> CheckResult:
         return result
     constants = _string_constants(tree)
     if SECURE_GATEWAY_ENV not in constants:
-        result.missing.append(f"Read the Gateway URL from {SECURE_GATEWAY_ENV}.")
+        result.missing.append(
+            _("Read the Gateway URL from {variable}.", variable=SECURE_GATEWAY_ENV)
+        )
     if OLD_GATEWAY_ENV in constants:
         result.missing.append(
-            f"{OLD_GATEWAY_ENV} belongs to the removed gateway; no runtime gets it any more."
+            _(
+                "{variable} belongs to the removed gateway; no runtime gets it any more.",
+                variable=OLD_GATEWAY_ENV,
+            )
         )
     function = _function(tree, "get_gateway_mcp_client")
     if function is None:
-        result.missing.append("Keep the function get_gateway_mcp_client (main.py calls it).")
+        result.missing.append(_("Keep the function get_gateway_mcp_client (main.py calls it)."))
         return result
     if not function.args.args:
         result.missing.append(
-            "Give get_gateway_mcp_client a parameter for the caller's Authorization value."
+            _("Give get_gateway_mcp_client a parameter for the caller's Authorization value.")
         )
     if "Authorization" not in _string_constants(function):
-        result.missing.append('Build headers with the key "Authorization" for the Gateway.')
+        result.missing.append(_('Build headers with the key "Authorization" for the Gateway.'))
     if not any(
         keyword.arg == "headers"
         for call in _calls(function, "streamablehttp_client")
         for keyword in call.keywords
     ):
-        result.missing.append("Pass headers=... to streamablehttp_client(url, headers=...).")
+        result.missing.append(_("Pass headers=... to streamablehttp_client(url, headers=...)."))
     if _prints_a_secret(tree):
-        result.missing.append("Do not print or log the Authorization header: it is a bearer token.")
+        result.missing.append(_no_printing())
     return result
 
 
@@ -386,14 +456,16 @@ def check_main(project: Path) -> CheckResult:
     )
     if not uses_headers:
         result.missing.append(
-            "Read the header in the entrypoint: "
-            '(context.request_headers or {}).get("Authorization").'
+            _(
+                "Read the header in the entrypoint: "
+                '(context.request_headers or {}).get("Authorization").'
+            )
         )
     if "Authorization" not in _string_constants(tree):
-        result.missing.append('Take the "Authorization" entry of context.request_headers.')
+        result.missing.append(_('Take the "Authorization" entry of context.request_headers.'))
     gateway_calls = _calls(tree, "get_gateway_mcp_client")
     if not any(call.args or call.keywords for call in gateway_calls):
-        result.missing.append("Pass the Authorization value to get_gateway_mcp_client(...).")
+        result.missing.append(_("Pass the Authorization value to get_gateway_mcp_client(...)."))
     module_level = [
         node for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign | ast.Expr)
     ]
@@ -401,9 +473,11 @@ def check_main(project: Path) -> CheckResult:
         _calls(node, "get_gateway_mcp_client") or _calls(node, "Agent") for node in module_level
     ):
         result.missing.append(
-            "Build the Gateway client and the Agent per request, not at import time: a cached "
-            "client keeps the first caller's token after it expires."
+            _(
+                "Build the Gateway client and the Agent per request, not at import time: a "
+                "cached client keeps the first caller's token after it expires."
+            )
         )
     if _prints_a_secret(tree):
-        result.missing.append("Do not print or log the Authorization header: it is a bearer token.")
+        result.missing.append(_no_printing())
     return result

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from helpers.kit.errors import CommandLineError
+from helpers.model.i18n import _
 
 PROGRAMS = ("agentcore", "agentcore-local")
 # The variables the workshop's text sets from SSM; a notebook knows them without the shell.
@@ -126,8 +127,12 @@ def expand(word: str, variables: Mapping[str, str]) -> str:
         if name not in variables:
             known = ", ".join(f"${known}" for known in WORKSHOP_VARIABLES)
             raise CommandLineError(
-                f"${name} is not set. The workshop's variables are {known}; or paste the "
-                "value itself."
+                _(
+                    "${name} is not set. The workshop's variables are {known}; or paste the "
+                    "value itself.",
+                    name=name,
+                    known=known,
+                )
             )
         return variables[name]
 
@@ -139,13 +144,16 @@ def parse(line: str, variables: Mapping[str, str]) -> TypedCommand:
     try:
         words = shlex.split(line.strip(), comments=True)
     except ValueError as error:  # an unclosed quote
-        raise CommandLineError(f"Cannot read the command line: {error}.") from error
+        raise CommandLineError(_("Cannot read the command line: {error}.", error=error)) from error
     if not words:
-        raise CommandLineError("Type a command, for example: agentcore validate")
+        raise CommandLineError(_("Type a command, for example: agentcore validate"))
     if words[0] not in PROGRAMS:
         raise CommandLineError(
-            f"Commands here start with `agentcore` (got {words[0]!r}); for example: "
-            f"{USAGE['remove gateway']}"
+            _(
+                "Commands here start with `agentcore` (got {program}); for example: {example}",
+                program=repr(words[0]),
+                example=USAGE["remove gateway"],
+            )
         )
     arguments = [expand(word, variables) for word in words[1:]]
     try:
@@ -163,4 +171,4 @@ def _usage_hint(arguments: list[str]) -> str:
     names = [name for name in USAGE if typed == name or typed.startswith(name + " ")]
     names = names or [name for name in USAGE if name.split()[0] == typed.split(" ")[0]]
     chosen = [USAGE[max(names, key=len)]] if names else list(USAGE.values())
-    return "The workshop's form: " + "\n  ".join(chosen)
+    return _("The workshop's form: {usage}", usage="\n  ".join(chosen))

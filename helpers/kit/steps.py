@@ -38,6 +38,7 @@ from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.edits import secure_runtime
+from helpers.model.i18n import _
 
 __all__ = [
     "OLD_GATEWAY",
@@ -73,10 +74,16 @@ class Replaced:
 
     def __str__(self) -> str:
         if self.backup is None:
-            return f"applied {self.reason} to {shown(self.path)} (it held no edit of yours)"
-        return (
-            f"replaced {shown(self.path)} ({self.reason}); your version is kept in "
-            f"{shown(self.backup)}"
+            return _(
+                "applied {step} to {path} (it held no edit of yours)",
+                step=self.reason,
+                path=shown(self.path),
+            )
+        return _(
+            "replaced {path} ({reason}); your version is kept in {backup}",
+            path=shown(self.path),
+            reason=self.reason,
+            backup=shown(self.backup),
         )
 
 
@@ -138,7 +145,7 @@ def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> list[
     untouched = _is_start_state(path, CONFIG_PATH)
     kept = None if untouched else backup(path)
     write_config(project, secured)
-    return [Replaced(path, kept, "step 1" if untouched else f"step 1: {_first(check)}")]
+    return [Replaced(path, kept, _step(1) if untouched else f"{_step(1)}: {_first(check)}")]
 
 
 def replace_gateway_commands(
@@ -191,7 +198,7 @@ def apply_token_forwarding(project: Path) -> list[Replaced]:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(STEP3_SOLUTION / relative, target)
         replaced.append(
-            Replaced(target, kept, "step 3" if untouched else f"step 3: {_first(result)}")
+            Replaced(target, kept, _step(3) if untouched else f"{_step(3)}: {_first(result)}")
         )
     return replaced
 
@@ -215,11 +222,16 @@ def prepare(
     if through_step >= 2:
         if not check_old_gateway_removed(project).ok:
             backend.remove_gateway(project, OLD_GATEWAY).raise_for_failure()
-            progress(f"step 2: removed {OLD_GATEWAY} from agentcore.json (its target is kept)")
+            progress(
+                _(
+                    "step 2: removed {gateway} from agentcore.json (its target is kept)",
+                    gateway=OLD_GATEWAY,
+                )
+            )
             # The removal must be deployed before the replacement: same target, new gateway.
             backend.deploy(project, progress).raise_for_failure()
         for result in replace_gateway_commands(project, settings, backend):
-            progress(f"step 2: ran `{result.command}`")
+            progress(_("step 2: ran `{command}`", command=result.command))
     if through_step >= 3:
         replaced += apply_token_forwarding(project)
     for item in replaced:
@@ -236,4 +248,8 @@ def _is_start_state(path: Path, relative: Path) -> bool:
 
 def _first(check: CheckResult) -> str:
     """The first thing a check found missing, as the reason a file was replaced."""
-    return check.missing[0].rstrip(".") if check.missing else "not done"
+    return check.missing[0].rstrip(".。") if check.missing else _("not done")
+
+
+def _step(number: int) -> str:
+    return _("step {number}", number=number)

@@ -15,9 +15,8 @@ from typing import Any
 
 from helpers.model import edits
 from helpers.model.config import ConfigJSONError, read_config, write_config
+from helpers.model.i18n import _
 from helpers.model.validation import validate_project
-
-DEPLOY_HINT = "Run `agentcore deploy -y -v` to apply it."
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,11 @@ def remove_gateway(project: Path, name: str) -> Outcome:
     return _edit(
         project,
         lambda config: edits.remove_gateway(config, name=name),
-        f"Removed gateway '{name}'; its targets moved to unassignedTargets. "
-        "Run `agentcore deploy -y -v` to delete it from the account.",
+        _(
+            "Removed gateway '{name}'; its targets moved to unassignedTargets. "
+            "Run `agentcore deploy -y -v` to delete it from the account.",
+            name=name,
+        ),
     )
 
 
@@ -64,7 +66,12 @@ def add_gateway(
             discovery_url=discovery_url,
             allowed_clients=allowed_clients,
         ),
-        f"Added gateway '{name}' (authorizer {authorizer_type}). {DEPLOY_HINT}",
+        _(
+            "Added gateway '{name}' (authorizer {authorizer_type}). "
+            "Run `agentcore deploy -y -v` to apply it.",
+            name=name,
+            authorizer_type=authorizer_type,
+        ),
     )
 
 
@@ -81,7 +88,12 @@ def add_gateway_target(
             lambda_arn=lambda_arn,
             tool_schema_file=tool_schema_file,
         ),
-        f"Added target '{name}' to gateway '{gateway}'. {DEPLOY_HINT}",
+        _(
+            "Added target '{name}' to gateway '{gateway}'. "
+            "Run `agentcore deploy -y -v` to apply it.",
+            name=name,
+            gateway=gateway,
+        ),
     )
 
 
@@ -90,8 +102,10 @@ def remove_all(project: Path) -> Outcome:
     return _edit(
         project,
         edits.remove_all,
-        "Removed every runtime and gateway from the project. "
-        "Run `agentcore deploy -y -v` to delete them from the account.",
+        _(
+            "Removed every runtime and gateway from the project. "
+            "Run `agentcore deploy -y -v` to delete them from the account."
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 
 # Key order of the CLI's zod schemas. The CLI re-serialises parsed objects, so a
 # key it adds lands at its schema position, not at the end of the object.
@@ -85,8 +86,10 @@ def secure_runtime(
     header_allowlist = _string_list(header_allowlist, "header_allowlist")
     if not allowed_clients:
         raise ConfigEditError(
-            "allowed_clients is empty: pass at least one Cognito app client id, "
-            "or every token would be refused."
+            _(
+                "allowed_clients is empty: pass at least one Cognito app client id, "
+                "or every token would be refused."
+            )
         )
     new = copy.deepcopy(config)
     runtimes = new.get("runtimes", [])
@@ -142,19 +145,27 @@ def add_gateway(
     gateways = new.get("agentCoreGateways", [])
     if any(gateway.get("name") == name for gateway in gateways):
         raise ConfigEditError(
-            f'Gateway "{name}" already exists. Remove it first, or pick another name.'
+            _('Gateway "{name}" already exists. Remove it first, or pick another name.', name=name)
         )
     known = [runtime.get("name") for runtime in new.get("runtimes", [])]
     for runtime in _string_list(runtimes, "runtimes"):
         if runtime not in known:
             raise ConfigEditError(
-                f'No runtime named "{runtime}" in agentcore.json (runtimes: '
-                f"{_names(known)}). Pass one of those names in runtimes."
+                _(
+                    'No runtime named "{runtime}" in agentcore.json (runtimes: {known}). '
+                    "Pass one of those names in runtimes.",
+                    runtime=runtime,
+                    known=_names(known),
+                )
             )
     if authorizer_type not in GATEWAY_AUTHORIZER_TYPES:
         raise ConfigEditError(
-            f'authorizer_type "{authorizer_type}" is not one of '
-            f"{', '.join(GATEWAY_AUTHORIZER_TYPES)}. Use CUSTOM_JWT to require a Cognito token."
+            _(
+                'authorizer_type "{authorizer_type}" is not one of {choices}. '
+                "Use CUSTOM_JWT to require a Cognito token.",
+                authorizer_type=authorizer_type,
+                choices=", ".join(GATEWAY_AUTHORIZER_TYPES),
+            )
         )
     gateway: dict[str, Any] = {
         "name": name,
@@ -174,21 +185,28 @@ def add_gateway(
     if authorizer_type == "CUSTOM_JWT":
         if not discovery_url:
             raise ConfigEditError(
-                "A CUSTOM_JWT gateway needs discovery_url: pass the Cognito "
-                "OIDC discovery URL (…/.well-known/openid-configuration)."
+                _(
+                    "A CUSTOM_JWT gateway needs discovery_url: pass the Cognito "
+                    "OIDC discovery URL (…/.well-known/openid-configuration)."
+                )
             )
         if not any(jwt_lists.values()):
             raise ConfigEditError(
-                "A CUSTOM_JWT gateway needs allowed_clients, allowed_audience or "
-                "allowed_scopes: pass the Cognito app client id in allowed_clients."
+                _(
+                    "A CUSTOM_JWT gateway needs allowed_clients, allowed_audience or "
+                    "allowed_scopes: pass the Cognito app client id in allowed_clients."
+                )
             )
         # Like the CLI: empty lists are left out, not written as [].
         jwt = {"discoveryUrl": discovery_url} | {k: v for k, v in jwt_lists.items() if v}
         gateway["authorizerConfiguration"] = {"customJwtAuthorizer": jwt}
     elif discovery_url or any(value is not None for value in jwt_lists.values()):
         raise ConfigEditError(
-            f"discovery_url and allowed_* only apply to a CUSTOM_JWT gateway, not "
-            f"{authorizer_type}. Set authorizer_type='CUSTOM_JWT' or drop them."
+            _(
+                "discovery_url and allowed_* only apply to a CUSTOM_JWT gateway, not "
+                "{authorizer_type}. Set authorizer_type='CUSTOM_JWT' or drop them.",
+                authorizer_type=authorizer_type,
+            )
         )
     gateway |= {"enableSemanticSearch": True, "exceptionLevel": "NONE"}
     return _with_keys(new, {"agentCoreGateways": [*gateways, gateway]}, PROJECT_KEY_ORDER)
@@ -208,8 +226,12 @@ def add_lambda_target(
     targets = gateways[index].setdefault("targets", [])
     if any(target.get("name") == name for target in targets):
         raise ConfigEditError(
-            f'Target "{name}" already exists on gateway "{gateway}". '
-            "Keep the existing one, or give the new target another name."
+            _(
+                'Target "{name}" already exists on gateway "{gateway}". '
+                "Keep the existing one, or give the new target another name.",
+                name=name,
+                gateway=gateway,
+            )
         )
     targets.append(
         {
@@ -236,20 +258,27 @@ def _index_of(items: list[dict[str, Any]], name: str, kind: str, key: str) -> in
         if item.get("name") == name:
             return index
     raise ConfigEditError(
-        f'No {kind} named "{name}" in agentcore.json ({key}: '
-        f"{_names([item.get('name') for item in items])}). Use one of those names."
+        _(
+            'No {kind} named "{name}" in agentcore.json ({key}: {known}). Use one of those names.',
+            kind=kind,
+            name=name,
+            key=key,
+            known=_names([item.get("name") for item in items]),
+        )
     )
 
 
 def _string_list(values: Sequence[str], arg: str) -> list[str]:
     # A bare string is a Sequence[str] too, and would become a list of characters.
     if isinstance(values, str):
-        raise ConfigEditError(f'{arg} must be a list, like ["{values}"], not a single string.')
+        raise ConfigEditError(
+            _('{arg} must be a list, like ["{value}"], not a single string.', arg=arg, value=values)
+        )
     return list(values)
 
 
 def _names(names: list[Any]) -> str:
-    return ", ".join(str(name) for name in names) or "none"
+    return ", ".join(str(name) for name in names) or _("none")
 
 
 def _with_keys(

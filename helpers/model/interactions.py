@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 from helpers.model.spans import SpanRecord
 
 StepKind = Literal["runtime", "agent", "model", "tool", "gateway", "lambda", "other"]
@@ -200,11 +201,18 @@ def wait_for_interactions(
         remaining = deadline - clock()
         if remaining <= 0:
             raise TracesIncomplete(
-                f"After {timeout:g} s, {where} holds {complete} complete interaction(s) of"
-                f" session {session_id!r} ({len(found)} seen), not the"
-                f" {expected if expected is not None else 'all'} expected."
-                " Spans are exported in batches a little after they end and the Runtime's"
-                " root span ends last: wait a moment and ask again.",
+                _(
+                    "After {timeout} s, {where} holds {complete} complete interaction(s) of"
+                    " session {session_id} ({seen} seen), not the {expected} expected."
+                    " Spans are exported in batches a little after they end and the Runtime's"
+                    " root span ends last: wait a moment and ask again.",
+                    timeout=f"{timeout:g}",
+                    where=where,
+                    complete=complete,
+                    session_id=repr(session_id),
+                    seen=len(found),
+                    expected=expected if expected is not None else _("all"),
+                ),
                 found,
             )
         sleep(min(poll_interval, remaining))

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config
 from helpers.model.edits import GATEWAY_AUTHORIZER_TYPES
+from helpers.model.i18n import _
 from helpers.model.names import (
     GATEWAY_NAME,
     LAMBDA_ARN,
@@ -113,7 +114,7 @@ class ValidationResult:
         lines = [f"{CONFIG_PATH.as_posix()}:"]
         for issue in self.issues:
             where = f"{issue.path}: " if issue.path else ""
-            lines += [f"  - {where}{issue.message}", f"    fix: {issue.fix}"]
+            lines += [f"  - {where}{issue.message}", "    " + _("fix: {fix}", fix=issue.fix)]
         return "\n".join(lines)
 
 
@@ -134,8 +135,12 @@ def validate_project(
             [
                 ValidationIssue(
                     "",
-                    f"{CONFIG_PATH.as_posix()} not found in {project_dir}",
-                    "Point at the project folder that holds agentcore/ and app/.",
+                    _(
+                        "{config} not found in {project}",
+                        config=CONFIG_PATH.as_posix(),
+                        project=project_dir,
+                    ),
+                    _("Point at the project folder that holds agentcore/ and app/."),
                 )
             ]
         )
@@ -190,8 +195,12 @@ def _placeholder_fix(token: str, value_sources: Mapping[str, str]) -> str:
         if name == key or key.endswith(f"_{name}") or name.endswith(f"_{key}")
     ]
     if len(matches) == 1:
-        return f"Replace {token} with the value of {value_sources[matches[0]]}."
-    return f"Replace {token} with the real {label}."
+        return _(
+            "Replace {placeholder} with the value of {source}.",
+            placeholder=token,
+            source=value_sources[matches[0]],
+        )
+    return _("Replace {placeholder} with the real {label}.", placeholder=token, label=label)
 
 
 class _Checker:
@@ -205,7 +214,9 @@ class _Checker:
     def _source_of(self, suffix: str, advice: str) -> str:
         """``advice``, naming where the value is found when a value source ends in ``suffix``."""
         found = [where for name, where in self.value_sources.items() if name.endswith(suffix)]
-        return f"{advice} from {found[0]}." if len(found) == 1 else f"{advice}."
+        if len(found) == 1:
+            return _("{advice} from {source}.", advice=advice, source=found[0])
+        return _("{advice}.", advice=advice)
 
     def add(self, path: str, message: str, fix: str) -> None:
         self.issues.append(ValidationIssue(path, message, fix))
@@ -224,7 +235,12 @@ class _Checker:
                 self.add(
                     where,
                     f"expected {kind}, received undefined",
-                    f'Add the missing "{key}" ({kind}, for example {_EXAMPLES[kind]}).',
+                    _(
+                        'Add the missing "{key}" ({kind}, for example {example}).',
+                        key=key,
+                        kind=kind,
+                        example=_EXAMPLES[kind],
+                    ),
                 )
             return None
         value = obj[key]
@@ -232,7 +248,12 @@ class _Checker:
             self.add(
                 where,
                 f"expected {kind}, received {_json_type(value)}",
-                f"Change {key} to a {kind}, for example {_EXAMPLES[kind]}.",
+                _(
+                    "Change {key} to a {kind}, for example {example}.",
+                    key=key,
+                    kind=kind,
+                    example=_EXAMPLES[kind],
+                ),
             )
             return None
         if isinstance(value, str) and PLACEHOLDER.search(value):
@@ -259,7 +280,11 @@ class _Checker:
         self.add(
             _at(path, key),
             f"expected {expected}, received {json.dumps(value)}",
-            f"Set {key} to one of {', '.join(choices)} (values are case-sensitive).",
+            _(
+                "Set {key} to one of {choices} (values are case-sensitive).",
+                key=key,
+                choices=", ".join(choices),
+            ),
         )
         return None
 
@@ -277,7 +302,7 @@ class _Checker:
                 self.add(
                     where,
                     f"expected object, received {_json_type(item)}",
-                    f"Make each entry of {key} a JSON object ({{ ... }}).",
+                    _("Make each entry of {key} a JSON object ({{ ... }}).", key=key),
                 )
         return entries
 
@@ -287,7 +312,7 @@ class _Checker:
                 self.add(
                     _at(path, index),
                     f"expected non-empty string, received {json.dumps(value)}",
-                    f'Make every entry of {key} a non-empty string, like ["value"].',
+                    _('Make every entry of {key} a non-empty string, like ["value"].', key=key),
                 )
 
     def unique(self, entries: list[tuple[str, dict[str, Any]]], message: str, what: str) -> None:
@@ -300,7 +325,11 @@ class _Checker:
                 self.add(
                     _at(path, "name"),
                     f"{message}: {name}",
-                    f'Rename or delete one of the {what}s named "{name}": names must be unique.',
+                    _(
+                        'Rename or delete one of the {what}s named "{name}": names must be unique.',
+                        what=what,
+                        name=name,
+                    ),
                 )
             seen.add(name)
 
@@ -329,8 +358,10 @@ class _Checker:
                 _at(path, "name"),
                 "Must begin with a letter and contain only alphanumeric characters and "
                 "underscores (max 48 chars)",
-                "Rename the runtime with letters, digits and underscores only, starting "
-                "with a letter (no hyphens).",
+                _(
+                    "Rename the runtime with letters, digits and underscores only, starting "
+                    "with a letter (no hyphens)."
+                ),
             )
         self.enum(runtime, "build", path, ("CodeZip", "Container"), required=True)
         for key, example in (("entrypoint", "main.py"), ("codeLocation", "app/CustomerSupport/")):
@@ -338,7 +369,7 @@ class _Checker:
                 self.add(
                     _at(path, key),
                     f"{key} must not be empty",
-                    f'Set {key} as the CLI wrote it, like "{example}".',
+                    _('Set {key} as the CLI wrote it, like "{example}".', key=key, example=example),
                 )
         self.enum(runtime, "runtimeVersion", path, _PYTHON_VERSIONS)
         self.enum(runtime, "networkMode", path, ("PUBLIC", "VPC"))
@@ -359,30 +390,35 @@ class _Checker:
             self.add(
                 where,
                 f"Maximum {MAX_HEADERS} headers allowed",
-                f"Keep at most {MAX_HEADERS} headers in requestHeaderAllowlist.",
+                _(
+                    "Keep at most {maximum} headers in requestHeaderAllowlist.",
+                    maximum=MAX_HEADERS,
+                ),
             )
         for index, header in enumerate(headers):
             if not isinstance(header, str):
                 self.add(
                     _at(where, index),
                     f"expected string, received {_json_type(header)}",
-                    'List header names as strings, like "Authorization".',
+                    _('List header names as strings, like "Authorization".'),
                 )
             elif header == "Authorization":
                 if authorizer not in (None, "CUSTOM_JWT"):
                     self.add(
                         _at(where, index),
                         "Authorization may be listed only when authorizerType is CUSTOM_JWT",
-                        "Set authorizerType to CUSTOM_JWT (with its authorizerConfiguration) or "
-                        "drop Authorization, because AgentCore forwards that header only once its "
-                        "JWT authorizer has checked the token; under AWS_IAM it carries the "
-                        "caller's SigV4 signature.",
+                        _(
+                            "Set authorizerType to CUSTOM_JWT (with its authorizerConfiguration) "
+                            "or drop Authorization, because AgentCore forwards that header only "
+                            "once its JWT authorizer has checked the token; under AWS_IAM it "
+                            "carries the caller's SigV4 signature."
+                        ),
                     )
             elif not header.startswith(HEADER_PREFIX):
                 self.add(
                     _at(where, index),
                     f'Must be "Authorization" or start with "{HEADER_PREFIX}"',
-                    f"Rename the header to {HEADER_PREFIX}<name> or remove it.",
+                    _("Rename the header to {prefix}<name> or remove it.", prefix=HEADER_PREFIX),
                 )
 
     def authorizer(self, obj: dict[str, Any], path: str, authorizer: str | None) -> None:
@@ -396,8 +432,10 @@ class _Checker:
                 self.add(
                     where,
                     AUTH_CONFIG_NOT_ALLOWED,
-                    'Set "authorizerType": "CUSTOM_JWT" so the JWT check is actually on, '
-                    "or delete authorizerConfiguration.",
+                    _(
+                        'Set "authorizerType": "CUSTOM_JWT" so the JWT check is actually on, '
+                        "or delete authorizerConfiguration."
+                    ),
                 )
             return
         if not isinstance(config, dict) or "customJwtAuthorizer" not in config:
@@ -405,9 +443,11 @@ class _Checker:
                 self.add(
                     where,
                     AUTH_CONFIG_REQUIRED,
-                    'Add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": '
-                    '..., "allowedClients": [...]}} with the Cognito discovery URL and app '
-                    "client id.",
+                    _(
+                        'Add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": '
+                        '..., "allowedClients": [...]}} with the Cognito discovery URL and app '
+                        "client id."
+                    ),
                 )
             else:
                 self.field(obj, "authorizerConfiguration", path, "object")
@@ -434,8 +474,10 @@ class _Checker:
             self.add(
                 path,
                 AT_LEAST_ONE,
-                "Add the Cognito app client id to allowedClients, like "
-                '"allowedClients": ["<client id>"].',
+                _(
+                    "Add the Cognito app client id to allowedClients, like "
+                    '"allowedClients": ["<client id>"].'
+                ),
             )
 
     def discovery_url(self, url: str, path: str) -> None:
@@ -444,23 +486,31 @@ class _Checker:
             self.add(
                 path,
                 "Must be a valid URL",
-                "Paste the full URL, like https://cognito-idp.<region>.amazonaws.com/"
-                f"<pool id>{WELL_KNOWN_SUFFIX}.",
+                _(
+                    "Paste the full URL, like https://cognito-idp.<region>.amazonaws.com/"
+                    "<pool id>{suffix}.",
+                    suffix=WELL_KNOWN_SUFFIX,
+                ),
             )
             return
         if not url.startswith("https://"):
             self.add(
                 path,
                 "OIDC discovery URL must use HTTPS",
-                "Start the URL with https://: the discovery document names the token signing "
-                "keys, so it must not travel over plain HTTP.",
+                _(
+                    "Start the URL with https://: the discovery document names the token "
+                    "signing keys, so it must not travel over plain HTTP."
+                ),
             )
         if not url.endswith(WELL_KNOWN_SUFFIX):
             self.add(
                 path,
                 f"OIDC discovery URL must end with '{WELL_KNOWN_SUFFIX}'",
-                f"Append {WELL_KNOWN_SUFFIX} to the issuer URL (the discovery URL, not the "
-                "issuer or the JWKS URL, goes here).",
+                _(
+                    "Append {suffix} to the issuer URL (the discovery URL, not the "
+                    "issuer or the JWKS URL, goes here).",
+                    suffix=WELL_KNOWN_SUFFIX,
+                ),
             )
 
     def custom_claim(self, claim: dict[str, Any], path: str) -> None:
@@ -469,7 +519,7 @@ class _Checker:
             self.add(
                 _at(path, "inboundTokenClaimName"),
                 "Claim name cannot be a reserved name (client_id)",
-                "Match the client id with allowedClients instead of a custom claim.",
+                _("Match the client id with allowedClients instead of a custom claim."),
             )
         self.enum(
             claim, "inboundTokenClaimValueType", path, ("STRING", "STRING_ARRAY"), required=True
@@ -497,8 +547,10 @@ class _Checker:
                 "Only one of matchValueString or matchValueStringList may be provided"
                 if has_string
                 else "Either matchValueString or matchValueStringList must be provided",
-                'Give exactly one of "matchValueString": "..." (EQUALS, CONTAINS) or '
-                '"matchValueStringList": ["..."] (CONTAINS_ANY).',
+                _(
+                    'Give exactly one of "matchValueString": "..." (EQUALS, CONTAINS) or '
+                    '"matchValueStringList": ["..."] (CONTAINS_ANY).'
+                ),
             )
         self.field(value, "matchValueString", value_path, "string")
         values = self.field(value, "matchValueStringList", value_path, "array")
@@ -511,8 +563,10 @@ class _Checker:
             self.add(
                 _at(path, "name"),
                 "Gateway name must be alphanumeric with optional hyphens (max 100 chars)",
-                "Rename the gateway with letters, digits and inner hyphens only, like "
-                "my-gateway-secure.",
+                _(
+                    "Rename the gateway with letters, digits and inner hyphens only, like "
+                    "my-gateway-secure."
+                ),
             )
         self.enum(gateway, "protocolType", path, ("MCP", "None"))
         self.field(gateway, "description", path, "string")
@@ -530,7 +584,7 @@ class _Checker:
 
     def target(self, target: dict[str, Any], path: str) -> None:
         if self.field(target, "name", path, "string", required=True) == "":
-            self.add(_at(path, "name"), "name must not be empty", "Give the target a name.")
+            self.add(_at(path, "name"), "name must not be empty", _("Give the target a name."))
         target_type = self.enum(target, "targetType", path, _TARGET_TYPES, required=True)
         if target_type != "lambdaFunctionArn":
             return
@@ -539,7 +593,7 @@ class _Checker:
             self.add(
                 where,
                 "lambdaFunctionArn config is required for lambdaFunctionArn target type",
-                'Add "lambdaFunctionArn": {"lambdaArn": ..., "toolSchemaFile": ...}.',
+                _('Add "lambdaFunctionArn": {"lambdaArn": ..., "toolSchemaFile": ...}.'),
             )
             return
         config = self.field(target, "lambdaFunctionArn", path, "object")
@@ -551,7 +605,7 @@ class _Checker:
                 _at(where, "lambdaArn"),
                 "Must be a Lambda function ARN "
                 "(arn:aws:lambda:<region>:<account id>:function:<name>)",
-                self._source_of("lambda_arn", "Paste the function's ARN"),
+                self._source_of("lambda_arn", _("Paste the function's ARN")),
             )
         schema_file = self.field(config, "toolSchemaFile", where, "string", required=True)
         if schema_file and self.project_dir is not None:
@@ -563,30 +617,33 @@ class _Checker:
         if not file.is_file():
             self.add(
                 path,
-                f"Tool schema file not found: {schema_file}",
-                f"Create {schema_file} under the project folder, or correct the path "
-                "(it is relative to the folder that holds agentcore/).",
+                _("Tool schema file not found: {file}", file=schema_file),
+                _(
+                    "Create {file} under the project folder, or correct the path "
+                    "(it is relative to the folder that holds agentcore/).",
+                    file=schema_file,
+                ),
             )
             return
         try:
             tools = json.loads(file.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             where = (
-                f" at line {err.lineno}, column {err.colno}"
+                _(" at line {line}, column {column}", line=err.lineno, column=err.colno)
                 if isinstance(err, json.JSONDecodeError)
                 else ""
             )
             self.add(
                 path,
-                f"{schema_file} is not valid JSON{where}",
-                f"Fix the JSON syntax of {schema_file}{where}.",
+                _("{file} is not valid JSON{where}", file=schema_file, where=where),
+                _("Fix the JSON syntax of {file}{where}.", file=schema_file, where=where),
             )
             return
         if not isinstance(tools, list) or not tools:
             self.add(
                 path,
-                f"{schema_file} must be a non-empty JSON array of tool definitions",
-                "Write the tools as [{...}, ...], one object per tool the Lambda serves.",
+                _("{file} must be a non-empty JSON array of tool definitions", file=schema_file),
+                _("Write the tools as [{...}, ...], one object per tool the Lambda serves."),
             )
             return
         for index, tool in enumerate(tools):
@@ -594,9 +651,16 @@ class _Checker:
             if problem:
                 self.add(
                     path,
-                    f"{schema_file}: tool [{index}] {problem}",
-                    'Give each tool a string "name", a string "description" and an '
-                    '"inputSchema" object with "type": "object".',
+                    _(
+                        "{file}: tool [{index}] {problem}",
+                        file=schema_file,
+                        index=index,
+                        problem=problem,
+                    ),
+                    _(
+                        'Give each tool a string "name", a string "description" and an '
+                        '"inputSchema" object with "type": "object".'
+                    ),
                 )
 
     def placeholders(self, value: Any, path: str) -> None:
@@ -606,7 +670,7 @@ class _Checker:
                 token = match.group()
                 self.add(
                     path,
-                    f"Unreplaced placeholder {token}",
+                    _("Unreplaced placeholder {placeholder}", placeholder=token),
                     _placeholder_fix(token, self.value_sources),
                 )
         elif isinstance(value, dict):
@@ -619,14 +683,14 @@ class _Checker:
 
 def _tool_problem(tool: Any) -> str | None:
     if not isinstance(tool, dict):
-        return "is not an object"
+        return _("is not an object")
     if not isinstance(tool.get("name"), str) or not tool["name"]:
-        return 'needs a string "name"'
+        return _('needs a string "name"')
     if not isinstance(tool.get("description"), str):
-        return 'needs a string "description"'
+        return _('needs a string "description"')
     schema = tool.get("inputSchema")
     if not isinstance(schema, dict):
-        return 'needs an "inputSchema" object'
+        return _('needs an "inputSchema" object')
     if schema.get("type") != "object":
-        return 'needs "type": "object" in its inputSchema'
+        return _('needs "type": "object" in its inputSchema')
     return None

@@ -16,6 +16,7 @@ from html import escape
 
 from helpers.kit.calling.invoke import InvokeError, InvokeUnauthorized, stream_invoke
 from helpers.kit.tokens import AccessToken
+from helpers.model.i18n import _
 
 # The workshop's four prompts, sent in one session (notebook 04).
 WORKSHOP_PROMPTS = (
@@ -41,8 +42,8 @@ class Interaction:
     @property
     def status(self) -> str:
         """How the call went, in a word or two: ``ok``, ``refused (HTTP 401)``, ``failed``."""
-        verdict = "ok" if self.ok else "refused" if self.refused else "failed"
-        return verdict + (" (token refreshed)" if self.retried else "")
+        verdict = _("ok") if self.ok else _("refused") if self.refused else _("failed")
+        return verdict + (_(" (token refreshed)") if self.retried else "")
 
 
 def _timed_call(url: str, prompt: str, token: AccessToken, session_id: str) -> Interaction:
@@ -98,5 +99,8 @@ def html_table(interactions: list[Interaction]) -> str:
         f"<td>{escape(textwrap.shorten(i.answer, 70, placeholder=' …'))}</td></tr>"
         for i in interactions
     )
-    head = "<tr><th>prompt</th><th>status</th><th>first chunk (ms)</th><th>total (ms)</th>"
-    return f"<table>{head}<th>answer</th></tr>{rows}</table>"
+    head = "".join(
+        f"<th>{escape(name)}</th>"
+        for name in (_("prompt"), _("status"), _("first chunk (ms)"), _("total (ms)"), _("answer"))
+    )
+    return f"<table><tr>{head}</tr>{rows}</table>"

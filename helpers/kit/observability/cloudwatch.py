@@ -36,6 +36,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from helpers.kit.errors import TransactionSearchNotEnabled
+from helpers.model.i18n import _
 from helpers.model.spans import SESSION_ATTRIBUTE, SpanEvent, SpanRecord
 
 SPANS_LOG_GROUP = "aws/spans"
@@ -71,9 +72,10 @@ class CloudWatchSource:
         self.poll_interval = poll_interval
 
     def __str__(self) -> str:
-        return (
-            f"CloudWatch log group {self.log_group} (Transaction Search makes a span"
-            " searchable a few minutes after it ends)"
+        return _(
+            "CloudWatch log group {group} (Transaction Search makes a span"
+            " searchable a few minutes after it ends)",
+            group=self.log_group,
         )
 
     def spans_for_session(self, session_id: str) -> list[SpanRecord]:
@@ -130,14 +132,16 @@ class CloudWatchSource:
 
     def _not_enabled_message(self) -> str:
         region = self.logs.meta.region_name
-        return (
-            f"CloudWatch Logs has no log group {self.log_group!r} in {region}: CloudWatch"
+        return _(
+            "CloudWatch Logs has no log group {group} in {region}: CloudWatch"
             " Transaction Search is not enabled for this account and Region, so no spans"
             " are kept. Enable it once, in the console (CloudWatch → Application Signals →"
             " Transaction Search → Enable Transaction Search) or with the CLI"
             " (`aws xray update-trace-segment-destination --destination CloudWatchLogs`,"
             " after a logs resource policy lets X-Ray write to aws/spans), then invoke the"
-            " agent again: spans become searchable about ten minutes after enabling."
+            " agent again: spans become searchable about ten minutes after enabling.",
+            group=repr(self.log_group),
+            region=region,
         )
 
 

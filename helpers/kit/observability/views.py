@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from helpers.model.i18n import _
 from helpers.model.interactions import StepKind, ToolCall, TraceInteraction
 
 KIND_COLOURS: dict[StepKind, str] = {
@@ -129,10 +130,10 @@ def caller_timings(interactions: Sequence[CallerTiming]) -> Figure:
 def browser(interactions: Sequence[TraceInteraction]) -> widgets.Widget:
     """Pick an interaction; see its table row, its tool calls and its waterfall."""
     if not interactions:
-        return widgets.HTML("<i>No interactions recorded for this session yet.</i>")
+        return widgets.HTML(f"<i>{_('No interactions recorded for this session yet.')}</i>")
     choice = widgets.Dropdown(
         options=[(_option_label(n, i), n) for n, i in enumerate(interactions)],
-        description="Interaction",
+        description=_("Interaction"),
         layout={"width": "80%"},
     )
     shown = widgets.Output()
@@ -161,21 +162,24 @@ def _table(interactions: Sequence[TraceInteraction], first_number: int) -> str:
         "</tr>"
         for number, interaction in enumerate(interactions, start=first_number)
     )
-    head = "".join(f"<th>{name}</th>" for name in ("#", "time", "prompt", "duration", "tools"))
+    head = "".join(
+        f"<th>{html.escape(name)}</th>"
+        for name in ("#", _("time"), _("prompt"), _("duration"), _("tools"))
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def _prompt_cell(interaction: TraceInteraction) -> str:
     if interaction.refused:
-        return "<i>refused by the Runtime before the agent ran</i>"
+        return f"<i>{_('refused by the Runtime before the agent ran')}</i>"
     if interaction.prompt is None:
-        return "<i>(not recorded)</i>" if interaction.complete else "<i>(still arriving)</i>"
+        return f"<i>{_('(not recorded)') if interaction.complete else _('(still arriving)')}</i>"
     return html.escape(_shorten(_one_line(interaction.prompt), _PROMPT_CHARS))
 
 
 def _duration_cell(interaction: TraceInteraction) -> str:
     duration = format_ms(interaction.duration_ms)
-    return duration if interaction.complete else f"{duration} (incomplete)"
+    return duration if interaction.complete else _("{duration} (incomplete)", duration=duration)
 
 
 def _tools_cell(interaction: TraceInteraction) -> str:
@@ -193,14 +197,16 @@ def _mark(tool: ToolCall) -> str:
 
 def _tool_calls(interaction: TraceInteraction) -> str:
     if not interaction.tools:
-        return "<p><i>No tool calls in this interaction.</i></p>"
+        return f"<p><i>{_('No tool calls in this interaction.')}</i></p>"
     rows = "".join(
         f"<tr><td><code>{html.escape(tool.name)}</code></td>"
         f"<td>{_mark(tool)} {html.escape(tool.status)}</td>"
         f"<td>{format_ms(tool.duration_ms)}</td></tr>"
         for tool in interaction.tools
     )
-    head = "".join(f"<th>{name}</th>" for name in ("tool", "status", "duration"))
+    head = "".join(
+        f"<th>{html.escape(name)}</th>" for name in (_("tool"), _("status"), _("duration"))
+    )
     return f"<table><thead><tr>{head}</tr></thead>{rows}</table>"
 
 
