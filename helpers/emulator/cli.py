@@ -31,6 +31,7 @@ from helpers.model.config import read_config
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 from helpers.model.interactions import (
+    ToolCall,
     TraceInteraction,
     TracesIncomplete,
     to_json,
@@ -233,20 +234,23 @@ def _traces(args: argparse.Namespace) -> int:
 
 
 def _interaction_line(interaction: TraceInteraction) -> str:
-    tools = ", ".join(
-        f"{tool.name} {_('ok') if tool.ok else _('FAILED')} {tool.duration_ms:.0f} ms"
-        for tool in interaction.tools
-    )
+    tools = ", ".join(_tool_line(tool) for tool in interaction.tools)
     if interaction.refused:
         prompt = _("(refused by the Runtime before the agent ran)")
     else:
         prompt = interaction.prompt or (
             _("(prompt not recorded)") if interaction.complete else _("(still arriving)")
         )
+    no_tools = _("no tools")
     return (
         f"{interaction.started_at:%H:%M:%S} {interaction.duration_ms:7.0f} ms  "
-        f"{prompt}  [{tools or _('no tools')}]"
+        f"{prompt}  [{tools or no_tools}]"
     )
+
+
+def _tool_line(tool: ToolCall) -> str:
+    verdict = _("ok") if tool.ok else _("FAILED")
+    return f"{tool.name} {verdict} {tool.duration_ms:.0f} ms"
 
 
 def _remove_gateway(args: argparse.Namespace) -> int:

@@ -249,9 +249,9 @@ def up(
     )
     raise StackError(
         _(
-            "the local stack did not become healthy within {seconds} s: {parts}.\n{log}\n"
+            "the local stack did not become healthy within {seconds:.0f} s: {parts}.\n{log}\n"
             "Full log: {file}",
-            seconds=f"{timeout:.0f}",
+            seconds=timeout,
             parts=named or _("startup"),
             log=_log_tail(layout),
             file=layout.log_file,
@@ -302,7 +302,7 @@ def _group_alive(pgid: int) -> bool:
     for stat in proc.glob("[0-9]*/stat"):
         try:
             # Fields after the ")" closing the command name: state, ppid, pgrp, ...
-            state, _, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+            state, _ppid, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
         except (OSError, ValueError):
             continue
         if int(pgrp) == pgid and state != "Z":

@@ -56,9 +56,9 @@ class CheckResult:
 
     def _repr_markdown_(self) -> str:
         if self.ok:
-            return _("✅ {what}: done.", what=f"**{self.what}**")
+            return _("✅ {what}: done.", what="**" + self.what + "**")
         todo = "\n".join(f"- {m}" for m in self.missing)
-        return _("❌ {what}: still to do", what=f"**{self.what}**") + "\n\n" + todo
+        return _("❌ {what}: still to do", what="**" + self.what + "**") + "\n\n" + todo
 
 
 def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> CheckResult:

@@ -51,9 +51,9 @@ class AccessToken:
 
     def __repr__(self) -> str:
         return _(
-            "AccessToken({token}, expires in {seconds} s)",
+            "AccessToken({token}, expires in {seconds:.0f} s)",
             token=self.redacted,
-            seconds=f"{self.seconds_left():.0f}",
+            seconds=self.seconds_left(),
         )
 
     __str__ = __repr__

@@ -27,7 +27,7 @@ def token_summary(token: AccessToken) -> dict[str, str]:
         "client_id": claims.get("client_id", "?"),
         _("scopes"): claims.get("scope", ""),
         "token_use": claims.get("token_use", "?"),
-        _("expires in"): _("{minutes} min {seconds} s", minutes=minutes, seconds=f"{seconds:02d}"),
+        _("expires in"): _("{minutes} min {seconds:02d} s", minutes=minutes, seconds=seconds),
         _("token"): token.redacted,
     }
 
@@ -57,7 +57,7 @@ def chat_box(reply: Callable[[str], Iterator[str]]) -> widgets.VBox:
     send = widgets.Button(description=_("Send"), button_style="primary")
     transcript = widgets.Output(layout={"border": "1px solid #ccc", "padding": "4px"})
 
-    def on_send(_: object) -> None:
+    def on_send(_click: object) -> None:
         text = prompt.value.strip()
         if not text:
             return
@@ -85,7 +85,9 @@ class DeployProgress:
     """A live view of a deploy: a status line and the log of its progress messages."""
 
     def __init__(self, title: str) -> None:
-        self.status = widgets.HTML(_("{title}: starting…", title=f"<b>{html.escape(title)}</b>"))
+        self.status = widgets.HTML(
+            _("{title}: starting…", title="<b>" + html.escape(title) + "</b>")
+        )
         self.log = widgets.Textarea(layout={"width": "100%", "height": "10em"}, disabled=True)
         self.widget = widgets.VBox([self.status, self.log])
         self._title = title

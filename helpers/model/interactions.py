@@ -202,11 +202,11 @@ def wait_for_interactions(
         if remaining <= 0:
             raise TracesIncomplete(
                 _(
-                    "After {timeout} s, {where} holds {complete} complete interaction(s) of"
+                    "After {timeout:g} s, {where} holds {complete} complete interaction(s) of"
                     " session {session_id} ({seen} seen), not the {expected} expected."
                     " Spans are exported in batches a little after they end and the Runtime's"
                     " root span ends last: wait a moment and ask again.",
-                    timeout=f"{timeout:g}",
+                    timeout=timeout,
                     where=where,
                     complete=complete,
                     session_id=repr(session_id),

@@ -206,7 +206,7 @@ class AwsBackend:
         runtime_id = self.runtime_arn(project, runtime).rsplit("/", 1)[-1]
         return _(
             "the CloudWatch log group {group}",
-            group=f"/aws/bedrock-agentcore/runtimes/{runtime_id}-DEFAULT",
+            group="/aws/bedrock-agentcore/runtimes/" + runtime_id + "-DEFAULT",
         )
 
     @functools.cached_property

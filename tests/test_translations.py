@@ -1,0 +1,175 @@
+"""The message catalogs: every sentence we write for a person exists in every language.
+
+The messages are extracted from the sources as ``make messages`` does (``babel.cfg``),
+so a new ``_("…")`` without its Chinese translation fails here, as does a fuzzy or
+empty one, or one whose ``{placeholders}`` differ from the English. The language is
+chosen as the module ``helpers.model.i18n`` says, and the POSIX locale plays no part.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+
+from helpers.kit.observability import views
+from helpers.model import i18n, refusal_reasons
+from helpers.model.i18n import _, use_language
+from helpers.model.interactions import Step, ToolCall, TraceInteraction
+from helpers.tooling import messages
+
+_FORMAT_FIELD = re.compile(r"%\((\w+)\)")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _catalog(language: str) -> Catalog:
+    with i18n.catalog_file(language).open("rb") as po:
+        return read_po(po)
+
+
+@pytest.fixture(scope="module")
+def template() -> Catalog:
+    return messages.template()
+
+
+def _messages(catalog: Catalog) -> dict[str, Message]:
+    return {str(message.id): message for message in catalog if message.id}
+
+
+def _fields(text: str) -> set[str]:
+    """The ``{name}`` fields str.format fills (with their conversions and specs) and %(name)s."""
+    try:
+        parsed = {
+            f"{name}!{conversion or ''}:{spec or ''}"
+            for _text, name, spec, conversion in string.Formatter().parse(text)
+            if name and name.isidentifier()  # JSON in a hint, like {"discoveryUrl": ...}, is text
+        }
+    except ValueError:  # a lone brace in a message that is never formatted
+        parsed = set()
+    return parsed | set(_FORMAT_FIELD.findall(text))
+
+
+@pytest.mark.parametrize("language", list(i18n.CATALOG_LOCALES))
+def test_every_message_of_the_sources_has_a_translation(language: str, template: Catalog) -> None:
+    translated = _messages(_catalog(language))
+    extracted = set(_messages(template))
+    missing = sorted(extracted - set(translated))
+    assert not missing, f"not in the {language} catalog (run `make messages`): {missing}"
+    stale = sorted(set(translated) - extracted)
+    assert not stale, f"in the {language} catalog but in no source (run `make messages`): {stale}"
+    untranslated = [i for i, message in translated.items() if not message.string]
+    assert not untranslated, f"untranslated in {language}: {untranslated}"
+    fuzzy = [i for i, message in translated.items() if message.fuzzy]
+    assert not fuzzy, f"fuzzy in {language} (check the translation, drop the flag): {fuzzy}"
+    copied = [i for i, message in translated.items() if message.string == i]
+    assert not copied, f"copied, not translated, in {language}: {copied}"
+
+
+@pytest.mark.parametrize("language", list(i18n.CATALOG_LOCALES))
+def test_every_translation_keeps_the_placeholders(language: str) -> None:
+    wrong = {
+        str(message.id): (sorted(_fields(str(message.id))), sorted(_fields(str(message.string))))
+        for message in _catalog(language)
+        if message.id and _fields(str(message.id)) != _fields(str(message.string))
+    }
+    assert not wrong, f"placeholders differ (English, {language}): {wrong}"
+
+
+@pytest.mark.parametrize("language", list(i18n.CATALOG_LOCALES))
+def test_every_translation_formats_as_its_message_does(language: str) -> None:
+    """Each message as ``_`` shows it, with values for its fields, in the language."""
+    with use_language(language):
+        for message in _catalog(language):
+            names = {field.split("!")[0] for field in _fields(str(message.id))}
+            if not message.id or not names:
+                continue
+            shown = _(str(message.id), **dict.fromkeys(names, 7))
+            assert shown == str(message.string).format(**dict.fromkeys(names, 7))
+
+
+def test_the_placeholder_check_tells_a_changed_field_apart() -> None:
+    assert _fields("{name} is {count:.0f} s") == _fields("{name}：{count:.0f} 秒")
+    assert _fields("{name} is {count:.0f} s") != _fields("{名称}：{count} 秒")
+    assert _fields("{{ ... }} of {key}") == {"key!:"}
+
+
+def test_the_language_comes_from_the_edition_then_workshop_lang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chinese = tmp_path / "notebooks" / "zh-CN"
+    chinese.mkdir(parents=True)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the POSIX locale decides nothing
+    monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
+    monkeypatch.delenv(i18n.LANGUAGE_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert i18n.language() == "en"
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, "zh_CN")
+    assert i18n.language() == "zh-CN"
+    assert _("token expired") == "令牌已过期"
+    monkeypatch.chdir(tmp_path / "notebooks")  # the English edition, whatever the lab says
+    assert i18n.language() == "en"
+    assert _("token expired") == "token expired"
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, "en")
+    monkeypatch.chdir(chinese)  # the Chinese edition, whatever the lab says
+    assert i18n.language() == "zh-CN"
+    with use_language("en-US,en;q=0.9"):  # a request's Accept-Language wins
+        assert i18n.language() == "en"
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, "fr")
+    monkeypatch.chdir(tmp_path)
+    assert i18n.language() == "en"  # a language without an edition: English, as gettext does
+
+
+@pytest.mark.parametrize("template", refusal_reasons.REASONS)
+def test_every_refusal_reason_is_explained_in_the_learners_language(template: str) -> None:
+    names = {field[1] for field in string.Formatter().parse(template) if field[1]}
+    said = refusal_reasons.reason(template, **dict.fromkeys(names, "'RS512'"))
+    wire = refusal_reasons.UNAUTHORIZED_PREFIX + said
+    assert refusal_reasons.explain(wire) == wire  # English: what the wire says
+    with use_language("zh-CN"):
+        explained = refusal_reasons.explain(wire)
+    assert explained.startswith("Unauthorized: ")  # AWS's word stays as AWS says it
+    assert _CJK.search(explained) and said not in explained, explained
+
+
+def test_a_message_the_stack_did_not_write_is_shown_as_it_came() -> None:
+    quoted = "Authorization method mismatch. The agent is configured for a different method."
+    with use_language("zh-CN"):
+        assert refusal_reasons.explain(quoted) == quoted
+
+
+def _interaction(prompt: str) -> TraceInteraction:
+    started = datetime(2026, 1, 1, tzinfo=UTC)
+    tool = "WarrantyCheck___check_warranty_status"
+    steps = [
+        Step("runtime.invoke", "runtime", 0.0, 40.0, "OK", "runtime", 0),
+        Step(f"execute_tool {tool}", "tool", 5.0, 20.0, "OK", "agent", 1),
+    ]
+    return TraceInteraction(
+        "t" * 32, "s", started, 40.0, prompt, [ToolCall(tool, "OK", 20.0)], steps, True
+    )
+
+
+def test_charts_never_draw_a_missing_glyph_in_chinese() -> None:
+    """matplotlib has no CJK font to rely on: its charts keep English, the HTML goes Chinese."""
+    with use_language("zh-CN"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph … missing from font(s)" is a UserWarning
+        for prompt in ("Check the warranty for PROD-001", "我的保修什么时候到期？"):
+            figure = views.waterfall(_interaction(prompt))
+            figure.canvas.draw()
+        timing = views.caller_timings([_Timing("这款 USB-C 集线器怎么样？")])
+        timing.canvas.draw()
+        table = views.html_table([_interaction("Check the warranty for PROD-001")])
+    assert "耗时" in table and "工具" in table
+
+
+class _Timing:
+    def __init__(self, prompt: str) -> None:
+        self.prompt = prompt
+        self.total_ms = 120.0
+        self.first_chunk_ms = 30.0
