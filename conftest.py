@@ -36,10 +36,8 @@ from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.settings import WorkshopSettings, load_settings
 from tests.leaks import client_secrets, find_leaks, scan_files
-from tests.support import FinishedWorkshop, start_stack
+from tests.support import DEFAULT_TEST_PORT_BASE, FinishedWorkshop, start_stack
 
-# Away from the lab's default block, so tests and a running workshop can coexist.
-TEST_PORT_BASE = "18440"
 _SESSION_ENV = (
     "AGENTCORE_WORKSHOP_HOME",
     "AGENTCORE_LOCAL_HOME",
@@ -56,7 +54,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["AGENTCORE_WORKSHOP_HOME"] = os.environ["AGENTCORE_LOCAL_HOME"] = home
     # The learner's project too: never the repository's own my-project/.
     os.environ["AGENTCORE_WORKSHOP_PROJECT"] = os.path.join(home, "project")
-    os.environ["AGENTCORE_LOCAL_PORT_BASE"] = os.environ.get("TEST_PORT_BASE", TEST_PORT_BASE)
+    port_base = os.environ.get("TEST_PORT_BASE", DEFAULT_TEST_PORT_BASE)
+    os.environ["AGENTCORE_LOCAL_PORT_BASE"] = port_base
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

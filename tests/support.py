@@ -6,6 +6,7 @@ Fixtures live in the root ``conftest.py``; plain helpers and constants live here
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -30,6 +31,8 @@ from helpers.kit.settings import WorkshopSettings
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Away from the lab's default block, so tests and a running workshop can coexist.
+DEFAULT_TEST_PORT_BASE = "18440"
 RUNTIME = "CustomerSupport"
 WARRANTY_PROMPT = "Check the warranty for PROD-001"
 WARRANTY_END = "2027-03-01"  # only the Lambda behind the Gateway knows it
@@ -54,6 +57,12 @@ class FinishedWorkshop:
     @property
     def gateway_url(self) -> str:
         return self.backend.gateway_url(self.folder, steps.SECURE_GATEWAY)
+
+
+def port_base_beside_the_suite(offset: int) -> str:
+    """A stack port block ``offset`` above this run's (``TEST_PORT_BASE``), for tests that
+    start a stack of their own beside the session's."""
+    return str(int(os.environ.get("TEST_PORT_BASE", DEFAULT_TEST_PORT_BASE)) + offset)
 
 
 def start_stack(home: Path, monkeypatch: pytest.MonkeyPatch) -> StackState:

@@ -15,6 +15,7 @@ import json
 import logging
 import shutil
 import socket
+import ssl
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -482,6 +483,31 @@ def test_step3_agent_forwards_the_token_to_the_gateway_and_logs_none_of_it(
     captured = capsys.readouterr()
     secret = authorization.split()[1]
     assert secret not in caplog.text + captured.out + captured.err
+
+
+def test_step3_agent_loads_the_ca_bundle_once_for_all_its_requests(
+    step3_agent: SimpleNamespace,
+    agent_env: pytest.MonkeyPatch,
+    gateway_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each request makes a reachability probe and a Gateway client; loading the bundle
+    for each would cost tens of ms per request."""
+    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway_url)
+    loads: list[object] = []
+    load_verify_locations = ssl.SSLContext.load_verify_locations
+
+    def counted(context: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(args or kwargs)
+        load_verify_locations(context, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    payload = {"prompt": "Check the warranty for PROD-001"}
+    for _ in range(2):
+        assert "2027-03-01" in "".join(
+            _stream(step3_agent.main, payload, {"Authorization": GOOD_TOKEN})
+        )
+    assert len(loads) == 1
 
 
 def test_step3_agent_without_forwarded_headers_still_answers(

@@ -37,7 +37,7 @@ import requests
 
 from helpers.emulator import stack
 from tests.leaks import JWT_SHAPED
-from tests.support import REPO_ROOT
+from tests.support import REPO_ROOT, port_base_beside_the_suite
 
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM") or shutil.which("chromium")
 INSTALL_HINT = (
@@ -63,7 +63,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 FAILURES = REPO_ROOT / ".workshop" / "browser-test"
-LAB_PORT_BASE = "18740"  # the lab's stack, away from the suite's and notebook 03's own
+# The lab's stack, away from the suite's and notebook 03's own.
+LAB_PORT_BASE = port_base_beside_the_suite(300)
 VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STARTED_TIMEOUT_MS = 60_000
 RUN_TIMEOUT_MS = 240_000

@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 
 from helpers.emulator import stack
-from tests.support import REPO_ROOT
+from tests.support import REPO_ROOT, port_base_beside_the_suite
 
 pytestmark = pytest.mark.stack
 
@@ -26,7 +26,7 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.setenv("AGENTCORE_WORKSHOP_HOME", str(tmp_path))
     monkeypatch.setenv("AGENTCORE_LOCAL_HOME", str(tmp_path))
     monkeypatch.setenv("AGENTCORE_WORKSHOP_PROJECT", str(tmp_path / "project"))
-    monkeypatch.setenv("AGENTCORE_LOCAL_PORT_BASE", "18640")
+    monkeypatch.setenv("AGENTCORE_LOCAL_PORT_BASE", port_base_beside_the_suite(200))
     try:
         yield tmp_path
     finally:

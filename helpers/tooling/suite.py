@@ -29,7 +29,10 @@ GROUPS: dict[str, list[str]] = {
     "notebooks": ["notebooks", *BESIDE_THE_NOTEBOOKS],
     "tests": ["tests", *(f"--ignore={path}" for path in BESIDE_THE_NOTEBOOKS)],
 }
-PORT_BASES = {"notebooks": "18440", "tests": "18540"}
+# Each group's stacks prefer their own port block; TEST_PORT_BASE moves both, so two
+# checkouts can run their suites at once.
+FIRST_PORT_BASE = int(os.environ.get("TEST_PORT_BASE", "18440"))
+PORT_BASES = {"notebooks": str(FIRST_PORT_BASE), "tests": str(FIRST_PORT_BASE + 100)}
 
 
 def main(extra: list[str]) -> int:
