@@ -18,11 +18,13 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
+from helpers.emulator import cli
 from helpers.kit.observability import views
 from helpers.model import i18n, refusal_reasons
 from helpers.model.i18n import _, use_language
 from helpers.model.interactions import Step, ToolCall, TraceInteraction
 from helpers.tooling import messages
+from tests.support import REPO_ROOT
 
 _FORMAT_FIELD = re.compile(r"%\((\w+)\)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -173,3 +175,20 @@ class _Timing:
         self.prompt = prompt
         self.total_ms = 120.0
         self.first_chunk_ms = 30.0
+
+
+def test_agentcore_local_speaks_workshop_lang_and_quotes_the_real_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, "zh-CN")
+    project = tmp_path / "project"
+    (project / "agentcore").mkdir(parents=True)
+    fixture = REPO_ROOT / "tests/fixtures/agentcore-cli/validate/discovery_http.json"
+    (project / "agentcore" / "agentcore.json").write_text(fixture.read_text())
+    monkeypatch.chdir(project)
+    assert cli.main(["--home", str(tmp_path / "stack"), "status"]) == 1
+    assert "本地堆栈未在运行" in capsys.readouterr().out
+    assert cli.main(["validate"]) == 1
+    said = capsys.readouterr().out
+    assert "OIDC discovery URL must use HTTPS" in said  # the real CLI's words, as it says them
+    assert "修复方法：URL 必须以 https:// 开头" in said  # our fix, in the learner's language

@@ -145,7 +145,7 @@ def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> list[
     untouched = _is_start_state(path, CONFIG_PATH)
     kept = None if untouched else backup(path)
     write_config(project, secured)
-    return [Replaced(path, kept, _step(1) if untouched else f"{_step(1)}: {_first(check)}")]
+    return [Replaced(path, kept, _step(1) if untouched else _step(1, _first(check)))]
 
 
 def replace_gateway_commands(
@@ -198,7 +198,7 @@ def apply_token_forwarding(project: Path) -> list[Replaced]:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(STEP3_SOLUTION / relative, target)
         replaced.append(
-            Replaced(target, kept, _step(3) if untouched else f"{_step(3)}: {_first(result)}")
+            Replaced(target, kept, _step(3) if untouched else _step(3, _first(result)))
         )
     return replaced
 
@@ -251,5 +251,8 @@ def _first(check: CheckResult) -> str:
     return check.missing[0].rstrip(".。") if check.missing else _("not done")
 
 
-def _step(number: int) -> str:
-    return _("step {number}", number=number)
+def _step(number: int, why: str | None = None) -> str:
+    """``step 1``, or ``step 1: <why>`` when a file of the learner's was replaced."""
+    if why is None:
+        return _("step {number}", number=number)
+    return _("step {number}: {why}", number=number, why=why)
