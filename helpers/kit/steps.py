@@ -197,9 +197,7 @@ def apply_token_forwarding(project: Path) -> list[Replaced]:
         kept = None if untouched else backup(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(STEP3_SOLUTION / relative, target)
-        replaced.append(
-            Replaced(target, kept, _step(3) if untouched else _step(3, _first(result)))
-        )
+        replaced.append(Replaced(target, kept, _step(3) if untouched else _step(3, _first(result))))
     return replaced
 
 
