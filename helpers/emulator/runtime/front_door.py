@@ -7,9 +7,10 @@ what the service does before the learner's code sees anything:
 2. with a CUSTOM_JWT authorizer, verify the bearer token (401, or 403 for SigV4);
 3. check or make the session id (``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id``,
    at least 33 characters);
-4. forward only the headers in ``requestHeaderAllowlist`` (``Authorization`` only
-   with a CUSTOM_JWT authorizer, as on AWS), and stream the agent's answer back
-   chunk by chunk as it is produced.
+4. forward only the headers in ``requestHeaderAllowlist`` that AgentCore's header
+   rules allow (:mod:`helpers.model.headers`: no restricted or reserved name,
+   ``Authorization`` only with a CUSTOM_JWT authorizer, values up to 4 KB), and stream
+   the agent's answer back chunk by chunk as it is produced.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from helpers.emulator.authorizer import JwtAuthorizer, Unauthorized
 from helpers.emulator.refusals import refusal_response
 from helpers.emulator.runtime.agent_process import AgentProcess
 from helpers.emulator.telemetry import tracing
+from helpers.model import headers
 from helpers.model.invocation import (
     INVOCATIONS_PATH,
     MAX_SESSION_ID_CHARS,
@@ -58,12 +60,11 @@ class LiveRuntime:
     authorizer: JwtAuthorizer | None
     header_allowlist: tuple[str, ...]
 
-    def forwards(self, header: str) -> bool:
-        """Whether the allowlist lets ``header`` through to the agent."""
-        lowered = header.lower()
-        if lowered == "authorization" and self.authorizer is None:
-            return False
-        return any(lowered == allowed.lower() for allowed in self.header_allowlist)
+    def forwards(self, header: str, value: str) -> bool:
+        """Whether AgentCore's header rules let ``header: value`` through to the agent."""
+        return headers.forwarded(
+            header, value, self.header_allowlist, jwt_authorizer=self.authorizer is not None
+        )
 
 
 def _error(status: int, error_type: str, message: str) -> JSONResponse:
@@ -184,7 +185,7 @@ class RuntimeFrontDoor:
         headers = {
             name: value
             for name, value in request.headers.items()
-            if name in _PASSED_THROUGH or runtime.forwards(name)
+            if name in _PASSED_THROUGH or runtime.forwards(name, value)
         }
         headers[SESSION_HEADER] = session_id
         headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
