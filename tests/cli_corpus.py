@@ -17,14 +17,18 @@ rails), so that a guard rail appearing or vanishing fails the test too.
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,11 +51,13 @@ USAGE = [
     ("invoke", "--help"),
     ("remove", "all", "--force"),
 ]
+SHIPPED = Path(__file__).parent.parent / "agent"
 TOOLS_FILE = "app/CustomerSupport/tool/warranty_schema.json"
-TOOLS = (Path(__file__).parent.parent / "agent" / TOOLS_FILE).read_text(encoding="utf-8")
+TOOLS = (SHIPPED / TOOLS_FILE).read_text(encoding="utf-8")
 AWS_TARGETS = "agentcore/aws-targets.json"
 STATE = "agentcore/.cli/deployed-state.json"
 BASES = {
+    "shipped": SHIPPED / "agentcore" / "agentcore.json",
     "start": FIXTURES / "01_start_state.agentcore.json",
     "runtime": FIXTURES / "02_after_runtime_authorizer.agentcore.json",
     "gateway": FIXTURES / "03_after_secure_gateway.agentcore.json",
@@ -139,7 +145,8 @@ RESTRICTED = 'Header "{}" is restricted by AgentCore ({}) and is never forwarded
 NOT_SUPPORTED = "{} are not supported by the workshop kit"
 
 CASES: list[Case] = [
-    # The reference files and the files around agentcore.json.
+    # The project the workshop ships, the reference files, and the files around them.
+    _validate("valid-shipped-project", "shipped"),
     _validate("valid-start-state", "start"),
     _validate("valid-after-runtime-authorizer", "runtime"),
     _validate("valid-after-secure-gateway"),
@@ -555,15 +562,17 @@ CASES: list[Case] = [
 def build(case: Case, root: Path) -> Path:
     """The case's project folder under ``root``, as the CLI and the kit will find it."""
     project = root / "project"
-    config = json.loads(BASES[case.base].read_text(encoding="utf-8"))
-    for path, value in case.edits.items():
-        _set(config, path, value)
-    text = json.dumps(config, indent=2, ensure_ascii=False)
+    text = BASES[case.base].read_text(encoding="utf-8")
+    if case.edits:
+        config = json.loads(text)
+        for path, value in case.edits.items():
+            _set(config, path, value)
+        text = json.dumps(config, indent=2, ensure_ascii=False)
     if case.text is not None:
         text = case.text(text)
     files: dict[str, str | None] = {
         str(CONFIG_PATH): text,
-        AWS_TARGETS: "[]",
+        AWS_TARGETS: (SHIPPED / AWS_TARGETS).read_text(encoding="utf-8"),
         TOOLS_FILE: TOOLS,
         **case.files,
     }
@@ -590,7 +599,12 @@ def _set(config: Any, path: str, value: Any) -> None:
 
 def cli_environment(home: Path) -> dict[str, str]:
     """What the real CLI runs with: quiet, no AWS credentials, a home of its own."""
-    kept = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    # INIT_CWD (set by npm scripts) would be taken for the working folder.
+    kept = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("AWS_") and key != "INIT_CWD"
+    }
     return {
         **kept,
         **agentcore_cli.QUIET_ENV,
@@ -599,41 +613,56 @@ def cli_environment(home: Path) -> dict[str, str]:
     }
 
 
-def run_usage(binary: Path, argv: Sequence[str]) -> dict[str, Any]:
+def input_digest(case: Case) -> str:
+    """A digest of what the CLI is given for a case: its command and every project file."""
+    digest = hashlib.sha256(json.dumps(case.argv).encode())
+    with tempfile.TemporaryDirectory(prefix="agentcore-digest-") as scratch:
+        project = build(case, Path(scratch))
+        for file in sorted(path for path in project.rglob("*") if path.is_file()):
+            digest.update(file.relative_to(project).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def run_usage(binary: Path, argv: Sequence[str], prefix: Sequence[str] = ()) -> dict[str, Any]:
     """What the real CLI prints for a usage question (``--help``) or a usage error."""
     with tempfile.TemporaryDirectory(prefix="agentcore-usage-") as scratch:
         done = subprocess.run(
-            [str(binary), *argv],
+            [*prefix, str(binary), *argv],
             cwd=scratch,
             env=cli_environment(Path(scratch) / "home"),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
             check=False,
         )
     return {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
 
 
-def run_cli(binary: Path, case: Case) -> dict[str, Any]:
-    """Run the real CLI on a fresh copy of the case's project; what it printed and left."""
+def run_cli(binary: Path, case: Case, prefix: Sequence[str] = ()) -> dict[str, Any]:
+    """Run the real CLI on a fresh copy of the case's project; what it printed and left.
+
+    ``prefix`` goes before the command (``nice -n 19`` for a run in the background).
+    """
     with tempfile.TemporaryDirectory(prefix="agentcore-contract-") as scratch:
         root = Path(scratch).resolve()
         project = build(case, root)
         before = _config_text(project)
         done = subprocess.run(
-            [str(binary), *case.argv],
+            [*prefix, str(binary), *case.argv],
             cwd=project,
             env=cli_environment(root / "home"),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
             check=False,
         )
         after = _config_text(project)
         return {
             "argv": list(case.argv),
+            "input": input_digest(case),
             "exit": done.returncode,
             "stdout": done.stdout.replace(str(project), PROJECT_MARK),
             "stderr": done.stderr.replace(str(project), PROJECT_MARK),
@@ -646,17 +675,38 @@ def _config_text(project: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-def run_all(binary: Path, cases: Sequence[Case]) -> dict[str, dict[str, Any]]:
-    """Every case through the real CLI, as many at once as the machine has cores."""
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = pool.map(lambda case: run_cli(binary, case), cases)
-        return dict(zip((case.name for case in cases), results, strict=True))
+class RealRuns:
+    """Every case and usage question run by the real CLI, as many at once as there are cores.
 
+    A run is a fresh process of the installed CLI. Runs started before anyone asked for a
+    result go at the lowest CPU priority (they are meant to fill the gaps of a test
+    session); once a result is awaited, the rest run at normal priority.
+    """
 
-def run_all_usage(binary: Path) -> dict[str, dict[str, Any]]:
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = pool.map(lambda argv: run_usage(binary, argv), USAGE)
-        return dict(zip((" ".join(argv) for argv in USAGE), results, strict=True))
+    def __init__(self, binary: Path) -> None:
+        self._nice = shutil.which("nice")
+        self._urgent = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+        self._runs: dict[str, Future[dict[str, Any]]] = {}
+        for case in CASES:
+            self._submit(case.name, functools.partial(run_cli, binary, case))
+        for argv in USAGE:
+            self._submit(" ".join(argv), functools.partial(run_usage, binary, argv))
+
+    def _submit(self, name: str, run: Callable[[Sequence[str]], dict[str, Any]]) -> None:
+        def at_low_priority_until_awaited() -> dict[str, Any]:
+            urgent = self._urgent.is_set() or self._nice is None
+            return run([] if urgent else [str(self._nice), "-n", "19"])
+
+        self._runs[name] = self._pool.submit(at_low_priority_until_awaited)
+
+    def result(self, name: str) -> dict[str, Any]:
+        """The run of a case (by name) or of a usage question (its arguments, joined)."""
+        self._urgent.set()
+        return self._runs[name].result()
+
+    def stop(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def recordings() -> dict[str, dict[str, Any]]:
@@ -686,18 +736,18 @@ def main(argv: list[str]) -> int:
     if argv[:1] != ["record"]:
         print(__doc__)
         return 2
-    names = set(argv[1:])
-    binary = agentcore_cli.install()
-    cases = [case for case in CASES if not names or case.name in names]
-    kept = recordings() if names and RECORDINGS.is_file() else {}
-    kept |= run_all(binary, cases)
+    names = set(argv[1:]) or {case.name for case in CASES}
+    runs = RealRuns(agentcore_cli.install())
+    try:
+        kept = recordings() if RECORDINGS.is_file() else {}
+        kept |= {name: runs.result(name) for name in names}
+        usage = {" ".join(argv): runs.result(" ".join(argv)) for argv in USAGE}
+    finally:
+        runs.stop()
     ordered = {case.name: kept[case.name] for case in CASES if case.name in kept}
     RECORDINGS.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n")
-    print(f"recorded {len(cases)} cases in {RECORDINGS}")
-    if not names:
-        usage = run_all_usage(binary)
-        USAGE_RECORDINGS.write_text(json.dumps(usage, indent=2, ensure_ascii=False) + "\n")
-        print(f"recorded {len(usage)} usage outputs in {USAGE_RECORDINGS}")
+    USAGE_RECORDINGS.write_text(json.dumps(usage, indent=2, ensure_ascii=False) + "\n")
+    print(f"recorded {len(names)} cases in {RECORDINGS}, and the usage in {USAGE_RECORDINGS}")
     return 0
 
 

@@ -124,9 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.tooling.agentcore_cli")
     parser.add_argument("action", choices=["install", "path"])
     args = parser.parse_args(argv)
-    if args.action == "install":
-        install()
-    print(executable())
+    binary = install() if args.action == "install" else executable()
+    print(f"{PACKAGE}@{VERSION} for the contract tests: {binary}")
     return 0
 
 
