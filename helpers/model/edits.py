@@ -20,34 +20,12 @@ from urllib.parse import urlsplit
 
 from helpers.model.errors import ActionableError
 from helpers.model.names import WELL_KNOWN_SUFFIX
-from helpers.model.project_schema import GATEWAY_AUTHORIZER_TYPES, GATEWAY_NAME
+from helpers.model.project_schema import GATEWAY_AUTHORIZER_TYPES, GATEWAY_NAME, RUNTIME
 from helpers.model.schema import is_valid_url
 
-# Key order of the CLI's runtime schema: a key the workshop adds by hand lands where the
-# CLI would write it, not at the end of the object.
-RUNTIME_KEY_ORDER = (
-    "name",
-    "description",
-    "build",
-    "entrypoint",
-    "codeLocation",
-    "dockerfile",
-    "buildContextPath",
-    "customDockerBuildArgs",
-    "runtimeVersion",
-    "envVars",
-    "networkMode",
-    "networkConfig",
-    "instrumentation",
-    "protocol",
-    "requestHeaderAllowlist",
-    "executionRoleArn",
-    "additionalPolicies",
-    "authorizerType",
-    "authorizerConfiguration",
-    "tags",
-    "lifecycleConfiguration",
-)
+# A key the workshop adds to a runtime by hand lands where the CLI would write it: at its
+# place in the CLI's runtime schema, not at the end of the object.
+RUNTIME_KEY_ORDER = tuple(RUNTIME.fields)
 # AWS names a gateway "<project>-<gateway>" and allows 48 characters.
 MAX_QUALIFIED_GATEWAY_NAME = 48
 

@@ -233,8 +233,13 @@ class MapOf(Schema):
             return self.wrong_type()
         result, issues = {}, []
         for key, entry in value.items():
-            if self.key.parse(key).issues:
-                issues.append(Issue((key,), "Invalid key in record", "record_key", True))
+            problems = tuple(issue.message for issue in self.key.parse(key).issues)
+            if problems:
+                issues.append(
+                    Issue(
+                        (key,), "Invalid key in record", "record_key", True, {"problems": problems}
+                    )
+                )
                 continue
             parsed = self.value.parse(entry)
             result[key] = parsed.value

@@ -82,7 +82,7 @@ class ValidationResult:
             return "Valid"
         lines = []
         for file in dict.fromkeys(issue.file for issue in self.issues):
-            lines.append(f"{file}:")
+            lines += [f"{file}:"] if file else []
             for issue in self.issues:
                 if issue.file == file:
                     lines += [f"  - {issue.line}", f"    fix: {issue.fix}"]
@@ -139,16 +139,15 @@ def _project_files(project_dir: Path) -> list[ValidationIssue]:
                 file=AWS_TARGETS_PATH.as_posix(),
             )
         ]
-    targets, issues = _read(project_dir, AWS_TARGETS_PATH, "aws-targets.json", _AWS_TARGETS)
+    targets, issues = _read(
+        project_dir, AWS_TARGETS_PATH, "aws-targets.json", project_schema.AWS_TARGETS
+    )
     if issues or not (project_dir / DEPLOYED_STATE_PATH).is_file():
         return issues
     state = project_schema.deployed_state([target["name"] for target in targets])
     # The CLI labels this file by an older name in its JSON error.
     _, issues = _read(project_dir, DEPLOYED_STATE_PATH, ".cli/state.json", state)
     return issues
-
-
-_AWS_TARGETS = project_schema.AWS_TARGETS
 
 
 def _read(
@@ -190,7 +189,9 @@ def fix_for(issue: Issue) -> str:
         if kind == "int":
             return f"Set {where} to a whole number, like 1."
         article = "an" if kind[0] in "aeiou" else "a"
-        return f"Change {key} to {article} {kind}, for example {_EXAMPLES[kind]}."
+        # An entry of a list is named by its full path, a field by its key.
+        name = where if issue.path and isinstance(issue.path[-1], int) else key
+        return f"Change {name} to {article} {kind}, for example {_EXAMPLES[kind]}."
     if issue.code == "enum":
         options = ", ".join(detail["options"])
         return f"Set {where} to one of {options} (values are case-sensitive)."
@@ -203,7 +204,8 @@ def fix_for(issue: Issue) -> str:
             f'Rename or delete one of the entries named "{detail["name"]}": names must be unique.'
         )
     if issue.code == "record_key":
-        return f"Rename the key {json.dumps(issue.path[-1])} in {format_path(issue.path[:-1])}."
+        parent, reasons = format_path(issue.path[:-1]), "; ".join(detail["problems"])
+        return f"Rename the key {json.dumps(issue.path[-1])} in {parent}: {reasons}."
     return f"Change {where} so that it follows the rule above."
 
 
