@@ -31,7 +31,8 @@ MAX_QUALIFIED_GATEWAY_NAME = 48
 
 
 class ConfigEditError(ActionableError, ValueError):
-    """An edit cannot be applied to this config; the message is the CLI's refusal."""
+    """An edit cannot be applied to this config; the message says why (for the CLI's own
+    commands, in its words)."""
 
 
 def secure_runtime(

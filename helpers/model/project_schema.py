@@ -341,9 +341,24 @@ def _dockerfile_ok(path: str) -> bool:
     )
 
 
+_ADD_JWT_CONFIG = (
+    'Add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
+    '"allowedClients": [...]}} with the Cognito discovery URL and app client id.'
+)
+
+
 def _header_check(name: str) -> list[Issue]:
     problem = headers.cli_problem(name)
-    return [] if problem is None else [Issue((), problem, "header")]
+    if problem is None:
+        return []
+    if not headers.NAME.fullmatch(name):
+        fix = "Spell the header name with letters, digits, - and _ only."
+    else:
+        fix = (
+            f"Rename the header (x-amz-* and x-amzn-* names are AWS's own), for example to "
+            f"{headers.CUSTOM_PREFIX}<name>, or remove it from requestHeaderAllowlist."
+        )
+    return [Issue((), problem, "header", fix=fix)]
 
 
 def _lifetime() -> Number:
@@ -384,11 +399,6 @@ def _runtime_rules(runtime: dict[str, Any]) -> Iterator[Issue]:
                 "or AWS_)",
             )
 
-
-_ADD_JWT_CONFIG = (
-    'Add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
-    '"allowedClients": [...]}} with the Cognito discovery URL and app client id.'
-)
 
 RUNTIME = Fields(
     {
