@@ -676,19 +676,20 @@ def _config_text(project: Path) -> str | None:
 
 
 class RealRuns:
-    """Every case and usage question run by the real CLI, as many at once as there are cores.
+    """Cases (all, by default) and the usage questions run by the real CLI, as many at once
+    as there are cores.
 
     A run is a fresh process of the installed CLI. Runs started before anyone asked for a
     result go at the lowest CPU priority (they are meant to fill the gaps of a test
     session); once a result is awaited, the rest run at normal priority.
     """
 
-    def __init__(self, binary: Path) -> None:
+    def __init__(self, binary: Path, cases: Sequence[Case] = tuple(CASES)) -> None:
         self._nice = shutil.which("nice")
         self._urgent = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
         self._runs: dict[str, Future[dict[str, Any]]] = {}
-        for case in CASES:
+        for case in cases:
             self._submit(case.name, functools.partial(run_cli, binary, case))
         for argv in USAGE:
             self._submit(" ".join(argv), functools.partial(run_usage, binary, argv))
@@ -737,17 +738,22 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     names = set(argv[1:]) or {case.name for case in CASES}
-    runs = RealRuns(agentcore_cli.install())
+    unknown = names - {case.name for case in CASES}
+    if unknown:
+        print(f"no such case: {', '.join(sorted(unknown))}")
+        return 2
+    cases = [case for case in CASES if case.name in names]
+    runs = RealRuns(agentcore_cli.install(), cases)
     try:
         kept = recordings() if RECORDINGS.is_file() else {}
-        kept |= {name: runs.result(name) for name in names}
+        kept |= {case.name: runs.result(case.name) for case in cases}
         usage = {" ".join(argv): runs.result(" ".join(argv)) for argv in USAGE}
     finally:
         runs.stop()
     ordered = {case.name: kept[case.name] for case in CASES if case.name in kept}
     RECORDINGS.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n")
     USAGE_RECORDINGS.write_text(json.dumps(usage, indent=2, ensure_ascii=False) + "\n")
-    print(f"recorded {len(names)} cases in {RECORDINGS}, and the usage in {USAGE_RECORDINGS}")
+    print(f"recorded {len(cases)} cases in {RECORDINGS}, and the usage in {USAGE_RECORDINGS}")
     return 0
 
 
