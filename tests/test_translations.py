@@ -8,6 +8,7 @@ chosen as the module ``helpers.model.i18n`` says, and the POSIX locale plays no 
 
 from __future__ import annotations
 
+import json
 import re
 import string
 import warnings
@@ -20,7 +21,7 @@ from babel.messages.pofile import read_po
 
 from helpers.emulator import cli
 from helpers.kit.observability import views
-from helpers.model import i18n, refusal_reasons
+from helpers.model import i18n, refusal_reasons, validation
 from helpers.model.i18n import _, use_language
 from helpers.model.interactions import Step, ToolCall, TraceInteraction
 from helpers.tooling import messages
@@ -192,3 +193,25 @@ def test_agentcore_local_speaks_workshop_lang_and_quotes_the_real_cli(
     said = capsys.readouterr().out
     assert "OIDC discovery URL must use HTTPS" in said  # the real CLI's words, as it says them
     assert "修复方法：URL 必须以 https:// 开头" in said  # our fix, in the learner's language
+
+
+def test_validate_quotes_the_cli_and_says_the_workshops_own_checks_in_chinese() -> None:
+    """The CLI's problems stay in its words; every fix and every workshop check is Chinese."""
+    fixture = REPO_ROOT / "tests/fixtures/agentcore-cli/02_after_runtime_authorizer.agentcore.json"
+    config = json.loads(fixture.read_text())
+    runtime = config["runtimes"][0]
+    runtime["requestHeaderAllowlist"] = ["Authorization", "Accept", "authorization", "x-amz-date"]
+    jwt = runtime["authorizerConfiguration"]["customJwtAuthorizer"]
+    jwt["allowedClients"] = ["<COGNITO_CLIENT_ID value>"]
+    config["memories"] = [{"name": "notes"}]
+    with use_language("zh-CN"):
+        issues = validation.validate_config(config)
+    quoted = [issue for issue in issues if not issue.kit_only]
+    assert [issue.message for issue in quoted] == [
+        'Header "x-amz-date" is not allowed. Headers starting with "x-amz-" are reserved for '
+        "AWS request signing."
+    ]
+    ours = [issue.message for issue in issues if issue.kit_only]
+    assert len(ours) == 4 and all(_CJK.search(message) for message in ours), ours
+    assert "研讨会工具包不支持记忆" in ours  # the resource kind is named in Chinese too
+    assert all(_CJK.search(issue.fix) for issue in issues), [issue.fix for issue in issues]

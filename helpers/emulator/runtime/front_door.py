@@ -10,9 +10,11 @@ what the service does before the learner's code sees anything:
    request must carry exactly one ``Authorization`` header, one value;
 4. read the payload, at most AgentCore's 100 MB (413 otherwise), and refuse a JSON
    payload that does not parse (400) before any learner code sees it;
-5. forward only the headers in ``requestHeaderAllowlist`` (``Authorization`` only
-   with a CUSTOM_JWT authorizer, as on AWS, and exactly the value verified) to the
-   agent's Unix socket, and stream its answer back chunk by chunk as it is produced.
+5. forward only the headers in ``requestHeaderAllowlist`` that AgentCore's header
+   rules allow (:mod:`helpers.model.headers`: no restricted or reserved name,
+   ``Authorization`` only with a CUSTOM_JWT authorizer and exactly the value verified,
+   values up to 4 KB) to the agent's Unix socket, and stream its answer back chunk by
+   chunk as it is produced.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from helpers.emulator.refusals import refusal_response
 from helpers.emulator.runtime.agent_process import AgentStartError
 from helpers.emulator.runtime.sessions import AgentCrashed, SessionPool
 from helpers.emulator.telemetry import tracing
+from helpers.model import headers as header_rules
 from helpers.model.invocation import (
     INVOCATIONS_PATH,
     MAX_SESSION_ID_CHARS,
@@ -68,12 +71,11 @@ class LiveRuntime:
     authorizer: JwtAuthorizer | None
     header_allowlist: tuple[str, ...]
 
-    def forwards(self, header: str) -> bool:
-        """Whether the allowlist lets ``header`` through to the agent."""
-        lowered = header.lower()
-        if lowered == "authorization" and self.authorizer is None:
-            return False
-        return any(lowered == allowed.lower() for allowed in self.header_allowlist)
+    def forwards(self, header: str, value: str) -> bool:
+        """Whether AgentCore's header rules let ``header: value`` through to the agent."""
+        return header_rules.forwarded(
+            header, value, self.header_allowlist, jwt_authorizer=self.authorizer is not None
+        )
 
 
 def _error(status: int, error_type: str, message: str) -> JSONResponse:
@@ -200,16 +202,17 @@ class RuntimeFrontDoor:
         authorization: str | None,
         context: Context,
     ) -> Response:
-        headers = {
+        to_agent = {
             name: value
             for name, value in request.headers.items()
-            if name != "authorization" and (name in _PASSED_THROUGH or runtime.forwards(name))
+            if name != "authorization"
+            and (name in _PASSED_THROUGH or runtime.forwards(name, value))
         }
-        if authorization is not None and runtime.forwards("authorization"):
-            headers["authorization"] = authorization  # exactly the value verified
-        headers[SESSION_HEADER] = session_id
-        headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
-        propagate.inject(headers, context=context)
+        if authorization is not None and runtime.forwards("authorization", authorization):
+            to_agent["authorization"] = authorization  # exactly the value verified
+        to_agent[SESSION_HEADER] = session_id
+        to_agent[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        propagate.inject(to_agent, context=context)
         try:
             process = await runtime.sessions.process_for(session_id)
         except AgentCrashed as crashed:
@@ -218,7 +221,7 @@ class RuntimeFrontDoor:
             return _agent_stopped(runtime, f"could not start ({error})")
         self.forwarded[runtime.name] += 1
         client = process.http
-        upstream = client.build_request("POST", "/invocations", headers=headers, content=payload)
+        upstream = client.build_request("POST", "/invocations", headers=to_agent, content=payload)
         try:
             answer = await client.send(upstream, stream=True)
         except httpx.HTTPError as error:
