@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import string
 import warnings
 from datetime import UTC, datetime
@@ -19,7 +20,9 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from helpers.emulator import cli
+from helpers.emulator import cli, serving
+from helpers.kit import command_line
+from helpers.kit.errors import CommandLineError
 from helpers.kit.observability import views
 from helpers.model import i18n, refusal_reasons, validation
 from helpers.model.i18n import _, use_language
@@ -140,6 +143,17 @@ def test_every_refusal_reason_is_explained_in_the_learners_language(template: st
     assert _CJK.search(explained) and said not in explained, explained
 
 
+@pytest.mark.parametrize("template", refusal_reasons.RUNTIME_ANSWERS)
+def test_every_answer_of_the_runtime_is_explained_in_the_learners_language(template: str) -> None:
+    names = {field[1] for field in string.Formatter().parse(template) if field[1]}
+    wire = refusal_reasons.reason(template, **dict.fromkeys(names, "CustomerSupport"))
+    assert refusal_reasons.explain(wire) == wire  # English: what the wire says
+    with use_language("zh-CN"):
+        explained = refusal_reasons.explain(wire)
+    assert _CJK.search(explained) and explained != wire, explained
+    assert "CustomerSupport" in explained or not names  # the values it named stay
+
+
 def test_a_message_the_stack_did_not_write_is_shown_as_it_came() -> None:
     quoted = "Authorization method mismatch. The agent is configured for a different method."
     with use_language("zh-CN"):
@@ -215,3 +229,34 @@ def test_validate_quotes_the_cli_and_says_the_workshops_own_checks_in_chinese() 
     assert len(ours) == 4 and all(_CJK.search(message) for message in ours), ours
     assert "研讨会工具包不支持记忆" in ours  # the resource kind is named in Chinese too
     assert all(_CJK.search(issue.fix) for issue in issues), [issue.fix for issue in issues]
+
+
+def test_a_taken_port_is_named_with_the_way_out_in_the_learners_language() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with use_language("zh-CN"), pytest.raises(serving.PartStartError) as refused:
+            serving.bind("issuer", port)
+    said = str(refused.value)
+    assert "issuer" in said and f"127.0.0.1:{port}" in said and "AGENTCORE_LOCAL_PORT_BASE" in said
+    assert _CJK.search(said), said
+
+
+MISTYPED = {
+    "agentcore remove gateway -y": "the following arguments are required",
+    "agentcore remove gateway --name": "expected one argument",
+    "agentcore validate x": "unrecognized arguments",
+}
+
+
+@pytest.mark.parametrize(("line", "english"), MISTYPED.items())
+def test_a_mistyped_command_is_answered_in_the_learners_language(line: str, english: str) -> None:
+    """argparse speaks English only: what the workshop's parser raises is translated."""
+    with pytest.raises(CommandLineError) as mistyped:
+        command_line.parse(line, {})
+    assert english in str(mistyped.value)
+    with use_language("zh-CN"), pytest.raises(CommandLineError) as mistyped:
+        command_line.parse(line, {})
+    first = str(mistyped.value).splitlines()[0]
+    assert _CJK.search(first) and english not in first, first

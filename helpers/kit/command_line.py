@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from helpers.kit.errors import CommandLineError
-from helpers.model.i18n import _
+from helpers.model.i18n import N_, _
 
 PROGRAMS = ("agentcore", "agentcore-local")
 # The variables the workshop's text sets from SSM; a notebook knows them without the shell.
@@ -47,6 +47,43 @@ USAGE = {
         "app/CustomerSupport/tool/warranty_schema.json --gateway my-gateway-secure"
     ),
 }
+
+# argparse words its errors in English only. These are the ones the workshop's parser can
+# raise, shown in the learner's language; any other comes as argparse wrote it.
+_ARGPARSE_ERRORS = (
+    (
+        re.compile(r"the following arguments are required: (?P<arguments>.+)"),
+        N_("the following arguments are required: {arguments}"),
+    ),
+    (
+        re.compile(r"unrecognized arguments: (?P<arguments>.+)"),
+        N_("unrecognized arguments: {arguments}"),
+    ),
+    (
+        re.compile(r"argument (?P<argument>\S+): expected one argument"),
+        N_("argument {argument}: expected one argument"),
+    ),
+    (
+        re.compile(
+            r"argument (?P<argument>\S+): invalid choice: (?P<value>.+) "
+            r"\(choose from (?P<choices>.+)\)"
+        ),
+        N_("argument {argument}: invalid choice: {value} (choose from {choices})"),
+    ),
+    (
+        re.compile(r"argument (?P<argument>\S+): ignored explicit argument (?P<value>.+)"),
+        N_("argument {argument}: ignored explicit argument {value}"),
+    ),
+)
+
+
+def _argparse_error(message: str) -> str:
+    """argparse's ``message`` in the learner's language, when it is one the parser raises."""
+    for pattern, template in _ARGPARSE_ERRORS:
+        match = pattern.fullmatch(message)
+        if match:
+            return _(template, **match.groupdict())
+    return message
 
 
 @dataclass(frozen=True)
@@ -75,7 +112,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        raise CommandLineError(f"{self.prog}: {message}")
+        raise CommandLineError(f"{self.prog}: {_argparse_error(message)}")
 
 
 def _command_parser() -> _Parser:
@@ -159,7 +196,9 @@ def parse(line: str, variables: Mapping[str, str]) -> TypedCommand:
     try:
         parsed = _command_parser().parse_args(arguments)
     except CommandLineError as error:
-        raise CommandLineError(f"{error}.\n{_usage_hint(arguments)}") from None
+        # The sentence ends as the language ends one: "." or "。".
+        ended = _("{sentence}.", sentence=error)
+        raise CommandLineError(f"{ended}\n{_usage_hint(arguments)}") from None
     options = vars(parsed)
     name = " ".join(part for part in (options.pop("verb"), options.pop("kind", None)) if part)
     return TypedCommand(name, options)

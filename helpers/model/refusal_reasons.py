@@ -1,10 +1,12 @@
-"""Why a CUSTOM_JWT authorizer refused a call: the reasons the local stack names.
+"""Why the local stack refused or failed a call: the reasons it names on the wire.
 
 The Runtime and the Gateway answer a refusal with AWS's ``Unauthorized`` and the
 reason in English (``Unauthorized: token expired``), which is also what their logs
-and spans record. The kit shows the learner the same answer with the reason in the
-learner's language (:func:`explain`): the wire stays one language, and the
-explanation reads in the learner's.
+and spans record. The Runtime's front door words its other answers (a runtime not
+deployed, a bad session id, a payload it refuses, an agent process that stopped) in
+English too (:data:`RUNTIME_ANSWERS`). The kit shows the learner each of these with
+the stack's sentence in the learner's language (:func:`explain`): the wire stays one
+language, and the explanation reads in the learner's.
 """
 
 from __future__ import annotations
@@ -61,6 +63,44 @@ REASONS = (
     SCOPE_NOT_ALLOWED,
     CLAIM_MISMATCH,
 )
+# The Runtime front door's own answers besides the authorizer's (the error type, like
+# ResourceNotFoundException, is AWS's and is not translated).
+NOT_DEPLOYED = N_(
+    "No runtime with ARN {arn} is deployed on the local stack. "
+    "Run `agentcore-local deploy -y -v` in the project folder."
+)
+BAD_SESSION_ID = N_(
+    "{header} must be {minimum} to {maximum} printable ASCII characters (letters, digits, "
+    "'-' and the like); a uuid4 string fits."
+)
+PAYLOAD_NOT_JSON = N_("The payload is not valid JSON.")
+PAYLOAD_TOO_LARGE = N_("The payload is larger than AgentCore's limit of {megabytes} MB.")
+AGENT_STOPPED = N_(
+    "The agent process of {runtime} of this session has stopped ({cause}); its traceback "
+    "is in {log}. The session's next call starts a new process; fix the code and run "
+    "`agentcore-local deploy -y -v` if the error is in it."
+)
+AGENT_NOT_STARTED = N_(
+    "The agent process of {runtime} could not start ({cause}); its traceback is in {log}. "
+    "The session's next call starts a new process; fix the code and run "
+    "`agentcore-local deploy -y -v` if the error is in it."
+)
+AGENT_SILENT = N_(
+    "The agent process of {runtime} did not answer ({cause}); its traceback is in {log}. "
+    "The session's next call starts a new process; fix the code and run "
+    "`agentcore-local deploy -y -v` if the error is in it."
+)
+
+RUNTIME_ANSWERS = (
+    NOT_DEPLOYED,
+    BAD_SESSION_ID,
+    PAYLOAD_NOT_JSON,
+    PAYLOAD_TOO_LARGE,
+    AGENT_STOPPED,
+    AGENT_NOT_STARTED,
+    AGENT_SILENT,
+)
+
 # How AWS's refusal body begins; what follows it is the reason.
 UNAUTHORIZED_PREFIX = "Unauthorized: "
 
@@ -86,11 +126,12 @@ def explain(message: str) -> str:
     """A refusal's message with its reason in the learner's language (others unchanged).
 
     ``Unauthorized: token expired`` stays ``Unauthorized: …`` as AWS says it, followed
-    by the translated reason; a message the local stack did not write comes back as is.
+    by the translated reason; the front door's own answers are translated whole; a
+    message the local stack did not write comes back as is.
     """
     prefix = UNAUTHORIZED_PREFIX if message.startswith(UNAUTHORIZED_PREFIX) else ""
     said = message.removeprefix(prefix)
-    for template in REASONS:
+    for template in REASONS if prefix else (*REASONS, *RUNTIME_ANSWERS):
         match = _pattern(template).fullmatch(said)
         if match:
             return prefix + _(template, **match.groupdict())

@@ -121,12 +121,22 @@ class CloudWatchSource:
             if answer["status"] == "Complete":
                 return answer["results"]
             if answer["status"] not in _RUNNING:
-                raise RuntimeError(f"Logs Insights query on {self.log_group}: {answer['status']}")
+                raise RuntimeError(
+                    _(
+                        "Logs Insights query on {group}: {status}",
+                        group=self.log_group,
+                        status=answer["status"],
+                    )
+                )
             if time.monotonic() > deadline:
                 self.logs.stop_query(queryId=query_id)
                 raise TimeoutError(
-                    f"Logs Insights query on {self.log_group} still running after"
-                    f" {self.query_timeout:g} s; try again, or lower lookback_minutes"
+                    _(
+                        "Logs Insights query on {group} still running after {seconds} s; "
+                        "try again, or lower lookback_minutes",
+                        group=self.log_group,
+                        seconds=f"{self.query_timeout:g}",
+                    )
                 )
             time.sleep(self.poll_interval)
 
