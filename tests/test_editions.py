@@ -4,7 +4,9 @@
 edition translates the text (markdown cells) and nothing else: the code cells are the
 same, cell for cell and id for id, and the sections, checkpoints and the commands shown
 in the text are the same too. So a change to one edition's code without the other's
-fails here. What the code prints is translated by the message catalogs (``_("…")``,
+fails here. And each translated cell records the English text it was translated from
+(:mod:`helpers.tooling.editions`), so a change to the English text fails here until the
+translation follows it. What the code prints is translated by the message catalogs (``_("…")``,
 tests/test_translations.py), not in the notebook.
 """
 
@@ -18,6 +20,7 @@ import nbformat
 import pytest
 
 from helpers.model.i18n import CATALOG_LOCALES
+from helpers.tooling import editions
 from tests.support import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -122,6 +125,34 @@ def test_the_edition_is_written_in_its_language(language: str, english: Path) ->
         if cell.cell_type == "markdown" and not _CJK.search(_outside_code(cell.source))
     ]
     assert not untranslated, f"markdown cells still in English: {untranslated}"
+
+
+@pytest.mark.parametrize(("language", "english"), EDITIONS, ids=[_ids(*e) for e in EDITIONS])
+def test_the_edition_translates_the_english_text_as_it_is_now(language: str, english: Path) -> None:
+    changed = editions.stale(editions.read_record(editions.record_file(language)), english)
+    cells = " ".join(cell.cell_id for cell in changed)
+    assert not changed, (
+        "\n".join(cell.diff() or f"{cell.cell_id}: not recorded" for cell in changed)
+        + f"\nThe English text above changed since notebooks/{language}/{english.name} was "
+        "translated: update those cells of the translation, then run\n"
+        f"python -m helpers.tooling.editions stamp {language} {english.name} {cells}"
+    )
+
+
+def test_a_changed_english_cell_is_stale_until_its_translation_is_stamped(tmp_path: Path) -> None:
+    english = tmp_path / "01_secure_runtime.ipynb"
+    english.write_text((NOTEBOOKS / english.name).read_text())
+    record = tmp_path / "translated_from.json"
+    editions.stamp(record, english, [])
+    assert editions.stale(editions.read_record(record), english) == []
+    notebook = nbformat.read(english, as_version=4)
+    cell = next(cell for cell in notebook.cells if cell.cell_type == "markdown")
+    cell.source += "\nOne more sentence."
+    nbformat.write(notebook, english)
+    [changed] = editions.stale(editions.read_record(record), english)
+    assert changed.cell_id == cell.id and "+One more sentence." in changed.diff()
+    editions.stamp(record, english, [cell.id])
+    assert editions.stale(editions.read_record(record), english) == []
 
 
 ALL_NOTEBOOKS = sorted(NOTEBOOKS.rglob("*.ipynb"))
