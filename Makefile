@@ -38,11 +38,21 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 ## edited from the notebooks' links. JupyterLab refuses root unless told; workshop VMs and
 ## containers often run as root. LAB_ROOT and LAB_ARGS exist for the browser test.
 ## `make lab WORKSHOP_LANG=zh-CN` opens the Chinese edition (notebooks/zh-CN/) in a Chinese
-## JupyterLab, and the stack, the terminals and agentcore-local speak Chinese. (Not LANG=:
-## that is the system's locale, which the workshop leaves alone.)
+## JupyterLab, and the stack, the terminals and agentcore-local speak Chinese.
+## `make lab LANG=zh-CN`, the spelling people try first, does the same: a LANG given to make
+## picks the workshop's language and is not passed on to the programs make starts (to them
+## LANG is the system's locale, and zh-CN names none; Python then uses UTF-8 anyway).
 LAB_ROOT ?= $(CURDIR)
 LAB_ARGS ?=
 WORKSHOP_LANG ?= en
+ifeq ($(origin LANG),command line)
+ifneq ($(origin WORKSHOP_LANG),command line)
+ifneq ($(filter zh-CN zh_CN zh_CN.UTF-8 zh_CN.utf8 zh,$(LANG)),)
+WORKSHOP_LANG := zh-CN
+endif
+endif
+unexport LANG
+endif
 EDITIONS := en zh-CN
 EDITION_FOLDER := notebooks$(if $(filter-out en,$(WORKSHOP_LANG)),/$(WORKSHOP_LANG))
 lab: $(VENV)/.installed-lab

@@ -9,9 +9,12 @@ chosen as the module ``helpers.model.i18n`` says, and the POSIX locale plays no 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import socket
 import string
+import subprocess
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -260,3 +263,29 @@ def test_a_mistyped_command_is_answered_in_the_learners_language(line: str, engl
         command_line.parse(line, {})
     first = str(mistyped.value).splitlines()[0]
     assert _CJK.search(first) and english not in first, first
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize(
+    ("arguments", "edition"),
+    [
+        ([], "notebooks/00_setup.ipynb"),
+        (["WORKSHOP_LANG=zh-CN"], "notebooks/zh-CN/00_setup.ipynb"),
+        (["LANG=zh-CN"], "notebooks/zh-CN/00_setup.ipynb"),  # the spelling people try first
+        (["LANG=zh_CN.UTF-8"], "notebooks/zh-CN/00_setup.ipynb"),
+        (["LANG=zh-CN", "WORKSHOP_LANG=en"], "notebooks/00_setup.ipynb"),
+    ],
+)
+def test_make_lab_opens_the_edition_asked_for(arguments: list[str], edition: str) -> None:
+    """``make -n lab``: what the lab would start, run by nothing."""
+    shown = subprocess.run(
+        ["make", "-n", "lab", *arguments],
+        cwd=REPO_ROOT,
+        env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"--LabApp.default_url=/lab/tree/{edition}" in shown
+    language = "zh-CN" if "zh-CN" in edition else "en"
+    assert f"WORKSHOP_LANG={language} " in shown
