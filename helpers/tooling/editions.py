@@ -23,8 +23,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from helpers.kit.paths import REPO_ROOT
 from helpers.model.i18n import CATALOG_LOCALES, LOCALE_DIR
 
@@ -38,9 +36,11 @@ def record_file(language: str, locale_dir: Path = LOCALE_DIR) -> Path:
 
 
 def english_markdown(notebook: Path) -> dict[str, str]:
-    """The markdown cells of an English notebook, by cell id."""
-    cells = nbformat.read(notebook, as_version=4).cells
-    return {cell.id: cell.source for cell in cells if cell.cell_type == "markdown"}
+    """The markdown cells of an English notebook (nbformat 4.5, cells with ids), by cell id."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return {
+        cell["id"]: "".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"
+    }
 
 
 def read_record(file: Path) -> dict[str, dict[str, str]]:
