@@ -5,7 +5,9 @@ before it reads a single file), minutes for the whole corpus on two cores, and t
 cannot run more than one command per process. So the runs start in the background as
 soon as the tests are collected (:class:`tests.cli_corpus.RealRuns`, at the lowest CPU
 priority until a result is awaited), and the tests marked ``real_cli``, which compare a
-run with its recording, are moved to the end of the session. On a fresh checkout the
+run with its recording, are moved to the end of the session. Only the corpus's live sample
+(:data:`tests.cli_corpus.LIVE_SAMPLE`) is compared unless ``--real-cli-all`` is given;
+the others are deselected, and still compared with their recordings. On a fresh checkout the
 CLI is installed the same way first, where npm is on the machine (half a minute to a
 minute of npm that the other tests hide); without npm those tests are skipped, saying
 how to install it.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from helpers.tooling import agentcore_cli
-from tests.cli_corpus import Case, RealRuns
+from tests.cli_corpus import LIVE_SAMPLE, Case, RealRuns
 
 MARK = "real_cli"
 _RUNS = pytest.StashKey[RealRuns]()
@@ -28,9 +30,32 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--real-cli-all",
+        action="store_true",
+        help="compare every contract case with a run of the real agentcore CLI, "
+        "not only the live sample",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("real_cli_all"):
+        sampled = {case.name for case in LIVE_SAMPLE}
+        unsampled = [item for item in items if _case_of(item) not in (None, *sampled)]
+        if unsampled:
+            config.hook.pytest_deselected(items=unsampled)
+            items[:] = [item for item in items if item not in unsampled]
     # A stable sort: the real CLI's comparisons go last, in their own order.
     items.sort(key=lambda item: item.get_closest_marker(MARK) is not None)
+
+
+def _case_of(item: pytest.Item) -> str | None:
+    """The corpus case a real-CLI comparison runs, by name; None for any other test."""
+    if not item.get_closest_marker(MARK) or not isinstance(item, pytest.Function):
+        return None
+    case = item.callspec.params.get("case")
+    return case.name if isinstance(case, Case) else None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

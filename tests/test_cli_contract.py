@@ -1,17 +1,17 @@
 """The kit says what the real ``agentcore`` CLI 0.30.0 says, on the corpus in cli_corpus.py.
 
-Two halves, both over every case:
+Two halves:
 
 - the kit against the recordings (always): ``validate`` lists exactly the CLI's problems,
   at the CLI's paths, in its words and order, plus exactly the workshop's own checks the
   case names; ``add`` and ``remove`` exit as the CLI does, print what it prints, and
   leave a byte-identical ``agentcore.json`` where it accepts (and the file untouched
   where it refuses);
-- the recordings against the real CLI (when it is installed, as ``make test`` does where
-  npm is available): the installed CLI still prints exactly what was recorded, so a
-  recording can never drift from the program it stands for. Its runs start in the
-  background when the tests are collected and these comparisons run last
-  (``tests/real_cli.py``).
+- the recordings against the real CLI (installed by the suite where npm is available), on
+  the live sample (every other case; ``--real-cli-all`` for all): the installed CLI
+  still prints exactly what was recorded, so a recording cannot drift from the program
+  it stands for. Its runs start in the background when the tests are collected and
+  these comparisons run last (``tests/real_cli.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from helpers.model.validation import validate_project
 from tests.cli_corpus import (
     CASES,
     FIXTURES,
+    LIVE_SAMPLE,
     PROJECT_MARK,
     USAGE,
     USAGE_RECORDINGS,
@@ -166,3 +167,11 @@ def _as_recorded(run: dict[str, Any]) -> dict[str, Any]:
         key: _same_words(value) if key in ("stdout", "stderr") else value
         for key, value in run.items()
     }
+
+
+def test_the_live_sample_runs_sixty_cases_or_more_and_every_command() -> None:
+    def command(case: Case) -> tuple[str, ...]:
+        return tuple(word for word in case.argv[:2] if not word.startswith("-"))
+
+    assert len(LIVE_SAMPLE) >= 60
+    assert {command(case) for case in LIVE_SAMPLE} == {command(case) for case in CASES}

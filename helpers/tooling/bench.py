@@ -18,7 +18,8 @@ Figures:
 - deploy changing one gateway: adding or removing a target on the secure gateway;
 - JWT checks per second, a token seen first (the full check) and seen again (the
   verified-token cache), next to ``openssl speed``'s RSA-2048 verify rate;
-- the whole notebook run, as CI runs it, and a fresh clone to ``make test`` green.
+- the whole notebook run (the English edition), as CI runs it, and a fresh clone to
+  ``make test`` green.
 """
 
 from __future__ import annotations
@@ -228,6 +229,11 @@ def runtime_deploy_ms(
     return samples
 
 
+# The commands timed below run with the environment the bench started with: measuring
+# points this process at the stacks it starts (and at CA bundles that are gone after).
+_STARTING_ENVIRONMENT = dict(os.environ)
+
+
 def fresh_clone_seconds() -> list[float]:
     """``git clone`` of this checkout, then the README's ``make test``, install included."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -235,16 +241,33 @@ def fresh_clone_seconds() -> list[float]:
         subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True)
         return [
             _timed(
-                lambda: subprocess.run(["make", "test"], cwd=clone, check=True, capture_output=True)
+                lambda: subprocess.run(
+                    ["make", "test"],
+                    cwd=clone,
+                    env=_STARTING_ENVIRONMENT,
+                    check=True,
+                    capture_output=True,
+                )
             )
         ]
 
 
 def notebook_run_seconds() -> list[float]:
-    """The whole workshop, 00 to 05, executed by nbval as CI does (stack start included)."""
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks"]
+    """The whole workshop in English, 00 to 05, run by nbval as CI does (stack start included)."""
+    command = [
+        *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        *("notebooks", "--ignore=notebooks/zh-CN"),
+    ]
     return [
-        _timed(lambda: subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True))
+        _timed(
+            lambda: subprocess.run(
+                command,
+                cwd=REPO_ROOT,
+                env=_STARTING_ENVIRONMENT,
+                check=True,
+                capture_output=True,
+            )
+        )
         for _ in range(NOTEBOOK_RUNS)
     ]
 
