@@ -8,8 +8,11 @@ BIN := $(VENV)/bin
 WORKSHOP_HOME := $(CURDIR)/.workshop
 export AGENTCORE_WORKSHOP_HOME := $(WORKSHOP_HOME)
 export AGENTCORE_LOCAL_HOME := $(WORKSHOP_HOME)
+# The real agentcore CLI the contract tests run (npm @aws/agentcore, the version pinned in
+# helpers/tooling/agentcore_cli.py) is cached under the working state, never installed globally.
+export AGENTCORE_CLI_CACHE := $(WORKSHOP_HOME)/cache/agentcore-cli
 
-.PHONY: lab test bench down clean
+.PHONY: lab test bench down clean agentcore-cli
 
 # uv installs the same pins two to three times faster than pip; pip stays the fallback
 # when uv cannot be had. Either way constraints.txt decides every version.
@@ -47,8 +50,19 @@ lab: $(VENV)/.installed-lab
 
 ## Run the whole test suite (unit, local-stack integration, notebooks, lint, types).
 ## The suite makes its own working-state folder and stack; yours are not touched.
+## Where npm is available it first makes sure the real agentcore CLI is in the cache, so the
+## contract tests run it; without npm they are skipped, saying how to install it.
 test: $(VENV)/.installed-dev
+	@if command -v npm >/dev/null 2>&1; then \
+		$(BIN)/python -m helpers.tooling.agentcore_cli install; \
+	else \
+		echo "npm not found: the contract tests against the real agentcore CLI will be skipped."; \
+	fi
 	$(BIN)/python -m helpers.tooling.suite
+
+## Install the real agentcore CLI into .workshop/cache/ for the contract tests (needs npm).
+agentcore-cli: $(VENV)/.installed-dev
+	$(BIN)/python -m helpers.tooling.agentcore_cli install
 
 ## Measure the kit on this machine; prints a table and writes bench.json.
 bench: $(VENV)/.installed-dev

@@ -38,6 +38,9 @@ from helpers.kit.settings import WorkshopSettings, load_settings
 from tests.leaks import client_secrets, find_leaks, scan_files
 from tests.support import DEFAULT_TEST_PORT_BASE, FinishedWorkshop, start_stack
 
+# The real agentcore CLI runs the contract corpus in the background (tests/real_cli.py).
+pytest_plugins = ["tests.real_cli"]
+
 _SESSION_ENV = (
     "AGENTCORE_WORKSHOP_HOME",
     "AGENTCORE_LOCAL_HOME",

@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.kit.paths import AGENT_TEMPLATE_DIR
+from helpers.model import commands
 from helpers.model.config import (
     CONFIG_PATH,
     ConfigJSONError,
@@ -21,6 +24,7 @@ from helpers.model.edits import (
     ConfigEditError,
     add_gateway,
     add_lambda_target,
+    gateway_from_flags,
     remove_gateway,
     secure_runtime,
 )
@@ -54,15 +58,20 @@ def secure(config: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def gateway(name: str, **flags: Any) -> dict[str, Any]:
+    return gateway_from_flags(name=name, **flags)
+
+
 def replace_gateway(config: dict[str, Any]) -> dict[str, Any]:
     config = remove_gateway(config, name="my-gateway")
     config = add_gateway(
         config,
-        name="my-gateway-secure",
-        runtimes=["CustomerSupport"],
-        authorizer_type="CUSTOM_JWT",
-        discovery_url=DISCOVERY_URL,
-        allowed_clients=[CLIENT_ID],
+        gateway(
+            "my-gateway-secure",
+            authorizer_type="CUSTOM_JWT",
+            discovery_url=DISCOVERY_URL,
+            allowed_clients=[CLIENT_ID],
+        ),
     )
     return add_lambda_target(
         config,
@@ -86,9 +95,29 @@ def test_workshop_edits_reproduce_the_cli_files(tmp_path: Path, runtime_version:
     after_runtime = secure(start)
     expected = AFTER_RUNTIME.read_text().replace("PYTHON_3_14", runtime_version).encode()
     assert written_bytes(tmp_path, after_runtime) == expected
-    expected = AFTER_GATEWAY.read_text().replace("PYTHON_3_14", runtime_version).encode()
-    assert written_bytes(tmp_path, replace_gateway(after_runtime)) == expected
     assert start == load(START, runtime_version), "an edit changed its input"
+    # Then the gateway is replaced with the CLI's commands, as the workshop does.
+    shutil.copytree(AGENT_TEMPLATE_DIR / "app", tmp_path / "app")
+    for outcome in (
+        commands.remove_gateway(tmp_path, "my-gateway"),
+        commands.add_gateway(
+            tmp_path,
+            name="my-gateway-secure",
+            authorizer_type="CUSTOM_JWT",
+            discovery_url=DISCOVERY_URL,
+            allowed_clients=[CLIENT_ID],
+        ),
+        commands.add_gateway_target(
+            tmp_path,
+            gateway="my-gateway-secure",
+            name="WarrantyCheck",
+            lambda_arn=LAMBDA_ARN,
+            tool_schema_file=SCHEMA_FILE,
+        ),
+    ):
+        assert outcome.ok, outcome.output
+    expected = AFTER_GATEWAY.read_text().replace("PYTHON_3_14", runtime_version).encode()
+    assert (tmp_path / CONFIG_PATH).read_bytes() == expected
 
 
 def test_secure_runtime_is_idempotent_and_keeps_custom_headers() -> None:
@@ -120,13 +149,13 @@ def test_remove_gateway_appends_to_existing_unassigned_targets() -> None:
 
 
 def test_remove_gateway_without_targets_writes_no_unassigned_targets() -> None:
-    config = add_gateway(load(START), name="empty", runtimes=["CustomerSupport"])
+    config = add_gateway(load(START), gateway("empty"))
     assert "unassignedTargets" not in remove_gateway(config, name="empty")
 
 
 def test_add_gateway_without_authorizer_matches_the_cli_shape() -> None:
     config = remove_gateway(load(START), name="my-gateway")
-    config = add_gateway(config, name="my-gateway", runtimes=["CustomerSupport"])
+    config = add_gateway(config, gateway("my-gateway"))
     config = add_lambda_target(
         config,
         gateway="my-gateway",
@@ -139,24 +168,27 @@ def test_add_gateway_without_authorizer_matches_the_cli_shape() -> None:
     assert list(config["agentCoreGateways"][0]) == list(expected["agentCoreGateways"][0])
 
 
-def test_add_gateway_writes_only_the_non_empty_jwt_lists_in_schema_order() -> None:
-    config = add_gateway(
-        load(START),
-        name="gw2",
-        runtimes=[],
+def test_add_gateway_splits_the_lists_as_the_cli_does() -> None:
+    built = gateway(
+        "gw2",
         authorizer_type="CUSTOM_JWT",
         discovery_url=DISCOVERY_URL,
         allowed_scopes=["support/read"],
-        allowed_clients=[],
-        allowed_audience=["aud"],
+        allowed_clients=[" a1, ,b2 "],
+        allowed_audience=[],
     )
-    jwt = config["agentCoreGateways"][1]["authorizerConfiguration"]["customJwtAuthorizer"]
+    jwt = built["authorizerConfiguration"]["customJwtAuthorizer"]
     assert jwt == {
         "discoveryUrl": DISCOVERY_URL,
-        "allowedAudience": ["aud"],
+        "allowedClients": ["a1", "b2"],
         "allowedScopes": ["support/read"],
     }
-    assert list(jwt) == ["discoveryUrl", "allowedAudience", "allowedScopes"]
+
+
+def test_a_discovery_url_without_custom_jwt_is_ignored_like_the_cli_does() -> None:
+    built = gateway("gw2", discovery_url=DISCOVERY_URL, allowed_clients=[CLIENT_ID])
+    assert "authorizerConfiguration" not in built
+    assert built["authorizerType"] == "NONE"
 
 
 def test_add_lambda_target_leaves_unassigned_copy_alone() -> None:
@@ -164,20 +196,26 @@ def test_add_lambda_target_leaves_unassigned_copy_alone() -> None:
     assert config["unassignedTargets"] == load(START)["agentCoreGateways"][0]["targets"]
 
 
+def jwt_gateway(url: str = DISCOVERY_URL, clients: Any = (CLIENT_ID,)) -> dict[str, Any]:
+    return gateway("gw", authorizer_type="CUSTOM_JWT", discovery_url=url, allowed_clients=clients)
+
+
 @pytest.mark.parametrize(
-    ("edit", "needle"),
+    ("edit", "message"),
     [
         (
             lambda c: secure_runtime(
                 c, runtime="Nope", discovery_url=DISCOVERY_URL, allowed_clients=[CLIENT_ID]
             ),
-            'No runtime named "Nope" in agentcore.json (runtimes: CustomerSupport)',
+            'No runtime named "Nope" in agentcore.json (runtimes: CustomerSupport). '
+            "Use one of those names.",
         ),
         (
             lambda c: secure_runtime(
                 c, runtime="CustomerSupport", discovery_url=DISCOVERY_URL, allowed_clients=[]
             ),
-            "allowed_clients is empty",
+            "allowed_clients is empty: pass at least one Cognito app client id, or every token "
+            "would be refused.",
         ),
         (
             lambda c: secure_runtime(
@@ -189,48 +227,49 @@ def test_add_lambda_target_leaves_unassigned_copy_alone() -> None:
             f'allowed_clients must be a list, like ["{CLIENT_ID}"], not a single string.',
         ),
         (
-            lambda c: add_gateway(c, name="gw", runtimes="CustomerSupport"),  # type: ignore[arg-type]
-            'runtimes must be a list, like ["CustomerSupport"]',
+            lambda c: jwt_gateway(clients=CLIENT_ID),
+            f'allowed_clients must be a list, like ["{CLIENT_ID}"], not a single string.',
+        ),
+        (lambda c: remove_gateway(c, name="nope"), 'Gateway "nope" not found.'),
+        (lambda c: add_gateway(c, gateway("my-gateway")), 'Gateway "my-gateway" already exists.'),
+        (
+            lambda c: add_gateway(c, gateway("g" * 33)),
+            f'Gateway name too long: "CustomerSupport-{"g" * 33}" (49 '
+            "chars). AWS limits gateway names to 48 characters. Shorten the project name or "
+            "gateway name.",
+        ),
+        (lambda c: gateway(""), "--name is required"),
+        (
+            lambda c: gateway("my_gateway"),
+            "Gateway name must be alphanumeric with optional hyphens (max 100 chars)",
         ),
         (
-            lambda c: remove_gateway(c, name="nope"),
-            'No gateway named "nope" in agentcore.json (agentCoreGateways: my-gateway)',
+            lambda c: gateway("gw", authorizer_type="JWT"),
+            "Invalid authorizer type. Use NONE, AWS_IAM, CUSTOM_JWT",
         ),
         (
-            lambda c: add_gateway(c, name="my-gateway", runtimes=["CustomerSupport"]),
-            'Gateway "my-gateway" already exists',
+            lambda c: jwt_gateway(url=""),
+            "--discovery-url is required for CUSTOM_JWT authorizer",
         ),
-        (lambda c: add_gateway(c, name="gw", runtimes=["Other"]), 'No runtime named "Other"'),
+        (lambda c: jwt_gateway(url="cognito"), "Discovery URL must be a valid URL"),
         (
-            lambda c: add_gateway(c, name="gw", runtimes=[], authorizer_type="JWT"),
-            'authorizer_type "JWT" is not one of NONE, AWS_IAM, CUSTOM_JWT',
-        ),
-        (
-            lambda c: add_gateway(
-                c, name="gw", runtimes=[], authorizer_type="CUSTOM_JWT", allowed_clients=[CLIENT_ID]
-            ),
-            "needs discovery_url",
+            lambda c: jwt_gateway(url=DISCOVERY_URL.replace("https", "http")),
+            "Discovery URL must use HTTPS",
         ),
         (
-            lambda c: add_gateway(
-                c,
-                name="gw",
-                runtimes=[],
-                authorizer_type="CUSTOM_JWT",
-                discovery_url=DISCOVERY_URL,
-                allowed_clients=[],
-            ),
-            "needs allowed_clients, allowed_audience or allowed_scopes",
+            lambda c: jwt_gateway(url=DISCOVERY_URL.split("/.well-known")[0]),
+            "Discovery URL must end with /.well-known/openid-configuration",
         ),
         (
-            lambda c: add_gateway(c, name="gw", runtimes=[], discovery_url=DISCOVERY_URL),
-            "only apply to a CUSTOM_JWT gateway, not NONE",
+            lambda c: jwt_gateway(clients=[" , "]),
+            "At least one of --allowed-audience, --allowed-clients, --allowed-scopes, or "
+            "--custom-claims must be provided for CUSTOM_JWT authorizer",
         ),
         (
             lambda c: add_lambda_target(
                 c, gateway="nope", name="T", lambda_arn=LAMBDA_ARN, tool_schema_file=SCHEMA_FILE
             ),
-            'No gateway named "nope"',
+            'Gateway "nope" not found.',
         ),
         (
             lambda c: add_lambda_target(
@@ -240,16 +279,16 @@ def test_add_lambda_target_leaves_unassigned_copy_alone() -> None:
                 lambda_arn=LAMBDA_ARN,
                 tool_schema_file=SCHEMA_FILE,
             ),
-            'Target "WarrantyCheck" already exists on gateway "my-gateway"',
+            'Target "WarrantyCheck" already exists in gateway "my-gateway".',
         ),
     ],
 )
-def test_edits_refuse_with_a_message_naming_the_problem(edit: Any, needle: str) -> None:
+def test_edits_refuse_in_the_clis_words(edit: Any, message: str) -> None:
     config = load(START)
     before = copy.deepcopy(config)
     with pytest.raises(ConfigEditError) as caught:
         edit(config)
-    assert needle in str(caught.value)
+    assert str(caught.value) == message
     assert config == before
 
 
@@ -302,45 +341,76 @@ def test_missing_comma_fixture_points_at_the_line_to_fix() -> None:
     err = caught.value
     # The CLI reported "at position 479": the parser stops at the next key, on line 18;
     # the comma belongs at the end of line 17, the networkMode line.
-    assert (err.file, err.line, err.column, err.position) == (
-        "agentcore/agentcore.json",
-        18,
-        7,
-        479,
-    )
+    assert (err.file, err.line, err.column, err.position) == ("agentcore.json", 18, 7, 479)
     assert str(err) == (
-        "agentcore/agentcore.json is not valid JSON: Expecting ',' delimiter at line 18, "
-        "column 7 (character 479). Check the end of line 17 for a missing comma."
+        "Invalid JSON in agentcore.json: Expected ',' or '}' after property value in JSON at "
+        "position 479 (line 18 column 7) Check the end of line 17 for a missing comma."
     )
     assert '"networkMode": "PUBLIC"' in text.splitlines()[16]
 
 
 @pytest.mark.parametrize(
-    ("text", "hint"),
+    ("text", "reason", "hint"),
     [
-        ('{\n  "a": 1,\n}', "Remove the comma at the end of line 2"),
-        ('{"a": [1, 2,\n]}', "Remove the comma at the end of line 1"),
-        ("{'a': 1}", "JSON does not accept single quotes"),
-        ("{\"a\": 'x'}", "JSON does not accept single quotes"),
-        ("{\n  a: 1}", 'Put the key at line 2, column 3 in double quotes, like "name".'),
-        ('{"a": 1', "a closing } or ] is missing"),
-        ("  \n", "The file is empty"),
-        ('{"a" 1}', "Look at line 1 and the line before it"),
+        (
+            '{\n  "a": 1,\n}',
+            "Expected double-quoted property name in JSON at position 12 (line 3 column 1)",
+            "Remove the comma at the end of line 2",
+        ),
+        (
+            '{"a": [1, 2,\n]}',
+            'Unexpected token \']\', "{"a": [1, 2,\n]}" is not valid JSON',
+            "Remove the comma at the end of line 1",
+        ),
+        (
+            "{'a': 1}",
+            "Expected property name or '}' in JSON at position 1 (line 1 column 2)",
+            "JSON does not accept single quotes",
+        ),
+        (
+            "{\"a\": 'x'}",
+            "Unexpected token ''', \"{\"a\": 'x'}\" is not valid JSON",
+            "JSON does not accept single quotes",
+        ),
+        (
+            "{\n  a: 1}",
+            "Expected property name or '}' in JSON at position 4 (line 2 column 3)",
+            'Put the key at line 2, column 3 in double quotes, like "name".',
+        ),
+        (
+            '{"a": 1',
+            "Expected ',' or '}' after property value in JSON at position 7 (line 1 column 8)",
+            "a closing } or ] is missing",
+        ),
+        ("  \n", "Unexpected end of JSON input", "The file is empty"),
+        (
+            '{"a" 1}',
+            "Expected ':' after property name in JSON at position 5 (line 1 column 6)",
+            "Look at line 1 and the line before it",
+        ),
+        (
+            "[1 2]",
+            "Expected ',' or ']' after array element in JSON at position 3 (line 1 column 4)",
+            "Check the end of line 1 for a missing comma.",
+        ),
+        (
+            '{"a": 1}}',
+            "Unexpected non-whitespace character after JSON at position 8 (line 1 column 9)",
+            "Delete what follows the closing brace",
+        ),
+        (
+            '{"a": "b',
+            "Unterminated string in JSON at position 8 (line 1 column 9)",
+            "Close the string that starts at line 1, column 7",
+        ),
     ],
 )
-def test_broken_json_gets_a_targeted_hint(text: str, hint: str) -> None:
+def test_broken_json_is_reported_as_node_reports_it(text: str, reason: str, hint: str) -> None:
     with pytest.raises(ConfigJSONError) as caught:
         parse_config(text)
     err = caught.value
-    # Python 3.13 moved some error positions (a trailing comma is reported at the
-    # comma), so compare with the running parser rather than fixed numbers.
-    with pytest.raises(json.JSONDecodeError) as parser:
-        json.loads(text)
-    assert (err.line, err.column, err.position) == (
-        parser.value.lineno,
-        parser.value.colno,
-        parser.value.pos,
-    )
+    assert err.reason == reason
+    assert err.detail == f"Invalid JSON in agentcore.json: {reason}"
     assert hint in err.hint
     assert str(err) == f"{err.detail} {err.hint}"
 

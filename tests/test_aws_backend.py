@@ -1,8 +1,10 @@
-"""The AWS backend against a stand-in ``agentcore`` (tests/fakes/agentcore), and SSM via moto.
+"""The AWS backend against a stand-in ``agentcore`` (tests/fakes/agentcore), and AWS via moto.
 
-The stand-in records every call, so these tests pin the exact command lines the real CLI
-receives, where it runs and with telemetry off; its deploy writes a state file of the real
-CLI's shape, so ARNs and URLs are read back the way they are after a real deploy.
+The stand-in takes each command's options from the real CLI's recorded ``--help`` and
+refuses any other as the real CLI does, records every call, and prints what the real CLI
+prints; so these tests pin the exact command lines the real CLI receives, where it runs
+and with telemetry off. Its deploy writes a state file of the real CLI's shape, so ARNs
+and URLs are read back the way they are after a real deploy.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +22,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from helpers.kit.backends.aws import DEPLOYED_STATE_PATH, AwsBackend
+from helpers.kit.backends import commands
+from helpers.kit.backends.aws import DEPLOYED_STATE_PATH, AwsBackend, fill_aws_targets
 from helpers.kit.backends.base import Backend
 from helpers.kit.errors import CliNotFound, CommandFailed, NotDeployed, SettingsError
 from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settings
 from helpers.model.config import CONFIG_PATH
+from helpers.model.errors import ActionableError
+from helpers.model.validation import AWS_TARGETS_PATH
+from tests.cli_corpus import CASES, USAGE_RECORDINGS, recordings
 
 FAKES_DIR = Path(__file__).parent / "fakes"
 DISCOVERY_URL = (
@@ -33,15 +40,30 @@ DISCOVERY_URL = (
 )
 LAMBDA_ARN = "arn:aws:lambda:eu-central-1:123456789012:function:warranty-check"
 SCHEMA_FILE = "app/CustomerSupport/tool/warranty_schema.json"
+SESSION = "3f0c8a1e-5b7d-4c2a-9e6f-1a2b3c4d5e6f"
+TOKEN = "eyJraWQiOiJ0ZXN0In0.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl"
+ACCOUNT = "123456789012"  # moto's
 
 
 @pytest.fixture
-def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The stand-in first on PATH, logging to the returned file, in region eu-central-1."""
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """AWS as moto plays it, in eu-central-1, with nothing redirecting boto3."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws: None) -> Path:
+    """The stand-in first on PATH, logging to the returned file."""
     log_file = tmp_path / "agentcore-calls.jsonl"
     monkeypatch.setenv("PATH", f"{FAKES_DIR}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("FAKE_AGENTCORE_LOG", str(log_file))
-    monkeypatch.setenv("AWS_REGION", "eu-central-1")
     monkeypatch.delenv("FAKE_AGENTCORE_EXIT", raising=False)
     # Unset here, so a "1" in the log can only have come from the backend.
     monkeypatch.delenv("AGENTCORE_TELEMETRY_DISABLED", raising=False)
@@ -75,11 +97,31 @@ def write_runtime_state(project: Path, arn: str) -> None:
     write_state(project, {"runtimes": {"CustomerSupport": runtime}})
 
 
+def gateway_entry(gateway_id: str, url: str | None = None) -> dict[str, Any]:
+    entry = {
+        "gatewayId": gateway_id,
+        "gatewayArn": f"arn:aws:bedrock-agentcore:::gateway/{gateway_id}",
+    }
+    return entry | ({"gatewayUrl": url} if url else {})
+
+
 def edit_config(project: Path, change: Any) -> None:
     path = project / CONFIG_PATH
     config = json.loads(path.read_text(encoding="utf-8"))
     change(config)
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+
+
+def run_stand_in(argv: list[str], cwd: Path, log_file: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FAKE_AGENTCORE_LOG": str(log_file)}
+    return subprocess.run(
+        [sys.executable, str(FAKES_DIR / "agentcore"), *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_implements_every_backend_operation() -> None:
@@ -89,12 +131,13 @@ def test_implements_every_backend_operation() -> None:
 
 
 @pytest.mark.parametrize(
-    ("run", "argv"),
+    ("run", "argv", "shown"),
     [
-        (lambda backend, project: backend.validate(project, {}), ["validate"]),
+        (lambda backend, project: backend.validate(project, {}), ["validate"], None),
         (
             lambda backend, project: backend.remove_gateway(project, "my-gateway"),
             ["remove", "gateway", "--name", "my-gateway", "-y"],
+            None,
         ),
         (
             lambda backend, project: backend.add_gateway(
@@ -105,19 +148,12 @@ def test_implements_every_backend_operation() -> None:
                 allowed_clients=["1abc2def3ghi4jkl5mno6pqr", "second-client"],
             ),
             [
-                "add",
-                "gateway",
-                "--name",
-                "my-gateway-secure",
-                "--runtimes",
-                "CustomerSupport",
-                "--authorizer-type",
-                "CUSTOM_JWT",
-                "--discovery-url",
-                DISCOVERY_URL,
-                "--allowed-clients",
-                "1abc2def3ghi4jkl5mno6pqr,second-client",
+                *("add", "gateway", "--name", "my-gateway-secure"),
+                *("--runtimes", "CustomerSupport", "--authorizer-type", "CUSTOM_JWT"),
+                *("--discovery-url", DISCOVERY_URL),
+                *("--allowed-clients", "1abc2def3ghi4jkl5mno6pqr,second-client"),
             ],
+            None,
         ),
         (
             lambda backend, project: backend.add_gateway_target(
@@ -128,37 +164,75 @@ def test_implements_every_backend_operation() -> None:
                 tool_schema_file=SCHEMA_FILE,
             ),
             [
-                "add",
-                "gateway-target",
-                "--type",
-                "lambda-function-arn",
-                "--name",
-                "WarrantyCheck",
-                "--lambda-arn",
-                LAMBDA_ARN,
-                "--tool-schema-file",
-                SCHEMA_FILE,
-                "--gateway",
-                "my-gateway-secure",
+                *("add", "gateway-target", "--type", "lambda-function-arn"),
+                *("--name", "WarrantyCheck", "--lambda-arn", LAMBDA_ARN),
+                *("--tool-schema-file", SCHEMA_FILE, "--gateway", "my-gateway-secure"),
             ],
+            None,
         ),
+        (
+            lambda backend, project: backend.invoke(project, "Hello there", SESSION),
+            ["invoke", "Hello there", "--session-id", SESSION],
+            f"agentcore invoke 'Hello there' --session-id {SESSION}",
+        ),
+        (
+            lambda backend, project: backend.invoke(project, "Hello there", SESSION, TOKEN),
+            ["invoke", "Hello there", "--session-id", SESSION, "--bearer-token", TOKEN, "--stream"],
+            f"agentcore invoke 'Hello there' --session-id {SESSION} "
+            '--bearer-token "$TOKEN" --stream',
+        ),
+        (lambda backend, project: backend.remove_all(project), ["remove", "all", "-y"], None),
     ],
-    ids=["validate", "remove-gateway", "add-gateway", "add-gateway-target"],
+    ids=[
+        "validate",
+        "remove-gateway",
+        "add-gateway",
+        "add-gateway-target",
+        "invoke",
+        "invoke-with-token",
+        "remove-all",
+    ],
 )
 def test_runs_the_real_flags_in_the_project_with_telemetry_off(
-    log: Path, project: Path, run: Any, argv: list[str]
+    log: Path, project: Path, run: Any, argv: list[str], shown: str | None
 ) -> None:
     result = run(AwsBackend(), project)
 
     assert result.ok, result.output
-    assert result.command == "agentcore " + " ".join(argv)
+    assert result.command == (shown or "agentcore " + " ".join(argv))
+    assert TOKEN not in result.command + result.output
     [call] = calls(log)
     assert call["argv"] == argv
     assert Path(call["cwd"]).resolve() == project.resolve()
     assert call["telemetry_disabled"] == "1"
 
 
-def test_deploy_streams_each_line_as_a_terminal_shows_it(log: Path, project: Path) -> None:
+def test_the_stand_in_refuses_a_flag_as_the_real_cli_does(tmp_path: Path) -> None:
+    done = run_stand_in(["remove", "all", "--force"], tmp_path, tmp_path / "log.jsonl")
+
+    real = json.loads(USAGE_RECORDINGS.read_text())["remove all --force"]
+    assert (done.returncode, done.stdout, done.stderr) == (
+        real["exit"],
+        real["stdout"],
+        real["stderr"],
+    )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [case for case in CASES if case.argv[0] != "validate" and recordings()[case.name]["exit"] == 0]
+    + [case for case in CASES if case.name == "valid-after-secure-gateway"],
+    ids=lambda case: case.name,
+)
+def test_the_stand_in_prints_what_the_real_cli_printed(case: Any, tmp_path: Path) -> None:
+    recorded = recordings()[case.name]
+    done = run_stand_in(list(case.argv), tmp_path, tmp_path / "log.jsonl")
+    assert (done.returncode, done.stdout, done.stderr) == (0, recorded["stdout"], "")
+
+
+def test_deploy_fills_in_the_target_then_streams_each_line_as_a_terminal_shows_it(
+    log: Path, project: Path
+) -> None:
     lines: list[str] = []
 
     result = AwsBackend().deploy(project, lines.append)
@@ -170,13 +244,43 @@ def test_deploy_streams_each_line_as_a_terminal_shows_it(log: Path, project: Pat
     assert call["telemetry_disabled"] == "1"
     # Spinner redraws and escape codes collapse to the line left on screen; stderr is kept.
     assert lines == [
+        "agentcore/aws-targets.json: deploying to account 123456789012 in eu-central-1 "
+        "(target default).",
         "✓ Synthesizing stack",
         "AgentCore-CustomerSupport-default | CREATE_IN_PROGRESS | AWS::CloudFormation::Stack",
         "[Warning at /Stack] a CDK notice on stderr",
         "AgentCore-CustomerSupport-default | CREATE_COMPLETE | AWS::CloudFormation::Stack",
         "✓ Deployed to 'default' (stack: AgentCore-CustomerSupport-default)",
     ]
-    assert result.output.splitlines() == [*lines[:4], "", lines[4]]
+    assert result.output.splitlines() == [*lines[1:5], "", lines[5]]
+
+
+def test_the_target_is_filled_in_as_the_cli_writes_it_and_only_once(
+    project: Path, aws: None
+) -> None:
+    assert (project / AWS_TARGETS_PATH).read_text() == "[]"
+
+    assert fill_aws_targets(project)
+    written = (project / AWS_TARGETS_PATH).read_text()
+    assert written == (
+        '[\n  {\n    "name": "default",\n    "account": "123456789012",\n'
+        '    "region": "eu-central-1"\n  }\n]'
+    )
+    assert fill_aws_targets(project) is None
+    assert (project / AWS_TARGETS_PATH).read_text() == written
+
+
+def test_a_region_without_agentcore_is_refused_before_the_cli_runs(
+    project: Path, aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "af-south-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "af-south-1")
+
+    with pytest.raises(
+        ActionableError, match=r"not offered in the region 'af-south-1'.*AWS_DEFAULT_REGION"
+    ):
+        fill_aws_targets(project)
+    assert (project / AWS_TARGETS_PATH).read_text() == "[]"
 
 
 def test_a_failing_command_is_reported_and_raises_on_request(
@@ -199,7 +303,7 @@ def test_a_missing_cli_says_how_to_install_it(tmp_path: Path, project: Path) -> 
     backend = AwsBackend(env={"PATH": str(tmp_path)})
 
     with pytest.raises(CliNotFound) as raised:
-        backend.deploy(project, lambda line: None)
+        backend.validate(project, {})
 
     message = str(raised.value)
     assert "npm install -g @aws/agentcore" in message
@@ -239,13 +343,13 @@ def test_the_stand_in_refuses_to_run_unless_a_test_set_it_up(tmp_path: Path) -> 
     assert not (tmp_path / DEPLOYED_STATE_PATH).exists()
 
 
-def test_validate_passes_when_both_validators_do(log: Path, project: Path) -> None:
+def test_validate_passes_when_the_cli_and_the_workshop_checks_do(log: Path, project: Path) -> None:
     result = AwsBackend().validate(project, WorkshopSettings.value_sources())
 
     assert result.ok
     assert result.output.splitlines()[0] == "Valid"
     assert result.output.endswith(
-        "Workshop checks (they also catch <...> placeholders the CLI accepts):\nValid"
+        "Workshop checks (the CLI does not make them; they catch <...> placeholders):\nValid"
     )
 
 
@@ -268,10 +372,12 @@ def test_validate_fails_on_a_placeholder_the_cli_accepts(log: Path, project: Pat
 
     assert not result.ok
     assert result.output.splitlines()[0] == "Valid"  # What the CLI said.
-    assert "Unreplaced placeholder <COGNITO_CLIENT_ID value>" in result.output
-    assert "runtimes[0].authorizerConfiguration.customJwtAuthorizer.allowedClients[0]" in (
-        result.output
-    )
+    assert (
+        "  - runtimes[0].authorizerConfiguration.customJwtAuthorizer.allowedClients[0]: "
+        "Unreplaced placeholder <COGNITO_CLIENT_ID value>\n"
+        "    fix: Replace <COGNITO_CLIENT_ID value> with the value of SSM parameter "
+        "/app/customersupport/agentcore/client_id."
+    ) in result.output
 
 
 def test_validate_fails_when_the_cli_does(
@@ -296,10 +402,42 @@ def test_arns_and_urls_come_from_the_deployed_state(log: Path, project: Path) ->
     assert backend.invoke_url(project, "CustomerSupport").startswith(
         "https://bedrock-agentcore.eu-central-1.amazonaws.com/runtimes/arn%3Aaws%3Abedrock-agentcore"
     )
+    # The workshop's gateways have protocolType "None": the CLI files them under gateways.
+    state = json.loads((project / DEPLOYED_STATE_PATH).read_text())
+    assert "my-gateway" in state["targets"]["default"]["resources"]["gateways"]
     url = backend.gateway_url(project, "my-gateway")
     assert url.startswith("https://my-gateway-") and url.endswith(
         ".gateway.bedrock-agentcore.eu-central-1.amazonaws.com/mcp"
     )
+
+
+@pytest.mark.parametrize(
+    ("resources", "url"),
+    [
+        ({"gateways": {"gw": gateway_entry("a", "https://a/mcp")}}, "https://a/mcp"),
+        ({"mcp": {"gateways": {"gw": gateway_entry("b", "https://b/mcp")}}}, "https://b/mcp"),
+        (
+            {
+                "gateways": {"gw": gateway_entry("a", "https://a/mcp")},
+                "mcp": {"gateways": {"gw": gateway_entry("b", "https://b/mcp")}},
+            },
+            "https://a/mcp",
+        ),
+        (
+            {
+                "gateways": {"other": gateway_entry("a", "https://a/mcp")},
+                "mcp": {"gateways": {"gw": gateway_entry("b", "https://b/mcp")}},
+            },
+            "https://b/mcp",
+        ),
+    ],
+    ids=["gateways", "mcp-gateways", "gateways-win", "merged"],
+)
+def test_gateway_urls_are_looked_up_as_the_cli_looks_them_up(
+    project: Path, resources: dict[str, Any], url: str
+) -> None:
+    write_state(project, resources)
+    assert AwsBackend().gateway_url(project, "gw") == url
 
 
 def test_invoke_url_quotes_the_whole_arn_and_takes_its_region(project: Path) -> None:
@@ -344,8 +482,7 @@ def test_a_gateway_added_since_the_last_deploy_is_not_deployed(log: Path, projec
 
 
 def test_a_gateway_recorded_without_a_url_asks_for_a_newer_cli(project: Path) -> None:
-    gateway = {"gatewayId": "my-gateway-abc", "gatewayArn": "arn:aws:bedrock-agentcore:::gateway/x"}
-    write_state(project, {"mcp": {"gateways": {"my-gateway": gateway}}})
+    write_state(project, {"gateways": {"my-gateway": gateway_entry("my-gateway-abc")}})
 
     with pytest.raises(NotDeployed, match=r"did not record its URL.*npm install -g @aws/agentcore"):
         AwsBackend().gateway_url(project, "my-gateway")
@@ -367,16 +504,16 @@ def test_an_arn_without_a_region_gives_no_invoke_url(project: Path) -> None:
         AwsBackend().invoke_url(project, "CustomerSupport")
 
 
-def test_aws_mode_reads_the_six_ssm_parameters_through_boto3(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # On AWS nothing redirects boto3, so the calls below reach SSM itself (moto, here).
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_REGION", "eu-central-1")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+def test_a_command_shows_a_token_as_a_shell_variable() -> None:
+    argv = commands.invoke("What's up?", SESSION, TOKEN)
+    assert argv[-3:] == ["--bearer-token", TOKEN, "--stream"]
+    assert commands.shown(argv) == (
+        f"agentcore invoke 'What'\"'\"'s up?' --session-id {SESSION} --bearer-token \"$TOKEN\" "
+        "--stream"
+    )
+
+
+def test_aws_mode_reads_the_six_ssm_parameters_through_boto3(aws: None) -> None:
     values = {
         "cognito_discovery_url": DISCOVERY_URL,
         "client_id": "1abc2def3ghi4jkl5mno6pqr",
@@ -386,11 +523,10 @@ def test_aws_mode_reads_the_six_ssm_parameters_through_boto3(
         "warranty_check_lambda_arn": LAMBDA_ARN,
     }
 
-    with mock_aws():
-        ssm = boto3.client("ssm")
-        with pytest.raises(SettingsError, match=PARAMETER_PREFIX + "client_id"):
-            load_settings()
-        for key, value in values.items():
-            ssm.put_parameter(Name=PARAMETER_PREFIX + key, Value=value, Type="String")
+    ssm = boto3.client("ssm")
+    with pytest.raises(SettingsError, match=PARAMETER_PREFIX + "client_id"):
+        load_settings()
+    for key, value in values.items():
+        ssm.put_parameter(Name=PARAMETER_PREFIX + key, Value=value, Type="String")
 
-        assert load_settings() == WorkshopSettings(**values)
+    assert load_settings() == WorkshopSettings(**values)

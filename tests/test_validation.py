@@ -1,646 +1,133 @@
-"""The validator agrees with the real ``agentcore validate`` and catches what it misses."""
+"""The validator: how it reports and what it adds to the CLI's rules.
+
+Which problems it finds, at which paths and in which words, is held against the real
+CLI in ``tests/test_cli_contract.py``. This file covers what that cannot: the fixes
+written under each problem, the report's layout, the workshop's own checks in detail,
+and the zod rules the schema building blocks follow.
+"""
 
 from __future__ import annotations
 
-import copy
 import json
-import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH
+from helpers.model.project_schema import PROJECT, TOOL_SCHEMA
+from helpers.model.schema import (
+    Choice,
+    Fields,
+    ListOf,
+    MapOf,
+    Number,
+    OneOf,
+    Text,
+    at_least,
+    defaults_to,
+    format_path,
+    holds,
+    is_valid_url,
+    js_length,
+    matches,
+    optional,
+    unique,
+)
 from helpers.model.validation import (
-    AT_LEAST_ONE,
-    AUTH_CONFIG_NOT_ALLOWED,
-    AUTH_CONFIG_REQUIRED,
     ValidationIssue,
     ValidationResult,
     validate_config,
     validate_project,
 )
-
-FIXTURES = Path(__file__).parent / "fixtures" / "agentcore-cli"
-VALIDATE = FIXTURES / "validate"
-SCHEMA_FILE = "app/CustomerSupport/tool/warranty_schema.json"
-TOOLS = [
-    {
-        "name": "check_warranty_status",
-        "description": "Check the warranty of a product by serial number.",
-        "inputSchema": {"type": "object", "properties": {"serial_number": {"type": "string"}}},
-    }
-]
-DELETE = object()
+from tests.cli_corpus import BASES, CASES, DELETE, TOOLS_FILE, _set, build
 
 RT = "runtimes[0]"
 JWT = f"{RT}.authorizerConfiguration.customJwtAuthorizer"
-GW = "agentCoreGateways[0]"
-GW_JWT = f"{GW}.authorizerConfiguration.customJwtAuthorizer"
-TARGET = f"{GW}.targets[0]"
-LAMBDA = f"{TARGET}.lambdaFunctionArn"
-CLAIM = {
-    "inboundTokenClaimName": "department",
-    "inboundTokenClaimValueType": "STRING",
-    "authorizingClaimMatchValue": {
-        "claimMatchOperator": "EQUALS",
-        "claimMatchValue": {"matchValueString": "support"},
-    },
-}
-MATCH = f"{JWT}.customClaims[0].authorizingClaimMatchValue"
-HEADER_RULE = 'Must be "Authorization" or start with "X-Amzn-Bedrock-AgentCore-Runtime-Custom-"'
-LAMBDA_RULE = "Must be a Lambda function ARN (arn:aws:lambda:<region>:<account id>:function:<name>)"
-RUNTIME_NAME_RULE = (
-    "Must begin with a letter and contain only alphanumeric characters and underscores "
-    "(max 48 chars)"
-)
+LAMBDA = "agentCoreGateways[0].targets[0].lambdaFunctionArn"
 
 
-def make_project(root: Path, config: dict[str, Any] | str, tools: Any = TOOLS) -> Path:
-    """A project folder like the CLI's: agentcore/agentcore.json plus the tool schema."""
-    text = config if isinstance(config, str) else json.dumps(config, indent=2)
-    (root / "agentcore").mkdir(parents=True)
-    (root / CONFIG_PATH).write_text(text)
-    schema = root / SCHEMA_FILE
-    schema.parent.mkdir(parents=True)
-    schema.write_text(tools if isinstance(tools, str) else json.dumps(tools))
-    return root
-
-
-def edited(base: str, edits: dict[str, Any]) -> dict[str, Any]:
-    """The reference config with values set (or DELETEd) at JSON paths like ``a[0].b``."""
-    config = json.loads((FIXTURES / base).read_text())
-    for path, value in edits.items():
-        keys: list[Any] = [int(k) if k.isdigit() else k for k in re.findall(r"[^.\[\]]+", path)]
-        parent = config
-        for key in keys[:-1]:
-            parent = parent[key]
-        if value is DELETE:
-            del parent[keys[-1]]
-        elif isinstance(parent, list) and keys[-1] == len(parent):
-            parent.append(copy.deepcopy(value))
-        else:
-            parent[keys[-1]] = copy.deepcopy(value)
+def config_of(edits: dict[str, Any] | None = None, base: str = "gateway") -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(BASES[base].read_text())
+    for path, value in (edits or {}).items():
+        _set(config, path, value)
     return config
 
 
-def found(issues: list[ValidationIssue]) -> list[tuple[str, str]]:
-    return [(issue.path, issue.message) for issue in issues]
+def project_with(tmp_path: Path, config: dict[str, Any], tools: Any = None) -> Path:
+    project = build(
+        next(case for case in CASES if case.name == "valid-after-secure-gateway"), tmp_path
+    )
+    (project / CONFIG_PATH).write_text(json.dumps(config, indent=2))
+    if tools is not None:
+        (project / TOOLS_FILE).write_text(tools if isinstance(tools, str) else json.dumps(tools))
+    return project
 
 
-def enum_message(choices: tuple[str, ...], received: str) -> str:
-    expected = " | ".join(f'"{choice}"' for choice in choices)
-    return f'expected {expected}, received "{received}"'
+def issues_of(config: dict[str, Any], **kwargs: Any) -> list[tuple[str, str, bool]]:
+    return [(i.path, i.message, i.kit_only) for i in validate_config(config, **kwargs)]
 
 
-def cli_results() -> list[list[str]]:
-    rows = (VALIDATE / "RESULTS.tsv").read_text().splitlines()
-    return [row.split("\t") for row in rows if row.strip()]
+def test_the_shipped_project_is_valid(tmp_path: Path) -> None:
+    project = Path(shutil.copytree(AGENT_TEMPLATE_DIR, tmp_path / "project"))
+    assert validate_project(project, WorkshopSettings.value_sources()).issues == []
 
 
-@pytest.mark.parametrize(
-    ("name", "exit_code", "output"), cli_results(), ids=[row[0] for row in cli_results()]
-)
-def test_same_verdict_as_the_real_cli(
-    tmp_path: Path, name: str, exit_code: str, output: str
-) -> None:
-    result = validate_project(make_project(tmp_path, (VALIDATE / f"{name}.json").read_text()))
-    assert result.ok == (exit_code == "0")
-    if result.ok:
-        assert result.format() == output.strip() == "Valid"
-        return
-    cli_issue = re.fullmatch(r"agentcore/agentcore\.json:\s+- (\S+): (.*?)\s*", output)
-    if cli_issue:
-        assert found(result.issues) == [cli_issue.groups()]
-        return
-    # The CLI says "Invalid JSON ... at position N"; ours also gives line and column.
-    position = re.search(r"at position (\d+)", output)
-    assert position, output
-    [issue] = result.issues
-    assert issue.path == ""
-    assert f"at line 18, column 7 (character {position.group(1)})" in issue.message
-    assert issue.fix == "Check the end of line 17 for a missing comma."
-
-
-@pytest.mark.parametrize(
-    "reference",
-    [
-        "01_start_state.agentcore.json",
-        "02_after_runtime_authorizer.agentcore.json",
-        "03_after_secure_gateway.agentcore.json",
-    ],
-)
-def test_cli_written_files_are_valid(tmp_path: Path, reference: str) -> None:
-    result = validate_project(make_project(tmp_path, (FIXTURES / reference).read_text()))
-    assert result.issues == []
-
-
-RULES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
-    # Top level
-    ("name type", {"name": 5}, [("name", "expected string, received number")]),
-    ("name missing", {"name": DELETE}, [("name", "expected string, received undefined")]),
-    ("version type", {"version": "1"}, [("version", "expected integer, received string")]),
-    ("version bool", {"version": True}, [("version", "expected integer, received boolean")]),
-    ("memories type", {"memories": {}}, [("memories", "expected array, received object")]),
-    ("runtimes type", {"runtimes": "x"}, [("runtimes", "expected array, received string")]),
-    ("runtime type", {RT: "x"}, [(RT, "expected object, received string")]),
-    # Runtime fields
-    ("runtime hyphen", {f"{RT}.name": "Customer-Support"}, [(f"{RT}.name", RUNTIME_NAME_RULE)]),
-    ("runtime too long", {f"{RT}.name": "A" * 49}, [(f"{RT}.name", RUNTIME_NAME_RULE)]),
-    (
-        "build enum",
-        {f"{RT}.build": "Zip"},
-        [(f"{RT}.build", enum_message(("CodeZip", "Container"), "Zip"))],
-    ),
-    (
-        "build missing",
-        {f"{RT}.build": DELETE},
-        [(f"{RT}.build", "expected string, received undefined")],
-    ),
-    (
-        "entrypoint type",
-        {f"{RT}.entrypoint": ["main.py"]},
-        [(f"{RT}.entrypoint", "expected string, received array")],
-    ),
-    (
-        "codeLocation empty",
-        {f"{RT}.codeLocation": ""},
-        [(f"{RT}.codeLocation", "codeLocation must not be empty")],
-    ),
-    (
-        "runtimeVersion enum",
-        {f"{RT}.runtimeVersion": "PYTHON_3_9"},
-        [
-            (
-                f"{RT}.runtimeVersion",
-                enum_message(tuple(f"PYTHON_3_{m}" for m in range(10, 15)), "PYTHON_3_9"),
-            )
-        ],
-    ),
-    (
-        "networkMode enum",
-        {f"{RT}.networkMode": "PRIVATE"},
-        [(f"{RT}.networkMode", enum_message(("PUBLIC", "VPC"), "PRIVATE"))],
-    ),
-    (
-        "protocol enum",
-        {f"{RT}.protocol": "HTTPS"},
-        [(f"{RT}.protocol", enum_message(("HTTP", "MCP", "A2A", "AGUI"), "HTTPS"))],
-    ),
-    # Header allowlist
-    (
-        "allowlist type",
-        {f"{RT}.requestHeaderAllowlist": "Authorization"},
-        [(f"{RT}.requestHeaderAllowlist", "expected array, received string")],
-    ),
-    (
-        "allowlist entry type",
-        {f"{RT}.requestHeaderAllowlist[0]": 7},
-        [(f"{RT}.requestHeaderAllowlist[0]", "expected string, received number")],
-    ),
-    (
-        "allowlist over 20",
+def test_every_problem_has_a_fix_naming_what_to_change(tmp_path: Path) -> None:
+    config = config_of(
         {
-            f"{RT}.requestHeaderAllowlist": ["Authorization"]
-            + [f"X-Amzn-Bedrock-AgentCore-Runtime-Custom-H{i}" for i in range(20)]
+            "name": 5,
+            "agentCoreGateway": [],
+            f"{RT}.build": "Zip",
+            f"{JWT}.allowedClients": "abc",
+            "agentCoreGateways[0].exceptionLevel": "ALL",
+            "agentCoreGateways[0].targets[0].lambdaFunctionArn.lambdaArn": "",
+            "tags.team": "a!",
         },
-        [(f"{RT}.requestHeaderAllowlist", "Maximum 20 headers allowed")],
-    ),
-    (
-        "allowlist prefix",
-        {f"{RT}.requestHeaderAllowlist[1]": "X-Tenant"},
-        [(f"{RT}.requestHeaderAllowlist[1]", HEADER_RULE)],
-    ),
-    (
-        "Authorization with AWS_IAM",
-        {f"{RT}.authorizerType": "AWS_IAM", f"{RT}.authorizerConfiguration": DELETE},
-        [
-            (
-                f"{RT}.requestHeaderAllowlist[0]",
-                "Authorization may be listed only when authorizerType is CUSTOM_JWT",
-            )
-        ],
-    ),
-    (
-        "Authorization with default authorizer",
-        {f"{RT}.authorizerType": DELETE, f"{RT}.authorizerConfiguration": DELETE},
-        [
-            (
-                f"{RT}.requestHeaderAllowlist[0]",
-                "Authorization may be listed only when authorizerType is CUSTOM_JWT",
-            )
-        ],
-    ),
-    # Runtime authorizer
-    (
-        "runtime authorizer enum",
-        {f"{RT}.authorizerType": "NONE"},
-        [(f"{RT}.authorizerType", enum_message(("AWS_IAM", "CUSTOM_JWT"), "NONE"))],
-    ),
-    (
-        "config without CUSTOM_JWT",
-        {f"{RT}.authorizerType": "AWS_IAM", f"{RT}.requestHeaderAllowlist": DELETE},
-        [(f"{RT}.authorizerConfiguration", AUTH_CONFIG_NOT_ALLOWED)],
-    ),
-    (
-        "config without customJwtAuthorizer",
-        {f"{RT}.authorizerConfiguration": {}},
-        [(f"{RT}.authorizerConfiguration", AUTH_CONFIG_REQUIRED)],
-    ),
-    (
-        "config type",
-        {f"{RT}.authorizerConfiguration": "x"},
-        [(f"{RT}.authorizerConfiguration", "expected object, received string")],
-    ),
-    ("customJwtAuthorizer type", {JWT: "x"}, [(JWT, "expected object, received string")]),
-    # customJwtAuthorizer
-    (
-        "discoveryUrl missing",
-        {f"{JWT}.discoveryUrl": DELETE},
-        [(f"{JWT}.discoveryUrl", "expected string, received undefined")],
-    ),
-    (
-        "discoveryUrl no scheme",
-        {f"{JWT}.discoveryUrl": "cognito-idp.example.com/p/.well-known/openid-configuration"},
-        [(f"{JWT}.discoveryUrl", "Must be a valid URL")],
-    ),
-    (
-        "discoveryUrl with space",
-        {f"{JWT}.discoveryUrl": "https://cognito idp/p/.well-known/openid-configuration"},
-        [(f"{JWT}.discoveryUrl", "Must be a valid URL")],
-    ),
-    (
-        "discoveryUrl http and no suffix",
-        {f"{JWT}.discoveryUrl": "http://cognito-idp.example.com/pool"},
-        [
-            (f"{JWT}.discoveryUrl", "OIDC discovery URL must use HTTPS"),
-            (
-                f"{JWT}.discoveryUrl",
-                "OIDC discovery URL must end with '/.well-known/openid-configuration'",
-            ),
-        ],
-    ),
-    (
-        "allowedClients type",
-        {f"{JWT}.allowedClients": "abc"},
-        [(f"{JWT}.allowedClients", "expected array, received string"), (JWT, AT_LEAST_ONE)],
-    ),
-    (
-        "allowedClients entry type",
-        {f"{JWT}.allowedClients[0]": 5},
-        [(f"{JWT}.allowedClients[0]", "expected non-empty string, received 5")],
-    ),
-    (
-        "allowedAudience empty entry",
-        {f"{JWT}.allowedAudience": [""]},
-        [(f"{JWT}.allowedAudience[0]", 'expected non-empty string, received ""')],
-    ),
-    (
-        "only empty lists",
-        {f"{JWT}.allowedClients": [], f"{JWT}.allowedScopes": [], f"{JWT}.customClaims": []},
-        [(JWT, AT_LEAST_ONE)],
-    ),
-    # customClaims
-    (
-        "claim type",
-        {f"{JWT}.customClaims": [5]},
-        [(f"{JWT}.customClaims[0]", "expected object, received number")],
-    ),
-    (
-        "claim reserved name",
-        {
-            f"{JWT}.customClaims": [CLAIM],
-            f"{JWT}.customClaims[0].inboundTokenClaimName": "client_id",
-        },
-        [
-            (
-                f"{JWT}.customClaims[0].inboundTokenClaimName",
-                "Claim name cannot be a reserved name (client_id)",
-            )
-        ],
-    ),
-    (
-        "claim name missing",
-        {f"{JWT}.customClaims": [CLAIM], f"{JWT}.customClaims[0].inboundTokenClaimName": DELETE},
-        [(f"{JWT}.customClaims[0].inboundTokenClaimName", "expected string, received undefined")],
-    ),
-    (
-        "claim value type enum",
-        {
-            f"{JWT}.customClaims": [CLAIM],
-            f"{JWT}.customClaims[0].inboundTokenClaimValueType": "NUMBER",
-        },
-        [
-            (
-                f"{JWT}.customClaims[0].inboundTokenClaimValueType",
-                enum_message(("STRING", "STRING_ARRAY"), "NUMBER"),
-            )
-        ],
-    ),
-    (
-        "claim match missing",
-        {f"{JWT}.customClaims": [CLAIM], MATCH: DELETE},
-        [(MATCH, "expected object, received undefined")],
-    ),
-    (
-        "claim operator enum",
-        {f"{JWT}.customClaims": [CLAIM], f"{MATCH}.claimMatchOperator": "STARTS_WITH"},
-        [
-            (
-                f"{MATCH}.claimMatchOperator",
-                enum_message(("EQUALS", "CONTAINS", "CONTAINS_ANY"), "STARTS_WITH"),
-            )
-        ],
-    ),
-    (
-        "claim value neither",
-        {f"{JWT}.customClaims": [CLAIM], f"{MATCH}.claimMatchValue": {}},
-        [
-            (
-                f"{MATCH}.claimMatchValue",
-                "Either matchValueString or matchValueStringList must be provided",
-            )
-        ],
-    ),
-    (
-        "claim value both",
-        {
-            f"{JWT}.customClaims": [CLAIM],
-            f"{MATCH}.claimMatchValue.matchValueStringList": ["a", "b"],
-        },
-        [
-            (
-                f"{MATCH}.claimMatchValue",
-                "Only one of matchValueString or matchValueStringList may be provided",
-            )
-        ],
-    ),
-    (
-        "claim string type",
-        {f"{JWT}.customClaims": [CLAIM], f"{MATCH}.claimMatchValue.matchValueString": 5},
-        [(f"{MATCH}.claimMatchValue.matchValueString", "expected string, received number")],
-    ),
-    (
-        "claim list entry type",
-        {
-            f"{JWT}.customClaims": [CLAIM],
-            f"{MATCH}.claimMatchValue": {"matchValueStringList": [1]},
-        },
-        [
-            (
-                f"{MATCH}.claimMatchValue.matchValueStringList[0]",
-                "expected non-empty string, received 1",
-            )
-        ],
-    ),
-    # Gateway
-    (
-        "gateway name",
-        {f"{GW}.name": "my_gateway"},
-        [
-            (
-                f"{GW}.name",
-                "Gateway name must be alphanumeric with optional hyphens (max 100 chars)",
-            )
-        ],
-    ),
-    (
-        "gateway authorizer enum",
-        {f"{GW}.authorizerType": "OAUTH"},
-        [(f"{GW}.authorizerType", enum_message(("NONE", "AWS_IAM", "CUSTOM_JWT"), "OAUTH"))],
-    ),
-    (
-        "gateway JWT without config",
-        {f"{GW}.authorizerConfiguration": DELETE},
-        [(f"{GW}.authorizerConfiguration", AUTH_CONFIG_REQUIRED)],
-    ),
-    (
-        "gateway config while NONE",
-        {f"{GW}.authorizerType": "NONE"},
-        [(f"{GW}.authorizerConfiguration", AUTH_CONFIG_NOT_ALLOWED)],
-    ),
-    (
-        "gateway discovery over http",
-        {f"{GW_JWT}.discoveryUrl": "http://issuer.example.com/.well-known/openid-configuration"},
-        [(f"{GW_JWT}.discoveryUrl", "OIDC discovery URL must use HTTPS")],
-    ),
-    (
-        "gateway clients empty",
-        {f"{GW_JWT}.allowedClients": []},
-        [(GW_JWT, AT_LEAST_ONE)],
-    ),
-    (
-        "semantic search type",
-        {f"{GW}.enableSemanticSearch": "yes"},
-        [(f"{GW}.enableSemanticSearch", "expected boolean, received string")],
-    ),
-    (
-        "exception level enum",
-        {f"{GW}.exceptionLevel": "ALL"},
-        [(f"{GW}.exceptionLevel", enum_message(("NONE", "DEBUG"), "ALL"))],
-    ),
-    (
-        "protocolType enum",
-        {f"{GW}.protocolType": "HTTP"},
-        [(f"{GW}.protocolType", enum_message(("MCP", "None"), "HTTP"))],
-    ),
-    (
-        "description type",
-        {f"{GW}.description": 1},
-        [(f"{GW}.description", "expected string, received number")],
-    ),
-    (
-        "targets missing",
-        {f"{GW}.targets": DELETE},
-        [(f"{GW}.targets", "expected array, received undefined")],
-    ),
-    # Unique names
-    (
-        "duplicate runtime",
-        {
-            "runtimes[1]": json.loads((FIXTURES / "01_start_state.agentcore.json").read_text())[
-                "runtimes"
-            ][0]
-        },
-        [("runtimes[1].name", "Duplicate agent name: CustomerSupport")],
-    ),
-    (
-        "duplicate gateway",
-        {"agentCoreGateways[1]": {"name": "my-gateway-secure", "targets": []}},
-        [("agentCoreGateways[1].name", "Duplicate gateway name: my-gateway-secure")],
-    ),
-    (
-        "duplicate target",
-        {f"{GW}.targets[1]": {"name": "WarrantyCheck", "targetType": "mcpServer"}},
-        [(f"{GW}.targets[1].name", "Duplicate target name: WarrantyCheck")],
-    ),
-    (
-        "duplicate unassigned target",
-        {"unassignedTargets[1]": {"name": "WarrantyCheck", "targetType": "mcpServer"}},
-        [("unassignedTargets[1].name", "Duplicate unassigned target name: WarrantyCheck")],
-    ),
-    # Lambda targets
-    (
-        "target type enum",
-        {f"{TARGET}.targetType": "lambdaArn"},
-        [
-            (
-                f"{TARGET}.targetType",
-                enum_message(
-                    (
-                        "lambda",
-                        "mcpServer",
-                        "openApiSchema",
-                        "smithyModel",
-                        "apiGateway",
-                        "lambdaFunctionArn",
-                        "httpRuntime",
-                        "connector",
-                        "passthrough",
-                    ),
-                    "lambdaArn",
-                ),
-            )
-        ],
-    ),
-    (
-        "lambda config missing",
-        {LAMBDA: DELETE},
-        [(LAMBDA, "lambdaFunctionArn config is required for lambdaFunctionArn target type")],
-    ),
-    ("lambda config type", {LAMBDA: "arn"}, [(LAMBDA, "expected object, received string")]),
-    (
-        "lambda arn short account",
-        {f"{LAMBDA}.lambdaArn": "arn:aws:lambda:us-east-1:1234:function:warranty-check"},
-        [(f"{LAMBDA}.lambdaArn", LAMBDA_RULE)],
-    ),
-    (
-        "lambda arn other service",
-        {f"{LAMBDA}.lambdaArn": "arn:aws:s3:::warranty-check"},
-        [(f"{LAMBDA}.lambdaArn", LAMBDA_RULE)],
-    ),
-    (
-        "tool schema path missing",
-        {f"{LAMBDA}.toolSchemaFile": DELETE},
-        [(f"{LAMBDA}.toolSchemaFile", "expected string, received undefined")],
-    ),
-    (
-        "tool schema file absent",
-        {f"{LAMBDA}.toolSchemaFile": "app/CustomerSupport/tool/nope.json"},
-        [
-            (
-                f"{LAMBDA}.toolSchemaFile",
-                "Tool schema file not found: app/CustomerSupport/tool/nope.json",
-            )
-        ],
-    ),
-    # Placeholders, which the real CLI lets through
-    (
-        "placeholder client",
-        {f"{JWT}.allowedClients[0]": "<COGNITO_CLIENT_ID value>"},
-        [(f"{JWT}.allowedClients[0]", "Unreplaced placeholder <COGNITO_CLIENT_ID value>")],
-    ),
-    (
-        "placeholder discovery URL",
-        {f"{JWT}.discoveryUrl": "<COGNITO_DISCOVERY_URL value>"},
-        [(f"{JWT}.discoveryUrl", "Unreplaced placeholder <COGNITO_DISCOVERY_URL value>")],
-    ),
-    (
-        "placeholder inside URL",
-        {
-            f"{GW_JWT}.discoveryUrl": "https://cognito-idp.us-east-1.amazonaws.com/"
-            "<COGNITO_POOL_ID value>/.well-known/openid-configuration"
-        },
-        [(f"{GW_JWT}.discoveryUrl", "Unreplaced placeholder <COGNITO_POOL_ID value>")],
-    ),
-    (
-        "placeholder ARN",
-        {f"{LAMBDA}.lambdaArn": "<WARRANTY_CHECK_LAMBDA_ARN value>"},
-        [(f"{LAMBDA}.lambdaArn", "Unreplaced placeholder <WARRANTY_CHECK_LAMBDA_ARN value>")],
-    ),
-    (
-        "placeholder enum",
-        {f"{RT}.runtimeVersion": "<RUNTIME_VERSION>"},
-        [(f"{RT}.runtimeVersion", "Unreplaced placeholder <RUNTIME_VERSION>")],
-    ),
-]
-
-
-@pytest.mark.parametrize(("edits", "expected"), [r[1:] for r in RULES], ids=[r[0] for r in RULES])
-def test_rule(tmp_path: Path, edits: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    config = edited("03_after_secure_gateway.agentcore.json", edits)
-    issues = validate_config(config, make_project(tmp_path, config))
-    assert found(issues) == expected
-    assert all(issue.fix and issue.fix.endswith(".") for issue in issues)
-
-
-@pytest.mark.parametrize(
-    "edits",
-    [
-        {f"{JWT}.allowedClients": DELETE, f"{JWT}.allowedScopes": ["support/read"]},
-        {f"{JWT}.allowedClients": DELETE, f"{JWT}.allowedAudience": ["api"]},
-        {f"{JWT}.allowedClients": DELETE, f"{JWT}.customClaims": [CLAIM]},
-        {
-            f"{RT}.authorizerType": "AWS_IAM",
-            f"{RT}.requestHeaderAllowlist": DELETE,
-            f"{RT}.authorizerConfiguration": DELETE,
-        },
-        {f"{RT}.requestHeaderAllowlist[1]": "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant"},
-        {f"{LAMBDA}.lambdaArn": "arn:aws-cn:lambda:cn-north-1:123456789012:function:f:PROD"},
-        {f"{LAMBDA}.lambdaArn": "arn:aws:lambda:us-gov-west-1:123456789012:function:f:$LATEST"},
-        {f"{GW}.authorizerType": "AWS_IAM", f"{GW}.authorizerConfiguration": DELETE},
-        {f"{GW}.authorizerType": DELETE, f"{GW}.authorizerConfiguration": DELETE},
-        {f"{GW}.targets[1]": {"name": "Docs", "targetType": "mcpServer"}},
-        {"somethingNew": {"x": 1}, f"{RT}.envVars": [{"name": "A", "value": "b"}]},
-        {f"{GW}.description": "a < b and b > c"},
-    ],
-)
-def test_valid_variants(tmp_path: Path, edits: dict[str, Any]) -> None:
-    config = edited("03_after_secure_gateway.agentcore.json", edits)
-    assert validate_config(config, make_project(tmp_path, config)) == []
-
-
-@pytest.mark.parametrize(
-    ("tools", "message"),
-    [
-        ("[{", f"{SCHEMA_FILE} is not valid JSON at line 1, column 3"),
-        ("{}", f"{SCHEMA_FILE} must be a non-empty JSON array of tool definitions"),
-        ([], f"{SCHEMA_FILE} must be a non-empty JSON array of tool definitions"),
-        ([1], f"{SCHEMA_FILE}: tool [0] is not an object"),
-        ([{**TOOLS[0], "name": ""}], f'{SCHEMA_FILE}: tool [0] needs a string "name"'),
+    )
+    fixes = {(issue.path, issue.fix) for issue in validate_config(config)}
+    assert fixes >= {
+        ("name", 'Change name to a string, for example "text".'),
         (
-            [{**TOOLS[0], "description": None}],
-            f'{SCHEMA_FILE}: tool [0] needs a string "description"',
+            f"{RT}.build",
+            f"Set {RT}.build to one of CodeZip, Container (values are case-sensitive).",
         ),
         (
-            [{**TOOLS[0], "inputSchema": []}],
-            f'{SCHEMA_FILE}: tool [0] needs an "inputSchema" object',
+            f"{JWT}.allowedClients",
+            'Change allowedClients to an array, for example ["..."].',
         ),
+        ("root", 'Rename "agentCoreGateway" to "agentCoreGateways" (check the spelling).'),
         (
-            [TOOLS[0], {**TOOLS[0], "inputSchema": {"type": "string"}}],
-            f'{SCHEMA_FILE}: tool [1] needs "type": "object" in its inputSchema',
+            "agentCoreGateways[0].exceptionLevel",
+            "Set agentCoreGateways[0].exceptionLevel to one of NONE, DEBUG (values are "
+            "case-sensitive).",
         ),
-    ],
-)
-def test_tool_schema_file_must_be_a_tool_list(tmp_path: Path, tools: Any, message: str) -> None:
-    config = edited("01_start_state.agentcore.json", {})
-    issues = validate_config(config, make_project(tmp_path, config, tools))
-    assert found(issues) == [(f"{LAMBDA}.toolSchemaFile", message)]
+        (f"{LAMBDA}.lambdaArn", "Give lambdaArn at least 1 character."),
+    }
+    assert all(issue.fix.endswith(".") for issue in validate_config(config))
 
 
-def test_file_checks_need_a_project_dir() -> None:
-    config = edited("03_after_secure_gateway.agentcore.json", {f"{LAMBDA}.toolSchemaFile": "x"})
-    assert validate_config(config) == []
+def test_a_union_problem_is_printed_at_root_but_the_fix_names_the_field() -> None:
+    [issue] = validate_config(config_of({f"{RT}.runtimeVersion": "PYTHON_3_9"}))
+    assert issue.path == "root"  # what the CLI prints
+    assert issue.fix.startswith(f"Set {RT}.runtimeVersion to one of PYTHON_3_10, ")
+    assert "NODE_22" in issue.fix
+
+
+def test_an_unknown_key_without_a_near_name_is_to_be_removed() -> None:
+    [issue] = validate_config(config_of({"agentCoreGateways[0].zzz": 1}))
+    assert issue.fix == 'Remove "zzz" from agentCoreGateways[0]: the CLI knows no such key there.'
 
 
 def test_placeholder_fix_names_the_ssm_parameter() -> None:
-    config = edited(
-        "03_after_secure_gateway.agentcore.json",
+    config = config_of(
         {
             f"{JWT}.allowedClients[0]": "<COGNITO_CLIENT_ID value>",
-            f"{GW}.description": "<SOMETHING ELSE>",
-        },
+            "agentCoreGateways[0].description": "<SOMETHING ELSE>",
+        }
     )
     client, other = validate_config(config, value_sources=WorkshopSettings.value_sources())
     assert client.fix == (
@@ -648,25 +135,114 @@ def test_placeholder_fix_names_the_ssm_parameter() -> None:
         "/app/customersupport/agentcore/client_id."
     )
     assert other.fix == "Replace <SOMETHING ELSE> with the real SOMETHING ELSE."
-    assert validate_config(config)[0].fix == (
-        "Replace <COGNITO_CLIENT_ID value> with the real COGNITO_CLIENT_ID value."
-    )
+    assert (client.kit_only, other.kit_only) == (True, True)
 
 
 def test_authorization_fix_explains_why() -> None:
-    config = edited(
-        "02_after_runtime_authorizer.agentcore.json",
-        {f"{RT}.authorizerType": "AWS_IAM", f"{RT}.authorizerConfiguration": DELETE},
+    config = config_of(
+        {f"{RT}.authorizerType": "AWS_IAM", f"{RT}.authorizerConfiguration": DELETE}, "runtime"
     )
     [issue] = validate_config(config)
+    assert issue.kit_only
     assert "only once its JWT authorizer has checked the token" in issue.fix
 
 
-def test_format_lists_each_issue_with_its_fix() -> None:
+def test_the_workshop_checks_come_after_the_clis() -> None:
+    config = config_of(
+        {
+            f"{JWT}.allowedClients[0]": "<COGNITO_CLIENT_ID value>",
+            f"{RT}.requestHeaderAllowlist": ["Authorization", "Accept", "x-amz-date"],
+        },
+    )
+    assert [(path, kit_only) for path, _, kit_only in issues_of(config)] == [
+        (f"{RT}.requestHeaderAllowlist[2]", False),
+        (f"{RT}.requestHeaderAllowlist[1]", True),
+        (f"{JWT}.allowedClients[0]", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tools", "message"),
+    [
+        ("[{", f"Tool schema file is not valid JSON: {TOOLS_FILE}"),
+        ("{}", f'{TOOLS_FILE}: root: expected "array"'),
+        ([], f"{TOOLS_FILE}: root: Tool schema file must contain at least one tool definition"),
+        ([1], f'{TOOLS_FILE}: [0]: expected "object"'),
+        (
+            [{"name": "t", "description": "", "inputSchema": {"type": "object"}}],
+            f"{TOOLS_FILE}: [0].description: Too small: expected string to have >=1 characters",
+        ),
+        (
+            [{"name": "t", "description": "d", "inputSchema": {"type": "string"}}],
+            f'{TOOLS_FILE}: [0].inputSchema.type: inputSchema must have "type": "object"',
+        ),
+        (
+            [{"name": "t", "description": "d", "inputSchema": {"type": "object"}, "x": 1}],
+            f'{TOOLS_FILE}: [0]: unknown keys (remove): "x"',
+        ),
+        (
+            [
+                {
+                    "name": "t",
+                    "description": "d",
+                    "inputSchema": {"type": "object", "properties": {"a": {"type": "text"}}},
+                }
+            ],
+            f'{TOOLS_FILE}: [0].inputSchema.properties.a.type: expected "string" | "number" | '
+            '"object" | "array" | "boolean" | "integer"',
+        ),
+    ],
+)
+def test_a_tool_schema_file_must_hold_the_tools(tmp_path: Path, tools: Any, message: str) -> None:
+    config = config_of(base="start")
+    project = project_with(tmp_path, config, tools)
+    assert issues_of(config, project_dir=project) == [(f"{LAMBDA}.toolSchemaFile", message, True)]
+
+
+def test_files_are_checked_only_with_a_project_dir() -> None:
+    config = config_of({f"{LAMBDA}.toolSchemaFile": "nope.json"})
+    assert validate_config(config) == []
+
+
+def test_project_files_are_checked_only_once_agentcore_json_passes(tmp_path: Path) -> None:
+    broken = config_of({"version": 0})
+    project = project_with(tmp_path, broken)
+    (project / "agentcore" / "aws-targets.json").unlink()
+    assert [issue.line for issue in validate_project(project).issues] == [
+        "version: Too small: expected number to be >=1"
+    ]
+    (project / CONFIG_PATH).write_text(json.dumps(config_of(), indent=2))
+    [missing] = validate_project(project).issues
+    assert (missing.file, missing.line) == (
+        "agentcore/aws-targets.json",
+        "Required file not found: aws-targets.json",
+    )
+    assert "holding [] as `agentcore create` writes it" in missing.fix
+
+
+def test_broken_json_is_one_problem_with_its_spot_and_fix(tmp_path: Path) -> None:
+    project = project_with(tmp_path, config_of())
+    text = (project / CONFIG_PATH).read_text()
+    (project / CONFIG_PATH).write_text(text.replace('"PUBLIC",', '"PUBLIC"', 1))
+    [issue] = validate_project(project).issues
+    assert issue.line.startswith(
+        "Invalid JSON in agentcore.json: Expected ',' or '}' after property value"
+    )
+    assert issue.line.endswith("(line 18 column 7)")
+    assert issue.fix == "Check the end of line 17 for a missing comma."
+
+
+def test_format_lists_each_file_with_its_problems_and_fixes() -> None:
     result = ValidationResult(
         [
             ValidationIssue("runtimes[0].build", "expected string", "Set build."),
-            ValidationIssue("", "broken", "Repair it."),
+            ValidationIssue(
+                "",
+                "Required file not found: aws-targets.json",
+                "Create it.",
+                file="agentcore/aws-targets.json",
+            ),
+            ValidationIssue("name", "unreplaced", "Replace it.", kit_only=True),
         ]
     )
     assert not result.ok
@@ -674,12 +250,122 @@ def test_format_lists_each_issue_with_its_fix() -> None:
         "agentcore/agentcore.json:\n"
         "  - runtimes[0].build: expected string\n"
         "    fix: Set build.\n"
-        "  - broken\n"
-        "    fix: Repair it."
+        "  - name: unreplaced\n"
+        "    fix: Replace it.\n"
+        "agentcore/aws-targets.json:\n"
+        "  - Required file not found: aws-targets.json\n"
+        "    fix: Create it."
     )
     assert ValidationResult([]).format() == "Valid"
 
 
-def test_missing_config_is_one_issue(tmp_path: Path) -> None:
-    result = validate_project(tmp_path)
-    assert found(result.issues) == [("", f"agentcore/agentcore.json not found in {tmp_path}")]
+def test_a_folder_without_a_project_says_so(tmp_path: Path) -> None:
+    [issue] = validate_project(tmp_path).issues
+    assert issue.line == 'No agentcore project found. Run "agentcore create" first.'
+    assert str(tmp_path / CONFIG_PATH) in issue.fix
+
+
+# The building blocks follow zod 4's rules, which decide what the CLI reports.
+
+SCHEMA = Fields(
+    {
+        "name": Text(at_least(1), matches(r"[a-z]+", "lower case only")),
+        "kind": Choice("a", "b"),
+        "size": optional(Number(at_least(1, kind="number"), integer=True)),
+        "tags": defaults_to(MapOf(Text(matches(r"[a-z]+", "bad key")), Text()), {}),
+        "items": defaults_to(
+            ListOf(
+                Fields({"name": Text()}, strict=True),
+                unique(lambda item: item["name"], lambda name: f"Duplicate: {name}"),
+            ),
+            [],
+        ),
+    },
+    holds(lambda value: value["kind"] != "b", "kind b needs more", path=("kind",)),
+    strict=True,
+)
+
+
+def found(value: Any) -> list[str]:
+    return [
+        f"{format_path(issue.shown_path)}: {issue.message}" for issue in SCHEMA.parse(value).issues
+    ]
+
+
+def test_checks_that_are_not_fatal_all_run_and_so_do_the_rules_after_them() -> None:
+    assert found({"name": "", "kind": "b"}) == [
+        "name: Too small: expected string to have >=1 characters",
+        "name: lower case only",
+        "kind: kind b needs more",
+    ]
+
+
+def test_a_wrong_type_inside_a_value_skips_the_rules_around_it() -> None:
+    assert found({"name": 5, "kind": "b"}) == ['name: expected "string"']
+    assert found({"name": "x", "kind": "b", "items": [{"name": 1}, {"name": 1}]}) == [
+        'items[0].name: expected "string"',
+        'items[1].name: expected "string"',
+    ]
+    assert found({"name": "x", "kind": "a", "size": 1.5}) == ['size: expected "int"']
+
+
+def test_unknown_keys_and_bad_record_keys_are_fatal_too() -> None:
+    assert found({"name": "x", "kind": "b", "extra": 1, "more": 2}) == [
+        'root: unknown keys (remove): "extra", "more"'
+    ]
+    assert found({"name": "x", "kind": "b", "tags": {"Bad": "v"}}) == [
+        "tags.Bad: Invalid key in record"
+    ]
+
+
+def test_a_missing_key_reads_as_its_type_and_duplicates_follow_the_items() -> None:
+    assert found({"kind": "c"}) == ['name: expected "string"', 'kind: expected "a" | "b"']
+    assert found({"name": "x", "kind": "a", "items": [{"name": "n"}, {"name": "n"}]}) == [
+        "items[1]: Duplicate: n"
+    ]
+
+
+def test_the_value_comes_back_as_the_cli_writes_it() -> None:
+    parsed = SCHEMA.parse({"items": [], "kind": "a", "name": "x", "size": 2.0})
+    assert list(parsed.value) == ["name", "kind", "size", "tags", "items"]
+    assert parsed.value["size"] == 2 and isinstance(parsed.value["size"], int)
+    stripped = Fields({"a": Text()}, strict=False).parse({"a": "x", "b": 1})
+    assert (stripped.value, stripped.issues) == ({"a": "x"}, [])
+
+
+def test_a_failed_union_is_printed_at_root_whatever_its_place() -> None:
+    union = Fields({"v": OneOf(Choice("P1", "P2"), Choice("N1"))}, strict=True)
+    [issue] = union.parse({"v": "x"}).issues
+    assert (format_path(issue.shown_path), issue.path) == ("root", ("v",))
+    assert issue.message == 'expected "P1" | "P2"'
+    assert union.parse({"v": "N1"}).issues == []
+
+
+def test_string_lengths_count_as_javascript_counts() -> None:
+    assert js_length("abc") == 3
+    assert js_length("😀") == 2  # one character, two UTF-16 code units
+
+
+@pytest.mark.parametrize(
+    ("url", "valid"),
+    [
+        ("https://cognito-idp.us-east-1.amazonaws.com/p/.well-known/openid-configuration", True),
+        ("  https://example.com  ", True),
+        ("http://localhost:8443/x", True),
+        ("urn:isbn:123", True),
+        ("cognito", False),
+        ("cognito-idp.example.com/p", False),
+        ("https://cognito idp/p", False),
+        ("https://", False),
+        ("https://example.com:99999/", False),
+    ],
+)
+def test_urls_are_judged_as_node_judges_them(url: str, valid: bool) -> None:
+    assert is_valid_url(url) is valid
+
+
+def test_the_project_schema_accepts_what_the_cli_wrote() -> None:
+    for base in BASES.values():
+        assert PROJECT.parse(json.loads(base.read_text())).issues == []
+    tools = json.loads((AGENT_TEMPLATE_DIR / TOOLS_FILE).read_text())
+    assert TOOL_SCHEMA.parse(tools).issues == []

@@ -247,10 +247,9 @@ def _add_gateway(args: argparse.Namespace) -> int:
         commands.add_gateway(
             Path.cwd(),
             name=args.name,
-            runtimes=args.runtimes.split(","),
             authorizer_type=args.authorizer_type,
             discovery_url=args.discovery_url,
-            allowed_clients=args.allowed_clients.split(",") if args.allowed_clients else None,
+            allowed_clients=[args.allowed_clients or ""],
         )
     )
 

@@ -5,7 +5,10 @@ can both build on it.
 
 - ``config``: read and write ``agentcore/agentcore.json`` as the CLI does;
 - ``edits`` and ``commands``: the ``agentcore`` CLI's ``add``/``remove``/``validate``;
-- ``validation`` and ``names``: the rules a config must follow;
+- ``validation``, ``project_schema`` and ``schema``: the real CLI's rules for the project's
+  files, reported in its words, and the workshop's own checks on top;
+- ``headers``: which request headers a Runtime may forward (AgentCore's header rules);
+- ``names``: naming rules shared by the validator, the deployer and the checkers;
 - ``invocation``: the Runtime's invoke contract (URL, session header, event stream);
 - ``spans`` and ``interactions``: finished spans, and what one invocation did;
 - ``errors``: the root of every error meant for a person to read.

@@ -22,14 +22,26 @@ CONFIG_PATH = Path("agentcore/agentcore.json")
 class ConfigJSONError(ActionableError, ValueError):
     """``agentcore.json`` cannot be read as a config: broken JSON, or not a JSON object.
 
-    ``detail`` says what and where (line, column, and the character offset the
-    CLI calls "position"); ``hint`` is one sentence on the likely fix. The
-    exception's text is both.
+    ``detail`` says what and where as ``agentcore validate`` says it (Node's ``JSON.parse``
+    message: the character offset it calls "position", then line and column); ``reason``
+    is that message alone; ``hint`` is one sentence on the likely fix. The exception's
+    text is ``detail`` and ``hint``.
     """
 
-    def __init__(self, detail: str, hint: str, *, file: str, line: int, column: int, position: int):
+    def __init__(
+        self,
+        detail: str,
+        hint: str,
+        *,
+        file: str,
+        line: int,
+        column: int,
+        position: int,
+        reason: str = "",
+    ):
         super().__init__(f"{detail} {hint}")
         self.detail = detail
+        self.reason = reason
         self.hint = hint
         self.file = file
         self.line = line
@@ -37,20 +49,33 @@ class ConfigJSONError(ActionableError, ValueError):
         self.position = position
 
 
+def parse_json(text: str, label: str) -> Any:
+    """Parse a file of the project; a slip raises ConfigJSONError worded as the CLI words it.
+
+    ``label`` names the file as the CLI does in ``Invalid JSON in <label>: ...``.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        reason, position = _as_javascript_reports(text, err)
+        line = text.count("\n", 0, position) + 1
+        column = position - text.rfind("\n", 0, position)
+        # Node 22 adds the line and column to a message that gives a position.
+        where = f" (line {line} column {column})" if reason.endswith(f"position {position}") else ""
+        raise ConfigJSONError(
+            f"Invalid JSON in {label}: {reason}{where}",
+            _json_hint(text, err),
+            file=label,
+            line=line,
+            column=column,
+            position=position,
+            reason=reason + where,
+        ) from None
+
+
 def parse_config(text: str, file: str = CONFIG_PATH.as_posix()) -> dict[str, Any]:
     """Parse the text of an ``agentcore.json``; raise ConfigJSONError naming the spot."""
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ConfigJSONError(
-            f"{file} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno} "
-            f"(character {err.pos}).",
-            _json_hint(text, err),
-            file=file,
-            line=err.lineno,
-            column=err.colno,
-            position=err.pos,
-        ) from None
+    config = parse_json(text, CONFIG_PATH.name)
     if not isinstance(config, dict):
         start = len(text) - len(text.lstrip())
         raise ConfigJSONError(
@@ -100,6 +125,73 @@ def write_config(project_dir: Path, config: dict[str, Any]) -> None:
         raise
 
 
+_CONTEXT = 10  # characters V8 quotes either side of an unexpected token
+
+
+def _as_javascript_reports(text: str, err: json.JSONDecodeError) -> tuple[str, int]:
+    """What Node's ``JSON.parse`` says about the slip Python found, and where.
+
+    The CLI reads its files with ``JSON.parse``; its messages are reproduced for the usual
+    slips (the character offset is the same), so the kit says what the CLI says.
+    """
+    position = err.pos
+    if err.msg.startswith("Illegal trailing comma"):
+        # Python 3.13 reports a trailing comma at the comma; V8 at the bracket after it.
+        position = len(text) - len(text[position + 1 :].lstrip())
+        if text[position] == "]":
+            return f"Unexpected token ']', {_quoted_context(text, position)}", position
+        return f"Expected double-quoted property name in JSON at position {position}", position
+    at = f"in JSON at position {position}"
+    if err.msg == "Expecting value" and not text[position:].strip():
+        return "Unexpected end of JSON input", len(text)
+    if err.msg.startswith("Expecting property name"):
+        if text[:position].rstrip().endswith(","):
+            return f"Expected double-quoted property name {at}", position
+        return f"Expected property name or '}}' {at}", position
+    if err.msg == "Expecting ':' delimiter":
+        return f"Expected ':' after property name {at}", position
+    if err.msg == "Expecting ',' delimiter":
+        if _innermost_bracket(text, position) == "[":
+            return f"Expected ',' or ']' after array element {at}", position
+        return f"Expected ',' or '}}' after property value {at}", position
+    if err.msg == "Extra data":
+        return f"Unexpected non-whitespace character after JSON at position {position}", position
+    if err.msg.startswith("Unterminated string"):
+        return f"Unterminated string in JSON at position {len(text)}", len(text)
+    if err.msg.startswith("Invalid control character"):
+        return f"Bad control character in string literal {at}", position
+    if err.msg.startswith("Invalid \\escape"):
+        return f"Bad escaped character in JSON at position {position + 1}", position + 1
+    return f"Unexpected token '{text[position]}', {_quoted_context(text, position)}", position
+
+
+def _quoted_context(text: str, position: int) -> str:
+    """The source around an unexpected token, quoted the way V8 quotes it."""
+    if len(text) <= 2 * _CONTEXT + 1:
+        return f'"{text}" is not valid JSON'
+    start, end = max(position - _CONTEXT, 0), position + _CONTEXT
+    lead = "..." if start > 0 else ""
+    tail = "..." if end < len(text) else ""
+    return f'{lead}"{text[start:end]}"{tail} is not valid JSON'
+
+
+def _innermost_bracket(text: str, position: int) -> str:
+    """The ``{`` or ``[`` still open at ``position``, strings skipped."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in text[:position]:
+        if in_string:
+            escaped = not escaped and char == "\\"
+            in_string = escaped or char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append(char)
+        elif char in "}]" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
+
+
 def _json_hint(text: str, err: json.JSONDecodeError) -> str:
     """One targeted sentence for the usual hand-editing slips, else a generic one."""
     if not text.strip():
@@ -117,6 +209,13 @@ def _json_hint(text: str, err: json.JSONDecodeError) -> str:
         )
     if "',' delimiter" in err.msg:
         return f"Check the end of line {_line_of(text, len(before) - 1)} for a missing comma."
+    if err.msg.startswith("Unterminated string"):
+        return f'Close the string that starts at line {err.lineno}, column {err.colno} with a ".'
+    if err.msg == "Extra data":
+        return (
+            f"Delete what follows the closing brace, from line {err.lineno}, column {err.colno}: "
+            "the file holds one JSON object."
+        )
     if here == "'":
         return "Use double quotes around keys and strings: JSON does not accept single quotes."
     if err.msg.startswith("Expecting property name"):

@@ -1,71 +1,38 @@
-"""The ``agentcore`` CLI's edits of ``agentcore.json``, reproduced byte for byte.
+"""The edits of ``agentcore.json`` the workshop makes, as CLI 0.30.0 makes them.
 
-The workshop edits the file by hand (the runtime authorizer) and through the CLI
-(remove and re-add the gateway, re-attach the target). The edits below write what
-CLI 0.30.0 writes: same keys, same key order, so a project folder stays deployable
-by either backend and tests can compare against files the real CLI wrote.
+The workshop edits the file by hand (the runtime authorizer, :func:`secure_runtime`) and
+through the CLI (remove and re-add the gateway, re-attach the target). The CLI's edits
+below refuse what the real ``add``/``remove`` commands refuse, in their words, and build
+what they build; :mod:`helpers.model.commands` then writes the result the way the CLI
+does (keys in schema order, defaults filled in), so a project stays byte-identical to
+one the real CLI edited.
 
-Every edit is a pure function: it returns a new dict and never touches its input,
-so a caller can diff, validate, or discard the result before saving.
+Every edit is a pure function: it returns a new dict and never touches its input, so a
+caller can diff, validate, or discard the result before saving.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from helpers.model.errors import ActionableError
+from helpers.model.names import WELL_KNOWN_SUFFIX
+from helpers.model.project_schema import GATEWAY_AUTHORIZER_TYPES, GATEWAY_NAME, RUNTIME
+from helpers.model.schema import is_valid_url
 
-# Key order of the CLI's zod schemas. The CLI re-serialises parsed objects, so a
-# key it adds lands at its schema position, not at the end of the object.
-PROJECT_KEY_ORDER = (
-    "$schema",
-    "name",
-    "version",
-    "managedBy",
-    "tags",
-    "runtimes",
-    "memories",
-    "knowledgeBases",
-    "credentials",
-    "evaluators",
-    "onlineEvalConfigs",
-    "agentCoreGateways",
-    "mcpRuntimeTools",
-    "unassignedTargets",
-    "policyEngines",
-    "configBundles",
-    "abTests",
-    "harnesses",
-    "datasets",
-    "capacityProviders",
-    "httpGateways",
-    "payments",
-)
-RUNTIME_KEY_ORDER = (
-    "name",
-    "build",
-    "entrypoint",
-    "codeLocation",
-    "runtimeVersion",
-    "envVars",
-    "networkMode",
-    "networkConfig",
-    "instrumentation",
-    "protocol",
-    "requestHeaderAllowlist",
-    "executionRoleArn",
-    "authorizerType",
-    "authorizerConfiguration",
-    "tags",
-    "lifecycleConfiguration",
-)
-GATEWAY_AUTHORIZER_TYPES = ("NONE", "AWS_IAM", "CUSTOM_JWT")
+# A key the workshop adds to a runtime by hand lands where the CLI would write it: at its
+# place in the CLI's runtime schema, not at the end of the object.
+RUNTIME_KEY_ORDER = tuple(RUNTIME.fields)
+# AWS names a gateway "<project>-<gateway>" and allows 48 characters.
+MAX_QUALIFIED_GATEWAY_NAME = 48
 
 
 class ConfigEditError(ActionableError, ValueError):
-    """An edit cannot be applied to this config; the message says why and what to do."""
+    """An edit cannot be applied to this config; the message says why (for the CLI's own
+    commands, in its words)."""
 
 
 def secure_runtime(
@@ -90,7 +57,13 @@ def secure_runtime(
         )
     new = copy.deepcopy(config)
     runtimes = new.get("runtimes", [])
-    index = _index_of(runtimes, runtime, "runtime", "runtimes")
+    index = next((i for i, item in enumerate(runtimes) if item.get("name") == runtime), None)
+    if index is None:
+        names = ", ".join(str(item.get("name")) for item in runtimes) or "none"
+        raise ConfigEditError(
+            f'No runtime named "{runtime}" in agentcore.json (runtimes: {names}). '
+            "Use one of those names."
+        )
     headers = list(runtimes[index].get("requestHeaderAllowlist", []))
     headers += [header for header in header_allowlist if header not in headers]
     runtimes[index] = _with_keys(
@@ -110,108 +83,87 @@ def secure_runtime(
     return new
 
 
-def remove_gateway(config: dict[str, Any], *, name: str) -> dict[str, Any]:
-    """Remove a gateway like ``agentcore remove gateway``: its targets become unassigned."""
-    new = copy.deepcopy(config)
-    gateways = new.get("agentCoreGateways", [])
-    removed = gateways.pop(_index_of(gateways, name, "gateway", "agentCoreGateways"))
-    unassigned = new.get("unassignedTargets", []) + removed.get("targets", [])
-    # The CLI writes unassignedTargets only when something is in it.
-    if not unassigned:
-        return new
-    return _with_keys(new, {"unassignedTargets": unassigned}, PROJECT_KEY_ORDER)
-
-
-def add_gateway(
-    config: dict[str, Any],
+def gateway_from_flags(
     *,
     name: str,
-    runtimes: list[str],
     authorizer_type: str = "NONE",
     discovery_url: str | None = None,
-    allowed_clients: list[str] | None = None,
-    allowed_audience: list[str] | None = None,
-    allowed_scopes: list[str] | None = None,
+    allowed_audience: Iterable[str] = (),
+    allowed_clients: Iterable[str] = (),
+    allowed_scopes: Iterable[str] = (),
+    description: str | None = None,
 ) -> dict[str, Any]:
-    """Add a gateway like ``agentcore add gateway``, with no targets yet.
+    """The gateway ``agentcore add gateway`` builds from its flags, once it checked them.
 
-    ``runtimes`` is checked but not stored: the CLI wires every gateway to every
-    runtime through the ``AGENTCORE_GATEWAY_<NAME>_URL`` env var.
+    The lists are what ``--allowed-clients`` and its siblings take: comma-separated
+    values, blanks dropped. The CLI checks the flags before it reads the project, so a
+    bad flag is reported even in a broken project.
     """
-    new = copy.deepcopy(config)
-    gateways = new.get("agentCoreGateways", [])
-    if any(gateway.get("name") == name for gateway in gateways):
-        raise ConfigEditError(
-            f'Gateway "{name}" already exists. Remove it first, or pick another name.'
-        )
-    known = [runtime.get("name") for runtime in new.get("runtimes", [])]
-    for runtime in _string_list(runtimes, "runtimes"):
-        if runtime not in known:
-            raise ConfigEditError(
-                f'No runtime named "{runtime}" in agentcore.json (runtimes: '
-                f"{_names(known)}). Pass one of those names in runtimes."
-            )
+    if not name:
+        raise ConfigEditError("--name is required")
+    name_problems = GATEWAY_NAME.parse(name).issues
+    if name_problems:
+        raise ConfigEditError(name_problems[0].message)
     if authorizer_type not in GATEWAY_AUTHORIZER_TYPES:
-        raise ConfigEditError(
-            f'authorizer_type "{authorizer_type}" is not one of '
-            f"{', '.join(GATEWAY_AUTHORIZER_TYPES)}. Use CUSTOM_JWT to require a Cognito token."
-        )
+        raise ConfigEditError(f"Invalid authorizer type. Use {', '.join(GATEWAY_AUTHORIZER_TYPES)}")
+    lists = {
+        "allowedAudience": _flag_list(allowed_audience, "allowed_audience"),
+        "allowedClients": _flag_list(allowed_clients, "allowed_clients"),
+        "allowedScopes": _flag_list(allowed_scopes, "allowed_scopes"),
+    }
+    if authorizer_type == "CUSTOM_JWT":
+        _check_jwt_flags(discovery_url, lists)
     gateway: dict[str, Any] = {
         "name": name,
         "protocolType": "None",
-        "description": f"Gateway for {name}",
+        "description": description if description is not None else f"Gateway for {name}",
         "targets": [],
         "authorizerType": authorizer_type,
     }
-    jwt_lists = {
-        key: None if value is None else _string_list(value, arg)
-        for key, arg, value in (
-            ("allowedAudience", "allowed_audience", allowed_audience),
-            ("allowedClients", "allowed_clients", allowed_clients),
-            ("allowedScopes", "allowed_scopes", allowed_scopes),
-        )
-    }
-    if authorizer_type == "CUSTOM_JWT":
-        if not discovery_url:
-            raise ConfigEditError(
-                "A CUSTOM_JWT gateway needs discovery_url: pass the Cognito "
-                "OIDC discovery URL (…/.well-known/openid-configuration)."
-            )
-        if not any(jwt_lists.values()):
-            raise ConfigEditError(
-                "A CUSTOM_JWT gateway needs allowed_clients, allowed_audience or "
-                "allowed_scopes: pass the Cognito app client id in allowed_clients."
-            )
-        # Like the CLI: empty lists are left out, not written as [].
-        jwt = {"discoveryUrl": discovery_url} | {k: v for k, v in jwt_lists.items() if v}
+    if authorizer_type == "CUSTOM_JWT" and discovery_url:
+        jwt = {"discoveryUrl": discovery_url} | {
+            key: value for key, value in lists.items() if value
+        }
         gateway["authorizerConfiguration"] = {"customJwtAuthorizer": jwt}
-    elif discovery_url or any(value is not None for value in jwt_lists.values()):
+    return gateway | {"enableSemanticSearch": True, "exceptionLevel": "NONE"}
+
+
+def add_gateway(config: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
+    """``agentcore add gateway``: the gateway joins the project, wired to every runtime.
+
+    The CLI does not store ``--runtimes``: every gateway's URL reaches every runtime
+    through ``AGENTCORE_GATEWAY_<NAME>_URL``.
+    """
+    name = gateway["name"]
+    if any(existing["name"] == name for existing in config.get("agentCoreGateways", [])):
+        raise ConfigEditError(f'Gateway "{name}" already exists.')
+    qualified = f"{config['name']}-{name}"
+    if len(qualified) > MAX_QUALIFIED_GATEWAY_NAME:
         raise ConfigEditError(
-            f"discovery_url and allowed_* only apply to a CUSTOM_JWT gateway, not "
-            f"{authorizer_type}. Set authorizer_type='CUSTOM_JWT' or drop them."
+            f'Gateway name too long: "{qualified}" ({len(qualified)} chars). AWS limits '
+            f"gateway names to {MAX_QUALIFIED_GATEWAY_NAME} characters. Shorten the project "
+            "name or gateway name."
         )
-    gateway |= {"enableSemanticSearch": True, "exceptionLevel": "NONE"}
-    return _with_keys(new, {"agentCoreGateways": [*gateways, gateway]}, PROJECT_KEY_ORDER)
+    new = copy.deepcopy(config)
+    new["agentCoreGateways"] = [*new.get("agentCoreGateways", []), copy.deepcopy(gateway)]
+    return new
 
 
 def add_lambda_target(
     config: dict[str, Any], *, gateway: str, name: str, lambda_arn: str, tool_schema_file: str
 ) -> dict[str, Any]:
-    """Attach a Lambda target like ``agentcore add gateway-target --type lambda-function-arn``.
+    """``agentcore add gateway-target --type lambda-function-arn``, once its flags passed.
 
-    A copy of the same target in ``unassignedTargets`` stays there, exactly as the
-    real CLI leaves it.
+    A copy of the same target in ``unassignedTargets`` stays there, exactly as the real
+    CLI leaves it.
     """
     new = copy.deepcopy(config)
-    gateways = new.get("agentCoreGateways", [])
-    index = _index_of(gateways, gateway, "gateway", "agentCoreGateways")
-    targets = gateways[index].setdefault("targets", [])
-    if any(target.get("name") == name for target in targets):
-        raise ConfigEditError(
-            f'Target "{name}" already exists on gateway "{gateway}". '
-            "Keep the existing one, or give the new target another name."
-        )
-    targets.append(
+    found = next((g for g in new.get("agentCoreGateways", []) if g["name"] == gateway), None)
+    if found is None:
+        raise ConfigEditError(f'Gateway "{gateway}" not found.')
+    if any(target["name"] == name for target in found["targets"]):
+        raise ConfigEditError(f'Target "{name}" already exists in gateway "{gateway}".')
+    found["targets"].append(
         {
             "name": name,
             "targetType": "lambdaFunctionArn",
@@ -221,35 +173,79 @@ def add_lambda_target(
     return new
 
 
-def remove_all(config: dict[str, Any]) -> dict[str, Any]:
-    """Like ``agentcore remove all -y``: no runtimes, gateways or targets remain."""
-    emptied = copy.deepcopy(config)
-    for key in ("runtimes", "agentCoreGateways", "memories", "credentials"):
-        if key in emptied:
-            emptied[key] = []
-    emptied.pop("unassignedTargets", None)
-    return emptied
+def remove_gateway(config: dict[str, Any], *, name: str) -> dict[str, Any]:
+    """``agentcore remove gateway``: its targets join ``unassignedTargets``."""
+    gateways = config.get("agentCoreGateways", [])
+    removed = next((gateway for gateway in gateways if gateway["name"] == name), None)
+    if removed is None:
+        raise ConfigEditError(f'Gateway "{name}" not found.')
+    new = copy.deepcopy(config)
+    new["agentCoreGateways"] = [g for g in new["agentCoreGateways"] if g["name"] != name]
+    unassigned = [*new.get("unassignedTargets", []), *copy.deepcopy(removed["targets"])]
+    # The CLI writes unassignedTargets only when something is in it.
+    if unassigned:
+        new["unassignedTargets"] = unassigned
+    return new
 
 
-def _index_of(items: list[dict[str, Any]], name: str, kind: str, key: str) -> int:
-    for index, item in enumerate(items):
-        if item.get("name") == name:
-            return index
-    raise ConfigEditError(
-        f'No {kind} named "{name}" in agentcore.json ({key}: '
-        f"{_names([item.get('name') for item in items])}). Use one of those names."
-    )
+def empty_project(name: str) -> dict[str, Any]:
+    """``agentcore remove all``: the project as ``agentcore create`` starts it, name kept."""
+    return {
+        "$schema": "https://schema.agentcore.aws.dev/v1/agentcore.json",
+        "name": name,
+        "version": 1,
+        "managedBy": "CDK",
+        "tags": {"agentcore:created-by": "agentcore-cli", "agentcore:project-name": name},
+        **{
+            key: []
+            for key in (
+                "runtimes",
+                "memories",
+                "knowledgeBases",
+                "credentials",
+                "evaluators",
+                "onlineEvalConfigs",
+                "agentCoreGateways",
+                "policyEngines",
+                "configBundles",
+                "abTests",
+                "harnesses",
+                "datasets",
+                "payments",
+                "capacityProviders",
+            )
+        },
+    }
 
 
-def _string_list(values: Sequence[str], arg: str) -> list[str]:
-    # A bare string is a Sequence[str] too, and would become a list of characters.
+def _check_jwt_flags(discovery_url: str | None, lists: dict[str, list[str]]) -> None:
+    """The CLI's checks of the CUSTOM_JWT flags, in its order and words."""
+    if not discovery_url:
+        raise ConfigEditError("--discovery-url is required for CUSTOM_JWT authorizer")
+    if not is_valid_url(discovery_url):
+        raise ConfigEditError("Discovery URL must be a valid URL")
+    if urlsplit(discovery_url.strip()).scheme.lower() != "https":
+        raise ConfigEditError("Discovery URL must use HTTPS")
+    if not discovery_url.endswith(WELL_KNOWN_SUFFIX):
+        raise ConfigEditError(f"Discovery URL must end with {WELL_KNOWN_SUFFIX}")
+    if not any(lists.values()):
+        raise ConfigEditError(
+            "At least one of --allowed-audience, --allowed-clients, --allowed-scopes, or "
+            "--custom-claims must be provided for CUSTOM_JWT authorizer"
+        )
+
+
+def _flag_list(values: Iterable[str], arg: str) -> list[str]:
+    """A comma-separated flag's entries, as the CLI splits it: trimmed, blanks dropped."""
+    values = _string_list(values, arg)
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _string_list(values: Iterable[str], arg: str) -> list[str]:
+    # A bare string is an Iterable[str] too, and would become a list of characters.
     if isinstance(values, str):
         raise ConfigEditError(f'{arg} must be a list, like ["{values}"], not a single string.')
     return list(values)
-
-
-def _names(names: list[Any]) -> str:
-    return ", ".join(str(name) for name in names) or "none"
 
 
 def _with_keys(

@@ -1,11 +1,9 @@
-"""Naming rules of AgentCore resources, shared by the validator, the deployer and the checkers."""
+"""Names and patterns shared by the validator, the deployer, the checkers and the tests."""
 
 from __future__ import annotations
 
 import re
 
-RUNTIME_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,47}")
-GATEWAY_NAME = re.compile(r"[0-9A-Za-z](?:[0-9A-Za-z-]{0,98}[0-9A-Za-z])?")
 LAMBDA_ARN = re.compile(
     r"arn:aws[-a-z]*:lambda:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:function:[A-Za-z0-9_-]{1,64}"
     r"(?::[A-Za-z0-9_$-]+)?"

@@ -1,104 +1,74 @@
-"""Check an ``agentcore.json`` the way ``agentcore validate`` does, and a little more.
+"""Check a project the way ``agentcore validate`` does, then apply the workshop's own checks.
 
-Local mode has no CLI, so this is the learner's ``agentcore validate``. It follows
-the CLI 0.30.0 rules that matter for this module (and quotes the CLI's messages),
-then adds what the CLI misses: an unreplaced ``<... value>`` placeholder, and a
-Lambda target's tool schema file that is missing or malformed. Every issue
-names its JSON path and says, in one sentence, what to change.
+Local mode has no CLI, so this is the learner's ``agentcore validate`` (and the check
+``agentcore-local deploy`` and the notebooks' checkers run). It is never more lenient
+than the real CLI 0.30.0: the CLI's rules (:mod:`helpers.model.project_schema`) are
+applied to ``agentcore.json``, ``aws-targets.json`` and the deployed state in the CLI's
+order, and each problem is reported at the CLI's path in the CLI's words, with the kit's
+fix on the next line.
 
-Keys this module does not know are not errors: the CLI's schema has many more.
+It is stricter only where the workshop needs a guard rail the CLI lacks (each such
+issue is marked ``kit_only``): an unreplaced ``<... value>`` placeholder, a Lambda ARN
+that is not one, a tool schema file that is missing or not a list of tools, two targets
+of one gateway with the same name, an authorizer configuration on a gateway whose
+authorizer is not CUSTOM_JWT, AgentCore's header rules the CLI does not check (restricted
+headers, repeats, ``Authorization`` without a JWT authorizer), target types and resource
+kinds the local stack cannot run.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config
-from helpers.model.edits import GATEWAY_AUTHORIZER_TYPES
-from helpers.model.names import (
-    GATEWAY_NAME,
-    LAMBDA_ARN,
-    PLACEHOLDER,
-    RUNTIME_NAME,
-    WELL_KNOWN_SUFFIX,
-)
+from helpers.model import headers, project_schema
+from helpers.model.config import CONFIG_PATH, ConfigJSONError, parse_json
+from helpers.model.names import LAMBDA_ARN, PLACEHOLDER
+from helpers.model.schema import Issue, Schema, format_path
 
-HEADER_PREFIX = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-"
-MAX_HEADERS = 20
+AWS_TARGETS_PATH = Path("agentcore/aws-targets.json")
+DEPLOYED_STATE_PATH = Path("agentcore/.cli/deployed-state.json")
+NO_PROJECT = 'No agentcore project found. Run "agentcore create" first.'
 
-AUTH_CONFIG_REQUIRED = (
-    "authorizerConfiguration with customJwtAuthorizer is required when authorizerType is CUSTOM_JWT"
-)
-AUTH_CONFIG_NOT_ALLOWED = (
-    "authorizerConfiguration is only allowed when authorizerType is CUSTOM_JWT"
-)
-AT_LEAST_ONE = (
-    "At least one of allowedAudience, allowedClients, allowedScopes, or customClaims "
-    "must be provided"
-)
-
-_PYTHON_VERSIONS = tuple(f"PYTHON_3_{minor}" for minor in range(10, 15))
-_TARGET_TYPES = (
-    "lambda",
-    "mcpServer",
-    "openApiSchema",
-    "smithyModel",
-    "apiGateway",
-    "lambdaFunctionArn",
-    "httpRuntime",
-    "connector",
-    "passthrough",
-)
-# Arrays checked for their type only; runtimes, gateways and unassigned targets
-# get a full walk in _Checker.project.
-_OTHER_ARRAYS = (
-    "memories",
-    "knowledgeBases",
-    "credentials",
-    "evaluators",
-    "onlineEvalConfigs",
-    "policyEngines",
-    "configBundles",
-    "abTests",
-    "harnesses",
-    "datasets",
-    "capacityProviders",
-    "payments",
-)
-_KINDS: dict[str, Any] = {
-    "string": str,
-    "integer": int,
-    "boolean": bool,
-    "array": list,
-    "object": dict,
-}
 _EXAMPLES = {
     "string": '"text"',
-    "integer": "1",
+    "number": "1",
+    "int": "1",
     "boolean": "true",
     "array": '["..."]',
     "object": "{ ... }",
+    "record": '{"name": "value"}',
 }
 
 
 @dataclass(frozen=True)
 class ValidationIssue:
-    """One problem: where it is (a JSON path), what is wrong, and what to change."""
+    """One problem: the file, where in it (a JSON path), what is wrong, and what to change.
+
+    ``path`` and ``message`` are what the CLI prints (``path: message``); ``path`` is empty
+    for a problem with the whole file. ``kit_only`` marks the workshop's own checks.
+    """
 
     path: str
     message: str
     fix: str
+    file: str = CONFIG_PATH.as_posix()
+    kit_only: bool = False
+
+    @property
+    def line(self) -> str:
+        """The problem as the CLI lists it."""
+        return f"{self.path}: {self.message}" if self.path else self.message
 
 
 @dataclass(frozen=True)
 class ValidationResult:
-    """The verdict on a project's ``agentcore.json``."""
+    """The verdict on a project's files."""
 
     issues: list[ValidationIssue]
 
@@ -107,74 +77,160 @@ class ValidationResult:
         return not self.issues
 
     def format(self) -> str:
-        """CLI-like text: ``Valid``, or the file name and one entry (with its fix) per issue."""
+        """``Valid``, or each file's problems as the CLI lists them, each with its fix."""
         if self.ok:
             return "Valid"
-        lines = [f"{CONFIG_PATH.as_posix()}:"]
-        for issue in self.issues:
-            where = f"{issue.path}: " if issue.path else ""
-            lines += [f"  - {where}{issue.message}", f"    fix: {issue.fix}"]
+        lines = []
+        for file in dict.fromkeys(issue.file for issue in self.issues):
+            lines += [f"{file}:"] if file else []
+            for issue in self.issues:
+                if issue.file == file:
+                    lines += [f"  - {issue.line}", f"    fix: {issue.fix}"]
         return "\n".join(lines)
 
 
 def validate_project(
     project_dir: Path, value_sources: Mapping[str, str] | None = None
 ) -> ValidationResult:
-    """Validate ``agentcore/agentcore.json`` in a project folder, tool schema files included.
+    """Validate the project in ``project_dir`` (the folder holding ``agentcore/``).
 
     ``value_sources`` maps the names of values a learner pastes in (``client_id``) to
     where they are found (``SSM parameter /app/…/client_id``), for the fix hints.
     """
+    path = Path(project_dir) / CONFIG_PATH
+    if not path.is_file():
+        fix = f"Point at the project folder that holds agentcore/ and app/ (looked for {path})."
+        return ValidationResult([ValidationIssue("", NO_PROJECT, fix, file="")])
     try:
-        config = read_config(project_dir)
+        config = parse_json(path.read_text(encoding="utf-8"), CONFIG_PATH.name)
     except ConfigJSONError as err:
         return ValidationResult([ValidationIssue("", err.detail, err.hint)])
-    except FileNotFoundError:
-        return ValidationResult(
-            [
-                ValidationIssue(
-                    "",
-                    f"{CONFIG_PATH.as_posix()} not found in {project_dir}",
-                    "Point at the project folder that holds agentcore/ and app/.",
-                )
-            ]
-        )
     return ValidationResult(validate_config(config, project_dir, value_sources))
 
 
 def validate_config(
-    config: dict[str, Any],
-    project_dir: Path | None = None,
-    value_sources: Mapping[str, str] | None = None,
+    config: Any, project_dir: Path | None = None, value_sources: Mapping[str, str] | None = None
 ) -> list[ValidationIssue]:
-    """Every issue in a parsed config; tool schema files are checked only with a project_dir."""
-    checker = _Checker(project_dir, value_sources or {})
-    checker.project(config)
-    checker.placeholders(config, "")
-    return checker.issues
+    """Every problem of a parsed ``agentcore.json``, the CLI's first, then the workshop's.
+
+    With ``project_dir``, the project's other files are checked too (as the CLI does, only
+    once ``agentcore.json`` passes its rules), and so are the tool schema files.
+    """
+    found = _issues(project_schema.PROJECT, config, CONFIG_PATH)
+    guard = _GuardRails(project_dir, value_sources or {})
+    guard.project(config)
+    guard.placeholders(config, ())
+    cli = [issue for issue in found if not issue.kit_only]
+    if project_dir is not None and not cli:
+        cli += _project_files(Path(project_dir))
+    return cli + [issue for issue in found if issue.kit_only] + guard.issues
 
 
-def _at(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
+def _project_files(project_dir: Path) -> list[ValidationIssue]:
+    """``aws-targets.json``, then the deployed state if a deploy wrote one, as the CLI checks."""
+    targets_file = project_dir / AWS_TARGETS_PATH
+    if not targets_file.is_file():
+        return [
+            ValidationIssue(
+                "",
+                "Required file not found: aws-targets.json",
+                "Create agentcore/aws-targets.json holding [] as `agentcore create` writes it "
+                "(the first `agentcore deploy` fills in the account and region).",
+                file=AWS_TARGETS_PATH.as_posix(),
+            )
+        ]
+    targets, issues = _read(
+        project_dir, AWS_TARGETS_PATH, "aws-targets.json", project_schema.AWS_TARGETS
+    )
+    if issues or not (project_dir / DEPLOYED_STATE_PATH).is_file():
+        return issues
+    state = project_schema.deployed_state([target["name"] for target in targets])
+    # The CLI labels this file by an older name in its JSON error.
+    _, issues = _read(project_dir, DEPLOYED_STATE_PATH, ".cli/state.json", state)
+    return issues
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
+def _read(
+    project_dir: Path, file: Path, label: str, schema: Schema
+) -> tuple[Any, list[ValidationIssue]]:
+    """A project file parsed and checked; its value as the CLI keeps it, and its problems."""
+    try:
+        data = parse_json((project_dir / file).read_text(encoding="utf-8"), label)
+    except ConfigJSONError as err:
+        return None, [ValidationIssue("", err.detail, err.hint, file=file.as_posix())]
+    parsed = schema.parse(data)
+    return parsed.value, _issues_of(parsed.issues, file)
 
 
-def _is_kind(value: Any, kind: str) -> bool:
-    # bool is an int in Python but not a number in JSON.
-    return isinstance(value, _KINDS[kind]) and not (kind == "integer" and isinstance(value, bool))
+def _issues(schema: Schema, value: Any, file: Path) -> list[ValidationIssue]:
+    return _issues_of(schema.parse(value).issues, file)
+
+
+def _issues_of(issues: list[Issue], file: Path) -> list[ValidationIssue]:
+    return [
+        ValidationIssue(
+            format_path(issue.shown_path),
+            issue.message,
+            issue.fix or fix_for(issue),
+            file=file.as_posix(),
+            kit_only=issue.kit_only,
+        )
+        for issue in issues
+    ]
+
+
+def fix_for(issue: Issue) -> str:
+    """One sentence on what to change, for a problem whose rule carries no fix of its own."""
+    where = format_path(issue.path)
+    key = next((k for k in reversed(issue.path) if isinstance(k, str)), where)
+    detail = issue.detail
+    if issue.code == "type":
+        kind = detail["kind"]
+        if kind == "int":
+            return f"Set {where} to a whole number, like 1."
+        article = "an" if kind[0] in "aeiou" else "a"
+        # An entry of a list is named by its full path, a field by its key.
+        name = where if issue.path and isinstance(issue.path[-1], int) else key
+        return f"Change {name} to {article} {kind}, for example {_EXAMPLES[kind]}."
+    if issue.code == "enum":
+        options = ", ".join(detail["options"])
+        return f"Set {where} to one of {options} (values are case-sensitive)."
+    if issue.code == "unknown_keys":
+        return " ".join(_unknown_key_fix(key, detail["known"], where) for key in detail["keys"])
+    if issue.code in ("too_small", "too_big"):
+        return _size_fix(issue.code, key, detail)
+    if issue.code == "duplicate":
+        return (
+            f'Rename or delete one of the entries named "{detail["name"]}": names must be unique.'
+        )
+    if issue.code == "record_key":
+        parent, reasons = format_path(issue.path[:-1]), "; ".join(detail["problems"])
+        return f"Rename the key {json.dumps(issue.path[-1])} in {parent}: {reasons}."
+    return f"Change {where} so that it follows the rule above."
+
+
+def _unknown_key_fix(key: str, known: tuple[str, ...], where: str) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f'Rename "{key}" to "{close[0]}" (check the spelling).'
+    return f'Remove "{key}" from {where}: the CLI knows no such key there.'
+
+
+def _size_fix(code: str, key: str, detail: Mapping[str, Any]) -> str:
+    kind = detail["kind"]
+    if code == "too_small":
+        bound = detail["minimum"]
+        if kind == "number":
+            return f"Set {key} to {bound} or more."
+        if kind == "array":
+            return f"List at least {bound} {'entry' if bound == 1 else 'entries'} in {key}."
+        return f"Give {key} at least {bound} character{'s' if bound != 1 else ''}."
+    bound = detail["maximum"]
+    if kind == "number":
+        return f"Set {key} to {bound} or less."
+    if kind == "array":
+        return f"Keep at most {bound} entries in {key}."
+    return f"Shorten {key} to at most {bound} characters."
 
 
 def _placeholder_fix(token: str, value_sources: Mapping[str, str]) -> str:
@@ -194,412 +250,137 @@ def _placeholder_fix(token: str, value_sources: Mapping[str, str]) -> str:
     return f"Replace {token} with the real {label}."
 
 
-class _Checker:
-    """Walks a config and collects issues; one method per kind of object."""
+def _objects(value: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    items = value.get(key) if isinstance(value, dict) else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict):
+            yield index, item
+
+
+class _GuardRails:
+    """The workshop's checks the real CLI does not make; each walks only well-formed parts."""
 
     def __init__(self, project_dir: Path | None, value_sources: Mapping[str, str]):
         self.project_dir = project_dir
         self.value_sources = value_sources
         self.issues: list[ValidationIssue] = []
 
-    def _source_of(self, suffix: str, advice: str) -> str:
-        """``advice``, naming where the value is found when a value source ends in ``suffix``."""
-        found = [where for name, where in self.value_sources.items() if name.endswith(suffix)]
-        return f"{advice} from {found[0]}." if len(found) == 1 else f"{advice}."
+    def add(self, path: tuple[str | int, ...], message: str, fix: str) -> None:
+        self.issues.append(ValidationIssue(format_path(path), message, fix, kit_only=True))
 
-    def add(self, path: str, message: str, fix: str) -> None:
-        self.issues.append(ValidationIssue(path, message, fix))
-
-    def field(
-        self, obj: dict[str, Any], key: str, path: str, kind: str, *, required: bool = False
-    ) -> Any:
-        """The value of ``obj[key]`` if present and of the right JSON type, else None.
-
-        A string holding a placeholder also gives None: the placeholder is reported
-        on its own, and format checks on it would only add noise.
-        """
-        where = _at(path, key)
-        if key not in obj:
-            if required:
-                self.add(
-                    where,
-                    f"expected {kind}, received undefined",
-                    f'Add the missing "{key}" ({kind}, for example {_EXAMPLES[kind]}).',
-                )
-            return None
-        value = obj[key]
-        if not _is_kind(value, kind):
-            self.add(
-                where,
-                f"expected {kind}, received {_json_type(value)}",
-                f"Change {key} to a {kind}, for example {_EXAMPLES[kind]}.",
-            )
-            return None
-        if isinstance(value, str) and PLACEHOLDER.search(value):
-            return None
-        return value
-
-    def enum(
-        self,
-        obj: dict[str, Any],
-        key: str,
-        path: str,
-        choices: tuple[str, ...],
-        *,
-        required: bool = False,
-        default: str | None = None,
-    ) -> str | None:
-        """The value if it is one of ``choices`` (``default`` when absent), else None."""
-        if key not in obj and not required:
-            return default
-        value = self.field(obj, key, path, "string", required=required)
-        if value is None or value in choices:
-            return value
-        expected = " | ".join(f'"{choice}"' for choice in choices)
-        self.add(
-            _at(path, key),
-            f"expected {expected}, received {json.dumps(value)}",
-            f"Set {key} to one of {', '.join(choices)} (values are case-sensitive).",
-        )
-        return None
-
-    def objects(
-        self, obj: dict[str, Any], key: str, path: str, *, required: bool = False
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """The entries of an array of objects, with their paths; other entries are reported."""
-        items = self.field(obj, key, path, "array", required=required) or []
-        entries = []
-        for index, item in enumerate(items):
-            where = _at(_at(path, key), index)
-            if isinstance(item, dict):
-                entries.append((where, item))
-            else:
-                self.add(
-                    where,
-                    f"expected object, received {_json_type(item)}",
-                    f"Make each entry of {key} a JSON object ({{ ... }}).",
-                )
-        return entries
-
-    def strings(self, values: list[Any], path: str, key: str) -> None:
-        for index, value in enumerate(values):
-            if not isinstance(value, str) or not value:
-                self.add(
-                    _at(path, index),
-                    f"expected non-empty string, received {json.dumps(value)}",
-                    f'Make every entry of {key} a non-empty string, like ["value"].',
-                )
-
-    def unique(self, entries: list[tuple[str, dict[str, Any]]], message: str, what: str) -> None:
-        seen: set[str] = set()
-        for path, entry in entries:
-            name = entry.get("name")
-            if not isinstance(name, str):
-                continue
-            if name in seen:
-                self.add(
-                    _at(path, "name"),
-                    f"{message}: {name}",
-                    f'Rename or delete one of the {what}s named "{name}": names must be unique.',
-                )
-            seen.add(name)
-
-    def project(self, config: dict[str, Any]) -> None:
-        self.field(config, "name", "", "string", required=True)
-        self.field(config, "version", "", "integer", required=True)
-        for key in _OTHER_ARRAYS:
-            self.field(config, key, "", "array")
-        runtimes = self.objects(config, "runtimes", "")
-        for path, runtime in runtimes:
-            self.runtime(runtime, path)
-        self.unique(runtimes, "Duplicate agent name", "runtime")
-        gateways = self.objects(config, "agentCoreGateways", "")
-        for path, gateway in gateways:
-            self.gateway(gateway, path)
-        self.unique(gateways, "Duplicate gateway name", "gateway")
-        unassigned = self.objects(config, "unassignedTargets", "")
-        for path, target in unassigned:
-            self.target(target, path)
-        self.unique(unassigned, "Duplicate unassigned target name", "unassigned target")
-
-    def runtime(self, runtime: dict[str, Any], path: str) -> None:
-        name = self.field(runtime, "name", path, "string", required=True)
-        if name is not None and not RUNTIME_NAME.fullmatch(name):
-            self.add(
-                _at(path, "name"),
-                "Must begin with a letter and contain only alphanumeric characters and "
-                "underscores (max 48 chars)",
-                "Rename the runtime with letters, digits and underscores only, starting "
-                "with a letter (no hyphens).",
-            )
-        self.enum(runtime, "build", path, ("CodeZip", "Container"), required=True)
-        for key, example in (("entrypoint", "main.py"), ("codeLocation", "app/CustomerSupport/")):
-            if self.field(runtime, key, path, "string", required=True) == "":
-                self.add(
-                    _at(path, key),
-                    f"{key} must not be empty",
-                    f'Set {key} as the CLI wrote it, like "{example}".',
-                )
-        self.enum(runtime, "runtimeVersion", path, _PYTHON_VERSIONS)
-        self.enum(runtime, "networkMode", path, ("PUBLIC", "VPC"))
-        self.enum(runtime, "protocol", path, ("HTTP", "MCP", "A2A", "AGUI"))
-        # An absent authorizerType means AWS_IAM, the runtime's default.
-        authorizer = self.enum(
-            runtime, "authorizerType", path, ("AWS_IAM", "CUSTOM_JWT"), default="AWS_IAM"
-        )
-        self.header_allowlist(runtime, path, authorizer)
-        self.authorizer(runtime, path, authorizer)
-
-    def header_allowlist(self, runtime: dict[str, Any], path: str, authorizer: str | None) -> None:
-        headers = self.field(runtime, "requestHeaderAllowlist", path, "array")
-        if headers is None:
-            return
-        where = _at(path, "requestHeaderAllowlist")
-        if len(headers) > MAX_HEADERS:
-            self.add(
-                where,
-                f"Maximum {MAX_HEADERS} headers allowed",
-                f"Keep at most {MAX_HEADERS} headers in requestHeaderAllowlist.",
-            )
-        for index, header in enumerate(headers):
-            if not isinstance(header, str):
-                self.add(
-                    _at(where, index),
-                    f"expected string, received {_json_type(header)}",
-                    'List header names as strings, like "Authorization".',
-                )
-            elif header == "Authorization":
-                if authorizer not in (None, "CUSTOM_JWT"):
+    def project(self, config: Any) -> None:
+        for index, runtime in _objects(config, "runtimes"):
+            self.header_allowlist(runtime, ("runtimes", index))
+        for index, gateway in _objects(config, "agentCoreGateways"):
+            where = ("agentCoreGateways", index)
+            self.gateway_authorizer(gateway, where)
+            seen: set[str] = set()
+            for position, target in _objects(gateway, "targets"):
+                name = target.get("name")
+                if isinstance(name, str) and name in seen:
                     self.add(
-                        _at(where, index),
-                        "Authorization may be listed only when authorizerType is CUSTOM_JWT",
-                        "Set authorizerType to CUSTOM_JWT (with its authorizerConfiguration) or "
-                        "drop Authorization, because AgentCore forwards that header only once its "
-                        "JWT authorizer has checked the token; under AWS_IAM it carries the "
-                        "caller's SigV4 signature.",
+                        (*where, "targets", position, "name"),
+                        f"Duplicate target name: {name}",
+                        f'Rename or delete one of the targets named "{name}": the Gateway '
+                        f"names tools {name}___<tool>, so target names must be unique.",
                     )
-            elif not header.startswith(HEADER_PREFIX):
+                if isinstance(name, str):
+                    seen.add(name)
+                self.target(target, (*where, "targets", position))
+        for index, target in _objects(config, "unassignedTargets"):
+            self.target(target, ("unassignedTargets", index))
+
+    def header_allowlist(self, runtime: dict[str, Any], where: tuple[str | int, ...]) -> None:
+        names = runtime.get("requestHeaderAllowlist")
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            return
+        jwt = runtime.get("authorizerType") == "CUSTOM_JWT"
+        repeats = set(headers.repeated(names))
+        for index, name in enumerate(names):
+            at = (*where, "requestHeaderAllowlist", index)
+            problem = headers.restricted_problem(name)
+            if problem:
+                self.add(at, problem, f'Remove "{name}" from requestHeaderAllowlist.')
+            problem = headers.authorization_problem(name, jwt_authorizer=jwt)
+            if problem:
                 self.add(
-                    _at(where, index),
-                    f'Must be "Authorization" or start with "{HEADER_PREFIX}"',
-                    f"Rename the header to {HEADER_PREFIX}<name> or remove it.",
+                    at,
+                    problem,
+                    "Set authorizerType to CUSTOM_JWT (with its authorizerConfiguration) or "
+                    "drop Authorization, because AgentCore forwards that header only once its "
+                    "JWT authorizer has checked the token; under AWS_IAM it carries the "
+                    "caller's SigV4 signature.",
+                )
+            if index in repeats:
+                self.add(
+                    at,
+                    f'Header "{name}" is listed twice (header names are case-insensitive)',
+                    f'Delete this entry: "{name}" is already in requestHeaderAllowlist.',
                 )
 
-    def authorizer(self, obj: dict[str, Any], path: str, authorizer: str | None) -> None:
-        """The rules tying authorizerType to authorizerConfiguration, for runtimes and gateways."""
-        if authorizer is None:
-            return
-        where = _at(path, "authorizerConfiguration")
-        config = obj.get("authorizerConfiguration")
-        if authorizer != "CUSTOM_JWT":
-            if "authorizerConfiguration" in obj:
-                self.add(
-                    where,
-                    AUTH_CONFIG_NOT_ALLOWED,
-                    'Set "authorizerType": "CUSTOM_JWT" so the JWT check is actually on, '
-                    "or delete authorizerConfiguration.",
-                )
-            return
-        if not isinstance(config, dict) or "customJwtAuthorizer" not in config:
-            if config is None or isinstance(config, dict):
-                self.add(
-                    where,
-                    AUTH_CONFIG_REQUIRED,
-                    'Add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": '
-                    '..., "allowedClients": [...]}} with the Cognito discovery URL and app '
-                    "client id.",
-                )
-            else:
-                self.field(obj, "authorizerConfiguration", path, "object")
-            return
-        jwt = self.field(config, "customJwtAuthorizer", where, "object")
-        if jwt is not None:
-            self.custom_jwt(jwt, _at(where, "customJwtAuthorizer"))
-
-    def custom_jwt(self, jwt: dict[str, Any], path: str) -> None:
-        url = self.field(jwt, "discoveryUrl", path, "string", required=True)
-        if url is not None:
-            self.discovery_url(url, _at(path, "discoveryUrl"))
-        provided = False
-        for key in ("allowedAudience", "allowedClients", "allowedScopes"):
-            values = self.field(jwt, key, path, "array")
-            if values:
-                self.strings(values, _at(path, key), key)
-                provided = True
-        claims = self.objects(jwt, "customClaims", path)
-        for claim_path, claim in claims:
-            self.custom_claim(claim, claim_path)
-        # Like the CLI, an empty list counts as not provided.
-        if not provided and not jwt.get("customClaims"):
+    def gateway_authorizer(self, gateway: dict[str, Any], where: tuple[str | int, ...]) -> None:
+        authorizer = gateway.get("authorizerType", "NONE")
+        if authorizer != "CUSTOM_JWT" and "authorizerConfiguration" in gateway:
             self.add(
-                path,
-                AT_LEAST_ONE,
-                "Add the Cognito app client id to allowedClients, like "
-                '"allowedClients": ["<client id>"].',
+                (*where, "authorizerConfiguration"),
+                project_schema.AUTH_CONFIG_NOT_ALLOWED,
+                f"The gateway checks no token while authorizerType is {authorizer}: set "
+                '"authorizerType": "CUSTOM_JWT", or delete authorizerConfiguration.',
             )
 
-    def discovery_url(self, url: str, path: str) -> None:
-        parts = urlsplit(url)
-        if not (parts.scheme and parts.netloc) or any(char.isspace() for char in url):
+    def target(self, target: dict[str, Any], where: tuple[str | int, ...]) -> None:
+        kind = target.get("targetType")
+        if kind in project_schema.TARGET_TYPES and kind != "lambdaFunctionArn":
             self.add(
-                path,
-                "Must be a valid URL",
-                "Paste the full URL, like https://cognito-idp.<region>.amazonaws.com/"
-                f"<pool id>{WELL_KNOWN_SUFFIX}.",
+                (*where, "targetType"),
+                f"{kind} targets are not supported by the workshop kit",
+                "Use a lambdaFunctionArn target: the local Gateway calls Lambda functions only.",
             )
+        config = target.get("lambdaFunctionArn")
+        if kind != "lambdaFunctionArn" or not isinstance(config, dict):
             return
-        if not url.startswith("https://"):
+        at = (*where, "lambdaFunctionArn")
+        arn = config.get("lambdaArn")
+        if isinstance(arn, str) and not PLACEHOLDER.search(arn) and not LAMBDA_ARN.fullmatch(arn):
+            found = [
+                where for name, where in self.value_sources.items() if name.endswith("lambda_arn")
+            ]
+            source = f" from {found[0]}" if len(found) == 1 else ""
             self.add(
-                path,
-                "OIDC discovery URL must use HTTPS",
-                "Start the URL with https://: the discovery document names the token signing "
-                "keys, so it must not travel over plain HTTP.",
-            )
-        if not url.endswith(WELL_KNOWN_SUFFIX):
-            self.add(
-                path,
-                f"OIDC discovery URL must end with '{WELL_KNOWN_SUFFIX}'",
-                f"Append {WELL_KNOWN_SUFFIX} to the issuer URL (the discovery URL, not the "
-                "issuer or the JWKS URL, goes here).",
-            )
-
-    def custom_claim(self, claim: dict[str, Any], path: str) -> None:
-        name = self.field(claim, "inboundTokenClaimName", path, "string", required=True)
-        if name == "client_id":
-            self.add(
-                _at(path, "inboundTokenClaimName"),
-                "Claim name cannot be a reserved name (client_id)",
-                "Match the client id with allowedClients instead of a custom claim.",
-            )
-        self.enum(
-            claim, "inboundTokenClaimValueType", path, ("STRING", "STRING_ARRAY"), required=True
-        )
-        match = self.field(claim, "authorizingClaimMatchValue", path, "object", required=True)
-        if match is None:
-            return
-        match_path = _at(path, "authorizingClaimMatchValue")
-        self.enum(
-            match,
-            "claimMatchOperator",
-            match_path,
-            ("EQUALS", "CONTAINS", "CONTAINS_ANY"),
-            required=True,
-        )
-        value = self.field(match, "claimMatchValue", match_path, "object", required=True)
-        if value is None:
-            return
-        value_path = _at(match_path, "claimMatchValue")
-        has_string = "matchValueString" in value
-        has_list = "matchValueStringList" in value
-        if has_string == has_list:
-            self.add(
-                value_path,
-                "Only one of matchValueString or matchValueStringList may be provided"
-                if has_string
-                else "Either matchValueString or matchValueStringList must be provided",
-                'Give exactly one of "matchValueString": "..." (EQUALS, CONTAINS) or '
-                '"matchValueStringList": ["..."] (CONTAINS_ANY).',
-            )
-        self.field(value, "matchValueString", value_path, "string")
-        values = self.field(value, "matchValueStringList", value_path, "array")
-        if values is not None:
-            self.strings(values, _at(value_path, "matchValueStringList"), "matchValueStringList")
-
-    def gateway(self, gateway: dict[str, Any], path: str) -> None:
-        name = self.field(gateway, "name", path, "string", required=True)
-        if name is not None and not GATEWAY_NAME.fullmatch(name):
-            self.add(
-                _at(path, "name"),
-                "Gateway name must be alphanumeric with optional hyphens (max 100 chars)",
-                "Rename the gateway with letters, digits and inner hyphens only, like "
-                "my-gateway-secure.",
-            )
-        self.enum(gateway, "protocolType", path, ("MCP", "None"))
-        self.field(gateway, "description", path, "string")
-        # An absent authorizerType means NONE, the gateway's default.
-        authorizer = self.enum(
-            gateway, "authorizerType", path, GATEWAY_AUTHORIZER_TYPES, default="NONE"
-        )
-        self.authorizer(gateway, path, authorizer)
-        self.field(gateway, "enableSemanticSearch", path, "boolean")
-        self.enum(gateway, "exceptionLevel", path, ("NONE", "DEBUG"))
-        targets = self.objects(gateway, "targets", path, required=True)
-        for target_path, target in targets:
-            self.target(target, target_path)
-        self.unique(targets, "Duplicate target name", "target")
-
-    def target(self, target: dict[str, Any], path: str) -> None:
-        if self.field(target, "name", path, "string", required=True) == "":
-            self.add(_at(path, "name"), "name must not be empty", "Give the target a name.")
-        target_type = self.enum(target, "targetType", path, _TARGET_TYPES, required=True)
-        if target_type != "lambdaFunctionArn":
-            return
-        where = _at(path, "lambdaFunctionArn")
-        if "lambdaFunctionArn" not in target:
-            self.add(
-                where,
-                "lambdaFunctionArn config is required for lambdaFunctionArn target type",
-                'Add "lambdaFunctionArn": {"lambdaArn": ..., "toolSchemaFile": ...}.',
-            )
-            return
-        config = self.field(target, "lambdaFunctionArn", path, "object")
-        if config is None:
-            return
-        arn = self.field(config, "lambdaArn", where, "string", required=True)
-        if arn is not None and not LAMBDA_ARN.fullmatch(arn):
-            self.add(
-                _at(where, "lambdaArn"),
+                (*at, "lambdaArn"),
                 "Must be a Lambda function ARN "
                 "(arn:aws:lambda:<region>:<account id>:function:<name>)",
-                self._source_of("lambda_arn", "Paste the function's ARN"),
+                f"Paste the function's ARN{source}.",
             )
-        schema_file = self.field(config, "toolSchemaFile", where, "string", required=True)
-        if schema_file and self.project_dir is not None:
-            self.tool_schema(self.project_dir, schema_file, _at(where, "toolSchemaFile"))
+        schema_file = config.get("toolSchemaFile")
+        if isinstance(schema_file, str) and schema_file and self.project_dir is not None:
+            self.tool_schema(Path(self.project_dir), schema_file, (*at, "toolSchemaFile"))
 
-    def tool_schema(self, project_dir: Path, schema_file: str, path: str) -> None:
-        """The file must exist under the project and hold a list of MCP tool definitions."""
-        file = Path(project_dir) / schema_file
+    def tool_schema(self, project_dir: Path, schema_file: str, at: tuple[str | int, ...]) -> None:
+        """The file must exist under the project and hold the tools the Gateway will list."""
+        file = project_dir / schema_file
         if not file.is_file():
             self.add(
-                path,
+                at,
                 f"Tool schema file not found: {schema_file}",
                 f"Create {schema_file} under the project folder, or correct the path "
                 "(it is relative to the folder that holds agentcore/).",
             )
             return
         try:
-            tools = json.loads(file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            where = (
-                f" at line {err.lineno}, column {err.colno}"
-                if isinstance(err, json.JSONDecodeError)
-                else ""
-            )
-            self.add(
-                path,
-                f"{schema_file} is not valid JSON{where}",
-                f"Fix the JSON syntax of {schema_file}{where}.",
-            )
+            tools = parse_json(file.read_text(encoding="utf-8"), schema_file)
+        except (ConfigJSONError, UnicodeDecodeError) as err:
+            hint = err.hint if isinstance(err, ConfigJSONError) else "Save it as UTF-8."
+            self.add(at, f"Tool schema file is not valid JSON: {schema_file}", hint)
             return
-        if not isinstance(tools, list) or not tools:
+        for issue in project_schema.TOOL_SCHEMA.parse(tools).issues:
             self.add(
-                path,
-                f"{schema_file} must be a non-empty JSON array of tool definitions",
-                "Write the tools as [{...}, ...], one object per tool the Lambda serves.",
+                at,
+                f"{schema_file}: {format_path(issue.shown_path)}: {issue.message}",
+                issue.fix or fix_for(issue),
             )
-            return
-        for index, tool in enumerate(tools):
-            problem = _tool_problem(tool)
-            if problem:
-                self.add(
-                    path,
-                    f"{schema_file}: tool [{index}] {problem}",
-                    'Give each tool a string "name", a string "description" and an '
-                    '"inputSchema" object with "type": "object".',
-                )
 
-    def placeholders(self, value: Any, path: str) -> None:
+    def placeholders(self, value: Any, path: tuple[str | int, ...]) -> None:
         """Report every ``<...>`` left in a string: the CLI would deploy it as is."""
         if isinstance(value, str):
             for match in PLACEHOLDER.finditer(value):
@@ -611,22 +392,7 @@ class _Checker:
                 )
         elif isinstance(value, dict):
             for key, item in value.items():
-                self.placeholders(item, _at(path, key))
+                self.placeholders(item, (*path, key))
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                self.placeholders(item, _at(path, index))
-
-
-def _tool_problem(tool: Any) -> str | None:
-    if not isinstance(tool, dict):
-        return "is not an object"
-    if not isinstance(tool.get("name"), str) or not tool["name"]:
-        return 'needs a string "name"'
-    if not isinstance(tool.get("description"), str):
-        return 'needs a string "description"'
-    schema = tool.get("inputSchema")
-    if not isinstance(schema, dict):
-        return 'needs an "inputSchema" object'
-    if schema.get("type") != "object":
-        return 'needs "type": "object" in its inputSchema'
-    return None
+                self.placeholders(item, (*path, index))

@@ -10,9 +10,11 @@ what the service does before the learner's code sees anything:
    request must carry exactly one ``Authorization`` header, one value;
 4. read the payload, at most AgentCore's 100 MB (413 otherwise), and refuse a JSON
    payload that does not parse (400) before any learner code sees it;
-5. forward only the headers in ``requestHeaderAllowlist`` (``Authorization`` only
-   with a CUSTOM_JWT authorizer, as on AWS, and exactly the value verified) to the
-   agent's Unix socket, and stream its answer back chunk by chunk as it is produced.
+5. forward only the headers in ``requestHeaderAllowlist`` that AgentCore's header
+   rules allow (:mod:`helpers.model.headers`: no restricted or reserved name,
+   ``Authorization`` only with a CUSTOM_JWT authorizer and exactly the value verified,
+   values up to 4 KB) to the agent's Unix socket, and stream its answer back chunk by
+   chunk as it is produced.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from helpers.emulator.refusals import refusal_response
 from helpers.emulator.runtime.agent_process import AgentStartError
 from helpers.emulator.runtime.sessions import AgentCrashed, SessionPool
 from helpers.emulator.telemetry import tracing
+from helpers.model import headers
 from helpers.model.invocation import (
     INVOCATIONS_PATH,
     MAX_SESSION_ID_CHARS,
@@ -68,12 +71,11 @@ class LiveRuntime:
     authorizer: JwtAuthorizer | None
     header_allowlist: tuple[str, ...]
 
-    def forwards(self, header: str) -> bool:
-        """Whether the allowlist lets ``header`` through to the agent."""
-        lowered = header.lower()
-        if lowered == "authorization" and self.authorizer is None:
-            return False
-        return any(lowered == allowed.lower() for allowed in self.header_allowlist)
+    def forwards(self, header: str, value: str) -> bool:
+        """Whether AgentCore's header rules let ``header: value`` through to the agent."""
+        return headers.forwarded(
+            header, value, self.header_allowlist, jwt_authorizer=self.authorizer is not None
+        )
 
 
 def _error(status: int, error_type: str, message: str) -> JSONResponse:
@@ -203,9 +205,10 @@ class RuntimeFrontDoor:
         headers = {
             name: value
             for name, value in request.headers.items()
-            if name != "authorization" and (name in _PASSED_THROUGH or runtime.forwards(name))
+            if name != "authorization"
+            and (name in _PASSED_THROUGH or runtime.forwards(name, value))
         }
-        if authorization is not None and runtime.forwards("authorization"):
+        if authorization is not None and runtime.forwards("authorization", authorization):
             headers["authorization"] = authorization  # exactly the value verified
         headers[SESSION_HEADER] = session_id
         headers[REQUEST_ID_HEADER] = str(uuid.uuid4())

@@ -7,35 +7,45 @@ usage telemetry is switched off for these runs with ``AGENTCORE_TELEMETRY_DISABL
 per-session opt-out its telemetry guide documents; the CLI reads it before its global
 setting (aws/agentcore-cli ``src/cli/telemetry/config.ts``, ``resolveTelemetryPreference``).
 
+Before the first deploy, ``agentcore/aws-targets.json`` is the ``[]`` that ``agentcore
+create`` writes; :meth:`AwsBackend.deploy` fills in the ``default`` target with the account
+and region of the credentials the notebook uses (the ones it read the SSM parameters
+with), as the CLI's deploy would, so the stacks land where the prerequisites are.
+
 URLs and ARNs come from the file the CLI itself writes after a deploy,
-``agentcore/.cli/deployed-state.json`` (aws/agentcore-cli ``src/lib/constants.ts``). Its
-shape (``src/schema/schemas/deployed-state.ts``, filled in by ``buildDeployedState`` in
-``src/cli/cloudformation/outputs.ts``)::
+``agentcore/.cli/deployed-state.json``, read as the CLI 0.30.0 reads it::
 
     {"targets": {"default": {"resources": {
         "runtimes": {"<runtime>": {"runtimeId": ..., "runtimeArn": ..., "roleArn": ...}},
-        "mcp": {"gateways": {"<gateway>": {"gatewayId": ..., "gatewayArn": ...,
-                                           "gatewayUrl": ...}}},
+        "gateways": {"<gateway>": {"gatewayId": ..., "gatewayArn": ..., "gatewayUrl": ...}},
+        "mcp": {"gateways": {"<gateway>": {...}}},
         "stackName": ...}}}}
 
-No method takes a token or a secret, so none can reach a command line or the output shown.
+A gateway whose ``protocolType`` is ``"None"`` (``add gateway``'s default, so both of the
+workshop's) is filed under ``resources.gateways``, an MCP one under
+``resources.mcp.gateways``; like the CLI's own ``mergeDeployedGateways``, a name is looked up
+in both, ``resources.gateways`` winning.
+
+No token or secret reaches the output shown: a bearer token passed to ``invoke`` appears
+in the command as ``"$TOKEN"``.
 
 What cannot be tested without an account
 ----------------------------------------
-The tests run a stand-in CLI (``tests/fakes/agentcore``), so these stay unproven until a
-run against a real account:
+The tests run a stand-in CLI (``tests/fakes/agentcore``) whose outputs are the real CLI's
+(recorded from it, and compared with it where it runs offline), so these stay unproven
+until a run against a real account:
 
 - that ``agentcore deploy -y -v`` creates the runtime, the gateway and its Lambda target,
   and that removing a gateway and deploying deletes it; the stand-in only mimics the
-  shape of the CLI's output and of the state file;
+  shape of the CLI's deploy output and of the state file;
 - that the CLI version a learner installs still writes the state file at this path and in
-  this shape (established from the aws/agentcore-cli source, not from a live deploy), and
-  still records ``gatewayUrl`` (older versions recorded only the gateway id and ARN);
-- that deploy finds what it needs outside this module: ``agentcore/aws-targets.json``
-  naming the ``default`` target's account and region (``AWS_REGION`` overrides the
-  region), and credentials allowed to run the CLI's CloudFormation deploy;
+  this shape (established from the CLI 0.30.0 it runs, not from a live deploy), and
+  records ``gatewayUrl``;
+- that the account and region filled into ``aws-targets.json`` are the ones whose
+  credentials may run the CLI's CloudFormation deploy;
 - that the service accepts the invoke URL built here and that its CUSTOM_JWT authorizer
-  admits a Cognito token and refuses a bad one (tests check the URL's formula only);
+  admits a Cognito token and refuses a bad one (tests check the URL's formula only), and
+  that ``agentcore invoke --bearer-token`` streams the answer;
 - that ``AGENTCORE_TELEMETRY_DISABLED=1`` really stops the CLI sending anything (the CLI's
   source says it does; nothing here watches the network);
 - that the prerequisite stack put the six SSM parameters into the account and the
@@ -55,17 +65,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from helpers.kit.backends import commands
 from helpers.kit.backends.base import CommandResult, Progress, TraceWait
 from helpers.kit.errors import CliNotFound, NotDeployed
 from helpers.kit.observability.cloudwatch import CloudWatchSource
+from helpers.model.errors import ActionableError
 from helpers.model.invocation import aws_base_url, invoke_url
+from helpers.model.project_schema import REGIONS
 from helpers.model.spans import SpanRecord
-from helpers.model.validation import validate_project
+from helpers.model.validation import (
+    AWS_TARGETS_PATH,
+    DEPLOYED_STATE_PATH,
+    ValidationResult,
+    validate_project,
+)
 
 INSTALL_COMMAND = "npm install -g @aws/agentcore"
 DEPLOY_COMMAND = commands.shown(commands.deploy())
-DEPLOYED_STATE_PATH = Path("agentcore/.cli/deployed-state.json")
 # Without --target, `agentcore deploy` deploys the target named "default" and records it there.
 DEPLOY_TARGET = "default"
 CLI_ENVIRONMENT = {
@@ -105,25 +123,34 @@ class AwsBackend:
         return []
 
     def validate(self, project: Path, value_sources: Mapping[str, str]) -> CommandResult:
-        """``agentcore validate``, then our validator, which also catches ``<...>`` placeholders.
+        """``agentcore validate``, then the workshop's own checks, which the CLI does not make.
 
         The CLI accepts a config still holding ``<COGNITO_CLIENT_ID value>`` and would deploy
-        it, so the step passes only when both agree the config is valid.
+        it, so the step passes only when the CLI and the workshop's checks both pass.
         """
         cli = self._run(project, commands.validate())
-        ours = validate_project(project, value_sources)
+        extra = [
+            issue for issue in validate_project(project, value_sources).issues if issue.kit_only
+        ]
         output = "\n".join(
             [
                 cli.output or "(no output)",
                 "",
-                "Workshop checks (they also catch <...> placeholders the CLI accepts):",
-                ours.format(),
+                "Workshop checks (the CLI does not make them; they catch <...> placeholders):",
+                ValidationResult(extra).format(),
             ]
         )
-        return CommandResult(command=cli.command, ok=cli.ok and ours.ok, output=output)
+        return CommandResult(command=cli.command, ok=cli.ok and not extra, output=output)
 
     def deploy(self, project: Path, progress: Progress) -> CommandResult:
-        """``agentcore deploy -y -v``: each line the CLI prints goes to ``progress`` as it comes."""
+        """``agentcore deploy -y -v``: each line the CLI prints goes to ``progress`` as it comes.
+
+        A project without a deployment target first gets the ``default`` one, in the
+        account and region of the notebook's credentials.
+        """
+        filled = fill_aws_targets(project)
+        if filled:
+            progress(filled)
         return self._run(project, commands.deploy(), progress)
 
     def remove_gateway(self, project: Path, name: str) -> CommandResult:
@@ -158,9 +185,12 @@ class AwsBackend:
             project, commands.add_gateway_target(gateway, name, lambda_arn, tool_schema_file)
         )
 
-    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
-        """``agentcore invoke``: the CLI signs the call with your AWS credentials (SigV4)."""
-        return self._run(project, commands.invoke(prompt, session_id))
+    def invoke(
+        self, project: Path, prompt: str, session_id: str, token: str | None = None
+    ) -> CommandResult:
+        """``agentcore invoke``: signed with your AWS credentials (SigV4), or, given a
+        token, sent with ``--bearer-token`` to a CUSTOM_JWT runtime and streamed."""
+        return self._run(project, commands.invoke(prompt, session_id, token))
 
     def remove_all(self, project: Path) -> CommandResult:
         """``agentcore remove all -y``; deploy afterwards to delete the resources."""
@@ -181,8 +211,12 @@ class AwsBackend:
 
     def gateway_url(self, project: Path, gateway: str) -> str:
         """The gateway's MCP URL as the last deploy recorded it."""
-        mcp = _mapping(_deployed_resources(project).get("mcp"))
-        entry = _mapping(_mapping(mcp.get("gateways")).get(gateway))
+        resources = _deployed_resources(project)
+        # mergeDeployedGateways in the CLI: MCP gateways, overlaid by protocolType "None" ones.
+        deployed = _mapping(_mapping(resources.get("mcp")).get("gateways")) | _mapping(
+            resources.get("gateways")
+        )
+        entry = _mapping(deployed.get(gateway))
         if not entry:
             raise NotDeployed(_not_deployed("Gateway", gateway, project))
         url = entry.get("gatewayUrl")
@@ -248,6 +282,31 @@ class AwsBackend:
             ok=process.returncode == 0,
             output="\n".join(lines).strip("\n"),
         )
+
+
+def fill_aws_targets(project: Path) -> str | None:
+    """Give a project with no deployment target the ``default`` one, as the CLI's deploy
+    would: the caller's account, and the region boto3 resolves (``AWS_DEFAULT_REGION``, else
+    the profile's), the one the notebook read the SSM parameters in.
+
+    Returns what was written, for the progress log, or None when a target was already set.
+    """
+    path = Path(project) / AWS_TARGETS_PATH
+    if path.is_file() and json.loads(path.read_text(encoding="utf-8") or "[]"):
+        return None
+    session = boto3.Session()
+    region = session.region_name
+    if region not in REGIONS:
+        raise ActionableError(
+            f"AgentCore is not offered in the region {region!r} your AWS credentials name; "
+            f"set AWS_DEFAULT_REGION to one of {', '.join(REGIONS)} (where the workshop's "
+            "prerequisite stack is) and run the deploy again."
+        )
+    account = session.client("sts").get_caller_identity()["Account"]
+    target = {"name": "default", "account": account, "region": region}
+    # Formatted as the CLI writes its files: JSON.stringify(value, null, 2).
+    path.write_text(json.dumps([target], indent=2), encoding="utf-8")
+    return f"{AWS_TARGETS_PATH}: deploying to account {account} in {region} (target default)."
 
 
 def _as_displayed(raw: str) -> str:

@@ -84,10 +84,13 @@ class Backend(Protocol):
     ) -> CommandResult:
         """``agentcore add gateway-target --type lambda-function-arn ...``."""
 
-    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
+    def invoke(
+        self, project: Path, prompt: str, session_id: str, token: str | None = None
+    ) -> CommandResult:
         """``agentcore invoke PROMPT --session-id ID``: the CLI's own call (SigV4 on AWS).
 
-        This is how the start-state runtime, which has no JWT authorizer, is called.
+        This is how the start-state runtime, which has no JWT authorizer, is called. With a
+        ``token`` it is ``... --bearer-token "$TOKEN" --stream``, for a CUSTOM_JWT runtime.
         """
 
     def remove_all(self, project: Path) -> CommandResult:

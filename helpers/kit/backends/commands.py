@@ -1,7 +1,8 @@
 """The workshop's ``agentcore`` command lines, in one place for both backends.
 
-The AWS backend runs these argument lists; the local backend shows them, so a
-learner always sees the command they would type on AWS.
+The AWS backend runs these argument lists; the local backend shows them, so a learner
+always sees the command they would type on AWS. Every flag is one the real CLI 0.30.0
+takes (``tests/test_cli_contract.py`` runs each line through the real CLI's parser).
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import shlex
 
 EXECUTABLE = "agentcore"
+BEARER_TOKEN = "--bearer-token"
+# How a command line shows the token it was given: the shell variable a learner would use.
+TOKEN_SHOWN = '"$TOKEN"'
 
 
 def validate() -> list[str]:
@@ -47,8 +51,10 @@ def add_gateway_target(
     ]
 
 
-def invoke(prompt: str, session_id: str) -> list[str]:
-    return [EXECUTABLE, "invoke", prompt, "--session-id", session_id]
+def invoke(prompt: str, session_id: str, token: str | None = None) -> list[str]:
+    """``agentcore invoke``: signed with SigV4, or with a bearer token, answer streamed."""
+    argv = [EXECUTABLE, "invoke", prompt, "--session-id", session_id]
+    return argv if token is None else [*argv, BEARER_TOKEN, token, "--stream"]
 
 
 def remove_all() -> list[str]:
@@ -56,5 +62,9 @@ def remove_all() -> list[str]:
 
 
 def shown(argv: list[str]) -> str:
-    """The command as a learner types it in a shell."""
-    return shlex.join(argv)
+    """The command as a learner types it in a shell; a bearer token shows as ``"$TOKEN"``."""
+    parts = [shlex.quote(arg) for arg in argv]
+    for index, arg in enumerate(argv[:-1]):
+        if arg == BEARER_TOKEN:
+            parts[index + 1] = TOKEN_SHOWN
+    return " ".join(parts)

@@ -82,7 +82,6 @@ class LocalBackend:
             project_commands.add_gateway(
                 project,
                 name=name,
-                runtimes=runtimes,
                 authorizer_type="CUSTOM_JWT",
                 discovery_url=discovery_url,
                 allowed_clients=allowed_clients,
@@ -103,12 +102,14 @@ class LocalBackend:
             ),
         )
 
-    def invoke(self, project: Path, prompt: str, session_id: str) -> CommandResult:
-        command = commands.shown(commands.invoke(prompt, session_id))
+    def invoke(
+        self, project: Path, prompt: str, session_id: str, token: str | None = None
+    ) -> CommandResult:
+        command = commands.shown(commands.invoke(prompt, session_id, token))
         runtime = read_config(project)["runtimes"][0]["name"]
         try:
             answer = invoking.invoke(
-                self.invoke_url(project, runtime), prompt, token=None, session_id=session_id
+                self.invoke_url(project, runtime), prompt, token=token, session_id=session_id
             )
         except InvokeError as error:
             return CommandResult(command, False, str(error))

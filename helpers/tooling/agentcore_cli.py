@@ -1,0 +1,133 @@
+"""The real ``agentcore`` CLI, pinned, installed into a cache under the working state.
+
+The contract tests (``tests/test_cli_contract.py``) run this CLI next to the kit. It is
+npm ``@aws/agentcore`` at :data:`VERSION`, installed with npm into
+``.workshop/cache/agentcore-cli/<version>/`` (or ``$AGENTCORE_CLI_CACHE/<version>/``):
+nothing global, nothing in the repository. ``make agentcore-cli`` runs
+``python -m helpers.tooling.agentcore_cli install``; ``make test`` does it too when npm
+is on the machine.
+
+Two of the CLI's dependencies do not install as published (one is pinned to a version
+the registry does not serve, one is an optional inspector UI the config commands never
+load), so the cache's ``package.json`` overrides them; the CLI's own
+``npm-shrinkwrap.json`` pins everything else. Install scripts are not run: the commands
+used here need none. An install goes to a temporary folder and is renamed into place
+once ``agentcore --version`` answers, so an interrupted install leaves no half cache,
+and a second ``install`` finds the cache and returns at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+VERSION = "0.30.0"
+PACKAGE = "@aws/agentcore"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+OVERRIDES = {
+    # The CLI's pin of this one is not served by the registry; the next patch is.
+    "@aws-sdk/client-s3files": "3.1053.0",
+    # A browser UI for `agentcore dev`; the config commands never load it.
+    "@aws/agent-inspector": "file:./stub-inspector",
+}
+INSTALL_HINT = (
+    "Install it with `make agentcore-cli` (needs Node.js and npm; it downloads "
+    f"{PACKAGE}@{VERSION} into .workshop/cache/, about 490 MB)."
+)
+# What the CLI needs to run quietly and print whole lines: no telemetry, no colour, and a
+# wide terminal (it wraps at 80 columns when stdout is not a terminal).
+QUIET_ENV = {"AGENTCORE_TELEMETRY_DISABLED": "1", "NO_COLOR": "1", "COLUMNS": "1000"}
+
+
+def cache_dir() -> Path:
+    """Where this version of the CLI is (or will be) installed."""
+    root = os.environ.get("AGENTCORE_CLI_CACHE")
+    base = Path(root) if root else REPO_ROOT / ".workshop" / "cache" / "agentcore-cli"
+    return base / VERSION
+
+
+def executable(cache: Path | None = None) -> Path:
+    return (cache or cache_dir()) / "node_modules" / ".bin" / "agentcore"
+
+
+def installed(cache: Path | None = None) -> bool:
+    """Whether the cache holds a complete install (the marker is written last)."""
+    cache = cache or cache_dir()
+    return (cache / "installed").is_file() and executable(cache).is_file()
+
+
+def install(cache: Path | None = None, say: Callable[[str], None] = print) -> Path:
+    """Install the pinned CLI into ``cache`` unless it is there already; return the binary."""
+    cache = cache or cache_dir()
+    if installed(cache):
+        return executable(cache)
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(f"npm is not on PATH. {INSTALL_HINT}")
+    staging = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "stub-inspector").mkdir(parents=True)
+    stub = {"name": "@aws/agent-inspector", "version": "0.0.0", "main": "index.js"}
+    (staging / "stub-inspector" / "package.json").write_text(json.dumps(stub))
+    (staging / "stub-inspector" / "index.js").write_text("module.exports = {};\n")
+    manifest = {
+        "name": "agentcore-cli-cache",
+        "version": "1.0.0",
+        "private": True,
+        "dependencies": {PACKAGE: VERSION},
+        "overrides": OVERRIDES,
+    }
+    (staging / "package.json").write_text(json.dumps(manifest, indent=2))
+    say(f"installing {PACKAGE}@{VERSION} into {cache} ...")
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+            cwd=staging,
+            check=False,
+        )
+        if done.returncode:
+            raise SystemExit(
+                f"`npm install` failed (exit {done.returncode}); see its output above."
+            )
+        answer = version(executable(staging))
+        if answer != VERSION:
+            raise SystemExit(f"the installed CLI says it is {answer!r}, not {VERSION}")
+        (staging / "installed").write_text(f"{PACKAGE}@{VERSION}\n")
+        shutil.rmtree(cache, ignore_errors=True)
+        staging.rename(cache)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    say(f"installed {PACKAGE}@{VERSION} in {time.monotonic() - started:.0f} s")
+    return executable(cache)
+
+
+def version(binary: Path) -> str:
+    done = subprocess.run(
+        [str(binary), "--version"],
+        env={**os.environ, **QUIET_ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.tooling.agentcore_cli")
+    parser.add_argument("action", choices=["install", "path"])
+    args = parser.parse_args(argv)
+    binary = install() if args.action == "install" else executable()
+    print(f"{PACKAGE}@{VERSION} for the contract tests: {binary}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
