@@ -23,8 +23,8 @@ from helpers.emulator.authorizer import (
     MethodMismatch,
     Unauthorized,
 )
-from helpers.emulator.identity.issuer import mint_access_token
 from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.identity.tokens import mint_access_token
 
 DISCOVERY = "https://issuer.test/pool/.well-known/openid-configuration"
 ISSUER = "https://issuer.test/pool"

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig, KeyCaches
-from helpers.emulator.aws_api import AwsApiServer, require_signatures, seed_random
+from helpers.emulator.aws_api import AwsApiServer, Handlers, require_signatures, seed_random
 from helpers.emulator.control.clock import StackClock
 from helpers.emulator.credentials import StackCredentials
 from helpers.emulator.guard import StackOnly
@@ -112,9 +112,13 @@ def _export_spans_to(collector_url: str, credentials: StackCredentials) -> None:
 
 
 def _start_aws_api(
-    port: int, prerequisites: Prerequisites, credentials: StackCredentials, issuer_url: str
+    port: int,
+    prerequisites: Prerequisites,
+    credentials: StackCredentials,
+    issuer_url: str,
+    handlers: Handlers,
 ) -> tuple[AwsApiServer, StackCredentials, Any, dict[str, str]]:
-    """Serve moto, require signatures with the stack's key, create the prerequisites.
+    """Serve moto (with the stack's ``handlers``), require signatures, create the prerequisites.
 
     moto's random numbers follow the stack's seed while the IAM key and the app
     clients' secrets are made, so they are the same at every start; afterwards they
@@ -123,7 +127,7 @@ def _start_aws_api(
     import boto3
 
     bind("aws_api", port).close()  # werkzeug's own bind gives a less helpful error
-    server = AwsApiServer(port)
+    server = AwsApiServer(port, handlers)
     server.start()
     endpoint = f"http://{LOOPBACK}:{port}"
     seed_random(credentials.moto_seed)
@@ -141,7 +145,11 @@ def _start_aws_api(
     )
     cognito = signed.client("cognito-idp", endpoint_url=endpoint)
     outputs = create_prerequisites(
-        prerequisites, cognito, signed.client("ssm", endpoint_url=endpoint), issuer_url
+        prerequisites,
+        cognito,
+        signed.client("ssm", endpoint_url=endpoint),
+        signed.client("secretsmanager", endpoint_url=endpoint),
+        issuer_url,
     )
     seed_random(secrets.randbits(64))
     return server, credentials, cognito, outputs
@@ -154,9 +162,11 @@ def run(home: Path) -> None:
     from helpers.emulator.deploy.deployer import Deployer
     from helpers.emulator.gateway.host import GatewayHost
     from helpers.emulator.gateway.lambdas import LambdaRegistry
+    from helpers.emulator.identity.cognito_api import CognitoResponse
     from helpers.emulator.identity.directory import CognitoDirectory
     from helpers.emulator.identity.issuer import create_issuer_app
     from helpers.emulator.identity.keys import SigningKeyStore
+    from helpers.emulator.identity.sign_in import SignInService
     from helpers.emulator.runtime.front_door import RuntimeFrontDoor
     from helpers.emulator.telemetry.collector import collector_app
     from helpers.emulator.telemetry.store import SpanStore
@@ -193,13 +203,18 @@ def run(home: Path) -> None:
     template = AgentTemplate(layout.log_dir / "agent-template.log")
     template.start()
     tracer_provider = tracing.configure("agentcore-local")
+    keys = SigningKeyStore(layout.signing_keys_file)
+    sign_in = SignInService(keys, draft.issuer_url)
     aws_api, credentials, cognito, outputs = _start_aws_api(
-        ports["aws_api"], prerequisites, credentials, draft.issuer_url
+        ports["aws_api"],
+        prerequisites,
+        credentials,
+        draft.issuer_url,
+        {"cognitoidp": lambda: CognitoResponse(sign_in)},
     )
     credentials.write(layout.credentials_file)
     log.info("aws_api: moto on %s, prerequisites created", draft.aws_endpoint_url)
 
-    keys = SigningKeyStore(layout.signing_keys_file)
     front_door = RuntimeFrontDoor()
     registry = LambdaRegistry.of(prerequisites)
     clock = StackClock()
