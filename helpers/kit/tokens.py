@@ -45,7 +45,8 @@ class AccessToken:
     expires_at: float
 
     def __repr__(self) -> str:
-        return f"AccessToken({self.redacted}, expires in {self.seconds_left():.0f} s)"
+        kind = type(self).__name__
+        return f"{kind}({self.redacted}, expires in {self.seconds_left():.0f} s)"
 
     __str__ = __repr__
 
@@ -62,6 +63,11 @@ class AccessToken:
 
     def authorization_header(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.value}"}
+
+
+class IdToken(AccessToken):
+    """An ID token: who signed in, for the app itself. Shown and kept like an access token,
+    and refused by an API that checks ``allowedClients`` (it has ``aud``, no ``client_id``)."""
 
 
 def tampered(token: AccessToken) -> AccessToken:

@@ -228,6 +228,14 @@ class AwsBackend:
             )
         return url
 
+    def memory_id(self, project: Path, memory: str) -> str:
+        """The memory's id as the last deploy recorded it."""
+        memories = _mapping(_deployed_resources(project).get("memories"))
+        memory_id = _mapping(memories.get(memory)).get("memoryId")
+        if not isinstance(memory_id, str) or not memory_id:
+            raise NotDeployed(_not_deployed("Memory", memory, project))
+        return memory_id
+
     def agent_log(self, project: Path, runtime: str) -> str:
         """The runtime's CloudWatch log group (AgentCore names it after the runtime id)."""
         runtime_id = self.runtime_arn(project, runtime).rsplit("/", 1)[-1]

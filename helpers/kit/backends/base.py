@@ -105,6 +105,9 @@ class Backend(Protocol):
     def gateway_url(self, project: Path, gateway: str) -> str:
         """The deployed gateway's MCP URL (ends in ``/mcp``)."""
 
+    def memory_id(self, project: Path, memory: str) -> str:
+        """The deployed AgentCore Memory's id (what runtimes get as ``MEMORY_<NAME>_ID``)."""
+
     def agent_log(self, project: Path, runtime: str) -> str:
         """Where the runtime's agent logs (its tracebacks), named for a message."""
 

@@ -134,6 +134,12 @@ class LocalBackend:
             raise NotDeployed(_not_deployed("gateway", gateway))
         return deployed.url
 
+    def memory_id(self, project: Path, memory: str) -> str:
+        deployed = self.deployments().memories.get(memory)
+        if deployed is None:
+            raise NotDeployed(_not_deployed("memory", memory))
+        return deployed.id
+
     def agent_log(self, project: Path, runtime: str) -> str:
         return shown(self._layout.runtime_log(runtime))
 

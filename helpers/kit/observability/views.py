@@ -51,7 +51,8 @@ def format_ms(duration_ms: float) -> str:
 
 
 def html_table(interactions: Sequence[TraceInteraction]) -> str:
-    """One row per interaction: time, prompt, duration, and tools (name ✓/✗ duration)."""
+    """One row per interaction: time, who called (a user or a machine, where the trace
+    says), prompt, duration, and tools (name ✓/✗ duration)."""
     return _table(interactions, first_number=1)
 
 
@@ -155,13 +156,16 @@ def _table(interactions: Sequence[TraceInteraction], first_number: int) -> str:
         "<tr>"
         f"<td>{number}</td>"
         f"<td>{interaction.started_at.astimezone():%H:%M:%S}</td>"
+        f"<td>{html.escape(interaction.caller or '—')}</td>"
         f"<td style='text-align:left'>{_prompt_cell(interaction)}</td>"
         f"<td>{_duration_cell(interaction)}</td>"
         f"<td style='text-align:left'>{_tools_cell(interaction)}</td>"
         "</tr>"
         for number, interaction in enumerate(interactions, start=first_number)
     )
-    head = "".join(f"<th>{name}</th>" for name in ("#", "time", "prompt", "duration", "tools"))
+    head = "".join(
+        f"<th>{name}</th>" for name in ("#", "time", "caller", "prompt", "duration", "tools")
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
