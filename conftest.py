@@ -111,7 +111,7 @@ def finished_workshop(
     """The finished workshop, deployed from a fresh copy of ``agent/``; removed afterwards."""
     folder = tmp_path_factory.mktemp("finished-workshop") / "project"
     steps.fresh_project(folder)
-    steps.prepare(folder, settings, backend, through_step=3)
+    steps.prepare(folder, settings, backend, through_step=steps.LAST_STEP)
     yield FinishedWorkshop(folder, backend, settings)
     backend.remove_all(folder).raise_for_failure()
     backend.deploy(folder).raise_for_failure()

@@ -420,9 +420,7 @@ CASES: list[Case] = [
         "shipped",
         edits={f"{MEM}.strategies[2]": {"type": "SEMANTIC"}},
     ),
-    _validate(
-        "memory-unknown-strategy", "shipped", edits={f"{MEM}.strategies[0].type": "FACTS"}
-    ),
+    _validate("memory-unknown-strategy", "shipped", edits={f"{MEM}.strategies[0].type": "FACTS"}),
     _validate(
         "memory-both-namespace-spellings",
         "shipped",

@@ -116,11 +116,13 @@ def _custom_jwt(entry: dict[str, Any]) -> dict[str, Any] | None:
 def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
     """What changed in a runtime, for the plan's update line."""
     changes = []
-    if current.authorizer != wanted.authorizer:
+    if bool(current.authorizer) != bool(wanted.authorizer):
         changes.append(
             f"authorizer {'CUSTOM_JWT' if current.authorizer else 'none'} → "
             f"{'CUSTOM_JWT' if wanted.authorizer else 'none'}"
         )
+    elif current.authorizer != wanted.authorizer:
+        changes.append("authorizer settings")
     if current.header_allowlist != wanted.header_allowlist:
         changes.append("header allowlist")
     return ", ".join(changes) or "code, configuration or gateway URLs changed"

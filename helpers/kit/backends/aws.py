@@ -68,7 +68,7 @@ from typing import Any
 import boto3
 
 from helpers.kit.backends import commands
-from helpers.kit.backends.base import CommandResult, Progress, TraceWait
+from helpers.kit.backends.base import CommandResult, Progress, Wait
 from helpers.kit.errors import CliNotFound, NotDeployed
 from helpers.kit.observability.cloudwatch import CloudWatchSource
 from helpers.model.errors import ActionableError
@@ -108,7 +108,9 @@ class AwsBackend:
 
     name = "aws"
     # CloudWatch Transaction Search makes a span searchable minutes after it ends.
-    trace_wait = TraceWait(timeout=600, poll_interval=15)
+    trace_wait = Wait(timeout=600, poll_interval=15)
+    # AgentCore extracts long-term records in the background, usually within a minute.
+    memory_wait = Wait(timeout=180, poll_interval=10)
 
     def __init__(
         self, executable: str = commands.EXECUTABLE, env: Mapping[str, str] | None = None
