@@ -134,7 +134,8 @@ class SignInService:
             raise UserNotConfirmedException("User is not confirmed.")
         if user.status is not UserStatus.CONFIRMED:
             raise NotAuthorizedError(
-                f"User {user.username} must set a new password first (status {user.status.value}); "
+                f"User {user.username} must set a new password first "
+                f"(status {UserStatus(user.status).value}); "
                 "the local stack answers no auth challenges: give the user a permanent "
                 "password with admin-set-user-password --permanent."
             )
