@@ -9,12 +9,14 @@ them afterwards.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import importlib.util
 import json
 import logging
 import shutil
 import socket
+import ssl
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -169,11 +171,19 @@ def step4_agent(load_agent: Callable[[Path], SimpleNamespace], tmp_path: Path) -
 
 
 @pytest.fixture(scope="module")
-def memory_id(local_stack: StackState) -> str:
-    """An AgentCore Memory on the local stack, with the strategies agentcore.json declares."""
+def memory_id(local_stack: StackState) -> Iterator[str]:
+    """An AgentCore Memory on the local stack, with the strategies agentcore.json declares.
+
+    Under a name of its own (a memory's name is unique in an account), so a deploy of the
+    project on the same stack can still make the project's; deleted afterwards.
+    """
     config = json.loads((AGENT_DIR / "agentcore" / "agentcore.json").read_text())
     [spec] = memories.specs(config).values()
-    return memories.create(boto3.client("bedrock-agentcore-control"), spec).memory_id
+    spec = dataclasses.replace(spec, name=f"AgentTests_{uuid.uuid4().hex[:8]}")
+    control = boto3.client("bedrock-agentcore-control")
+    record = memories.create(control, spec)
+    yield record.memory_id
+    memories.delete(control, record)
 
 
 @pytest.fixture
@@ -409,7 +419,8 @@ def test_a_name_is_remembered_in_the_session_then_in_later_ones_for_that_actor_o
 
     def ask(prompt: str, actor: str, session: str = SESSION_ID) -> str:
         manager = agent.session.get_session_manager(session, actor)
-        return str(_offline_agent(agent, session_manager=manager)(prompt))
+        # str() of a strands AgentResult ends with a newline.
+        return str(_offline_agent(agent, session_manager=manager)(prompt)).strip()
 
     assert "Alice" in ask("Hi, my name is Alice", alice)
     # Short-term memory: the session's conversation, restored into a new Agent.
@@ -552,6 +563,31 @@ def test_step3_agent_forwards_the_token_to_the_gateway_and_logs_none_of_it(
     captured = capsys.readouterr()
     secret = authorization.split()[1]
     assert secret not in caplog.text + captured.out + captured.err
+
+
+def test_step3_agent_loads_the_ca_bundle_once_for_all_its_requests(
+    step3_agent: SimpleNamespace,
+    agent_env: pytest.MonkeyPatch,
+    gateway_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each request makes a reachability probe and a Gateway client; loading the bundle
+    for each would cost tens of ms per request."""
+    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway_url)
+    loads: list[object] = []
+    load_verify_locations = ssl.SSLContext.load_verify_locations
+
+    def counted(context: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(args or kwargs)
+        load_verify_locations(context, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    payload = {"prompt": "Check the warranty for PROD-001"}
+    for _ in range(2):
+        assert "2027-03-01" in "".join(
+            _stream(step3_agent.main, payload, {"Authorization": GOOD_TOKEN})
+        )
+    assert len(loads) == 1
 
 
 def test_step3_agent_without_forwarded_headers_still_answers(

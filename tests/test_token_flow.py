@@ -124,12 +124,15 @@ def test_second_client_gets_its_own_valid_token(
     assert claims["client_id"] == partner != settings.client_id
 
 
-def test_short_lifetime_on_request(settings: WorkshopSettings, secret: str) -> None:
-    token = fetch_token(settings.cognito_token_url, settings.client_id, secret, lifetime_seconds=2)
+def test_already_expired_token_on_request(settings: WorkshopSettings, secret: str) -> None:
+    url, client = settings.cognito_token_url, settings.client_id
+    token = fetch_token(url, client, secret, expired_seconds_ago=120)
     claims = token.claims()
-    assert claims["exp"] - claims["iat"] == 2
-    with pytest.raises(TokenError, match="local_expires_in"):
-        fetch_token(settings.cognito_token_url, settings.client_id, secret, lifetime_seconds=7200)
+    assert claims["exp"] - claims["iat"] == 3600, "a full lifetime, issued long ago"
+    assert 115 <= time.time() - claims["exp"] <= 125
+    assert token.seconds_left() < -115
+    with pytest.raises(TokenError, match="local_expired_seconds_ago"):
+        fetch_token(url, client, secret, expired_seconds_ago=0)
 
 
 def test_cache_reuses_then_refreshes_before_expiry(settings: WorkshopSettings, secret: str) -> None:

@@ -111,19 +111,19 @@ def fetch_token(
     secret: str,
     *,
     scope: str | None = None,
-    lifetime_seconds: int | None = None,
+    expired_seconds_ago: int | None = None,
     timeout: float = 10.0,
 ) -> AccessToken:
     """Exchange client credentials for an access token (HTTP Basic client authentication).
 
-    ``lifetime_seconds`` asks the local issuer for a shorter-lived token (the expiry
-    demo); Cognito ignores it and uses the client's configured validity.
+    ``expired_seconds_ago`` asks the local issuer for a token that has already expired
+    (the expiry demos); Cognito ignores it and issues a fresh one.
     """
     form = {"grant_type": "client_credentials"}
     if scope:
         form["scope"] = scope
-    if lifetime_seconds is not None:
-        form["local_expires_in"] = str(lifetime_seconds)
+    if expired_seconds_ago is not None:
+        form["local_expired_seconds_ago"] = str(expired_seconds_ago)
     requested_at = time.time()
     try:
         response = http.session().post(

@@ -278,19 +278,19 @@ class Workshop:
         others = [c["ClientId"] for c in clients if c["ClientId"] != self.settings.client_id]
         return others[0] if others else None
 
-    def short_lived_token(self, seconds: int) -> AccessToken:
-        """A token that expires in ``seconds``: local issuer only (Cognito's minimum is 5 min)."""
+    def expired_token(self, seconds_ago: int = 120) -> AccessToken:
+        """A genuine token that expired ``seconds_ago`` (past the authorizer's clock-skew
+        leeway): what a client holding one token for over an hour would send. Local
+        issuer only: Cognito issues fresh tokens alone."""
         if self.backend.name != "local":
-            raise RuntimeError(
-                "Short-lived tokens are a local-stack feature; Cognito's minimum is 5 minutes."
-            )
+            raise RuntimeError("Already-expired tokens are a local-stack feature.")
         secret = client_secret(self.settings.pool_id, self.settings.client_id)
         return fetch_token(
             self.settings.cognito_token_url,
             self.settings.client_id,
             secret,
             scope=self.settings.cognito_auth_scope,
-            lifetime_seconds=seconds,
+            expired_seconds_ago=seconds_ago,
         )
 
     # ---- the agent and the gateway -------------------------------------------------------

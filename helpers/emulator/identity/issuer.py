@@ -35,8 +35,10 @@ log = logging.getLogger("agentcore_local.issuer")
 
 CLIENT_CREDENTIALS = "client_credentials"
 KNOWN_GRANT_TYPES = {"authorization_code", "refresh_token", CLIENT_CREDENTIALS}
-# Not part of Cognito: lets tests and the expiry demo ask for a short-lived token.
-LOCAL_LIFETIME_FIELD = "local_expires_in"
+# Not part of Cognito: lets the expiry demos ask for a token that expired this many
+# seconds ago (issued a full lifetime before that), instead of waiting an hour for one.
+LOCAL_EXPIRED_AGO_FIELD = "local_expired_seconds_ago"
+MAX_EXPIRED_AGO_SECONDS = 86_400
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -87,15 +89,16 @@ def _granted_scopes(client: AppClient, requested: str | None) -> list[str]:
     return scopes
 
 
-def _lifetime(client: AppClient, form: dict[str, str]) -> int:
-    asked = form.get(LOCAL_LIFETIME_FIELD)
+def _expired_ago(form: dict[str, str]) -> int:
+    """How long ago the requested token expired: 0 (a fresh token) unless asked."""
+    asked = form.get(LOCAL_EXPIRED_AGO_FIELD)
     if asked is None:
-        return client.access_token_seconds
-    if not asked.isdigit() or not 1 <= int(asked) <= client.access_token_seconds:
+        return 0
+    if not asked.isdigit() or not 1 <= int(asked) <= MAX_EXPIRED_AGO_SECONDS:
         raise OAuthError(
             "invalid_request",
-            f"{LOCAL_LIFETIME_FIELD} must be a whole number of seconds from 1 to "
-            f"{client.access_token_seconds}.",
+            f"{LOCAL_EXPIRED_AGO_FIELD} must be a whole number of seconds from 1 to "
+            f"{MAX_EXPIRED_AGO_SECONDS}.",
         )
     return int(asked)
 
@@ -180,18 +183,20 @@ def create_issuer_app(
                 "unauthorized_client", "This client is not allowed the client_credentials flow."
             )
         scopes = _granted_scopes(client, form.get("scope"))
-        lifetime = _lifetime(client, form)
+        lifetime, expired_ago = client.access_token_seconds, _expired_ago(form)
+        issued_ago = lifetime + expired_ago if expired_ago else 0
         access_token = mint_access_token(
             keys,
             issuer=issuer_for(client.pool_id),
             client_id=client.client_id,
             scopes=scopes,
             lifetime_seconds=lifetime,
-            now=clock(),
+            now=clock() - issued_ago,
         )
-        log.debug("token issued: client %s, scopes %s, %d s", client.client_id, scopes, lifetime)
+        expires_in = lifetime - issued_ago
+        log.debug("token issued: client %s, scopes %s, %d s", client.client_id, scopes, expires_in)
         return JSONResponse(
-            {"access_token": access_token, "expires_in": lifetime, "token_type": "Bearer"},
+            {"access_token": access_token, "expires_in": expires_in, "token_type": "Bearer"},
             headers=_NO_STORE,
         )
 

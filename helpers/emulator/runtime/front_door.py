@@ -43,7 +43,8 @@ from helpers.emulator.refusals import refusal_response
 from helpers.emulator.runtime.agent_process import AgentStartError
 from helpers.emulator.runtime.sessions import AgentCrashed, SessionPool
 from helpers.emulator.telemetry import tracing
-from helpers.model import callers, headers
+from helpers.model import callers
+from helpers.model import headers as header_rules
 from helpers.model.callers import caller_of
 from helpers.model.invocation import (
     INVOCATIONS_PATH,
@@ -75,7 +76,7 @@ class LiveRuntime:
 
     def forwards(self, header: str, value: str) -> bool:
         """Whether AgentCore's header rules let ``header: value`` through to the agent."""
-        return headers.forwarded(
+        return header_rules.forwarded(
             header, value, self.header_allowlist, jwt_authorizer=self.authorizer is not None
         )
 
@@ -208,17 +209,17 @@ class RuntimeFrontDoor:
         authorization: str | None,
         context: Context,
     ) -> Response:
-        headers = {
+        to_agent = {
             name: value
             for name, value in request.headers.items()
             if name != "authorization"
             and (name in _PASSED_THROUGH or runtime.forwards(name, value))
         }
         if authorization is not None and runtime.forwards("authorization", authorization):
-            headers["authorization"] = authorization  # exactly the value verified
-        headers[SESSION_HEADER] = session_id
-        headers[REQUEST_ID_HEADER] = str(uuid.uuid4())
-        propagate.inject(headers, context=context)
+            to_agent["authorization"] = authorization  # exactly the value verified
+        to_agent[SESSION_HEADER] = session_id
+        to_agent[REQUEST_ID_HEADER] = str(uuid.uuid4())
+        propagate.inject(to_agent, context=context)
         try:
             process = await runtime.sessions.process_for(session_id)
         except AgentCrashed as crashed:
@@ -227,7 +228,7 @@ class RuntimeFrontDoor:
             return _agent_stopped(runtime, f"could not start ({error})")
         self.forwarded[runtime.name] += 1
         client = process.http
-        upstream = client.build_request("POST", "/invocations", headers=headers, content=payload)
+        upstream = client.build_request("POST", "/invocations", headers=to_agent, content=payload)
         try:
             answer = await client.send(upstream, stream=True)
         except httpx.HTTPError as error:

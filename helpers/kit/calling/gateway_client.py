@@ -8,15 +8,18 @@ raised as :class:`GatewayRefused` with the HTTP status and the service's message
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import os
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
-from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
 
 from helpers.kit.errors import GatewayRefused
 from helpers.kit.tokens import AccessToken
@@ -47,12 +50,25 @@ async def _read_refusal_body(response: httpx.Response) -> None:
         await response.aread()
 
 
+@functools.cache
+def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """One TLS context per CA file for every client: httpx would load the whole bundle
+    (over a hundred certificates, tens of ms) for each client it makes."""
+    return httpx.create_ssl_context()
+
+
 def _http_client(
     headers: dict[str, str] | None = None,
     timeout: httpx.Timeout | None = None,
     auth: httpx.Auth | None = None,
 ) -> httpx.AsyncClient:
-    client = create_mcp_http_client(headers, timeout, auth)
+    """mcp's default HTTP client, sharing the process's TLS context, reading refusals."""
+    client = httpx.AsyncClient(
+        headers=headers,
+        timeout=timeout or httpx.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT),
+        auth=auth,
+        verify=_tls_context(os.environ.get("SSL_CERT_FILE")),
+    )
     client.event_hooks["response"].append(_read_refusal_body)
     return client
 

@@ -10,12 +10,12 @@ import functools
 import logging
 import os
 
-# streamablehttp_client is the mcp 1.x name the workshop text uses (2.x renamed it),
-# so pyproject.toml keeps mcp below 2. Recent 1.x releases warn that it is deprecated.
-from mcp.client.streamable_http import streamablehttp_client
 from strands.tools.mcp import MCPClient
 
 from .reachability import mcp_server_problem
+
+# mcp's streamablehttp_client, sharing one TLS context per process (see transport.py).
+from .transport import streamablehttp_client
 
 logger = logging.getLogger(__name__)
 

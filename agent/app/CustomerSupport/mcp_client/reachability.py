@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import httpx
 
+from .transport import tls_context
+
 DEFAULT_TIMEOUT_SECONDS = 2.0
 
 # A JSON-RPC ping: any MCP server can take it, and it opens no session on the server.
@@ -32,7 +34,11 @@ def mcp_server_problem(
     """
     try:
         response = httpx.post(
-            url, json=_PING, headers={**_MCP_HEADERS, **(headers or {})}, timeout=timeout
+            url,
+            json=_PING,
+            headers={**_MCP_HEADERS, **(headers or {})},
+            timeout=timeout,
+            verify=tls_context(),
         )
     except httpx.TimeoutException:
         return f"did not answer within {timeout:g} s"
