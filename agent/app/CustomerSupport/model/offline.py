@@ -247,7 +247,8 @@ def _text_of(message: Message) -> str:
 
 def _prompt_and_memory(message: Message) -> tuple[str, str]:
     """The user's own words in ``message``, and the memory context added to them."""
-    said, remembered = [], []
+    said: list[str] = []
+    remembered: list[str] = []
     for block in message["content"]:
         if "text" in block:
             context = _CONTEXT_BLOCK.fullmatch(block["text"].strip())
