@@ -27,7 +27,7 @@ if "rfc3987_syntax" not in sys.modules:
 
 if TYPE_CHECKING:
     from helpers.kit.backends import selected_backend
-    from helpers.kit.calling import traffic
+    from helpers.kit.calling import admission, traffic
     from helpers.kit.calling.invoke import new_session_id
     from helpers.kit.checks import (
         check_gateway_replaced,
@@ -68,11 +68,13 @@ _SURFACE = {
     "new_session_id": "helpers.kit.calling.invoke",
     "GatewayRefused": "helpers.kit.errors",
     "traffic": "helpers.kit.calling.traffic",
+    "admission": "helpers.kit.calling.admission",
     "views": "helpers.kit.observability.views",
 }
 __all__ = [
     "GatewayRefused",
     "Workshop",
+    "admission",
     "chat_box",
     "check_gateway_replaced",
     "check_main",

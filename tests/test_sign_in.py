@@ -10,6 +10,7 @@ refuses is refused, with Cognito's words.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -34,8 +35,8 @@ from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.state import StackLayout, StackState
 from helpers.kit.errors import SignInError
 from helpers.kit.settings import WorkshopSettings
-from helpers.kit.sign_in import UserTokens, refresh, sign_in, user_secret
-from helpers.kit.tokens import tampered
+from helpers.kit.sign_in import UserTokens, UserTokenSource, refresh, sign_in, user_secret
+from helpers.kit.tokens import AccessToken, tampered
 from tests.support import REPO_ROOT, new_user
 
 pytestmark = pytest.mark.stack
@@ -183,6 +184,24 @@ def test_refresh_gives_new_tokens_of_the_same_sign_in(
         assert after[kept] == before[kept], kept
     assert _verified(renewed.id_token.value, settings)["origin_jti"] == before["origin_jti"]
     assert renewed.refresh_token == alice.refresh_token  # Cognito keeps the refresh token
+
+
+def test_a_users_token_source_refreshes_on_request_and_near_the_end_never_with_the_password(
+    settings: WorkshopSettings, alice: UserTokens
+) -> None:
+    """What the token panel and the traffic helpers hold for a signed-in user."""
+    source = UserTokenSource(alice)
+    assert source(False) is alice.access  # fresh enough: kept
+    forced = source(True)
+    assert forced.value != alice.access.value
+    same_user = _verified(alice.access.value, settings)["sub"]
+    assert _verified(forced.value, settings)["sub"] == same_user
+    assert source(False) is forced
+    # A token in its last minutes is renewed before it is handed out.
+    ending = dataclasses.replace(alice, access=AccessToken(alice.access.value, time.time() + 60))
+    renewed = UserTokenSource(ending)(False)
+    assert renewed.value != alice.access.value and renewed.seconds_left() > 3000
+    assert "refresh token (hidden)" in repr(source) and alice.refresh_token not in repr(source)
 
 
 def test_a_refresh_token_works_only_at_its_client_and_until_it_is_revoked(

@@ -17,6 +17,7 @@ import pytest
 from helpers.emulator.state import StackLayout
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit import memory
+from helpers.kit.calling import admission
 from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
 from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.sign_in import UserTokens, sign_in
@@ -57,6 +58,24 @@ def test_both_kinds_of_caller_get_in_and_an_id_token_does_not(
     ):
         with pytest.raises(InvokeUnauthorized, match=reason):
             _ask(finished_workshop, "Hello", refused, new_session_id())
+
+
+def test_the_tokens_side_by_side_say_who_called_and_what_the_runtime_did(
+    finished_workshop: FinishedWorkshop, alice: UserTokens
+) -> None:
+    machine = get_token(finished_workshop.settings)
+    rows = admission.admit(
+        finished_workshop.runtime_url,
+        {"machine": machine, "alice": alice.access, "alice's ID token": alice.id_token},
+    )
+    assert [(r.label, r.caller, r.token_use, r.admitted) for r in rows] == [
+        ("machine", f"machine (client {finished_workshop.settings.client_id})", "access", True),
+        ("alice", "user alice", "access", True),
+        ("alice's ID token", "user alice", "id", False),
+    ]
+    assert "Return policy" in rows[1].detail and "no client_id" in rows[2].detail
+    table = admission.html_table(rows)
+    assert "refused (401)" in table and "eyJ" not in table
 
 
 def test_alice_is_remembered_in_a_later_session_and_bob_never_sees_it(

@@ -16,6 +16,7 @@ only its redacted form, the refresh token not even that.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ from botocore.exceptions import ClientError
 
 from helpers.kit.errors import SignInError
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
-from helpers.kit.tokens import AccessToken, IdToken
+from helpers.kit.tokens import REFRESH_MARGIN_SECONDS, AccessToken, IdToken
 
 USER_SECRET_PREFIX = PARAMETER_PREFIX + "users/"
 WORKSHOP_USERS = ("alice", "bob")
@@ -136,3 +137,27 @@ def refresh(tokens: UserTokens, *, cognito: Any | None = None) -> UserTokens:
         id_token=IdToken(result["IdToken"], expires_at),
         refresh_token=tokens.refresh_token,
     )
+
+
+class UserTokenSource:
+    """A signed-in user's current access token, as a web app keeps it for its user.
+
+    Called with ``True``, or when the token is within :data:`REFRESH_MARGIN_SECONDS` of
+    its end, it first gets new tokens with the refresh token (no password). It is what
+    the token panel and the traffic helpers take, the same as the machine's token cache.
+    """
+
+    def __init__(self, tokens: UserTokens, *, cognito: Any | None = None) -> None:
+        self.tokens = tokens
+        self._cognito = cognito
+        self._lock = threading.Lock()
+
+    def __call__(self, force_refresh: bool = False) -> AccessToken:
+        with self._lock:
+            stale = self.tokens.access.seconds_left() <= REFRESH_MARGIN_SECONDS
+            if force_refresh or stale:
+                self.tokens = refresh(self.tokens, cognito=self._cognito)
+            return self.tokens.access
+
+    def __repr__(self) -> str:
+        return f"UserTokenSource({self.tokens})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,12 +23,12 @@ from helpers.kit import command_line, memory, sign_in
 from helpers.kit import steps as project
 from helpers.kit.backends import get_backend
 from helpers.kit.backends.base import Backend, CommandResult
-from helpers.kit.calling import gateway_client, invoke
+from helpers.kit.calling import admission, gateway_client, invoke
 from helpers.kit.checks import CheckResult
 from helpers.kit.errors import CommandLineError, InvokeError, NotDeployed
 from helpers.kit.paths import project_dir, shown
 from helpers.kit.settings import WorkshopSettings, load_settings
-from helpers.kit.sign_in import UserTokens
+from helpers.kit.sign_in import UserTokens, UserTokenSource
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
 from helpers.kit.widgets import DeployProgress
 from helpers.model.config import read_config, write_config
@@ -266,6 +266,11 @@ class Workshop:
         """New access and ID tokens for a signed-in user (``REFRESH_TOKEN_AUTH``)."""
         return sign_in.refresh(tokens)
 
+    def user_token_source(self, tokens: UserTokens) -> UserTokenSource:
+        """What the token panel and the traffic helpers take for a signed-in user: the
+        user's access token, refreshed with the refresh token on request or near its end."""
+        return UserTokenSource(tokens)
+
     def token_source(self, refresh: bool) -> AccessToken:
         """What traffic helpers call for a token: the cached one, or a fresh one on request."""
         return self.token(force_refresh=refresh)
@@ -315,9 +320,17 @@ class Workshop:
         )
 
     def ask(
-        self, prompt: str, token: AccessToken | str | None, session_id: str | None = None
+        self,
+        prompt: str,
+        token: AccessToken | str | None,
+        session_id: str | None = None,
+        *,
+        payload: Mapping[str, Any] | None = None,
     ) -> str:
-        """Print the answer as it streams in, and return it."""
+        """Print the answer as it streams in, and return it.
+
+        ``payload`` adds fields to the request body beside the prompt, as any caller may.
+        """
         print(f"you: {prompt}\nagent: ", end="", flush=True)
         return invoke.print_invoke(
             self.invoke_url(),
@@ -325,7 +338,12 @@ class Workshop:
             token=token,
             session_id=session_id or invoke.new_session_id(),
             agent_log=self.agent_log(),
+            extra_payload=payload,
         )
+
+    def who_gets_in(self, tokens: Mapping[str, AccessToken]) -> list[admission.Admission]:
+        """The same question asked with each token: let in or refused, and why."""
+        return admission.admit(self.invoke_url(), tokens, agent_log=self.agent_log())
 
     def expect_refusal(self, prompt: str, token: AccessToken | str | None) -> InvokeError:
         """Call the agent expecting a refusal; show and return it (raise if it got in)."""
