@@ -50,14 +50,10 @@ lab: $(VENV)/.installed-lab
 
 ## Run the whole test suite (unit, local-stack integration, notebooks, lint, types).
 ## The suite makes its own working-state folder and stack; yours are not touched.
-## Where npm is available it first makes sure the real agentcore CLI is in the cache, so the
-## contract tests run it; without npm they are skipped, saying how to install it.
+## Where npm is available the suite installs the real agentcore CLI into the cache in the
+## background (tests/real_cli.py), so the contract tests run it; without npm they are
+## skipped, saying how to install it.
 test: $(VENV)/.installed-dev
-	@if command -v npm >/dev/null 2>&1; then \
-		$(BIN)/python -m helpers.tooling.agentcore_cli install; \
-	else \
-		echo "npm not found: the contract tests against the real agentcore CLI will be skipped."; \
-	fi
 	$(BIN)/python -m helpers.tooling.suite
 
 ## Install the real agentcore CLI into .workshop/cache/ for the contract tests (needs npm).

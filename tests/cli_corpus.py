@@ -731,27 +731,39 @@ class RealRuns:
     """Cases (all, by default) and the usage questions run by the real CLI, as many at once
     as there are cores.
 
-    A run is a fresh process of the installed CLI. Runs started before anyone asked for a
-    result go at the lowest CPU priority (they are meant to fill the gaps of a test
-    session); once a result is awaited, the rest run at normal priority.
+    ``binary`` gives the CLI's path; it may first install the CLI (it is called once, in
+    the pool, before any run), so a fresh checkout installs and runs in the background.
+    A run is a fresh process of the installed CLI. Work started before anyone asked for a
+    result goes at the lowest CPU priority (it is meant to fill the gaps of a test
+    session); once a result is awaited, the rest runs at normal priority.
     """
 
-    def __init__(self, binary: Path, cases: Sequence[Case] = tuple(CASES)) -> None:
+    def __init__(
+        self,
+        binary: Callable[[Sequence[str]], Path],
+        cases: Sequence[Case] = tuple(CASES),
+        usage: Sequence[tuple[str, ...]] = tuple(USAGE),
+    ) -> None:
         self._nice = shutil.which("nice")
         self._urgent = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+        # The first job in the queue, so every run below finds it started.
+        self._binary = self._pool.submit(lambda: binary(self._priority()))
         self._runs: dict[str, Future[dict[str, Any]]] = {}
         for case in cases:
-            self._submit(case.name, functools.partial(run_cli, binary, case))
-        for argv in USAGE:
-            self._submit(" ".join(argv), functools.partial(run_usage, binary, argv))
+            self._submit(case.name, functools.partial(run_cli, case=case))
+        for argv in usage:
+            self._submit(" ".join(argv), functools.partial(run_usage, argv=argv))
 
-    def _submit(self, name: str, run: Callable[[Sequence[str]], dict[str, Any]]) -> None:
-        def at_low_priority_until_awaited() -> dict[str, Any]:
-            urgent = self._urgent.is_set() or self._nice is None
-            return run([] if urgent else [str(self._nice), "-n", "19"])
+    def _priority(self) -> list[str]:
+        urgent = self._urgent.is_set() or self._nice is None
+        return [] if urgent else [str(self._nice), "-n", "19"]
 
-        self._runs[name] = self._pool.submit(at_low_priority_until_awaited)
+    def _submit(self, name: str, run: Callable[..., dict[str, Any]]) -> None:
+        def once_installed() -> dict[str, Any]:
+            return run(self._binary.result(), prefix=self._priority())
+
+        self._runs[name] = self._pool.submit(once_installed)
 
     def result(self, name: str) -> dict[str, Any]:
         """The run of a case (by name) or of a usage question (its arguments, joined)."""
@@ -797,7 +809,7 @@ def main(argv: list[str]) -> int:
         print(f"no such case: {', '.join(sorted(unknown))}")
         return 2
     cases = [case for case in CASES if case.name in names]
-    runs = RealRuns(agentcore_cli.install(), cases)
+    runs = RealRuns(lambda prefix: agentcore_cli.install(prefix=prefix), cases)
     try:
         kept = recordings() if RECORDINGS.is_file() else {}
         kept |= {case.name: runs.result(case.name) for case in cases}

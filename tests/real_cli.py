@@ -5,7 +5,10 @@ before it reads a single file), minutes for the whole corpus on two cores, and t
 cannot run more than one command per process. So the runs start in the background as
 soon as the tests are collected (:class:`tests.cli_corpus.RealRuns`, at the lowest CPU
 priority until a result is awaited), and the tests marked ``real_cli``, which compare a
-run with its recording, are moved to the end of the session.
+run with its recording, are moved to the end of the session. On a fresh checkout the
+CLI is installed the same way first, where npm is on the machine (half a minute to a
+minute of npm that the other tests hide); without npm those tests are skipped, saying
+how to install it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from helpers.tooling import agentcore_cli
-from tests.cli_corpus import RealRuns
+from tests.cli_corpus import Case, RealRuns
 
 MARK = "real_cli"
 _RUNS = pytest.StashKey[RealRuns]()
@@ -31,9 +34,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    wanted = any(item.get_closest_marker(MARK) for item in session.items)
-    if wanted and agentcore_cli.installed():
-        session.config.stash[_RUNS] = RealRuns(agentcore_cli.executable())
+    # Only what the selected tests compare runs (their ``case`` or ``argv`` parameter).
+    wanted = [
+        item.callspec.params
+        for item in session.items
+        if item.get_closest_marker(MARK) and isinstance(item, pytest.Function)
+    ]
+    if wanted and (agentcore_cli.installed() or agentcore_cli.npm_available()):
+        session.config.stash[_RUNS] = RealRuns(
+            lambda prefix: agentcore_cli.install(say=_unsaid, prefix=prefix),
+            cases=[case for params in wanted if isinstance(case := params.get("case"), Case)],
+            usage=[argv for params in wanted if isinstance(argv := params.get("argv"), tuple)],
+        )
+
+
+def _unsaid(message: str) -> None:
+    """An install in the background keeps quiet; a failure reaches the tests as an error."""
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -47,5 +63,8 @@ def real_cli(request: pytest.FixtureRequest) -> RealRuns:
     """The real CLI's runs; a test asking for them is skipped where the CLI is not installed."""
     runs = request.config.stash.get(_RUNS, None)
     if runs is None:
-        pytest.skip(f"the real agentcore CLI is not installed. {agentcore_cli.INSTALL_HINT}")
+        pytest.skip(
+            "the real agentcore CLI is not installed and npm is not on PATH. "
+            + agentcore_cli.INSTALL_HINT
+        )
     return runs

@@ -4,8 +4,8 @@ The contract tests (``tests/test_cli_contract.py``) run this CLI next to the kit
 npm ``@aws/agentcore`` at :data:`VERSION`, installed with npm into
 ``.workshop/cache/agentcore-cli/<version>/`` (or ``$AGENTCORE_CLI_CACHE/<version>/``):
 nothing global, nothing in the repository. ``make agentcore-cli`` runs
-``python -m helpers.tooling.agentcore_cli install``; ``make test`` does it too when npm
-is on the machine.
+``python -m helpers.tooling.agentcore_cli install``; the test suite does it too, in the
+background while the other tests run, when npm is on the machine (``tests/real_cli.py``).
 
 Two of the CLI's dependencies do not install as published (one is pinned to a version
 the registry does not serve, one is an optional inspector UI the config commands never
@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 VERSION = "0.30.0"
@@ -46,6 +46,10 @@ INSTALL_HINT = (
 QUIET_ENV = {"AGENTCORE_TELEMETRY_DISABLED": "1", "NO_COLOR": "1", "COLUMNS": "1000"}
 
 
+class InstallError(RuntimeError):
+    """The CLI could not be installed; the message says why and what to do."""
+
+
 def cache_dir() -> Path:
     """Where this version of the CLI is (or will be) installed."""
     root = os.environ.get("AGENTCORE_CLI_CACHE")
@@ -63,14 +67,26 @@ def installed(cache: Path | None = None) -> bool:
     return (cache / "installed").is_file() and executable(cache).is_file()
 
 
-def install(cache: Path | None = None, say: Callable[[str], None] = print) -> Path:
-    """Install the pinned CLI into ``cache`` unless it is there already; return the binary."""
+def npm_available() -> bool:
+    return shutil.which("npm") is not None
+
+
+def install(
+    cache: Path | None = None,
+    say: Callable[[str], None] = print,
+    prefix: Sequence[str] = (),
+) -> Path:
+    """Install the pinned CLI into ``cache`` unless it is there already; return the binary.
+
+    ``prefix`` goes before the npm command (``nice -n 19`` for an install in the
+    background). npm's own output is kept and shown only when it fails.
+    """
     cache = cache or cache_dir()
     if installed(cache):
         return executable(cache)
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit(f"npm is not on PATH. {INSTALL_HINT}")
+        raise InstallError(f"npm is not on PATH. {INSTALL_HINT}")
     staging = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "stub-inspector").mkdir(parents=True)
@@ -89,17 +105,29 @@ def install(cache: Path | None = None, say: Callable[[str], None] = print) -> Pa
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+            [
+                *prefix,
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--ignore-scripts",
+                "--loglevel=error",
+            ],
             cwd=staging,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
             check=False,
         )
         if done.returncode:
-            raise SystemExit(
-                f"`npm install` failed (exit {done.returncode}); see its output above."
+            raise InstallError(
+                f"`npm install {PACKAGE}@{VERSION}` failed (exit {done.returncode}):\n"
+                f"{done.stdout}{done.stderr}\n{INSTALL_HINT}"
             )
         answer = version(executable(staging))
         if answer != VERSION:
-            raise SystemExit(f"the installed CLI says it is {answer!r}, not {VERSION}")
+            raise InstallError(f"the installed CLI says it is {answer!r}, not {VERSION}")
         (staging / "installed").write_text(f"{PACKAGE}@{VERSION}\n")
         shutil.rmtree(cache, ignore_errors=True)
         staging.rename(cache)
@@ -124,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.tooling.agentcore_cli")
     parser.add_argument("action", choices=["install", "path"])
     args = parser.parse_args(argv)
-    binary = install() if args.action == "install" else executable()
+    try:
+        binary = install() if args.action == "install" else executable()
+    except InstallError as error:
+        print(error, file=sys.stderr)
+        return 1
     print(f"{PACKAGE}@{VERSION} for the contract tests: {binary}")
     return 0
 
