@@ -12,7 +12,7 @@ export AGENTCORE_LOCAL_HOME := $(WORKSHOP_HOME)
 # helpers/tooling/agentcore_cli.py) is cached under the working state, never installed globally.
 export AGENTCORE_CLI_CACHE := $(WORKSHOP_HOME)/cache/agentcore-cli
 
-.PHONY: lab test bench down clean agentcore-cli
+.PHONY: lab test bench down clean messages agentcore-cli
 
 # uv installs the same pins two to three times faster than pip; pip stays the fallback
 # when uv cannot be had. Either way constraints.txt decides every version.
@@ -37,16 +37,34 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 ## and its terminals start there. JSON opens in the text editor, so agentcore.json can be
 ## edited from the notebooks' links. JupyterLab refuses root unless told; workshop VMs and
 ## containers often run as root. LAB_ROOT and LAB_ARGS exist for the browser test.
+## `make lab WORKSHOP_LANG=zh-CN` opens the Chinese edition (notebooks/zh-CN/) in a Chinese
+## JupyterLab, and the stack, the terminals and agentcore-local speak Chinese.
+## `make lab LANG=zh-CN`, the spelling people try first, does the same: a LANG given to make
+## picks the workshop's language and is not passed on to the programs make starts (to them
+## LANG is the system's locale, and zh-CN names none; Python then uses UTF-8 anyway).
 LAB_ROOT ?= $(CURDIR)
 LAB_ARGS ?=
+WORKSHOP_LANG ?= en
+ifeq ($(origin LANG),command line)
+ifneq ($(origin WORKSHOP_LANG),command line)
+ifneq ($(filter zh-CN zh_CN zh_CN.UTF-8 zh_CN.utf8 zh,$(LANG)),)
+WORKSHOP_LANG := zh-CN
+endif
+endif
+unexport LANG
+endif
+EDITIONS := en zh-CN
+EDITION_FOLDER := notebooks$(if $(filter-out en,$(WORKSHOP_LANG)),/$(WORKSHOP_LANG))
 lab: $(VENV)/.installed-lab
-	$(BIN)/agentcore-local up --prerequisites agent/prerequisites.json
-	cd "$(LAB_ROOT)" && WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} \
+	$(if $(filter $(WORKSHOP_LANG),$(EDITIONS)),,$(error WORKSHOP_LANG=$(WORKSHOP_LANG): choose one of $(EDITIONS)))
+	WORKSHOP_LANG=$(WORKSHOP_LANG) $(BIN)/agentcore-local up --prerequisites agent/prerequisites.json
+	cd "$(LAB_ROOT)" && WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} WORKSHOP_LANG=$(WORKSHOP_LANG) \
 		AGENTCORE_WORKSHOP_PROJECT="$(LAB_ROOT)/my-project" SHELL=$${SHELL:-/bin/bash} \
 		"$(CURDIR)/$(BIN)/jupyter" lab --ServerApp.root_dir="$(LAB_ROOT)" \
 		--ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) \
-		--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb \
-		--LabServerApp.app_settings_dir="$(CURDIR)/helpers/tooling/jupyterlab" $(LAB_ARGS)
+		--LabApp.default_url=/lab/tree/$(EDITION_FOLDER)/00_setup.ipynb \
+		--LabServerApp.app_settings_dir="$(CURDIR)/helpers/tooling/jupyterlab/$(WORKSHOP_LANG)" \
+		$(LAB_ARGS)
 
 ## Run the whole test suite (unit, local-stack integration, notebooks, lint, types).
 ## The suite makes its own working-state folder and stack; yours are not touched.
@@ -63,6 +81,16 @@ agentcore-cli: $(VENV)/.installed-dev
 ## Measure the kit on this machine; prints a table and writes bench.json.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m helpers.tooling.bench
+
+## Update the message catalogs (helpers/locale/*/LC_MESSAGES/workshop.po) from the sources:
+## new messages arrive untranslated, changed ones fuzzy; translate them, then `make test`.
+CATALOG_OPTIONS := --no-wrap
+messages: $(VENV)/.installed-dev
+	mkdir -p $(WORKSHOP_HOME)
+	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-by-file $(CATALOG_OPTIONS) \
+		--project=agentcore-auth-workshop -o $(WORKSHOP_HOME)/workshop.pot .
+	$(BIN)/pybabel update -i $(WORKSHOP_HOME)/workshop.pot -d helpers/locale -D workshop \
+		--ignore-obsolete $(CATALOG_OPTIONS)
 
 ## Stop the local stack.
 down: $(VENV)/.installed-lab

@@ -46,6 +46,7 @@ _SESSION_ENV = (
     "AGENTCORE_LOCAL_HOME",
     "AGENTCORE_LOCAL_PORT_BASE",
     "AGENTCORE_WORKSHOP_PROJECT",
+    "WORKSHOP_LANG",
 )
 _saved_env: dict[str, str | None] = {}
 
@@ -57,6 +58,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["AGENTCORE_WORKSHOP_HOME"] = os.environ["AGENTCORE_LOCAL_HOME"] = home
     # The learner's project too: never the repository's own my-project/.
     os.environ["AGENTCORE_WORKSHOP_PROJECT"] = os.path.join(home, "project")
+    # Tests read English unless they choose a language; a notebook edition's kernel
+    # speaks its folder's language (helpers.model.i18n).
+    os.environ.pop("WORKSHOP_LANG", None)
     port_base = os.environ.get("TEST_PORT_BASE", DEFAULT_TEST_PORT_BASE)
     os.environ["AGENTCORE_LOCAL_PORT_BASE"] = port_base
 

@@ -7,6 +7,7 @@ Rooms (ARCHITECTURE.md draws them): ``helpers.model`` is the project model,
     from helpers import start
     ws = start(through_step=1)
 
+``_("…")`` shows a message in the learner's language (see ``helpers.model.i18n``).
 They load on first use, so a process that needs only the emulator (the stack's
 daemon, an agent process) never pays for the kit's imports.
 """
@@ -45,9 +46,11 @@ if TYPE_CHECKING:
     from helpers.kit.tokens import describe_claims, tampered
     from helpers.kit.widgets import chat_box, claims_table, token_panel
     from helpers.kit.workshop import Workshop, start
+    from helpers.model.i18n import _
 
 # name → the module that defines it (a module name maps to itself).
 _SURFACE = {
+    "_": "helpers.model.i18n",
     "start": "helpers.kit.workshop",
     "Workshop": "helpers.kit.workshop",
     "selected_backend": "helpers.kit.backends",
@@ -74,6 +77,7 @@ _SURFACE = {
 __all__ = [
     "GatewayRefused",
     "Workshop",
+    "_",
     "admission",
     "chat_box",
     "check_gateway_replaced",

@@ -63,8 +63,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 FAILURES = REPO_ROOT / ".workshop" / "browser-test"
-# The lab's stack, away from the suite's and notebook 03's own.
-LAB_PORT_BASE = port_base_beside_the_suite(300)
+# Each lab's stack, away from the suite's and notebook 03's own: the English and the
+# Chinese lab are up at the same time.
+LAB_PORT_BASES = {"en": port_base_beside_the_suite(300), "zh-CN": port_base_beside_the_suite(400)}
 VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STARTED_TIMEOUT_MS = 60_000
 RUN_TIMEOUT_MS = 240_000
@@ -95,7 +96,17 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """``make lab`` on a folder of the test's own; stopped with its kernels and stack."""
-    base = tmp_path_factory.mktemp("lab")
+    yield from _make_lab(tmp_path_factory, "en")
+
+
+@pytest.fixture(scope="module")
+def chinese_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """``make lab WORKSHOP_LANG=zh-CN``, as the Chinese README says to start it."""
+    yield from _make_lab(tmp_path_factory, "zh-CN")
+
+
+def _make_lab(tmp_path_factory: pytest.TempPathFactory, language: str) -> Iterator[Lab]:
+    base = tmp_path_factory.mktemp(f"lab-{language}")
     root, home = base / "root", base / "home"
     shutil.copytree(REPO_ROOT / "notebooks", root / "notebooks")
     port, token = _free_port(), secrets.token_hex(16)
@@ -106,7 +117,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         and name not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE", "MFLAGS")
     }
     env.update(
-        AGENTCORE_LOCAL_PORT_BASE=LAB_PORT_BASE,
+        AGENTCORE_LOCAL_PORT_BASE=LAB_PORT_BASES[language],
         JUPYTERLAB_SETTINGS_DIR=str(base / "lab-settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(base / "lab-workspaces"),
         JUPYTER_RUNTIME_DIR=str(base / "jupyter-runtime"),
@@ -116,7 +127,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     )
     log = (base / "make-lab.log").open("wb")
     process = subprocess.Popen(
-        ["make", "-s", "lab", f"WORKSHOP_HOME={home}", f"LAB_ROOT={root}", f"LAB_ARGS={lab_args}"],
+        [
+            *("make", "-s", "lab", f"WORKSHOP_HOME={home}", f"LAB_ROOT={root}"),
+            *(f"LAB_ARGS={lab_args}", f"WORKSHOP_LANG={language}"),
+        ],
         cwd=REPO_ROOT,
         env=env,
         stdout=log,
@@ -385,3 +399,22 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
     assert "headers=headers" in (project / "mcp_client" / "client.py").read_text()
     assert not list(project.rglob("*.bak-*"))
     assert_clean_page(page, panel, lab.root / "notebooks" / "03_mcp_client_auth.ipynb")
+
+
+def test_the_chinese_lab_opens_the_chinese_edition_in_a_chinese_jupyterlab(
+    chinese_lab: Lab, page: Any
+) -> None:
+    """``make lab WORKSHOP_LANG=zh-CN``: JupyterLab's menus in Chinese, on notebook 00 in
+    Chinese, whose kernel and the stack it starts speak Chinese too."""
+    page.goto(f"{chinese_lab.url}/?token={chinese_lab.token}")
+    page.wait_for_url(re.compile(r"/lab/tree/notebooks/zh-CN/00_setup\.ipynb"))
+    for menu in ("文件", "编辑", "运行", "内核"):  # File, Edit, Run, Kernel
+        page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.wait_for()
+    panel = page.locator(VISIBLE)
+    panel.get_by_role("heading", name="00 · 环境准备与检查").wait_for()
+    page.locator(".jp-StatusBar-TextItem", has_text="空闲").first.wait_for()  # Idle
+    run_cells(page, panel, first=2, count=3)  # the backend, the start text, start()
+    wait_for_output(panel, 2, "本研讨会在 'local' 后端上运行。")
+    wait_for_output(panel, 4, "已完成的步骤：0")
+    started = output_of(panel, 4).inner_text()
+    assert "本地堆栈已在运行" in started and "正在部署项目 CustomerSupport" in started, started

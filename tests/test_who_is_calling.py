@@ -22,6 +22,8 @@ from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
 from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.sign_in import UserTokens, sign_in
 from helpers.kit.tokens import AccessToken, get_token, tampered
+from helpers.model.callers import Caller
+from helpers.model.i18n import use_language
 from helpers.model.interactions import build_interactions
 from tests.support import FinishedWorkshop
 
@@ -68,14 +70,19 @@ def test_the_tokens_side_by_side_say_who_called_and_what_the_runtime_did(
         finished_workshop.runtime_url,
         {"machine": machine, "alice": alice.access, "alice's ID token": alice.id_token},
     )
+    machine_caller = Caller("machine", finished_workshop.settings.client_id)
     assert [(r.label, r.caller, r.token_use, r.admitted) for r in rows] == [
-        ("machine", f"machine (client {finished_workshop.settings.client_id})", "access", True),
-        ("alice", "user alice", "access", True),
-        ("alice's ID token", "user alice", "id", False),
+        ("machine", machine_caller, "access", True),
+        ("alice", Caller("user", "alice"), "access", True),
+        ("alice's ID token", Caller("user", "alice"), "id", False),
     ]
     assert "Return policy" in rows[1].detail and "no client_id" in rows[2].detail
     table = admission.html_table(rows)
-    assert "refused (401)" in table and "eyJ" not in table
+    assert "refused (401)" in table and "user alice" in table and "eyJ" not in table
+    with use_language("zh-CN"):
+        chinese = admission.html_table(rows)
+    # The kit's words in the learner's language; AWS's word and the claim names stay.
+    assert "被拒绝（401）" in chinese and "用户 alice" in chinese and "token_use" in chinese
 
 
 def test_alice_is_remembered_in_a_later_session_and_bob_never_sees_it(
@@ -132,7 +139,11 @@ def test_the_runtimes_trace_names_the_kind_of_caller(
         time.sleep(0.2)
     callers = [i.caller for i in interactions]
     machine_client = finished_workshop.settings.client_id
-    assert callers == ["user alice", f"machine (client {machine_client})"]
+    assert callers == [Caller("user", "alice"), Caller("machine", machine_client)]
+    assert [str(caller) for caller in callers] == [
+        "user alice",
+        f"machine (client {machine_client})",
+    ]
     for interaction in interactions:
         assert "eyJ" not in str(interaction)  # a name, never any of the token
 

@@ -45,6 +45,9 @@ import jwt
 import requests
 from starlette.datastructures import Headers
 
+from helpers.model import refusal_reasons as why
+from helpers.model.refusal_reasons import NO_CREDENTIALS, reason
+
 log = logging.getLogger("agentcore_local.authorizer")
 
 # Clock skew tolerated on exp, nbf and iat; the expiry demo waits this long past exp.
@@ -77,7 +80,6 @@ _KNOWN_ALGORITHMS = frozenset(
         "EdDSA",
     }
 )
-NO_CREDENTIALS = "no Authorization header"
 
 
 class Unauthorized(Exception):
@@ -312,11 +314,12 @@ class JwtAuthorizer:
         algorithm = header.get("alg")
         if algorithm != "RS256":
             # Name the algorithm only when it is one: the header is the caller's text.
-            named = repr(algorithm) if algorithm in _KNOWN_ALGORITHMS else "an unknown one"
-            raise Unauthorized(f"algorithm {named} is not accepted (RS256 only)")
+            if algorithm in _KNOWN_ALGORITHMS:
+                raise Unauthorized(reason(why.ALGORITHM, algorithm=repr(algorithm)))
+            raise Unauthorized(why.UNKNOWN_ALGORITHM)
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise Unauthorized("token header has no kid")
+            raise Unauthorized(why.NO_KID)
         return token, kid
 
     def _claims(self, token: str, kid: str) -> dict[str, Any]:
@@ -340,15 +343,15 @@ class JwtAuthorizer:
     def _refuse_if_expired(self, expires_at: float) -> None:
         # PyJWT checks exp too, on its own clock; this one is the authorizer's.
         if self._wall_clock() >= expires_at + self._leeway:
-            raise Unauthorized("token expired")
+            raise Unauthorized(why.EXPIRED)
 
     def _verify(self, token: str, kid: str) -> dict[str, Any]:
         """Check ``token`` with the keys cached now; this never fetches."""
         key, issuer, any_keys = self.keys.lookup(kid)
         if key is None:
             if not any_keys:
-                raise Unauthorized("signing keys unavailable (discovery or JWKS unreachable)")
-            raise Unauthorized("unknown signing key (kid not in JWKS)")
+                raise Unauthorized(why.KEYS_UNAVAILABLE)
+            raise Unauthorized(why.UNKNOWN_KID)
         try:
             claims = jwt.decode(
                 token,
@@ -359,15 +362,15 @@ class JwtAuthorizer:
                 options={"require": ["exp", "iat", "iss"], "verify_aud": False},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("token expired") from None
+            raise Unauthorized(why.EXPIRED) from None
         except jwt.ImmatureSignatureError:
-            raise Unauthorized("token not valid yet (nbf or iat in the future)") from None
+            raise Unauthorized(why.NOT_YET_VALID) from None
         except jwt.InvalidIssuerError:
-            raise Unauthorized("issuer does not match the discovery document") from None
+            raise Unauthorized(why.WRONG_ISSUER) from None
         except jwt.InvalidSignatureError:
-            raise Unauthorized("signature does not verify") from None
+            raise Unauthorized(why.BAD_SIGNATURE) from None
         except jwt.PyJWTError as error:
-            raise Unauthorized(f"invalid token ({type(error).__name__})") from None
+            raise Unauthorized(reason(why.INVALID, error=type(error).__name__)) from None
         self._check_claims(claims)
         return claims
 
@@ -375,21 +378,21 @@ class JwtAuthorizer:
         config = self.config
         if config.allowed_clients:
             if "client_id" not in claims:
-                raise Unauthorized("token has no client_id (an ID token names its client in aud)")
+                raise Unauthorized(why.NO_CLIENT_ID)
             if claims["client_id"] not in config.allowed_clients:
-                raise Unauthorized("client_id is not in allowedClients")
+                raise Unauthorized(why.CLIENT_NOT_ALLOWED)
         if config.allowed_audience:
             audience = claims.get("aud")
             audiences = audience if isinstance(audience, list) else [audience]
             if not set(audiences) & set(config.allowed_audience):
-                raise Unauthorized("aud is not in allowedAudience")
+                raise Unauthorized(why.AUDIENCE_NOT_ALLOWED)
         if config.allowed_scopes:
             scopes = str(claims.get("scope", "")).split()
             if not set(scopes) & set(config.allowed_scopes):
-                raise Unauthorized("no scope in allowedScopes")
+                raise Unauthorized(why.SCOPE_NOT_ALLOWED)
         for rule in config.custom_claims:
             if not rule.matches(claims):
-                raise Unauthorized(f"custom claim {rule.claim!r} does not match")
+                raise Unauthorized(reason(why.CLAIM_MISMATCH, claim=repr(rule.claim)))
 
 
 @dataclass(frozen=True)
@@ -436,13 +439,13 @@ def _unverified_header(token: str) -> dict[str, Any]:
     """
     header, dot, rest = token.partition(".")
     if not dot or rest.count(".") != 1 or not _BASE64URL.fullmatch(header):
-        raise Unauthorized("malformed token")
+        raise Unauthorized(why.MALFORMED)
     try:
         decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
     except (ValueError, binascii.Error):
-        raise Unauthorized("malformed token") from None
+        raise Unauthorized(why.MALFORMED) from None
     if not isinstance(decoded, dict):
-        raise Unauthorized("malformed token")
+        raise Unauthorized(why.MALFORMED)
     return decoded
 
 
@@ -454,7 +457,7 @@ def authorization_of(headers: Headers) -> str | None:
     """
     values = headers.getlist("authorization")
     if len(values) > 1:
-        raise Unauthorized("more than one Authorization header")
+        raise Unauthorized(why.TWO_HEADERS)
     return values[0] if values else None
 
 
@@ -465,12 +468,12 @@ def _bearer_token(authorization: str | None) -> str:
         raise MethodMismatch("SigV4 request to a CUSTOM_JWT resource")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer":
-        raise Unauthorized("Authorization scheme is not Bearer")
+        raise Unauthorized(why.NOT_BEARER)
     token = token.strip()
     if not token:
-        raise Unauthorized("empty bearer token")
+        raise Unauthorized(why.EMPTY_BEARER)
     if "," in token or " " in token:
-        raise Unauthorized("Authorization holds more than one value")
+        raise Unauthorized(why.TWO_VALUES)
     if len(token) > MAX_TOKEN_CHARS:
-        raise Unauthorized("bearer token too large")
+        raise Unauthorized(why.TOO_LARGE)
     return token

@@ -22,22 +22,25 @@ from pathlib import Path
 import httpx
 
 from helpers.emulator import stack
+from helpers.emulator.stack import NOT_RUNNING
 from helpers.emulator.state import StackLayout, StackState
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.emulator.tls import client_context
 from helpers.model import commands
 from helpers.model.config import read_config
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 from helpers.model.interactions import (
+    ToolCall,
     TraceInteraction,
     TracesIncomplete,
     to_json,
     wait_for_interactions,
 )
 from helpers.model.invocation import SESSION_HEADER, sse_chunks
+from helpers.model.refusal_reasons import explain
 
 INVOKE_TIMEOUT_SECONDS = 300.0
-NOT_RUNNING = "the local stack is not running (start it with: agentcore-local up)"
 
 
 def _say(message: str) -> None:
@@ -47,7 +50,7 @@ def _say(message: str) -> None:
 def _running(args: argparse.Namespace) -> StackState:
     state = stack.read_state(args.home)
     if state is None:
-        raise ActionableError(NOT_RUNNING)
+        raise ActionableError(_(NOT_RUNNING))
     return state
 
 
@@ -72,11 +75,11 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(current.to_json(), indent=2))
     elif current.state is None:
-        _say(NOT_RUNNING)
+        _say(_(NOT_RUNNING))
     else:
-        _say(f"local stack running (pid {current.state.pid})")
+        _say(_("local stack running (pid {pid})", pid=current.state.pid))
         for part in current.parts:
-            mark = "ok" if part.healthy else f"DOWN {part.detail}"
+            mark = _("ok") if part.healthy else _("DOWN {detail}", detail=part.detail)
             _say(f"  {part.name:<9} {part.url:<32} {mark}")
         for name, runtime in current.deployed.runtimes.items():
             _say(f"  runtime {name}: {runtime.invoke_url}")
@@ -95,17 +98,22 @@ def _env(args: argparse.Namespace) -> int:
     """Print what ``eval "$(agentcore-local env)"`` needs: exports, and ``agentcore`` as us."""
     if os.environ.get(BACKEND_ENV, "local").strip().lower() == "aws":
         raise ActionableError(
-            f"{BACKEND_ENV}=aws: this shell is for your AWS account, where `agentcore` is the "
-            "real CLI. Nothing was changed. For the local stack, open a shell without "
-            f"{BACKEND_ENV}=aws (or `unset {BACKEND_ENV}`) and run this again."
+            _(
+                "{variable}=aws: this shell is for your AWS account, where `agentcore` is the "
+                "real CLI. Nothing was changed. For the local stack, open a shell without "
+                "{variable}=aws (or `unset {variable}`) and run this again.",
+                variable=BACKEND_ENV,
+            )
         )
     for name, value in stack.client_environment(args.home).items():
         print(f"export {name}={shlex.quote(value)}")
     # Only in the shell that eval's this: the workshop's `agentcore ...` lines run here.
     print(SHELL_FUNCTION)
     print(
-        "agentcore-local env: this shell now talks to the local stack, and `agentcore` "
-        "runs `agentcore-local`.",
+        _(
+            "agentcore-local env: this shell now talks to the local stack, and `agentcore` "
+            "runs `agentcore-local`."
+        ),
         file=sys.stderr,
     )
     return 0
@@ -129,8 +137,11 @@ def _invoke(args: argparse.Namespace) -> int:
     deployed = stack.control(args.home).deployments().runtimes.get(runtime)
     if deployed is None:
         raise ActionableError(
-            f"No runtime named {runtime!r} is deployed on the local stack; "
-            "run `agentcore-local deploy -y -v` in the project folder first."
+            _(
+                "No runtime named {runtime} is deployed on the local stack; "
+                "run `agentcore-local deploy -y -v` in the project folder first.",
+                runtime=repr(runtime),
+            )
         )
     headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
     if args.session_id:
@@ -150,8 +161,13 @@ def _invoke(args: argparse.Namespace) -> int:
 
 def _agent_failed(error_type: str, error: str, log: Path) -> ActionableError:
     return ActionableError(
-        f"the agent's code raised {error_type}: {error}. The traceback is in {log}; fix the "
-        "code, then run `agentcore-local deploy -y -v` again."
+        _(
+            "the agent's code raised {error_type}: {error}. The traceback is in {log}; fix the "
+            "code, then run `agentcore-local deploy -y -v` again.",
+            error_type=error_type,
+            error=error,
+            log=log,
+        )
     )
 
 
@@ -174,10 +190,10 @@ def _stream(
             except ValueError:
                 body = {}
             if response.status_code >= 500 and "error" in body and "message" not in body:
-                raise _agent_failed("an exception", str(body["error"]), log)
+                raise _agent_failed(_("an exception"), str(body["error"]), log)
             message = body.get("message", response.text) if isinstance(body, dict) else None
             raise ActionableError(
-                f"HTTP {response.status_code} {error_type}: {message or response.text}"
+                f"HTTP {response.status_code} {error_type}: {explain(message or response.text)}"
             )
         for chunk in sse_chunks(response.iter_bytes()):
             # After the entrypoint raised, the SDK's last event is {"error", "error_type"}.
@@ -211,27 +227,30 @@ def _traces(args: argparse.Namespace) -> int:
     for interaction in found:
         _say(_interaction_line(interaction))
     if not found:
-        _say(f"no traces for session {args.session_id} yet")
+        _say(_("no traces for session {session_id} yet", session_id=args.session_id))
     elif arriving:
-        _say("(some spans are still arriving: run the command again in a moment)")
+        _say(_("(some spans are still arriving: run the command again in a moment)"))
     return 0
 
 
 def _interaction_line(interaction: TraceInteraction) -> str:
-    tools = ", ".join(
-        f"{tool.name} {'ok' if tool.ok else 'FAILED'} {tool.duration_ms:.0f} ms"
-        for tool in interaction.tools
-    )
+    tools = ", ".join(_tool_line(tool) for tool in interaction.tools)
     if interaction.refused:
-        prompt = "(refused by the Runtime before the agent ran)"
+        prompt = _("(refused by the Runtime before the agent ran)")
     else:
         prompt = interaction.prompt or (
-            "(prompt not recorded)" if interaction.complete else "(still arriving)"
+            _("(prompt not recorded)") if interaction.complete else _("(still arriving)")
         )
+    no_tools = _("no tools")
     return (
         f"{interaction.started_at:%H:%M:%S} {interaction.duration_ms:7.0f} ms  "
-        f"{prompt}  [{tools or 'no tools'}]"
+        f"{prompt}  [{tools or no_tools}]"
     )
+
+
+def _tool_line(tool: ToolCall) -> str:
+    verdict = _("ok") if tool.ok else _("FAILED")
+    return f"{tool.name} {verdict} {tool.duration_ms:.0f} ms"
 
 
 def _remove_gateway(args: argparse.Namespace) -> int:
@@ -268,48 +287,50 @@ def _add_gateway_target(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="agentcore-local", description="Run AgentCore's AWS parts on loopback."
+        prog="agentcore-local", description=_("Run AgentCore's AWS parts on loopback.")
     )
-    parser.add_argument("--home", type=Path, help="the stack's folder (default: see --help)")
+    parser.add_argument("--home", type=Path, help=_("the stack's folder (default: see --help)"))
     verbs = parser.add_subparsers(dest="command", required=True)
-    up = verbs.add_parser("up", help="start the local stack (idempotent)")
-    up.add_argument("--prerequisites", type=Path, help="what to create at start (JSON file)")
+    up = verbs.add_parser("up", help=_("start the local stack (idempotent)"))
+    up.add_argument("--prerequisites", type=Path, help=_("what to create at start (JSON file)"))
     up.set_defaults(run=_up)
-    verbs.add_parser("down", help="stop the local stack").set_defaults(run=_down)
-    status = verbs.add_parser("status", help="show the stack and each part's health")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
+    verbs.add_parser("down", help=_("stop the local stack")).set_defaults(run=_down)
+    status = verbs.add_parser("status", help=_("show the stack and each part's health"))
+    status.add_argument("--json", action="store_true", help=_("machine-readable output"))
     status.set_defaults(run=_status)
     verbs.add_parser(
         "env",
-        help='point this shell at the stack: eval "$(agentcore-local env)" (aws, curl, '
-        "boto3; `agentcore` runs agentcore-local)",
+        help=_(
+            'point this shell at the stack: eval "$(agentcore-local env)" (aws, curl, '
+            "boto3; `agentcore` runs agentcore-local)"
+        ),
     ).set_defaults(run=_env)
 
-    verbs.add_parser("validate", help="validate agentcore/agentcore.json").set_defaults(
+    verbs.add_parser("validate", help=_("validate agentcore/agentcore.json")).set_defaults(
         run=_validate
     )
-    deploy = verbs.add_parser("deploy", help="deploy the project to the local stack")
-    deploy.add_argument("-y", "--yes", action="store_true", help="accepted; never prompts")
-    deploy.add_argument("-v", "--verbose", action="store_true", help="print plan and progress")
+    deploy = verbs.add_parser("deploy", help=_("deploy the project to the local stack"))
+    deploy.add_argument("-y", "--yes", action="store_true", help=_("accepted; never prompts"))
+    deploy.add_argument("-v", "--verbose", action="store_true", help=_("print plan and progress"))
     deploy.set_defaults(run=_deploy)
 
-    invoke = verbs.add_parser("invoke", help="invoke a deployed runtime")
+    invoke = verbs.add_parser("invoke", help=_("invoke a deployed runtime"))
     invoke.add_argument("prompt")
-    invoke.add_argument("--runtime", help="runtime name (default: the project's first)")
-    invoke.add_argument("--session-id", help="33 to 256 characters (default: the Runtime's)")
-    invoke.add_argument("--bearer-token", help="access token for a CUSTOM_JWT runtime")
-    invoke.add_argument("--stream", action="store_true", help="print chunks as they arrive")
+    invoke.add_argument("--runtime", help=_("runtime name (default: the project's first)"))
+    invoke.add_argument("--session-id", help=_("33 to 256 characters (default: the Runtime's)"))
+    invoke.add_argument("--bearer-token", help=_("access token for a CUSTOM_JWT runtime"))
+    invoke.add_argument("--stream", action="store_true", help=_("print chunks as they arrive"))
     invoke.set_defaults(run=_invoke)
 
-    traces = verbs.add_parser("traces", help="a session's interactions, tools and timings")
+    traces = verbs.add_parser("traces", help=_("a session's interactions, tools and timings"))
     traces.add_argument("--session-id", required=True)
-    traces.add_argument("--json", action="store_true", help="machine-readable output")
+    traces.add_argument("--json", action="store_true", help=_("machine-readable output"))
     traces.add_argument(
-        "--wait", type=float, default=5.0, help="seconds to wait for spans still arriving"
+        "--wait", type=float, default=5.0, help=_("seconds to wait for spans still arriving")
     )
     traces.set_defaults(run=_traces)
 
-    remove = verbs.add_parser("remove", help="remove a resource from the project")
+    remove = verbs.add_parser("remove", help=_("remove a resource from the project"))
     remove_kinds = remove.add_subparsers(dest="kind", required=True)
     remove_gateway = remove_kinds.add_parser("gateway")
     remove_gateway.add_argument("--name", required=True)
@@ -319,14 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
     remove_everything.add_argument("-y", "--yes", action="store_true")
     remove_everything.set_defaults(run=_remove_all)
 
-    add = verbs.add_parser("add", help="add a resource to the project")
+    add = verbs.add_parser("add", help=_("add a resource to the project"))
     add_kinds = add.add_subparsers(dest="kind", required=True)
     add_gateway = add_kinds.add_parser("gateway")
     add_gateway.add_argument("--name", required=True)
-    add_gateway.add_argument("--runtimes", required=True, help="comma-separated runtime names")
+    add_gateway.add_argument("--runtimes", required=True, help=_("comma-separated runtime names"))
     add_gateway.add_argument("--authorizer-type", default="NONE")
     add_gateway.add_argument("--discovery-url")
-    add_gateway.add_argument("--allowed-clients", help="comma-separated client ids")
+    add_gateway.add_argument("--allowed-clients", help=_("comma-separated client ids"))
     add_gateway.set_defaults(run=_add_gateway)
     add_target = add_kinds.add_parser("gateway-target")
     add_target.add_argument("--type", required=True, choices=["lambda-function-arn"])

@@ -18,6 +18,7 @@ from helpers.emulator.credentials import StackCredentials
 from helpers.emulator.deploy.report import Deployments, PlanItem
 from helpers.emulator.state import StackState
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _, language
 
 DEPLOY_TIMEOUT_SECONDS = 600.0
 
@@ -27,8 +28,11 @@ class StackUnreachable(ActionableError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            f"The local stack's control API did not answer ({detail}). "
-            "Check it with `agentcore-local status`; start it with `agentcore-local up`."
+            _(
+                "The local stack's control API did not answer ({detail}). "
+                "Check it with `agentcore-local status`; start it with `agentcore-local up`.",
+                detail=detail,
+            )
         )
 
 
@@ -50,12 +54,14 @@ class ControlClient:
         """Deploy ``project_dir``; each line of plan and progress goes to ``say`` as it comes.
 
         True when the deploy succeeded; a refusal is said (why, and what to do) and is False.
+        The stack words its progress in this process's language (``Accept-Language``).
         """
         timeout = httpx.Timeout(self._timeout, read=DEPLOY_TIMEOUT_SECONDS)
         body = {"project_dir": str(Path(project_dir).resolve())}
+        headers = {**self._headers, "Accept-Language": language()}
         try:
             with httpx.stream(
-                "POST", self._base + "/deploy", json=body, headers=self._headers, timeout=timeout
+                "POST", self._base + "/deploy", json=body, headers=headers, timeout=timeout
             ) as response:
                 response.raise_for_status()
                 return _follow_deploy(response.iter_lines(), say)
@@ -94,8 +100,13 @@ class ControlClient:
             raise StackUnreachable(type(error).__name__) from None
         if response.status_code >= 400:
             raise ActionableError(
-                f"The local stack refused {method} {path}: HTTP {response.status_code} "
-                f"{response.json().get('message', response.text)}"
+                _(
+                    "The local stack refused {method} {path}: HTTP {status} {message}",
+                    method=method,
+                    path=path,
+                    status=response.status_code,
+                    message=response.json().get("message", response.text),
+                )
             )
         return response.json()
 
@@ -108,7 +119,7 @@ def _follow_deploy(lines: Any, say: Callable[[str], None]) -> bool:
             continue
         event = json.loads(raw)
         if event["event"] == "plan" and event["items"]:
-            say("Plan:")
+            say(_("Plan:"))
             for item in event["items"]:
                 say(PlanItem(**item).line())
         elif event["event"] == "progress":
@@ -117,5 +128,5 @@ def _follow_deploy(lines: Any, say: Callable[[str], None]) -> bool:
             ok = True
             say(Deployments.from_json(event["deployed"]).summary())
         elif event["event"] == "error":
-            say(f"Deploy failed: {event['message']}")
+            say(_("Deploy failed: {reason}", reason=event["message"]))
     return ok

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,14 @@ class StackCredentials:
             return cls(**json.loads(path.read_text()))
         except FileNotFoundError:
             raise ActionableError(
-                f"No stack credentials in {path}: start the stack with `agentcore-local up`."
+                _(
+                    "No stack credentials in {path}: start the stack with `agentcore-local up`.",
+                    path=path,
+                )
             ) from None
         except PermissionError:
             raise ActionableError(
-                f"{path} belongs to another user: only the stack's owner may use it."
+                _("{path} belongs to another user: only the stack's owner may use it.", path=path)
             ) from None
 
     def write(self, path: Path) -> None:

@@ -11,7 +11,8 @@ import logging
 
 from starlette.responses import JSONResponse
 
-from helpers.emulator.authorizer import NO_CREDENTIALS, MethodMismatch, Unauthorized
+from helpers.emulator.authorizer import MethodMismatch, Unauthorized
+from helpers.model.refusal_reasons import NO_CREDENTIALS, UNAUTHORIZED_PREFIX
 
 METHOD_MISMATCH_MESSAGE = (
     "Authorization method mismatch. The agent is configured for a different authorization "
@@ -34,7 +35,7 @@ def refusal_response(refusal: Unauthorized, resource: str, log: logging.Logger) 
     if refusal.reason != NO_CREDENTIALS:
         challenge += ', error="invalid_token"'
     return JSONResponse(
-        {"message": f"Unauthorized: {refusal.reason}"},
+        {"message": UNAUTHORIZED_PREFIX + refusal.reason},
         status_code=401,
         headers={"x-amzn-ErrorType": "UnauthorizedException", "WWW-Authenticate": challenge},
     )

@@ -22,6 +22,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from helpers.emulator.state import LOOPBACK
 from helpers.emulator.tls import TlsFiles
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 
 HEADER_TIMEOUT_SECONDS = 10.0
 
@@ -97,7 +98,13 @@ def bind(part: str, port: int) -> socket.socket:
     except OSError as error:
         listener.close()
         raise PartStartError(
-            f"{part}: cannot listen on {LOOPBACK}:{port} ({error.strerror})"
+            _(
+                "{part}: cannot listen on {address} ({reason}); another program holds the "
+                "port: stop it, or move the stack's ports with AGENTCORE_LOCAL_PORT_BASE.",
+                part=part,
+                address=f"{LOOPBACK}:{port}",
+                reason=error.strerror,
+            )
         ) from None
     return listener
 

@@ -30,11 +30,12 @@ from helpers.emulator.prerequisites import Prerequisites
 from helpers.emulator.state import StackLayout, StackState
 from helpers.emulator.tls import client_context
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import N_, _
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
 HOME_ENV = "AGENTCORE_LOCAL_HOME"
-NOT_RUNNING = "the local stack is not running (start it with: agentcore-local up)"
+NOT_RUNNING = N_("the local stack is not running (start it with: agentcore-local up)")
 _DAEMON_MODULE = "helpers.emulator.daemon"
 
 
@@ -147,7 +148,7 @@ def control(home: Path | None = None) -> ControlClient:
     """A client of the running stack's control API; raises when none runs."""
     state = read_state(home)
     if state is None:
-        raise StackError(NOT_RUNNING)
+        raise StackError(_(NOT_RUNNING))
     return ControlClient(state, credentials(home))
 
 
@@ -155,7 +156,7 @@ def client_environment(home: Path | None = None) -> dict[str, str]:
     """The variables that point the AWS CLI, boto3 and HTTP clients at the running stack."""
     state = read_state(home)
     if state is None:
-        raise StackError(NOT_RUNNING)
+        raise StackError(_(NOT_RUNNING))
     return state.client_environment(credentials(home))
 
 
@@ -212,34 +213,49 @@ def up(
         _keep_prerequisites(layout, Prerequisites.load(prerequisites))
     current = status(home)
     if current.healthy and current.state is not None:
-        progress(f"local stack already running (pid {current.state.pid})")
+        progress(_("local stack already running (pid {pid})", pid=current.state.pid))
         return current
     if current.running:
-        progress("local stack is running but unhealthy; restarting it")
+        progress(_("local stack is running but unhealthy; restarting it"))
         down(home, progress)
     _sweep_dead_stack(layout)
     _make_private(layout)
     deadline = time.monotonic() + timeout
     process = _spawn_daemon(layout)
-    progress(f"starting local stack (pid {process.pid}) ...")
+    progress(_("starting local stack (pid {pid}) ...", pid=process.pid))
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise StackError(
-                f"the local stack stopped while starting (exit {process.returncode}):\n"
-                f"{_log_tail(layout)}\nFull log: {layout.log_file}"
+                _(
+                    "the local stack stopped while starting (exit {status}):\n{log}\n"
+                    "Full log: {file}",
+                    status=process.returncode,
+                    log=_log_tail(layout),
+                    file=layout.log_file,
+                )
             )
         if StackState.read(layout) is not None:
             current = status(home)
             if current.healthy:
-                progress("local stack is up: " + ", ".join(p.name for p in current.parts))
+                parts = ", ".join(p.name for p in current.parts)
+                progress(_("local stack is up: {parts}", parts=parts))
                 return current
         time.sleep(0.05)
     failing = [p for p in status(home).parts if not p.healthy]
     _stop_process_group(process.pid)
-    named = ", ".join(f"{p.name} on port {p.port} ({p.detail})" for p in failing) or "startup"
+    named = ", ".join(
+        _("{part} on port {port} ({detail})", part=p.name, port=p.port, detail=p.detail)
+        for p in failing
+    )
     raise StackError(
-        f"the local stack did not become healthy within {timeout:.0f} s: {named}.\n"
-        f"{_log_tail(layout)}\nFull log: {layout.log_file}"
+        _(
+            "the local stack did not become healthy within {seconds:.0f} s: {parts}.\n{log}\n"
+            "Full log: {file}",
+            seconds=timeout,
+            parts=named or _("startup"),
+            log=_log_tail(layout),
+            file=layout.log_file,
+        )
     )
 
 
@@ -286,7 +302,7 @@ def _group_alive(pgid: int) -> bool:
     for stat in proc.glob("[0-9]*/stat"):
         try:
             # Fields after the ")" closing the command name: state, ppid, pgrp, ...
-            state, _, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+            state, _ppid, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
         except (OSError, ValueError):
             continue
         if int(pgrp) == pgid and state != "Z":
@@ -321,12 +337,14 @@ def down(home: Path | None = None, progress: Callable[[str], None] = lambda _: N
     state = StackState.read(layout)
     if state is None or not _daemon_alive(state.pid):
         layout.status_file.unlink(missing_ok=True)
-        progress("local stack is not running")
+        progress(_("local stack is not running"))
         return False
     _stop_process_group(state.pid)
     layout.status_file.unlink(missing_ok=True)
     busy = [f"{name} ({port})" for name, port in state.ports.items() if port_is_listening(port)]
     if busy:
-        raise StackError(f"stopped the stack, but these ports still listen: {', '.join(busy)}")
-    progress("local stack stopped")
+        raise StackError(
+            _("stopped the stack, but these ports still listen: {ports}", ports=", ".join(busy))
+        )
+    progress(_("local stack stopped"))
     return True

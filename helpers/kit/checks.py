@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.kit.settings import WorkshopSettings
+from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.model.config import ConfigJSONError, read_config
+from helpers.model.i18n import _
 from helpers.model.names import gateway_url_env_var
 from helpers.model.validation import validate_config
 
@@ -32,6 +33,7 @@ MCP_CLIENT_FILE = CODE_DIR / "mcp_client" / "client.py"
 MAIN_FILE = CODE_DIR / "main.py"
 ACTOR_MODULE = "memory.actor"
 ACTOR_FUNCTION = "actor_id"
+WEB_CLIENT_PARAMETER = PARAMETER_PREFIX + "web_client_id"
 SECURE_GATEWAY_ENV = gateway_url_env_var(SECURE_GATEWAY)
 OLD_GATEWAY_ENV = gateway_url_env_var(OLD_GATEWAY)
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
@@ -51,14 +53,15 @@ class CheckResult:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"✅ {self.what}: done."
+            return _("✅ {what}: done.", what=self.what)
         todo = "\n".join(f"  - {item}" for item in self.missing)
-        return f"❌ {self.what}: still to do\n{todo}"
+        return _("❌ {what}: still to do", what=self.what) + "\n" + todo
 
     def _repr_markdown_(self) -> str:
         if self.ok:
-            return f"✅ **{self.what}**: done."
-        return f"❌ **{self.what}**: still to do\n\n" + "\n".join(f"- {m}" for m in self.missing)
+            return _("✅ {what}: done.", what="**" + self.what + "**")
+        todo = "\n".join(f"- {m}" for m in self.missing)
+        return _("❌ {what}: still to do", what="**" + self.what + "**") + "\n\n" + todo
 
 
 def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> CheckResult:
@@ -69,13 +72,13 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
     so a placeholder left in one field and a string where a list belongs in another
     are reported together.
     """
-    result = CheckResult("Runtime authorizer in agentcore/agentcore.json")
+    result = CheckResult(_("Runtime authorizer in agentcore/agentcore.json"))
     config = _config(project, result)
     if config is None:
         return result
     runtimes = config.get("runtimes", [])
     if not runtimes or not isinstance(runtimes[0], dict):
-        result.missing.append("agentcore.json has no runtime; restore the file from a backup.")
+        result.missing.append(_("agentcore.json has no runtime; restore the file from a backup."))
         return result
     runtime = runtimes[0]
     flagged: list[str] = []
@@ -88,23 +91,27 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
     if not isinstance(allowlist, list) or "Authorization" not in allowlist:
         missing(
             "requestHeaderAllowlist",
-            'add "requestHeaderAllowlist": ["Authorization"] to the runtime, so the token '
-            "reaches the agent (step 3 forwards it to the Gateway).",
+            _(
+                'add "requestHeaderAllowlist": ["Authorization"] to the runtime, so the token '
+                "reaches the agent (step 3 forwards it to the Gateway)."
+            ),
         )
     if runtime.get("authorizerType") != "CUSTOM_JWT":
-        missing("authorizerType", 'set "authorizerType": "CUSTOM_JWT" on the runtime.')
+        missing("authorizerType", _('set "authorizerType": "CUSTOM_JWT" on the runtime.'))
     jwt = _jwt_authorizer(runtime)
     if jwt is None:
         missing(
             "authorizerConfiguration",
-            'add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
-            '"allowedClients": [...]}} to the runtime (the values are printed above).',
+            _(
+                'add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
+                '"allowedClients": [...]}} to the runtime (the values are printed above).'
+            ),
         )
     else:
         for path, message in _jwt_problems(jwt, settings):
             missing(f"{_JWT}.{path}", message)
     result.missing += [
-        f"{issue.path}: {issue.message} Fix: {issue.fix}"
+        f"{issue.path}: {issue.message} " + _("Fix: {fix}", fix=issue.fix)
         for issue in validate_config(config, project, settings.value_sources())
         if not any(_related(issue.path, path) for path in flagged)
     ]
@@ -113,37 +120,48 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
 
 def check_old_gateway_removed(project: Path) -> CheckResult:
     """Step 2a: ``agentcore remove gateway --name my-gateway -y`` took the gateway out."""
-    result = CheckResult(f"{OLD_GATEWAY} removed from agentcore.json")
+    result = CheckResult(_("{gateway} removed from agentcore.json", gateway=OLD_GATEWAY))
     config = _config(project, result)
     if config is None:
         return result
     if _gateway(config, OLD_GATEWAY) is not None:
         result.missing.append(
-            f"{OLD_GATEWAY} is still in agentCoreGateways; run "
-            f"`agentcore remove gateway --name {OLD_GATEWAY} -y`."
+            _(
+                "{gateway} is still in agentCoreGateways; run "
+                "`agentcore remove gateway --name {gateway} -y`.",
+                gateway=OLD_GATEWAY,
+            )
         )
     return result
 
 
 def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResult:
     """Step 2b: ``my-gateway-secure`` with the same CUSTOM_JWT authorizer as the runtime."""
-    result = CheckResult(f"{SECURE_GATEWAY} with a CUSTOM_JWT authorizer")
+    result = CheckResult(_("{gateway} with a CUSTOM_JWT authorizer", gateway=SECURE_GATEWAY))
     config = _config(project, result)
     if config is None:
         return result
     gateway = _gateway(config, SECURE_GATEWAY)
     if gateway is None:
         result.missing.append(
-            f"There is no gateway {SECURE_GATEWAY}; run `agentcore add gateway --name "
-            f"{SECURE_GATEWAY} --runtimes {RUNTIME} --authorizer-type CUSTOM_JWT "
-            '--discovery-url "$DISCOVERY_URL" --allowed-clients "$CLIENT_ID"`.'
+            _(
+                "There is no gateway {gateway}; run `agentcore add gateway --name "
+                "{gateway} --runtimes {runtime} --authorizer-type CUSTOM_JWT "
+                '--discovery-url "$DISCOVERY_URL" --allowed-clients "$CLIENT_ID"`.',
+                gateway=SECURE_GATEWAY,
+                runtime=RUNTIME,
+            )
         )
         return result
     if gateway.get("authorizerType") != "CUSTOM_JWT":
         result.missing.append(
-            f"{SECURE_GATEWAY} has authorizerType {gateway.get('authorizerType')!r}, not "
-            "CUSTOM_JWT, and an authorizer cannot be changed in place: remove the gateway, "
-            "deploy, and add it again with --authorizer-type CUSTOM_JWT."
+            _(
+                "{gateway} has authorizerType {authorizer_type}, not CUSTOM_JWT, and an "
+                "authorizer cannot be changed in place: remove the gateway, deploy, and add "
+                "it again with --authorizer-type CUSTOM_JWT.",
+                gateway=SECURE_GATEWAY,
+                authorizer_type=repr(gateway.get("authorizerType")),
+            )
         )
     jwt = _jwt_authorizer(gateway)
     if jwt is not None:
@@ -156,7 +174,9 @@ def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResu
 
 def check_warranty_target(project: Path, settings: WorkshopSettings) -> CheckResult:
     """Step 2c: the WarrantyCheck Lambda target attached to ``my-gateway-secure``."""
-    result = CheckResult(f"{WARRANTY_TARGET} attached to {SECURE_GATEWAY}")
+    result = CheckResult(
+        _("{target} attached to {gateway}", target=WARRANTY_TARGET, gateway=SECURE_GATEWAY)
+    )
     config = _config(project, result)
     if config is None:
         return result
@@ -164,30 +184,41 @@ def check_warranty_target(project: Path, settings: WorkshopSettings) -> CheckRes
     target = next((t for t in gateway.get("targets", []) if t.get("name") == WARRANTY_TARGET), None)
     if target is None:
         result.missing.append(
-            f"{SECURE_GATEWAY} has no target {WARRANTY_TARGET}; run `agentcore add "
-            f"gateway-target --type lambda-function-arn --name {WARRANTY_TARGET} "
-            f'--lambda-arn "$LAMBDA_ARN" --tool-schema-file {TOOL_SCHEMA_FILE} '
-            f"--gateway {SECURE_GATEWAY}`."
+            _(
+                "{gateway} has no target {target}; run `agentcore add gateway-target "
+                "--type lambda-function-arn --name {target} "
+                '--lambda-arn "$LAMBDA_ARN" --tool-schema-file {schema} --gateway {gateway}`.',
+                gateway=SECURE_GATEWAY,
+                target=WARRANTY_TARGET,
+                schema=TOOL_SCHEMA_FILE,
+            )
         )
         return result
     lambda_target = target.get("lambdaFunctionArn") or {}
     if lambda_target.get("lambdaArn") != settings.warranty_check_lambda_arn:
         result.missing.append(
-            f"{WARRANTY_TARGET}'s lambdaArn should be the value of /app/customersupport/"
-            f"agentcore/warranty_check_lambda_arn ({settings.warranty_check_lambda_arn})."
+            _(
+                "{target}'s lambdaArn should be the value of "
+                "/app/customersupport/agentcore/warranty_check_lambda_arn ({arn}).",
+                target=WARRANTY_TARGET,
+                arn=settings.warranty_check_lambda_arn,
+            )
         )
     schema = lambda_target.get("toolSchemaFile")
     if not schema or not (project / schema).is_file():
         result.missing.append(
-            f"{WARRANTY_TARGET}'s toolSchemaFile should be {TOOL_SCHEMA_FILE} (a path in "
-            "the project folder)."
+            _(
+                "{target}'s toolSchemaFile should be {schema} (a path in the project folder).",
+                target=WARRANTY_TARGET,
+                schema=TOOL_SCHEMA_FILE,
+            )
         )
     return result
 
 
 def check_gateway_replaced(project: Path, settings: WorkshopSettings) -> CheckResult:
     """Step 2 as a whole: the old gateway gone, the secure one there with its target."""
-    result = CheckResult("Gateway replaced by one with a JWT authorizer")
+    result = CheckResult(_("Gateway replaced by one with a JWT authorizer"))
     for part in (
         check_old_gateway_removed(project),
         check_secure_gateway(project, settings),
@@ -226,15 +257,23 @@ def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple
         problems.append(
             (
                 "discoveryUrl",
-                f"replace the placeholder {placeholder.group(0)} with the value of "
-                f"{url_source}: {settings.cognito_discovery_url}",
+                _(
+                    "replace the placeholder {placeholder} with the value of {source}: {value}",
+                    placeholder=placeholder.group(0),
+                    source=url_source,
+                    value=settings.cognito_discovery_url,
+                ),
             )
         )
     elif url != settings.cognito_discovery_url:
         problems.append(
             (
                 "discoveryUrl",
-                f"set it to the value of {url_source}: {settings.cognito_discovery_url}",
+                _(
+                    "set it to the value of {source}: {value}",
+                    source=url_source,
+                    value=settings.cognito_discovery_url,
+                ),
             )
         )
     clients = jwt.get("allowedClients")
@@ -243,15 +282,23 @@ def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple
         problems.append(
             (
                 "allowedClients",
-                f'add "allowedClients": ["{settings.client_id}"] (the value of {client_source}).',
+                _(
+                    'add "allowedClients": ["{client_id}"] (the value of {source}).',
+                    client_id=settings.client_id,
+                    source=client_source,
+                ),
             )
         )
     elif not isinstance(clients, list):
         problems.append(
             (
                 "allowedClients",
-                f"it must be a list of client ids in square brackets, not a "
-                f'{type(clients).__name__}: "allowedClients": ["{settings.client_id}"].',
+                _(
+                    "it must be a list of client ids in square brackets, not a {kind}: "
+                    '"allowedClients": ["{client_id}"].',
+                    kind=type(clients).__name__,
+                    client_id=settings.client_id,
+                ),
             )
         )
     if isinstance(clients, list | str):
@@ -261,16 +308,23 @@ def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple
             problems.append(
                 (
                     "allowedClients",
-                    f"replace the placeholder {placeholders[0]} with the value of "
-                    f"{client_source}: {settings.client_id}",
+                    _(
+                        "replace the placeholder {placeholder} with the value of {source}: {value}",
+                        placeholder=placeholders[0],
+                        source=client_source,
+                        value=settings.client_id,
+                    ),
                 )
             )
         elif isinstance(clients, list) and settings.client_id not in clients:
             problems.append(
                 (
                     "allowedClients",
-                    f"put the app client id from {client_source} ({settings.client_id}) "
-                    "in the list.",
+                    _(
+                        "put the app client id from {source} ({client_id}) in the list.",
+                        source=client_source,
+                        client_id=settings.client_id,
+                    ),
                 )
             )
     return problems
@@ -285,9 +339,16 @@ def _parse(path: Path, result: CheckResult) -> ast.Module | None:
     try:
         return ast.parse(path.read_text(), filename=str(path))
     except SyntaxError as error:
-        result.missing.append(f"{path.name} line {error.lineno}: {error.msg}; fix the syntax.")
+        result.missing.append(
+            _(
+                "{file} line {line}: {error}; fix the syntax.",
+                file=path.name,
+                line=error.lineno,
+                error=error.msg,
+            )
+        )
     except FileNotFoundError:
-        result.missing.append(f"{path} is missing; restore it from its backup.")
+        result.missing.append(_("{path} is missing; restore it from its backup.", path=path))
     return None
 
 
@@ -340,6 +401,11 @@ def _prints_a_secret(tree: ast.AST) -> bool:
     return False
 
 
+def _no_printing() -> str:
+    """What both step-3 checkers say about a print or log line that shows the header."""
+    return _("Do not print or log the Authorization header: it is a bearer token.")
+
+
 def check_mcp_client(project: Path) -> CheckResult:
     """Step 3, file 1: the Gateway client reads the secure URL and sends the header."""
     path = project / MCP_CLIENT_FILE
@@ -349,29 +415,34 @@ def check_mcp_client(project: Path) -> CheckResult:
         return result
     constants = _string_constants(tree)
     if SECURE_GATEWAY_ENV not in constants:
-        result.missing.append(f"Read the Gateway URL from {SECURE_GATEWAY_ENV}.")
+        result.missing.append(
+            _("Read the Gateway URL from {variable}.", variable=SECURE_GATEWAY_ENV)
+        )
     if OLD_GATEWAY_ENV in constants:
         result.missing.append(
-            f"{OLD_GATEWAY_ENV} belongs to the removed gateway; no runtime gets it any more."
+            _(
+                "{variable} belongs to the removed gateway; no runtime gets it any more.",
+                variable=OLD_GATEWAY_ENV,
+            )
         )
     function = _function(tree, "get_gateway_mcp_client")
     if function is None:
-        result.missing.append("Keep the function get_gateway_mcp_client (main.py calls it).")
+        result.missing.append(_("Keep the function get_gateway_mcp_client (main.py calls it)."))
         return result
     if not function.args.args:
         result.missing.append(
-            "Give get_gateway_mcp_client a parameter for the caller's Authorization value."
+            _("Give get_gateway_mcp_client a parameter for the caller's Authorization value.")
         )
     if "Authorization" not in _string_constants(function):
-        result.missing.append('Build headers with the key "Authorization" for the Gateway.')
+        result.missing.append(_('Build headers with the key "Authorization" for the Gateway.'))
     if not any(
         keyword.arg == "headers"
         for call in _calls(function, "streamablehttp_client")
         for keyword in call.keywords
     ):
-        result.missing.append("Pass headers=... to streamablehttp_client(url, headers=...).")
+        result.missing.append(_("Pass headers=... to streamablehttp_client(url, headers=...)."))
     if _prints_a_secret(tree):
-        result.missing.append("Do not print or log the Authorization header: it is a bearer token.")
+        result.missing.append(_no_printing())
     return result
 
 
@@ -388,14 +459,16 @@ def check_main(project: Path) -> CheckResult:
     )
     if not uses_headers:
         result.missing.append(
-            "Read the header in the entrypoint: "
-            '(context.request_headers or {}).get("Authorization").'
+            _(
+                "Read the header in the entrypoint: "
+                '(context.request_headers or {}).get("Authorization").'
+            )
         )
     if "Authorization" not in _string_constants(tree):
-        result.missing.append('Take the "Authorization" entry of context.request_headers.')
+        result.missing.append(_('Take the "Authorization" entry of context.request_headers.'))
     gateway_calls = _calls(tree, "get_gateway_mcp_client")
     if not any(call.args or call.keywords for call in gateway_calls):
-        result.missing.append("Pass the Authorization value to get_gateway_mcp_client(...).")
+        result.missing.append(_("Pass the Authorization value to get_gateway_mcp_client(...)."))
     module_level = [
         node for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign | ast.Expr)
     ]
@@ -403,17 +476,19 @@ def check_main(project: Path) -> CheckResult:
         _calls(node, "get_gateway_mcp_client") or _calls(node, "Agent") for node in module_level
     ):
         result.missing.append(
-            "Build the Gateway client and the Agent per request, not at import time: a cached "
-            "client keeps the first caller's token after it expires."
+            _(
+                "Build the Gateway client and the Agent per request, not at import time: a "
+                "cached client keeps the first caller's token after it expires."
+            )
         )
     if _prints_a_secret(tree):
-        result.missing.append("Do not print or log the Authorization header: it is a bearer token.")
+        result.missing.append(_no_printing())
     return result
 
 
 def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> CheckResult:
     """Step 4, file 1: the runtime lets in the web app's users too (``allowedClients``)."""
-    result = CheckResult("Web app client in the runtime's allowedClients")
+    result = CheckResult(_("Web app client in the runtime's allowedClients"))
     config = _config(project, result)
     if config is None:
         return result
@@ -422,15 +497,18 @@ def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> Check
     where = f"runtimes[0].{_JWT}.allowedClients"
     if jwt is None:
         result.missing.append(
-            "runtimes[0].authorizerConfiguration: the runtime has no CUSTOM_JWT authorizer; "
-            "do step 1 (notebook 01) first."
+            "runtimes[0].authorizerConfiguration: "
+            + _("the runtime has no CUSTOM_JWT authorizer; do step 1 (notebook 01) first.")
         )
         return result
     web, machine = settings.web_client_id, settings.client_id
     if web is None:
         result.missing.append(
-            "Parameter Store has no /app/customersupport/agentcore/web_client_id: the "
-            "prerequisite stack must create the web app client and that parameter."
+            _(
+                "Parameter Store has no {parameter}: the prerequisite stack must create the "
+                "web app client and that parameter.",
+                parameter=WEB_CLIENT_PARAMETER,
+            )
         )
         return result
     clients = jwt.get("allowedClients")
@@ -438,16 +516,27 @@ def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> Check
     wanted = f'"allowedClients": ["{machine}", "{web}"]'
     if web not in listed:
         result.missing.append(
-            f"{where}: add the web app client's id, the value of /app/customersupport/"
-            f"agentcore/web_client_id ({web}), beside the machine client's: {wanted}."
+            f"{where}: "
+            + _(
+                "add the web app client's id, the value of {parameter} ({web}), beside the "
+                "machine client's: {wanted}.",
+                parameter=WEB_CLIENT_PARAMETER,
+                web=web,
+                wanted=wanted,
+            )
         )
     if machine not in listed:
         result.missing.append(
-            f"{where}: keep the machine client's id ({machine}) too, or its callers are "
-            f"refused: {wanted}."
+            f"{where}: "
+            + _(
+                "keep the machine client's id ({machine}) too, or its callers are refused: "
+                "{wanted}.",
+                machine=machine,
+                wanted=wanted,
+            )
         )
     result.missing += [
-        f"{issue.path}: {issue.message} Fix: {issue.fix}"
+        f"{issue.path}: {issue.message} " + _("Fix: {fix}", fix=issue.fix)
         for issue in validate_config(config, project, settings.value_sources())
         if not _related(issue.path, where)
     ]
@@ -482,14 +571,17 @@ def _reads_payload_key(tree: ast.AST) -> list[str]:
 def check_memory_actor(project: Path) -> CheckResult:
     """Step 4, file 2: main.py takes the memory actor from the caller's verified token."""
     path = project / MAIN_FILE
-    result = CheckResult("main.py: whose memory")
+    result = CheckResult(_("main.py: whose memory"))
     tree = _parse(path, result)
     if tree is None:
         return result
     for key in _reads_payload_key(tree):
         result.missing.append(
-            f'Do not take the actor from payload["{key}"]: the payload is whatever the caller '
-            f"writes (Bob can send {key}=alice). Remove that line."
+            _(
+                'Do not take the actor from payload["{key}"]: the payload is whatever the '
+                "caller writes (Bob can send {key}=alice). Remove that line.",
+                key=key,
+            )
         )
     imported = any(
         isinstance(node, ast.ImportFrom)
@@ -498,10 +590,14 @@ def check_memory_actor(project: Path) -> CheckResult:
         for node in ast.walk(tree)
     )
     if not imported:
-        result.missing.append(f"Import it: from {ACTOR_MODULE} import {ACTOR_FUNCTION}.")
+        result.missing.append(
+            _("Import it: {line}.", line=f"from {ACTOR_MODULE} import {ACTOR_FUNCTION}")
+        )
     if not any(call.args for call in _calls(tree, ACTOR_FUNCTION)):
         result.missing.append(
-            "Take the actor from the verified token: actor = actor_id(authorization), and "
-            "pass it to get_session_manager(session_id, actor) in build_agent."
+            _(
+                "Take the actor from the verified token: actor = actor_id(authorization), and "
+                "pass it to get_session_manager(session_id, actor) in build_agent."
+            )
         )
     return result

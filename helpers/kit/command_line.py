@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from helpers.kit.errors import CommandLineError
+from helpers.model.i18n import N_, _
 
 PROGRAMS = ("agentcore", "agentcore-local")
 # The variables the workshop's text sets from SSM; a notebook knows them without the shell.
@@ -46,6 +47,43 @@ USAGE = {
         "app/CustomerSupport/tool/warranty_schema.json --gateway my-gateway-secure"
     ),
 }
+
+# argparse words its errors in English only. These are the ones the workshop's parser can
+# raise, shown in the learner's language; any other comes as argparse wrote it.
+_ARGPARSE_ERRORS = (
+    (
+        re.compile(r"the following arguments are required: (?P<arguments>.+)"),
+        N_("the following arguments are required: {arguments}"),
+    ),
+    (
+        re.compile(r"unrecognized arguments: (?P<arguments>.+)"),
+        N_("unrecognized arguments: {arguments}"),
+    ),
+    (
+        re.compile(r"argument (?P<argument>\S+): expected one argument"),
+        N_("argument {argument}: expected one argument"),
+    ),
+    (
+        re.compile(
+            r"argument (?P<argument>\S+): invalid choice: (?P<value>.+) "
+            r"\(choose from (?P<choices>.+)\)"
+        ),
+        N_("argument {argument}: invalid choice: {value} (choose from {choices})"),
+    ),
+    (
+        re.compile(r"argument (?P<argument>\S+): ignored explicit argument (?P<value>.+)"),
+        N_("argument {argument}: ignored explicit argument {value}"),
+    ),
+)
+
+
+def _argparse_error(message: str) -> str:
+    """argparse's ``message`` in the learner's language, when it is one the parser raises."""
+    for pattern, template in _ARGPARSE_ERRORS:
+        match = pattern.fullmatch(message)
+        if match:
+            return _(template, **match.groupdict())
+    return message
 
 
 @dataclass(frozen=True)
@@ -74,7 +112,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        raise CommandLineError(f"{self.prog}: {message}")
+        raise CommandLineError(f"{self.prog}: {_argparse_error(message)}")
 
 
 def _command_parser() -> _Parser:
@@ -126,8 +164,12 @@ def expand(word: str, variables: Mapping[str, str]) -> str:
         if name not in variables:
             known = ", ".join(f"${known}" for known in WORKSHOP_VARIABLES)
             raise CommandLineError(
-                f"${name} is not set. The workshop's variables are {known}; or paste the "
-                "value itself."
+                _(
+                    "${name} is not set. The workshop's variables are {known}; or paste the "
+                    "value itself.",
+                    name=name,
+                    known=known,
+                )
             )
         return variables[name]
 
@@ -139,19 +181,24 @@ def parse(line: str, variables: Mapping[str, str]) -> TypedCommand:
     try:
         words = shlex.split(line.strip(), comments=True)
     except ValueError as error:  # an unclosed quote
-        raise CommandLineError(f"Cannot read the command line: {error}.") from error
+        raise CommandLineError(_("Cannot read the command line: {error}.", error=error)) from error
     if not words:
-        raise CommandLineError("Type a command, for example: agentcore validate")
+        raise CommandLineError(_("Type a command, for example: agentcore validate"))
     if words[0] not in PROGRAMS:
         raise CommandLineError(
-            f"Commands here start with `agentcore` (got {words[0]!r}); for example: "
-            f"{USAGE['remove gateway']}"
+            _(
+                "Commands here start with `agentcore` (got {program}); for example: {example}",
+                program=repr(words[0]),
+                example=USAGE["remove gateway"],
+            )
         )
     arguments = [expand(word, variables) for word in words[1:]]
     try:
         parsed = _command_parser().parse_args(arguments)
     except CommandLineError as error:
-        raise CommandLineError(f"{error}.\n{_usage_hint(arguments)}") from None
+        # The sentence ends as the language ends one: "." or "。".
+        ended = _("{sentence}.", sentence=error)
+        raise CommandLineError(f"{ended}\n{_usage_hint(arguments)}") from None
     options = vars(parsed)
     name = " ".join(part for part in (options.pop("verb"), options.pop("kind", None)) if part)
     return TypedCommand(name, options)
@@ -163,4 +210,4 @@ def _usage_hint(arguments: list[str]) -> str:
     names = [name for name in USAGE if typed == name or typed.startswith(name + " ")]
     names = names or [name for name in USAGE if name.split()[0] == typed.split(" ")[0]]
     chosen = [USAGE[max(names, key=len)]] if names else list(USAGE.values())
-    return "The workshop's form: " + "\n  ".join(chosen)
+    return _("The workshop's form: {usage}", usage="\n  ".join(chosen))

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
+from helpers.model.refusal_reasons import explain
 
 if TYPE_CHECKING:
     from helpers.kit.backends.base import CommandResult
@@ -42,10 +44,14 @@ class InvokeError(ActionableError):
     """The runtime refused or failed the call."""
 
     def __init__(self, status: int, error_type: str, message: str) -> None:
-        super().__init__(f"HTTP {status} {error_type}: {message}")
+        super().__init__(f"HTTP {status} {error_type}: {explain(message)}")
         self.status = status
         self.error_type = error_type
         self.message = message
+
+    def explained(self) -> str:
+        """The service's message with the local stack's reason in the learner's language."""
+        return explain(self.message)
 
 
 class InvokeUnauthorized(InvokeError):
@@ -68,7 +74,7 @@ class GatewayRefused(ActionableError):
     """The Gateway refused the call; ``status`` is the HTTP status."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"HTTP {status}: {message}")
+        super().__init__(f"HTTP {status}: {explain(message)}")
         self.status = status
         self.message = message
 
@@ -77,7 +83,9 @@ class CommandFailed(ActionableError):
     """A workshop command failed; the message holds the command and its output."""
 
     def __init__(self, result: CommandResult) -> None:
-        super().__init__(f"`{result.command}` failed:\n{result.output}")
+        super().__init__(
+            _("`{command}` failed:\n{output}", command=result.command, output=result.output)
+        )
         self.result = result
 
 
@@ -107,8 +115,13 @@ class AgentFailed(InvokeServerError):
     def __init__(self, status: int, error_type: str, error: str, log: str) -> None:
         ActionableError.__init__(
             self,
-            f"The agent's code raised {error_type}: {error}. The traceback is in {log}; "
-            "fix the code, then deploy again.",
+            _(
+                "The agent's code raised {error_type}: {error}. The traceback is in {log}; "
+                "fix the code, then deploy again.",
+                error_type=error_type,
+                error=error,
+                log=log,
+            ),
         )
         self.status = status
         self.error_type = error_type

@@ -18,6 +18,7 @@ import boto3
 
 from helpers.kit.errors import MemoryRecordsMissing
 from helpers.kit.tokens import AccessToken
+from helpers.model.i18n import _
 
 MEMORY_NAME = "CustomerSupportMemory"
 FACTS_NAMESPACE = "/users/{actorId}/facts"
@@ -54,8 +55,14 @@ def wait_for_fact(
             return found
         if clock() >= deadline:
             raise MemoryRecordsMissing(
-                f"After {timeout:g} s no long-term fact of actor {actor} mentions "
-                f"{containing!r} (it holds {len(found)} facts). Extraction runs after the call "
-                "that said it; on AWS it can take a few minutes: run this cell again."
+                _(
+                    "After {timeout:g} s no long-term fact of actor {actor} mentions "
+                    "{containing} (it holds {count} facts). Extraction runs after the call "
+                    "that said it; on AWS it can take a few minutes: run this cell again.",
+                    timeout=timeout,
+                    actor=actor,
+                    containing=repr(containing),
+                    count=len(found),
+                )
             )
         sleep(poll_interval)

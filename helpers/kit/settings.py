@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 
 from helpers.kit.errors import SettingsError
+from helpers.model.i18n import _
 
 PARAMETER_PREFIX = "/app/customersupport/agentcore/"
 
@@ -45,7 +46,8 @@ class WorkshopSettings:
     def value_sources(cls) -> dict[str, str]:
         """Where a learner finds each value, for the validator's fix hints."""
         return {
-            field.name: f"SSM parameter {PARAMETER_PREFIX}{field.name}" for field in fields(cls)
+            field.name: _("SSM parameter {name}", name=PARAMETER_PREFIX + field.name)
+            for field in fields(cls)
         }
 
 
@@ -58,8 +60,11 @@ def load_settings(ssm: Any | None = None) -> WorkshopSettings:
     if missing_names := [name for name in response["InvalidParameters"] if name in required]:
         missing = ", ".join(sorted(missing_names))
         raise SettingsError(
-            f"Parameter Store has no {missing}. On the local stack run `agentcore-local up`; "
-            "on AWS deploy the workshop's prerequisite stack in this account and region."
+            _(
+                "Parameter Store has no {missing}. On the local stack run `agentcore-local up`; "
+                "on AWS deploy the workshop's prerequisite stack in this account and region.",
+                missing=missing,
+            )
         )
     values = {p["Name"].removeprefix(PARAMETER_PREFIX): p["Value"] for p in response["Parameters"]}
     return WorkshopSettings(**values)

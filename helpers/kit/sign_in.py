@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 from helpers.kit.errors import SignInError
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.kit.tokens import REFRESH_MARGIN_SECONDS, AccessToken, IdToken
+from helpers.model.i18n import _
 
 USER_SECRET_PREFIX = PARAMETER_PREFIX + "users/"
 WORKSHOP_USERS = ("alice", "bob")
@@ -43,9 +44,11 @@ class UserTokens:
     refresh_token: str = field(repr=False)
 
     def __repr__(self) -> str:
-        return (
-            f"UserTokens({self.username}: access {self.access.redacted}, "
-            f"id {self.id_token.redacted}, refresh token (hidden))"
+        return _(
+            "UserTokens({username}: access {access}, id {id}, refresh token (hidden))",
+            username=self.username,
+            access=self.access.redacted,
+            id=self.id_token.redacted,
         )
 
     __str__ = __repr__
@@ -61,10 +64,14 @@ def _password(username: str, secrets: Any) -> str:
         secret = secrets.get_secret_value(SecretId=user_secret(username))["SecretString"]
     except ClientError as error:
         raise SignInError(
-            f"Secrets Manager has no readable secret {user_secret(username)} "
-            f"({error.response['Error']['Code']}). On the local stack the workshop's users "
-            f"are {', '.join(WORKSHOP_USERS)}; on AWS the prerequisite stack must create "
-            "each user's secret (see the README)."
+            _(
+                "Secrets Manager has no readable secret {secret} ({code}). On the local stack "
+                "the workshop's users are {users}; on AWS the prerequisite stack must create "
+                "each user's secret (see the README).",
+                secret=user_secret(username),
+                code=error.response["Error"]["Code"],
+                users=", ".join(WORKSHOP_USERS),
+            )
         ) from None
     return str(json.loads(secret)["password"])
 
@@ -72,10 +79,13 @@ def _password(username: str, secrets: Any) -> str:
 def _web_client(settings: WorkshopSettings) -> str:
     if not settings.web_client_id:
         raise SignInError(
-            f"Parameter Store has no {PARAMETER_PREFIX}web_client_id, the app client people "
-            "sign in at. On the local stack run `agentcore-local down` and `up` again (the "
-            "prerequisites create it); on AWS the prerequisite stack must create the web "
-            "client (no secret, ALLOW_USER_PASSWORD_AUTH) and that parameter."
+            _(
+                "Parameter Store has no {parameter}, the app client people sign in at. On the "
+                "local stack run `agentcore-local down` and `up` again (the prerequisites "
+                "create it); on AWS the prerequisite stack must create the web client (no "
+                "secret, ALLOW_USER_PASSWORD_AUTH) and that parameter.",
+                parameter=PARAMETER_PREFIX + "web_client_id",
+            )
         )
     return settings.web_client_id
 
@@ -88,10 +98,17 @@ def _initiate(cognito: Any, client_id: str, flow: str, parameters: dict[str, str
         )["AuthenticationResult"]
     except ClientError as error:
         code, message = error.response["Error"]["Code"], error.response["Error"]["Message"]
+        # Cognito's own words (code and message) are quoted as it says them.
         raise SignInError(
-            f"Cognito refused {flow} at client {client_id}: {code}: {message}. Fix: check "
-            "that the user exists with a permanent password and that the web client allows "
-            "ALLOW_USER_PASSWORD_AUTH and ALLOW_REFRESH_TOKEN_AUTH."
+            _(
+                "Cognito refused {flow} at client {client_id}: {code}: {message}. Fix: check "
+                "that the user exists with a permanent password and that the web client "
+                "allows ALLOW_USER_PASSWORD_AUTH and ALLOW_REFRESH_TOKEN_AUTH.",
+                flow=flow,
+                client_id=client_id,
+                code=code,
+                message=message,
+            )
         ) from None
     expires_at = requested_at + int(result["ExpiresIn"])
     return result, expires_at

@@ -41,6 +41,7 @@ from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.edits import secure_runtime
+from helpers.model.i18n import _
 
 __all__ = [
     "OLD_GATEWAY",
@@ -79,10 +80,16 @@ class Replaced:
 
     def __str__(self) -> str:
         if self.backup is None:
-            return f"applied {self.reason} to {shown(self.path)} (it held no edit of yours)"
-        return (
-            f"replaced {shown(self.path)} ({self.reason}); your version is kept in "
-            f"{shown(self.backup)}"
+            return _(
+                "applied {step} to {path} (it held no edit of yours)",
+                step=self.reason,
+                path=shown(self.path),
+            )
+        return _(
+            "replaced {path} ({reason}); your version is kept in {backup}",
+            path=shown(self.path),
+            reason=self.reason,
+            backup=shown(self.backup),
         )
 
 
@@ -130,7 +137,7 @@ def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> list[
     check = check_runtime_authorizer(project, settings)
     if check.ok:
         return []
-    return _secure_runtime(project, settings, [settings.client_id], "step 1", check)
+    return _secure_runtime(project, settings, [settings.client_id], 1, check)
 
 
 def apply_web_client(project: Path, settings: WorkshopSettings) -> list[Replaced]:
@@ -141,14 +148,14 @@ def apply_web_client(project: Path, settings: WorkshopSettings) -> list[Replaced
     if settings.web_client_id is None:
         raise SettingsError(check.missing[0])
     clients = [settings.client_id, settings.web_client_id]
-    return _secure_runtime(project, settings, clients, "step 4", check)
+    return _secure_runtime(project, settings, clients, 4, check)
 
 
 def _secure_runtime(
     project: Path,
     settings: WorkshopSettings,
     clients: list[str],
-    step: str,
+    step: int,
     check: CheckResult,
 ) -> list[Replaced]:
     """The runtime's JWT authorizer, letting in ``clients``, written over the config."""
@@ -166,7 +173,7 @@ def _secure_runtime(
     untouched = _is_start_state(path, CONFIG_PATH)
     kept = None if untouched else backup(path)
     write_config(project, secured)
-    return [Replaced(path, kept, step if untouched else f"{step}: {_first(check)}")]
+    return [Replaced(path, kept, _step(step) if untouched else _step(step, _first(check)))]
 
 
 def replace_gateway_commands(
@@ -208,15 +215,15 @@ def replace_gateway_commands(
 
 def apply_token_forwarding(project: Path) -> list[Replaced]:
     """Step 3: each file whose check fails is replaced by the finished one; others are kept."""
-    return _apply_code(project, _STEP3_FILES, STEP3_SOLUTION, "step 3")
+    return _apply_code(project, _STEP3_FILES, STEP3_SOLUTION, 3)
 
 
 def apply_memory_actor(project: Path) -> list[Replaced]:
     """Step 4, code part: main.py takes the memory actor from the caller's token."""
-    return _apply_code(project, _STEP4_FILES, STEP4_SOLUTION, "step 4")
+    return _apply_code(project, _STEP4_FILES, STEP4_SOLUTION, 4)
 
 
-def _apply_code(project: Path, files: CodeFiles, solution: Path, step: str) -> list[Replaced]:
+def _apply_code(project: Path, files: CodeFiles, solution: Path, step: int) -> list[Replaced]:
     replaced = []
     for relative, check in files:
         result = check(project)
@@ -227,7 +234,8 @@ def _apply_code(project: Path, files: CodeFiles, solution: Path, step: str) -> l
         kept = None if untouched else backup(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(solution / relative, target)
-        replaced.append(Replaced(target, kept, step if untouched else f"{step}: {_first(result)}"))
+        why = _step(step) if untouched else _step(step, _first(result))
+        replaced.append(Replaced(target, kept, why))
     return replaced
 
 
@@ -250,11 +258,16 @@ def prepare(
     if through_step >= 2:
         if not check_old_gateway_removed(project).ok:
             backend.remove_gateway(project, OLD_GATEWAY).raise_for_failure()
-            progress(f"step 2: removed {OLD_GATEWAY} from agentcore.json (its target is kept)")
+            progress(
+                _(
+                    "step 2: removed {gateway} from agentcore.json (its target is kept)",
+                    gateway=OLD_GATEWAY,
+                )
+            )
             # The removal must be deployed before the replacement: same target, new gateway.
             backend.deploy(project, progress).raise_for_failure()
         for result in replace_gateway_commands(project, settings, backend):
-            progress(f"step 2: ran `{result.command}`")
+            progress(_("step 2: ran `{command}`", command=result.command))
     if through_step >= 3:
         replaced += apply_token_forwarding(project)
     if through_step >= 4:
@@ -274,4 +287,11 @@ def _is_start_state(path: Path, relative: Path) -> bool:
 
 def _first(check: CheckResult) -> str:
     """The first thing a check found missing, as the reason a file was replaced."""
-    return check.missing[0].rstrip(".") if check.missing else "not done"
+    return check.missing[0].rstrip(".。") if check.missing else _("not done")
+
+
+def _step(number: int, why: str | None = None) -> str:
+    """``step 1``, or ``step 1: <why>`` when a file of the learner's was replaced."""
+    if why is None:
+        return _("step {number}", number=number)
+    return _("step {number}: {why}", number=number, why=why)

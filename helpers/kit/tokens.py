@@ -27,6 +27,7 @@ import requests
 from helpers.kit import http
 from helpers.kit.errors import TokenError
 from helpers.kit.settings import WorkshopSettings
+from helpers.model.i18n import N_, _
 
 REFRESH_MARGIN_SECONDS = 300
 _REDACTED_PREFIX_CHARS = 7  # "eyJraWQ" is the JSON header '{"kid', never secret
@@ -34,7 +35,11 @@ _REDACTED_PREFIX_CHARS = 7  # "eyJraWQ" is the JSON header '{"kid', never secret
 
 def redact(token: str) -> str:
     """``eyJraWQ…(redacted, 812 chars)``: enough to tell tokens apart, nothing to replay."""
-    return f"{token[:_REDACTED_PREFIX_CHARS]}…(redacted, {len(token)} chars)"
+    return _(
+        "{start}…(redacted, {length} chars)",
+        start=token[:_REDACTED_PREFIX_CHARS],
+        length=len(token),
+    )
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,12 @@ class AccessToken:
     expires_at: float
 
     def __repr__(self) -> str:
-        kind = type(self).__name__
-        return f"{kind}({self.redacted}, expires in {self.seconds_left():.0f} s)"
+        return _(
+            "{kind}({token}, expires in {seconds:.0f} s)",
+            kind=type(self).__name__,
+            token=self.redacted,
+            seconds=self.seconds_left(),
+        )
 
     __str__ = __repr__
 
@@ -100,7 +109,11 @@ def client_secret(pool_id: str, client_id: str, cognito: Any | None = None) -> s
     secret = description["UserPoolClient"].get("ClientSecret")
     if not secret:
         raise TokenError(
-            f"App client {client_id} has no secret; client credentials need a confidential client."
+            _(
+                "App client {client_id} has no secret; client credentials need a confidential "
+                "client.",
+                client_id=client_id,
+            )
         )
     return secret
 
@@ -131,13 +144,21 @@ def fetch_token(
         )
     except requests.RequestException as error:
         raise TokenError(
-            f"Could not reach the token endpoint {token_url}: {type(error).__name__}. "
-            "On the local stack check `agentcore-local status`."
+            _(
+                "Could not reach the token endpoint {url}: {error}. "
+                "On the local stack check `agentcore-local status`.",
+                url=token_url,
+                error=type(error).__name__,
+            )
         ) from None
     if response.status_code >= 500:
         raise TokenError(
-            f"The token endpoint {token_url} is unavailable (HTTP {response.status_code}). "
-            "On the local stack check `agentcore-local status`.",
+            _(
+                "The token endpoint {url} is unavailable (HTTP {status}). "
+                "On the local stack check `agentcore-local status`.",
+                url=token_url,
+                status=response.status_code,
+            ),
             status=response.status_code,
         )
     if response.status_code != 200:
@@ -154,17 +175,17 @@ def _refusal(response: requests.Response) -> TokenError:
     error = body.get("error", "unknown_error")
     description = body.get("error_description", response.reason)
     hints = {
-        "invalid_client": "check the client id, and read the secret again from Cognito",
-        "invalid_scope": "ask only for scopes the app client allows",
-        "unauthorized_client": "allow the client_credentials flow on the app client",
-        "unsupported_grant_type": "use grant_type=client_credentials",
+        "invalid_client": N_("check the client id, and read the secret again from Cognito"),
+        "invalid_scope": N_("ask only for scopes the app client allows"),
+        "unauthorized_client": N_("allow the client_credentials flow on the app client"),
+        "unsupported_grant_type": N_("use grant_type=client_credentials"),
     }
-    hint = f" Fix: {hints[error]}." if error in hints else ""
-    return TokenError(
-        f"The token endpoint refused: {error} ({description}).{hint}",
-        error=error,
-        status=response.status_code,
+    refused = _(
+        "The token endpoint refused: {error} ({description}).", error=error, description=description
     )
+    if error in hints:
+        refused += " " + _("Fix: {fix}.", fix=_(hints[error]))
+    return TokenError(refused, error=error, status=response.status_code)
 
 
 class TokenCache:

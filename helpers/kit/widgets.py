@@ -17,6 +17,7 @@ from helpers.kit.errors import InvokeError
 from helpers.kit.tokens import AccessToken
 from helpers.model.callers import caller_of
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 
 
 def token_summary(token: AccessToken) -> dict[str, str]:
@@ -24,19 +25,19 @@ def token_summary(token: AccessToken) -> dict[str, str]:
     claims = token.claims()
     minutes, seconds = divmod(max(0, int(token.seconds_left())), 60)
     return {
-        "caller": str(caller_of(claims)),
+        _("caller"): str(caller_of(claims)),
         "client_id": claims.get("client_id", "?"),
-        "scopes": claims.get("scope", ""),
+        _("scopes"): claims.get("scope", ""),
         "token_use": claims.get("token_use", "?"),
-        "expires in": f"{minutes} min {seconds:02d} s",
-        "token": token.redacted,
+        _("expires in"): _("{minutes} min {seconds:02d} s", minutes=minutes, seconds=seconds),
+        _("token"): token.redacted,
     }
 
 
 def token_panel(get_token: Callable[[bool], AccessToken]) -> widgets.VBox:
     """A panel with the current token's summary and a button that forces a refresh."""
     table = widgets.HTML()
-    refresh = widgets.Button(description="Refresh token", icon="refresh")
+    refresh = widgets.Button(description=_("Refresh token"), icon="refresh")
 
     def render(force: bool) -> None:
         rows = "".join(
@@ -44,7 +45,8 @@ def token_panel(get_token: Callable[[bool], AccessToken]) -> widgets.VBox:
             f"<td><code>{html.escape(v)}</code></td></tr>"
             for k, v in token_summary(get_token(force)).items()
         )
-        table.value = f"<table>{rows}</table><small>shown at {time.strftime('%H:%M:%S')}</small>"
+        shown_at = html.escape(_("shown at {time}", time=time.strftime("%H:%M:%S")))
+        table.value = f"<table>{rows}</table><small>{shown_at}</small>"
 
     refresh.on_click(lambda _: render(True))
     render(False)
@@ -76,7 +78,7 @@ def claims_table(tokens: Mapping[str, AccessToken]) -> widgets.HTML:
     columns = {label: token.claims() for label, token in tokens.items()}
     head = "".join(f"<th>{html.escape(label)}</th>" for label in columns)
     rows = [
-        "<tr><th style='text-align:left'>caller</th>"
+        f"<tr><th style='text-align:left'>{html.escape(_('caller'))}</th>"
         + "".join(f"<td>{html.escape(str(caller_of(c)))}</td>" for c in columns.values())
         + "</tr>"
     ]
@@ -95,23 +97,25 @@ def claims_table(tokens: Mapping[str, AccessToken]) -> widgets.HTML:
 
 def chat_box(reply: Callable[[str], Iterator[str]]) -> widgets.VBox:
     """A text box and a Send button; the answer streams into the area below."""
-    prompt = widgets.Text(placeholder="Ask the support agent…", layout={"width": "70%"})
-    send = widgets.Button(description="Send", button_style="primary")
+    prompt = widgets.Text(placeholder=_("Ask the support agent…"), layout={"width": "70%"})
+    send = widgets.Button(description=_("Send"), button_style="primary")
     transcript = widgets.Output(layout={"border": "1px solid #ccc", "padding": "4px"})
 
-    def on_send(_: object) -> None:
+    def on_send(_click: object) -> None:
         text = prompt.value.strip()
         if not text:
             return
         prompt.value = ""
         with transcript:
-            print(f"you: {text}\nagent: ", end="", flush=True)
+            print(_("you: {prompt}", prompt=text), _("agent: "), sep="\n", end="", flush=True)
             try:
                 for chunk in reply(text):
                     print(chunk, end="", flush=True)
             except InvokeError as error:
-                label = "refused" if error.status in (401, 403) else "failed"
-                print(f"[{label}: {error}]", end="")
+                if error.status in (401, 403):
+                    print(_("[refused: {error}]", error=error), end="")
+                else:
+                    print(_("[failed: {error}]", error=error), end="")
             except ActionableError as error:  # a token that cannot be had: safe to show
                 print(f"[{error}]", end="")
             print("\n")
@@ -125,7 +129,9 @@ class DeployProgress:
     """A live view of a deploy: a status line and the log of its progress messages."""
 
     def __init__(self, title: str) -> None:
-        self.status = widgets.HTML(f"<b>{html.escape(title)}</b>: starting…")
+        self.status = widgets.HTML(
+            _("{title}: starting…", title="<b>" + html.escape(title) + "</b>")
+        )
         self.log = widgets.Textarea(layout={"width": "100%", "height": "10em"}, disabled=True)
         self.widget = widgets.VBox([self.status, self.log])
         self._title = title
@@ -140,5 +146,11 @@ class DeployProgress:
 
     def finish(self, ok: bool) -> None:
         elapsed = time.monotonic() - self._started
-        verdict = "done" if ok else "FAILED (see the log below)"
-        self.status.value = f"<b>{html.escape(self._title)}</b>: {verdict} in {elapsed:.1f} s"
+        title = f"<b>{html.escape(self._title)}</b>"
+        seconds = f"{elapsed:.1f}"
+        if ok:
+            self.status.value = _("{title}: done in {seconds} s", title=title, seconds=seconds)
+        else:
+            self.status.value = _(
+                "{title}: FAILED (see the log below) in {seconds} s", title=title, seconds=seconds
+            )

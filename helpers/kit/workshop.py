@@ -32,6 +32,7 @@ from helpers.kit.sign_in import UserTokens, UserTokenSource
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
 from helpers.kit.widgets import DeployProgress
 from helpers.model.config import read_config, write_config
+from helpers.model.i18n import _
 from helpers.model.interactions import TraceInteraction, wait_for_interactions
 
 
@@ -51,7 +52,7 @@ class Workshop:
         if result.output:
             print(result.output)
         if not result.ok:
-            print("✗ the command failed (see above); nothing else was changed.")
+            print(_("✗ the command failed (see above); nothing else was changed."))
         return result
 
     def variables(self) -> dict[str, str]:
@@ -104,9 +105,11 @@ class Workshop:
                 return CommandResult(
                     command_line.USAGE["add gateway"],
                     False,
-                    "This workshop adds the gateway with --authorizer-type CUSTOM_JWT, "
-                    "--discovery-url and --allowed-clients (its authorizer cannot be added "
-                    "later).",
+                    _(
+                        "This workshop adds the gateway with --authorizer-type CUSTOM_JWT, "
+                        "--discovery-url and --allowed-clients (its authorizer cannot be added "
+                        "later)."
+                    ),
                 )
             return self.backend.add_gateway(
                 self.project,
@@ -127,7 +130,9 @@ class Workshop:
             return self.backend.invoke(
                 self.project, options["prompt"], options["session_id"] or invoke.new_session_id()
             )
-        raise CommandLineError(f"`agentcore {typed.name}` is not a command of this workshop.")
+        raise CommandLineError(
+            _("`agentcore {command}` is not a command of this workshop.", command=typed.name)
+        )
 
     def cli_invoke(self, prompt: str) -> CommandResult:
         """``agentcore invoke``: how the start-state runtime (no JWT authorizer) is called."""
@@ -148,10 +153,12 @@ class Workshop:
         progress.finish(result.ok)
         print(f"$ {result.command}")
         if result.ok:
-            print(f"✓ deployed ({len(result.output.splitlines())} lines of log above)")
+            print(
+                _("✓ deployed ({lines} lines of log above)", lines=len(result.output.splitlines()))
+            )
         else:
             print(result.output)
-            print("✗ the deploy failed (see above); what was deployed before is unchanged.")
+            print(_("✗ the deploy failed (see above); what was deployed before is unchanged."))
         return result
 
     def gateway_names(self) -> list[str]:
@@ -164,7 +171,7 @@ class Workshop:
 
     def check_deployed(self, *, present: list[str], absent: list[str]) -> CheckResult:
         """Whether the last deploy left exactly these gateways deployed (and not those)."""
-        result = CheckResult("Gateways deployed")
+        result = CheckResult(_("Gateways deployed"))
         for name in present + absent:
             try:
                 self.backend.gateway_url(self.project, name)
@@ -172,10 +179,15 @@ class Workshop:
             except NotDeployed:
                 deployed = False
             if name in present and not deployed:
-                result.missing.append(f"{name} is not deployed; run `agentcore deploy -y -v`.")
+                result.missing.append(
+                    _("{name} is not deployed; run `agentcore deploy -y -v`.", name=name)
+                )
             if name in absent and deployed:
                 result.missing.append(
-                    f"{name} is still deployed; run `agentcore deploy -y -v` to delete it."
+                    _(
+                        "{name} is still deployed; run `agentcore deploy -y -v` to delete it.",
+                        name=name,
+                    )
                 )
         return result
 
@@ -186,10 +198,10 @@ class Workshop:
         the attempt would reach CloudFormation and leave a failed update to clean up.
         """
         if self.backend.name != "local":
-            print("On AWS this deploy is refused too; the workshop does not try it there.")
+            print(_("On AWS this deploy is refused too; the workshop does not try it there."))
             return None
         if project.OLD_GATEWAY not in self.gateway_names():
-            print(f"{project.OLD_GATEWAY} is already removed; nothing to try.")
+            print(_("{gateway} is already removed; nothing to try.", gateway=project.OLD_GATEWAY))
             return None
         original = read_config(self.project)
         edited = copy.deepcopy(original)
@@ -231,11 +243,11 @@ class Workshop:
             done = project.apply_web_client(self.project, self.settings)
             done += project.apply_memory_actor(self.project)
         else:
-            raise ValueError("The workshop's steps are 1, 2, 3 and 4.")
+            raise ValueError(_("The workshop's steps are 1, 2, 3 and 4."))
         for replaced in done:
             print(replaced)
         if step != 2 and not done:
-            print(f"Step {step} already passes its checks; nothing was changed.")
+            print(_("Step {step} already passes its checks; nothing was changed.", step=step))
 
     def clean_up(self) -> list[str]:
         """Delete what the workshop deployed; locally also stop the stack and reset the copy."""
@@ -248,8 +260,15 @@ class Workshop:
         if stopped:
             removed += stopped
             kept = project.fresh_project(self.project)
-            where = shown(kept) if kept else "nowhere: there was none"
-            removed.append(f"your edits (the project is reset; your version is in {where})")
+            if kept:
+                removed.append(
+                    _(
+                        "your edits (the project is reset; your version is in {where})",
+                        where=shown(kept),
+                    )
+                )
+            else:
+                removed.append(_("your edits (the project is reset; there were none to keep)"))
         return removed
 
     # ---- tokens ------------------------------------------------------------------------
@@ -288,7 +307,7 @@ class Workshop:
         leeway): what a client holding one token for over an hour would send. Local
         issuer only: Cognito issues fresh tokens alone."""
         if self.backend.name != "local":
-            raise RuntimeError("Already-expired tokens are a local-stack feature.")
+            raise RuntimeError(_("Already-expired tokens are a local-stack feature."))
         secret = client_secret(self.settings.pool_id, self.settings.client_id)
         return fetch_token(
             self.settings.cognito_token_url,
@@ -331,7 +350,7 @@ class Workshop:
 
         ``payload`` adds fields to the request body beside the prompt, as any caller may.
         """
-        print(f"you: {prompt}\nagent: ", end="", flush=True)
+        print(_("you: {prompt}", prompt=prompt), _("agent: "), sep="\n", end="", flush=True)
         return invoke.print_invoke(
             self.invoke_url(),
             prompt,
@@ -352,9 +371,17 @@ class Workshop:
                 self.invoke_url(), prompt, token=token, session_id=invoke.new_session_id()
             )
         except InvokeError as refusal:
-            print(f"refused (HTTP {refusal.status}), as it should be: {refusal.message}")
+            print(
+                _(
+                    "refused (HTTP {status}), as it should be: {reason}",
+                    status=refusal.status,
+                    reason=refusal.explained(),
+                )
+            )
             return refusal
-        raise AssertionError(f"the call was let in and answered: {answer[:80]!r}")
+        raise AssertionError(
+            _("the call was let in and answered: {answer}", answer=repr(answer[:80]))
+        )
 
     def traces(self, session_id: str, expected: int) -> list[TraceInteraction]:
         """The session's interactions once ``expected`` traces have arrived.
@@ -420,13 +447,24 @@ def start(through_step: int, *, quiet: bool = False) -> Workshop:
     folder = project_dir()
     if not (folder / "agentcore" / "agentcore.json").exists():
         project.fresh_project(folder)
-        say(f"made your project copy in {shown(folder)}/")
+        say(_("made your project copy in {folder}/", folder=shown(folder)))
     workshop = Workshop(backend, settings, folder)
     replaced = project.prepare(folder, settings, backend, through_step=through_step, progress=say)
     if replaced:
         print(
-            f"Caught up to step {through_step}: {len(replaced)} file(s) changed (see above); "
-            "a file of yours that did not pass its checks is kept in its backup."
+            _(
+                "Caught up to step {step}: {count} file(s) changed (see above); "
+                "a file of yours that did not pass its checks is kept in its backup.",
+                step=through_step,
+                count=len(replaced),
+            )
         )
-    say(f"backend: {backend.name}; project: {shown(folder)}/; steps done: {through_step}")
+    say(
+        _(
+            "backend: {backend}; project: {folder}/; steps done: {step}",
+            backend=backend.name,
+            folder=shown(folder),
+            step=through_step,
+        )
+    )
     return workshop

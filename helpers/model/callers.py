@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from helpers.model.i18n import _
+
 KIND_ATTRIBUTE = "agentcore.caller.kind"
 NAME_ATTRIBUTE = "agentcore.caller.name"
 
@@ -28,7 +30,10 @@ class Caller:
     name: str
 
     def __str__(self) -> str:
-        return f"user {self.name}" if self.kind == "user" else f"machine (client {self.name})"
+        """``user alice`` or ``machine (client …)``, in the learner's language."""
+        if self.kind == "user":
+            return _("user {name}", name=self.name)
+        return _("machine (client {name})", name=self.name)
 
 
 def caller_of(claims: Mapping[str, Any]) -> Caller:

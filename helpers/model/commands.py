@@ -6,7 +6,8 @@ and the notebook kit's local backend both run them from here. Each returns an
 :class:`Outcome`: whether it worked and what the real CLI 0.30.0 prints for the same
 command in non-interactive mode (``remove gateway`` answers in JSON, as the CLI does).
 Where the real command accepts, the file is written byte for byte as it writes it:
-re-read, keys in schema order, defaults filled in.
+re-read, keys in schema order, defaults filled in. What the CLI prints stays in its
+English words in every edition; only the workshop's own sentences are translated.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from helpers.model import edits
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, parse_json, write_config
+from helpers.model.i18n import _
 from helpers.model.project_schema import PROJECT
 from helpers.model.schema import Issue, format_path
 from helpers.model.validation import validate_project
@@ -184,7 +186,13 @@ def _refuse_problems(file: Path, issues: list[Issue]) -> None:
         lines = [f"  - {format_path(issue.path)}: {issue.message}" for issue in issues]
         raise Refused(
             "\n".join(
-                [f"{file}: the workshop kit cannot edit this project as the CLI would:", *lines]
+                [
+                    _(
+                        "{file}: the workshop kit cannot edit this project as the CLI would:",
+                        file=file,
+                    ),
+                    *lines,
+                ]
             )
         )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 
 CONFIG_PATH = Path("agentcore/agentcore.json")
 
@@ -79,8 +80,8 @@ def parse_config(text: str, file: str = CONFIG_PATH.as_posix()) -> dict[str, Any
     if not isinstance(config, dict):
         start = len(text) - len(text.lstrip())
         raise ConfigJSONError(
-            f"{file} must hold one JSON object ({{ ... }}) at the top level.",
-            "Wrap the settings in braces, as in the workshop's agent/agentcore/agentcore.json.",
+            _("{file} must hold one JSON object ({{ ... }}) at the top level.", file=file),
+            _("Wrap the settings in braces, as in the workshop's agent/agentcore/agentcore.json."),
             file=file,
             line=text.count("\n", 0, start) + 1,
             column=start - text.rfind("\n", 0, start),
@@ -94,8 +95,13 @@ def read_config(project_dir: Path) -> dict[str, Any]:
     path = Path(project_dir) / CONFIG_PATH
     if not path.is_file():
         raise FileNotFoundError(
-            f"No {CONFIG_PATH.as_posix()} in {project_dir} (looked for {path}). "
-            "Point at the project folder that holds agentcore/ and app/."
+            _(
+                "No {config} in {project} (looked for {path}). "
+                "Point at the project folder that holds agentcore/ and app/.",
+                config=CONFIG_PATH.as_posix(),
+                project=project_dir,
+                path=path,
+            )
         )
     return parse_config(path.read_text(encoding="utf-8"))
 
@@ -195,36 +201,50 @@ def _innermost_bracket(text: str, position: int) -> str:
 def _json_hint(text: str, err: json.JSONDecodeError) -> str:
     """One targeted sentence for the usual hand-editing slips, else a generic one."""
     if not text.strip():
-        return "The file is empty: put the project's settings back (start from agent/agentcore/)."
+        return _(
+            "The file is empty: put the project's settings back (start from agent/agentcore/)."
+        )
     if not text[err.pos :].strip():
-        return "The file ends too early: a closing } or ] is missing at the end."
+        return _("The file ends too early: a closing } or ] is missing at the end.")
     before = text[: err.pos].rstrip()
     here = text[err.pos : err.pos + 1]
     # Python 3.13+ reports a trailing comma at the comma, older versions just after it.
     comma = err.pos if here == "," else len(before) - 1
     if text[comma : comma + 1] == "," and text[comma + 1 :].lstrip()[:1] in ("}", "]"):
-        return (
-            f"Remove the comma at the end of line {_line_of(text, comma)}: "
-            "JSON allows no comma after the last item."
+        return _(
+            "Remove the comma at the end of line {line}: JSON allows no comma after the last item.",
+            line=_line_of(text, comma),
         )
     if "',' delimiter" in err.msg:
-        return f"Check the end of line {_line_of(text, len(before) - 1)} for a missing comma."
+        return _(
+            "Check the end of line {line} for a missing comma.",
+            line=_line_of(text, len(before) - 1),
+        )
     if err.msg.startswith("Unterminated string"):
-        return f'Close the string that starts at line {err.lineno}, column {err.colno} with a ".'
+        return _(
+            'Close the string that starts at line {line}, column {column} with a ".',
+            line=err.lineno,
+            column=err.colno,
+        )
     if err.msg == "Extra data":
-        return (
-            f"Delete what follows the closing brace, from line {err.lineno}, column {err.colno}: "
-            "the file holds one JSON object."
+        return _(
+            "Delete what follows the closing brace, from line {line}, column {column}: "
+            "the file holds one JSON object.",
+            line=err.lineno,
+            column=err.colno,
         )
     if here == "'":
-        return "Use double quotes around keys and strings: JSON does not accept single quotes."
+        return _("Use double quotes around keys and strings: JSON does not accept single quotes.")
     if err.msg.startswith("Expecting property name"):
-        return (
-            f'Put the key at line {err.lineno}, column {err.colno} in double quotes, like "name".'
+        return _(
+            'Put the key at line {line}, column {column} in double quotes, like "name".',
+            line=err.lineno,
+            column=err.colno,
         )
-    return (
-        f"Look at line {err.lineno} and the line before it for a missing or extra "
-        "comma, quote or bracket."
+    return _(
+        "Look at line {line} and the line before it for a missing or extra "
+        "comma, quote or bracket.",
+        line=err.lineno,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 from helpers.model.names import WELL_KNOWN_SUFFIX
 from helpers.model.project_schema import GATEWAY_AUTHORIZER_TYPES, GATEWAY_NAME, RUNTIME
 from helpers.model.schema import is_valid_url
@@ -32,7 +33,7 @@ MAX_QUALIFIED_GATEWAY_NAME = 48
 
 class ConfigEditError(ActionableError, ValueError):
     """An edit cannot be applied to this config; the message says why (for the CLI's own
-    commands, in its words)."""
+    commands, in its words, which stay English as the CLI prints them)."""
 
 
 def secure_runtime(
@@ -52,17 +53,23 @@ def secure_runtime(
     header_allowlist = _string_list(header_allowlist, "header_allowlist")
     if not allowed_clients:
         raise ConfigEditError(
-            "allowed_clients is empty: pass at least one Cognito app client id, "
-            "or every token would be refused."
+            _(
+                "allowed_clients is empty: pass at least one Cognito app client id, "
+                "or every token would be refused."
+            )
         )
     new = copy.deepcopy(config)
     runtimes = new.get("runtimes", [])
     index = next((i for i, item in enumerate(runtimes) if item.get("name") == runtime), None)
     if index is None:
-        names = ", ".join(str(item.get("name")) for item in runtimes) or "none"
+        names = ", ".join(str(item.get("name")) for item in runtimes) or _("none")
         raise ConfigEditError(
-            f'No runtime named "{runtime}" in agentcore.json (runtimes: {names}). '
-            "Use one of those names."
+            _(
+                'No runtime named "{runtime}" in agentcore.json (runtimes: {names}). '
+                "Use one of those names.",
+                runtime=runtime,
+                names=names,
+            )
         )
     headers = list(runtimes[index].get("requestHeaderAllowlist", []))
     headers += [header for header in header_allowlist if header not in headers]
@@ -244,7 +251,9 @@ def _flag_list(values: Iterable[str], arg: str) -> list[str]:
 def _string_list(values: Iterable[str], arg: str) -> list[str]:
     # A bare string is an Iterable[str] too, and would become a list of characters.
     if isinstance(values, str):
-        raise ConfigEditError(f'{arg} must be a list, like ["{values}"], not a single string.')
+        raise ConfigEditError(
+            _('{arg} must be a list, like ["{value}"], not a single string.', arg=arg, value=values)
+        )
     return list(values)
 
 
@@ -260,7 +269,7 @@ def _with_keys(
         items = list(result.items())
         rank = order.index(key)
         position = next(
-            (i for i, (k, _) in enumerate(items) if k in order and order.index(k) > rank),
+            (i for i, (k, _value) in enumerate(items) if k in order and order.index(k) > rank),
             len(items),
         )
         items.insert(position, (key, value))

@@ -15,13 +15,16 @@ Names are case-insensitive and may not repeat; at most 20 are listed, and a valu
 4 KB is not forwarded. The validator checks an allowlist with these rules and the local
 Runtime's front door forwards by them, so what ``validate`` accepts is what reaches the
 agent. The real CLI 0.30.0 checks only the name syntax and the reserved prefixes; its
-words for those are kept (:func:`cli_problem`), the rest is the workshop's check.
+words for those are kept in English (:func:`cli_problem`), the rest is the workshop's check,
+worded in the learner's language.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+
+from helpers.model.i18n import N_, _
 
 CUSTOM_PREFIX = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-"
 AUTHORIZATION = "Authorization"
@@ -30,8 +33,8 @@ MAX_VALUE_BYTES = 4096
 NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 _RESTRICTED_BY_CATEGORY = {
-    "authentication": ("Proxy-Authorization", "WWW-Authenticate"),
-    "content negotiation": (
+    N_("authentication"): ("Proxy-Authorization", "WWW-Authenticate"),
+    N_("content negotiation"): (
         "Accept",
         "Accept-Charset",
         "Accept-Encoding",
@@ -43,7 +46,7 @@ _RESTRICTED_BY_CATEGORY = {
         "Content-Location",
         "Content-Range",
     ),
-    "caching": (
+    N_("caching"): (
         "Cache-Control",
         "ETag",
         "Expires",
@@ -56,12 +59,12 @@ _RESTRICTED_BY_CATEGORY = {
         "Pragma",
         "Vary",
     ),
-    "connection management": ("Connection", "Keep-Alive", "Proxy-Connection", "Upgrade"),
-    "request context": ("Host", "User-Agent", "Referer", "From"),
-    "range and transfer": ("Range", "Accept-Ranges", "Transfer-Encoding", "TE", "Trailer"),
-    "server information": ("Server", "Date", "Location", "Retry-After"),
-    "cookies": ("Set-Cookie", "Cookie"),
-    "security policy": (
+    N_("connection management"): ("Connection", "Keep-Alive", "Proxy-Connection", "Upgrade"),
+    N_("request context"): ("Host", "User-Agent", "Referer", "From"),
+    N_("range and transfer"): ("Range", "Accept-Ranges", "Transfer-Encoding", "TE", "Trailer"),
+    N_("server information"): ("Server", "Date", "Location", "Retry-After"),
+    N_("cookies"): ("Set-Cookie", "Cookie"),
+    N_("security policy"): (
         "Content-Security-Policy",
         "Content-Security-Policy-Report-Only",
         "Strict-Transport-Security",
@@ -74,7 +77,7 @@ _RESTRICTED_BY_CATEGORY = {
         "Cross-Origin-Opener-Policy",
         "Cross-Origin-Resource-Policy",
     ),
-    "CORS": (
+    N_("CORS"): (
         "Access-Control-Allow-Origin",
         "Access-Control-Allow-Methods",
         "Access-Control-Allow-Headers",
@@ -85,7 +88,7 @@ _RESTRICTED_BY_CATEGORY = {
         "Access-Control-Request-Headers",
         "Origin",
     ),
-    "client hints": (
+    N_("client hints"): (
         "Accept-CH",
         "Accept-CH-Lifetime",
         "DPR",
@@ -96,14 +99,14 @@ _RESTRICTED_BY_CATEGORY = {
         "RTT",
         "Save-Data",
     ),
-    "deprecated or experimental": (
+    N_("deprecated or experimental"): (
         "Clear-Site-Data",
         "Feature-Policy",
         "Expect-CT",
         "Public-Key-Pins",
         "Public-Key-Pins-Report-Only",
     ),
-    "proxy": (
+    N_("proxy"): (
         "Via",
         "Forwarded",
         "X-Forwarded-For",
@@ -113,7 +116,7 @@ _RESTRICTED_BY_CATEGORY = {
         "X-Requested-With",
         "X-CSRF-Token",
     ),
-    "client IP and URL rewriting": (
+    N_("client IP and URL rewriting"): (
         "True-Client-IP",
         "X-Client-IP",
         "X-Cluster-Client-IP",
@@ -123,10 +126,10 @@ _RESTRICTED_BY_CATEGORY = {
         "X-Original-Host",
         "X-Rewrite-URL",
     ),
-    "CDN": ("CF-Ray", "CF-Connecting-IP", "X-Amz-Cf-Id", "X-Cache", "X-Served-By"),
-    "HTTP/2 pseudo-header": (":method", ":path", ":scheme", ":authority", ":status"),
-    "server push": ("Link",),
-    "WebSocket": (
+    N_("CDN"): ("CF-Ray", "CF-Connecting-IP", "X-Amz-Cf-Id", "X-Cache", "X-Served-By"),
+    N_("HTTP/2 pseudo-header"): (":method", ":path", ":scheme", ":authority", ":status"),
+    N_("server push"): ("Link",),
+    N_("WebSocket"): (
         "Sec-WebSocket-Key",
         "Sec-WebSocket-Accept",
         "Sec-WebSocket-Version",
@@ -137,7 +140,7 @@ _RESTRICTED_BY_CATEGORY = {
 RESTRICTED: dict[str, str] = {
     name.lower(): category for category, names in _RESTRICTED_BY_CATEGORY.items() for name in names
 }
-"""Every restricted header, lower-cased, with the guide's category for it."""
+"""Every restricted header, lower-cased, with the guide's category for it (in English)."""
 
 
 def cli_problem(name: str) -> str | None:
@@ -166,14 +169,18 @@ def restricted_problem(name: str) -> str | None:
     category = RESTRICTED.get(name.lower())
     if category is None:
         return None
-    return f'Header "{name}" is restricted by AgentCore ({category}) and is never forwarded'
+    return _(
+        'Header "{name}" is restricted by AgentCore ({category}) and is never forwarded',
+        name=name,
+        category=_(category),
+    )
 
 
 def authorization_problem(name: str, *, jwt_authorizer: bool) -> str | None:
     """``Authorization`` is forwarded only once a CUSTOM_JWT authorizer has checked it."""
     if name.lower() != AUTHORIZATION.lower() or jwt_authorizer:
         return None
-    return "Authorization may be listed only when authorizerType is CUSTOM_JWT"
+    return _("Authorization may be listed only when authorizerType is CUSTOM_JWT")
 
 
 def repeated(names: Sequence[str]) -> list[int]:
@@ -191,8 +198,9 @@ def forwarded(name: str, value: str, allowlist: Iterable[str], *, jwt_authorizer
     """Whether the Runtime passes the request header ``name: value`` on to the agent."""
     if name.lower() not in {allowed.lower() for allowed in allowlist}:
         return False
-    if cli_problem(name) or restricted_problem(name):
+    # The rules themselves, not their messages: this runs for every header of every call.
+    if cli_problem(name) or name.lower() in RESTRICTED:
         return False
-    if authorization_problem(name, jwt_authorizer=jwt_authorizer):
+    if name.lower() == AUTHORIZATION.lower() and not jwt_authorizer:
         return False
     return len(value.encode("utf-8")) <= MAX_VALUE_BYTES

@@ -39,6 +39,7 @@ from typing import Any, Literal
 from helpers.model import callers
 from helpers.model.callers import Caller
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 from helpers.model.spans import SpanRecord
 
 StepKind = Literal["runtime", "agent", "model", "tool", "gateway", "lambda", "other"]
@@ -105,7 +106,7 @@ class TraceInteraction:
     tools: list[ToolCall]
     steps: list[Step]
     complete: bool
-    caller: str | None = None  # "user alice", "machine (client …)", or unknown
+    caller: Caller | None = None  # who called, where the Runtime's span says (not on AWS)
 
     @property
     def refused(self) -> bool:
@@ -206,11 +207,18 @@ def wait_for_interactions(
         remaining = deadline - clock()
         if remaining <= 0:
             raise TracesIncomplete(
-                f"After {timeout:g} s, {where} holds {complete} complete interaction(s) of"
-                f" session {session_id!r} ({len(found)} seen), not the"
-                f" {expected if expected is not None else 'all'} expected."
-                " Spans are exported in batches a little after they end and the Runtime's"
-                " root span ends last: wait a moment and ask again.",
+                _(
+                    "After {timeout:g} s, {where} holds {complete} complete interaction(s) of"
+                    " session {session_id} ({seen} seen), not the {expected} expected."
+                    " Spans are exported in batches a little after they end and the Runtime's"
+                    " root span ends last: wait a moment and ask again.",
+                    timeout=timeout,
+                    where=where,
+                    complete=complete,
+                    session_id=repr(session_id),
+                    seen=len(found),
+                    expected=expected if expected is not None else _("all"),
+                ),
                 found,
             )
         sleep(min(poll_interval, remaining))
@@ -276,7 +284,7 @@ def _tool_call(span: SpanRecord) -> ToolCall:
     )
 
 
-def _caller(span: SpanRecord) -> str | None:
+def _caller(span: SpanRecord) -> Caller | None:
     """Who called, as the Runtime's span records it from the verified token."""
     kind, name = (
         span.attributes.get(callers.KIND_ATTRIBUTE),
@@ -284,7 +292,7 @@ def _caller(span: SpanRecord) -> str | None:
     )
     if kind not in ("user", "machine") or not name:
         return None
-    return str(Caller(kind, str(name)))
+    return Caller(kind, str(name))
 
 
 def _prompt(span: SpanRecord) -> str | None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from helpers.model import headers
+from helpers.model.i18n import N_, _
 from helpers.model.names import WELL_KNOWN_SUFFIX
 from helpers.model.schema import (
     Anything,
@@ -62,7 +63,7 @@ AT_LEAST_ONE = (
     "must be provided"
 )
 NOT_IN_AWS_TARGETS = "Deployed state contains target names not present in aws-targets"
-UNSUPPORTED_FIX = (
+UNSUPPORTED_FIX = N_(
     "Remove it: the workshop kit and the local stack model runtimes, memories and gateways "
     "only "
     "(validate a project that uses it with the real `agentcore validate`)."
@@ -216,14 +217,18 @@ CLAIM_MATCH_VALUE = Fields(
     holds(
         lambda value: "matchValueString" in value or "matchValueStringList" in value,
         "Either matchValueString or matchValueStringList must be provided",
-        fix='Give exactly one of "matchValueString": "..." (EQUALS, CONTAINS) or '
-        '"matchValueStringList": ["..."] (CONTAINS_ANY).',
+        fix=N_(
+            'Give exactly one of "matchValueString": "..." (EQUALS, CONTAINS) or '
+            '"matchValueStringList": ["..."] (CONTAINS_ANY).'
+        ),
     ),
     holds(
         lambda value: not ("matchValueString" in value and "matchValueStringList" in value),
         "Only one of matchValueString or matchValueStringList may be provided",
-        fix='Keep "matchValueString" for EQUALS and CONTAINS, or "matchValueStringList" for '
-        "CONTAINS_ANY, not both.",
+        fix=N_(
+            'Keep "matchValueString" for EQUALS and CONTAINS, or "matchValueStringList" for '
+            "CONTAINS_ANY, not both."
+        ),
     ),
     strict=False,
 )
@@ -236,7 +241,7 @@ CUSTOM_CLAIM = Fields(
             holds(
                 lambda name: name != "client_id",
                 "Claim name cannot be a reserved name (client_id)",
-                fix="Match the client id with allowedClients instead of a custom claim.",
+                fix=N_("Match the client id with allowedClients instead of a custom claim."),
             ),
         ),
         "inboundTokenClaimValueType": Choice("STRING", "STRING_ARRAY"),
@@ -266,14 +271,19 @@ CUSTOM_JWT = Fields(
             holds(
                 lambda url: url.startswith("https://"),
                 "OIDC discovery URL must use HTTPS",
-                fix="Start the URL with https://: the discovery document names the token "
-                "signing keys, so it must not travel over plain HTTP.",
+                fix=N_(
+                    "Start the URL with https://: the discovery document names the token "
+                    "signing keys, so it must not travel over plain HTTP."
+                ),
             ),
             holds(
                 lambda url: url.endswith(WELL_KNOWN_SUFFIX),
                 f"OIDC discovery URL must end with '{WELL_KNOWN_SUFFIX}'",
-                fix=f"Append {WELL_KNOWN_SUFFIX} to the issuer URL (the discovery URL, not the "
-                "issuer or the JWKS URL, goes here).",
+                # The suffix is spelt out: a translator sees the whole sentence.
+                fix=N_(
+                    "Append /.well-known/openid-configuration to the issuer URL (the discovery "
+                    "URL, not the issuer or the JWKS URL, goes here)."
+                ),
             ),
         ),
         "allowedAudience": optional(ListOf(non_empty())),
@@ -286,21 +296,25 @@ CUSTOM_JWT = Fields(
                     matches(
                         r"[\x21\x23-\x5B\x5D-\x7E]+",
                         "Scope must be printable ASCII with no spaces or quotes",
-                        fix='Give each scope as its own entry, like ["customersupport/invoke"], '
-                        "without spaces or quotes.",
+                        fix=N_(
+                            'Give each scope as its own entry, like ["customersupport/invoke"], '
+                            "without spaces or quotes."
+                        ),
                     ),
                 )
             )
         ),
         "customClaims": optional(ListOf(CUSTOM_CLAIM, at_least(1, kind="array"))),
-        "privateEndpoint": optional(NotChecked("Private endpoints", UNSUPPORTED_FIX)),
-        "privateEndpointOverrides": optional(NotChecked("Private endpoints", UNSUPPORTED_FIX)),
+        "privateEndpoint": optional(NotChecked(N_("Private endpoints"), UNSUPPORTED_FIX)),
+        "privateEndpointOverrides": optional(NotChecked(N_("Private endpoints"), UNSUPPORTED_FIX)),
     },
     holds(
         _some_list,
         AT_LEAST_ONE,
-        fix='Add the Cognito app client id to allowedClients, like "allowedClients": '
-        '["<client id>"].',
+        fix=N_(
+            'Add the Cognito app client id to allowedClients, like "allowedClients": '
+            '["<client id>"].'
+        ),
     ),
     strict=True,
 )
@@ -342,7 +356,7 @@ def _dockerfile_ok(path: str) -> bool:
     )
 
 
-_ADD_JWT_CONFIG = (
+_ADD_JWT_CONFIG = N_(
     'Add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
     '"allowedClients": [...]}} with the Cognito discovery URL and app client id.'
 )
@@ -353,11 +367,12 @@ def _header_check(name: str) -> list[Issue]:
     if problem is None:
         return []
     if not headers.NAME.fullmatch(name):
-        fix = "Spell the header name with letters, digits, - and _ only."
+        fix = _("Spell the header name with letters, digits, - and _ only.")
     else:
-        fix = (
-            f"Rename the header (x-amz-* and x-amzn-* names are AWS's own), for example to "
-            f"{headers.CUSTOM_PREFIX}<name>, or remove it from requestHeaderAllowlist."
+        fix = _(
+            "Rename the header (x-amz-* and x-amzn-* names are AWS's own), for example to "
+            "{prefix}<name>, or remove it from requestHeaderAllowlist.",
+            prefix=headers.CUSTOM_PREFIX,
         )
     return [Issue((), problem, "header", fix=fix)]
 
@@ -380,13 +395,15 @@ def _runtime_rules(runtime: dict[str, Any]) -> Iterator[Issue]:
         )
     jwt = runtime.get("authorizerConfiguration", {}).get("customJwtAuthorizer")
     if runtime.get("authorizerType") == "CUSTOM_JWT" and not jwt:
-        yield Issue(("authorizerConfiguration",), AUTH_CONFIG_REQUIRED, fix=_ADD_JWT_CONFIG)
+        yield Issue(("authorizerConfiguration",), AUTH_CONFIG_REQUIRED, fix=_(_ADD_JWT_CONFIG))
     if runtime.get("authorizerType") != "CUSTOM_JWT" and "authorizerConfiguration" in runtime:
         yield Issue(
             ("authorizerConfiguration",),
             AUTH_CONFIG_NOT_ALLOWED,
-            fix='Set "authorizerType": "CUSTOM_JWT" so the JWT check is actually on, or '
-            "delete authorizerConfiguration.",
+            fix=_(
+                'Set "authorizerType": "CUSTOM_JWT" so the JWT check is actually on, or '
+                "delete authorizerConfiguration."
+            ),
         )
     for key in ("dockerfile", "buildContextPath", "customDockerBuildArgs"):
         if runtime.get("build") != "Container" and runtime.get(key):
@@ -505,7 +522,7 @@ RUNTIME = Fields(
             )
         ),
         "filesystemConfigurations": optional(
-            NotChecked("Filesystem configurations", UNSUPPORTED_FIX)
+            NotChecked(N_("Filesystem configurations"), UNSUPPORTED_FIX)
         ),
         "endpoints": optional(
             MapOf(
@@ -525,9 +542,9 @@ RUNTIME = Fields(
                 ),
             )
         ),
-        "connections": optional(NotChecked("Runtime connections", UNSUPPORTED_FIX)),
+        "connections": optional(NotChecked(N_("Runtime connections"), UNSUPPORTED_FIX)),
         "capacityProviderConfiguration": optional(
-            NotChecked("Capacity providers", UNSUPPORTED_FIX)
+            NotChecked(N_("Capacity providers"), UNSUPPORTED_FIX)
         ),
     },
     rules(_runtime_rules),
@@ -687,8 +704,8 @@ TARGET = Fields(
     {
         "name": non_empty(),
         "targetType": Choice(*TARGET_TYPES),
-        "toolDefinitions": optional(NotChecked("Inline tool definitions", UNSUPPORTED_FIX)),
-        "compute": optional(NotChecked("Target compute configurations", UNSUPPORTED_FIX)),
+        "toolDefinitions": optional(NotChecked(N_("Inline tool definitions"), UNSUPPORTED_FIX)),
+        "compute": optional(NotChecked(N_("Target compute configurations"), UNSUPPORTED_FIX)),
         "endpoint": optional(Text(is_url("Invalid URL"))),
         "outboundAuth": optional(
             Fields(
@@ -705,8 +722,8 @@ TARGET = Fields(
                 strict=True,
             )
         ),
-        "apiGateway": optional(NotChecked("API Gateway targets", UNSUPPORTED_FIX)),
-        "schemaSource": optional(NotChecked("Schema-based targets", UNSUPPORTED_FIX)),
+        "apiGateway": optional(NotChecked(N_("API Gateway targets"), UNSUPPORTED_FIX)),
+        "schemaSource": optional(NotChecked(N_("Schema-based targets"), UNSUPPORTED_FIX)),
         "lambdaFunctionArn": optional(
             Fields(
                 {
@@ -723,8 +740,8 @@ TARGET = Fields(
             )
         ),
         "connectorId": optional(Choice("bedrock-knowledge-bases", "web-search")),
-        "configurations": optional(NotChecked("Connector configurations", UNSUPPORTED_FIX)),
-        "passthrough": optional(NotChecked("Passthrough targets", UNSUPPORTED_FIX)),
+        "configurations": optional(NotChecked(N_("Connector configurations"), UNSUPPORTED_FIX)),
+        "passthrough": optional(NotChecked(N_("Passthrough targets"), UNSUPPORTED_FIX)),
     },
     rules(_target_rules),
     strict=True,
@@ -896,7 +913,7 @@ MEMORY = Fields(
         "encryptionKeyArn": optional(Text()),
         "executionRoleArn": optional(Text()),
         "streamDeliveryResources": optional(
-            NotChecked("Memory stream delivery resources", UNSUPPORTED_FIX)
+            NotChecked(N_("Memory stream delivery resources"), UNSUPPORTED_FIX)
         ),
     },
     holds(
@@ -960,19 +977,19 @@ PROJECT = Fields(
         "tags": optional(TAGS),
         "runtimes": defaults_to(_named_list(RUNTIME, "agent"), []),
         "memories": defaults_to(_named_list(MEMORY, "memory"), []),
-        "knowledgeBases": defaults_to(_not_modelled("Knowledge bases"), []),
-        "credentials": defaults_to(_not_modelled("Credentials"), []),
-        "evaluators": defaults_to(_not_modelled("Evaluators"), []),
-        "onlineEvalConfigs": defaults_to(_not_modelled("Online eval configs"), []),
+        "knowledgeBases": defaults_to(_not_modelled(N_("Knowledge bases")), []),
+        "credentials": defaults_to(_not_modelled(N_("Credentials")), []),
+        "evaluators": defaults_to(_not_modelled(N_("Evaluators")), []),
+        "onlineEvalConfigs": defaults_to(_not_modelled(N_("Online eval configs")), []),
         "agentCoreGateways": defaults_to(_named_list(GATEWAY, "gateway"), []),
-        "mcpRuntimeTools": optional(_not_modelled("MCP runtime tools")),
+        "mcpRuntimeTools": optional(_not_modelled(N_("MCP runtime tools"))),
         "unassignedTargets": optional(_named_list(TARGET, "unassigned target")),
-        "policyEngines": defaults_to(_not_modelled("Policy engines"), []),
-        "configBundles": defaults_to(_not_modelled("Config bundles"), []),
-        "abTests": defaults_to(_not_modelled("A/B tests"), []),
-        "harnesses": defaults_to(_not_modelled("Harnesses"), []),
-        "datasets": optional(_not_modelled("Datasets")),
-        "capacityProviders": optional(_not_modelled("Capacity providers")),
+        "policyEngines": defaults_to(_not_modelled(N_("Policy engines")), []),
+        "configBundles": defaults_to(_not_modelled(N_("Config bundles")), []),
+        "abTests": defaults_to(_not_modelled(N_("A/B tests")), []),
+        "harnesses": defaults_to(_not_modelled(N_("Harnesses")), []),
+        "datasets": optional(_not_modelled(N_("Datasets"))),
+        "capacityProviders": optional(_not_modelled(N_("Capacity providers"))),
         "httpGateways": optional(
             ListOf(
                 Anything(),
@@ -984,7 +1001,7 @@ PROJECT = Fields(
                 ),
             )
         ),
-        "payments": optional(_not_modelled("Payments")),
+        "payments": optional(_not_modelled(N_("Payments"))),
     },
     rules(_project_rules),
     strict=True,
@@ -1016,7 +1033,7 @@ TOOL_SCHEMA = ListOf(
             lambda tool: tool["inputSchema"]["type"] == "object",
             'inputSchema must have "type": "object"',
             path=("inputSchema", "type"),
-            fix='Describe the arguments as {"type": "object", "properties": {...}}.',
+            fix=N_('Describe the arguments as {"type": "object", "properties": {...}}.'),
         ),
         strict=True,
     ),
@@ -1088,21 +1105,23 @@ _RESOURCES = Fields(
             )
         ),
         "gateways": optional(_GATEWAY_STATE),
-        "externallyManaged": optional(NotChecked("Externally managed resources", UNSUPPORTED_FIX)),
+        "externallyManaged": optional(
+            NotChecked(N_("Externally managed resources"), UNSUPPORTED_FIX)
+        ),
         "credentials": optional(
             _ids("credentialProviderArn", clientSecretArn=Text(), callbackUrl=Text())
         ),
         "evaluators": optional(_ids("evaluatorId", "evaluatorArn")),
-        "onlineEvalConfigs": optional(NotChecked("Online eval configs", UNSUPPORTED_FIX)),
+        "onlineEvalConfigs": optional(NotChecked(N_("Online eval configs"), UNSUPPORTED_FIX)),
         "datasets": optional(_ids("datasetId", "datasetArn", contentHash=Text())),
-        "knowledgeBases": optional(NotChecked("Knowledge bases", UNSUPPORTED_FIX)),
+        "knowledgeBases": optional(NotChecked(N_("Knowledge bases"), UNSUPPORTED_FIX)),
         "configBundles": optional(_ids("bundleId", "bundleArn", "versionId")),
-        "abTests": optional(NotChecked("A/B tests", UNSUPPORTED_FIX)),
+        "abTests": optional(NotChecked(N_("A/B tests"), UNSUPPORTED_FIX)),
         "policyEngines": optional(_ids("policyEngineId", "policyEngineArn")),
         "policies": optional(_ids("policyId", "policyArn", "engineName")),
-        "harnesses": optional(NotChecked("Harnesses", UNSUPPORTED_FIX)),
+        "harnesses": optional(NotChecked(N_("Harnesses"), UNSUPPORTED_FIX)),
         "runtimeEndpoints": optional(_ids("endpointId", "endpointArn")),
-        "payments": optional(NotChecked("Payments", UNSUPPORTED_FIX)),
+        "payments": optional(NotChecked(N_("Payments"), UNSUPPORTED_FIX)),
         "capacityProviders": optional(_ids("capacityProviderId", "capacityProviderArn")),
         "stackName": optional(Text()),
         "identityKmsKeyArn": optional(Text()),

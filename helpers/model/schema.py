@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from helpers.model.i18n import _
+
 Path = tuple[str | int, ...]
 
 
@@ -44,9 +46,11 @@ class Issue:
     """One problem, located by ``path`` and worded as the CLI words it.
 
     ``code`` and ``detail`` say what kind of problem it is (for writing a fix); ``fix`` is
-    set when the rule itself knows the fix. ``kit_only`` marks the workshop's own checks,
-    which the real CLI does not make. ``printed_path`` is where the CLI *says* the problem
-    is, when that differs from where it is (see :class:`OneOf`).
+    set when the rule itself knows the fix, in the learner's language (a rule's fix is
+    marked with ``N_`` where it is written and translated when the problem is found).
+    ``kit_only`` marks the workshop's own checks, which the real CLI does not make.
+    ``printed_path`` is where the CLI *says* the problem is, when that differs from where
+    it is (see :class:`OneOf`).
     """
 
     path: Path
@@ -319,7 +323,11 @@ class Deferred(Schema):
 
 
 class NotChecked(Schema):
-    """Content the kit does not model: refused by the workshop's own check, with why."""
+    """Content the kit does not model: refused by the workshop's own check, with why.
+
+    ``what`` (a plural noun) and ``fix`` are marked with ``N_`` where they are written and
+    shown in the learner's language.
+    """
 
     def __init__(self, what: str, fix: str) -> None:
         super().__init__()
@@ -327,7 +335,8 @@ class NotChecked(Schema):
         self.fix = fix
 
     def _parse(self, value: Any) -> Parsed:
-        issue = Issue((), f"{self.what} are not supported by the workshop kit", fix=self.fix)
+        message = _("{what} are not supported by the workshop kit", what=_(self.what))
+        issue = Issue((), message, fix=_(self.fix))
         return Parsed(value, [replace(issue, kit_only=True)])
 
 
@@ -379,7 +388,9 @@ def matches(pattern: str | re.Pattern[str], message: str, fix: str | None = None
     regex = re.compile(pattern) if isinstance(pattern, str) else pattern
 
     def check(value: str) -> list[Issue]:
-        return [] if regex.fullmatch(value) else [Issue((), message, "format", fix=fix)]
+        if regex.fullmatch(value):
+            return []
+        return [Issue((), message, "format", fix=_(fix) if fix else None)]
 
     return check
 
@@ -390,7 +401,7 @@ def holds(
     """zod's ``.refine()``: one rule, one message."""
 
     def check(value: Any) -> list[Issue]:
-        return [] if test(value) else [Issue(path, message, fix=fix)]
+        return [] if test(value) else [Issue(path, message, fix=_(fix) if fix else None)]
 
     return check
 
@@ -444,7 +455,7 @@ def is_valid_url(text: str) -> bool:
         return not any(char.isspace() and char != " " for char in rest)
     authority = rest.lstrip("/\\")
     host = re.split(r"[/\\?#]", authority, maxsplit=1)[0].rpartition("@")[2]
-    host, _, port = host.partition(":") if not host.startswith("[") else (host, "", "")
+    host, _colon, port = host.partition(":") if not host.startswith("[") else (host, "", "")
     if not host or any(char in _FORBIDDEN_HOST or ord(char) < 0x20 for char in host):
         return False
     return not port or (port.isdigit() and int(port) <= 65535)

@@ -7,6 +7,9 @@ applied to ``agentcore.json``, ``aws-targets.json`` and the deployed state in th
 order, and each problem is reported at the CLI's path in the CLI's words, with the kit's
 fix on the next line.
 
+The CLI's words stay English, as the CLI prints them; the fixes and the workshop's own
+checks are the learner's language (:func:`helpers.model.i18n._`).
+
 It is stricter only where the workshop needs a guard rail the CLI lacks (each such
 issue is marked ``kit_only``): an unreplaced ``<... value>`` placeholder, a Lambda ARN
 that is not one, a tool schema file that is missing or not a list of tools, two targets
@@ -28,6 +31,7 @@ from typing import Any
 
 from helpers.model import headers, project_schema
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, parse_json
+from helpers.model.i18n import _
 from helpers.model.names import LAMBDA_ARN, PLACEHOLDER
 from helpers.model.schema import Issue, Schema, format_path
 
@@ -85,7 +89,7 @@ class ValidationResult:
             lines += [f"{file}:"] if file else []
             for issue in self.issues:
                 if issue.file == file:
-                    lines += [f"  - {issue.line}", f"    fix: {issue.fix}"]
+                    lines += [f"  - {issue.line}", "    " + _("fix: {fix}", fix=issue.fix)]
         return "\n".join(lines)
 
 
@@ -99,7 +103,10 @@ def validate_project(
     """
     path = Path(project_dir) / CONFIG_PATH
     if not path.is_file():
-        fix = f"Point at the project folder that holds agentcore/ and app/ (looked for {path})."
+        fix = _(
+            "Point at the project folder that holds agentcore/ and app/ (looked for {path}).",
+            path=path,
+        )
         return ValidationResult([ValidationIssue("", NO_PROJECT, fix, file="")])
     try:
         config = parse_json(path.read_text(encoding="utf-8"), CONFIG_PATH.name)
@@ -134,8 +141,10 @@ def _project_files(project_dir: Path) -> list[ValidationIssue]:
             ValidationIssue(
                 "",
                 "Required file not found: aws-targets.json",
-                "Create agentcore/aws-targets.json holding [] as `agentcore create` writes it "
-                "(the first `agentcore deploy` fills in the account and region).",
+                _(
+                    "Create agentcore/aws-targets.json holding [] as `agentcore create` writes "
+                    "it (the first `agentcore deploy` fills in the account and region)."
+                ),
                 file=AWS_TARGETS_PATH.as_posix(),
             )
         ]
@@ -146,7 +155,7 @@ def _project_files(project_dir: Path) -> list[ValidationIssue]:
         return issues
     state = project_schema.deployed_state([target["name"] for target in targets])
     # The CLI labels this file by an older name in its JSON error.
-    _, issues = _read(project_dir, DEPLOYED_STATE_PATH, ".cli/state.json", state)
+    _state, issues = _read(project_dir, DEPLOYED_STATE_PATH, ".cli/state.json", state)
     return issues
 
 
@@ -187,33 +196,54 @@ def fix_for(issue: Issue) -> str:
     if issue.code == "type":
         kind = detail["kind"]
         if kind == "int":
-            return f"Set {where} to a whole number, like 1."
-        article = "an" if kind[0] in "aeiou" else "a"
+            return _("Set {where} to a whole number, like 1.", where=where)
         # An entry of a list is named by its full path, a field by its key.
         name = where if issue.path and isinstance(issue.path[-1], int) else key
-        return f"Change {name} to {article} {kind}, for example {_EXAMPLES[kind]}."
+        if kind[0] in "aeiou":
+            return _(
+                "Change {name} to an {kind}, for example {example}.",
+                name=name,
+                kind=kind,
+                example=_EXAMPLES[kind],
+            )
+        return _(
+            "Change {name} to a {kind}, for example {example}.",
+            name=name,
+            kind=kind,
+            example=_EXAMPLES[kind],
+        )
     if issue.code == "enum":
         options = ", ".join(detail["options"])
-        return f"Set {where} to one of {options} (values are case-sensitive)."
+        return _(
+            "Set {where} to one of {options} (values are case-sensitive).",
+            where=where,
+            options=options,
+        )
     if issue.code == "unknown_keys":
         return " ".join(_unknown_key_fix(key, detail["known"], where) for key in detail["keys"])
     if issue.code in ("too_small", "too_big"):
         return _size_fix(issue.code, key, detail)
     if issue.code == "duplicate":
-        return (
-            f'Rename or delete one of the entries named "{detail["name"]}": names must be unique.'
+        return _(
+            'Rename or delete one of the entries named "{name}": names must be unique.',
+            name=detail["name"],
         )
     if issue.code == "record_key":
         parent, reasons = format_path(issue.path[:-1]), "; ".join(detail["problems"])
-        return f"Rename the key {json.dumps(issue.path[-1])} in {parent}: {reasons}."
-    return f"Change {where} so that it follows the rule above."
+        return _(
+            "Rename the key {key} in {parent}: {reasons}.",
+            key=json.dumps(issue.path[-1]),
+            parent=parent,
+            reasons=reasons,
+        )
+    return _("Change {where} so that it follows the rule above.", where=where)
 
 
 def _unknown_key_fix(key: str, known: tuple[str, ...], where: str) -> str:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:
-        return f'Rename "{key}" to "{close[0]}" (check the spelling).'
-    return f'Remove "{key}" from {where}: the CLI knows no such key there.'
+        return _('Rename "{key}" to "{close}" (check the spelling).', key=key, close=close[0])
+    return _('Remove "{key}" from {where}: the CLI knows no such key there.', key=key, where=where)
 
 
 def _size_fix(code: str, key: str, detail: Mapping[str, Any]) -> str:
@@ -221,16 +251,20 @@ def _size_fix(code: str, key: str, detail: Mapping[str, Any]) -> str:
     if code == "too_small":
         bound = detail["minimum"]
         if kind == "number":
-            return f"Set {key} to {bound} or more."
+            return _("Set {key} to {bound} or more.", key=key, bound=bound)
+        if kind == "array" and bound == 1:
+            return _("List at least 1 entry in {key}.", key=key)
         if kind == "array":
-            return f"List at least {bound} {'entry' if bound == 1 else 'entries'} in {key}."
-        return f"Give {key} at least {bound} character{'s' if bound != 1 else ''}."
+            return _("List at least {bound} entries in {key}.", key=key, bound=bound)
+        if bound == 1:
+            return _("Give {key} at least 1 character.", key=key)
+        return _("Give {key} at least {bound} characters.", key=key, bound=bound)
     bound = detail["maximum"]
     if kind == "number":
-        return f"Set {key} to {bound} or less."
+        return _("Set {key} to {bound} or less.", key=key, bound=bound)
     if kind == "array":
-        return f"Keep at most {bound} entries in {key}."
-    return f"Shorten {key} to at most {bound} characters."
+        return _("Keep at most {bound} entries in {key}.", key=key, bound=bound)
+    return _("Shorten {key} to at most {bound} characters.", key=key, bound=bound)
 
 
 def _placeholder_fix(token: str, value_sources: Mapping[str, str]) -> str:
@@ -246,8 +280,12 @@ def _placeholder_fix(token: str, value_sources: Mapping[str, str]) -> str:
         if name == key or key.endswith(f"_{name}") or name.endswith(f"_{key}")
     ]
     if len(matches) == 1:
-        return f"Replace {token} with the value of {value_sources[matches[0]]}."
-    return f"Replace {token} with the real {label}."
+        return _(
+            "Replace {placeholder} with the value of {source}.",
+            placeholder=token,
+            source=value_sources[matches[0]],
+        )
+    return _("Replace {placeholder} with the real {label}.", placeholder=token, label=label)
 
 
 def _objects(value: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -280,9 +318,12 @@ class _GuardRails:
                 if isinstance(name, str) and name in seen:
                     self.add(
                         (*where, "targets", position, "name"),
-                        f"Duplicate target name: {name}",
-                        f'Rename or delete one of the targets named "{name}": the Gateway '
-                        f"names tools {name}___<tool>, so target names must be unique.",
+                        _("Duplicate target name: {name}", name=name),
+                        _(
+                            'Rename or delete one of the targets named "{name}": the Gateway '
+                            "names tools {name}___<tool>, so target names must be unique.",
+                            name=name,
+                        ),
                     )
                 if isinstance(name, str):
                     seen.add(name)
@@ -300,22 +341,30 @@ class _GuardRails:
             at = (*where, "requestHeaderAllowlist", index)
             problem = headers.restricted_problem(name)
             if problem:
-                self.add(at, problem, f'Remove "{name}" from requestHeaderAllowlist.')
+                self.add(at, problem, _('Remove "{name}" from requestHeaderAllowlist.', name=name))
             problem = headers.authorization_problem(name, jwt_authorizer=jwt)
             if problem:
                 self.add(
                     at,
                     problem,
-                    "Set authorizerType to CUSTOM_JWT (with its authorizerConfiguration) or "
-                    "drop Authorization, because AgentCore forwards that header only once its "
-                    "JWT authorizer has checked the token; under AWS_IAM it carries the "
-                    "caller's SigV4 signature.",
+                    _(
+                        "Set authorizerType to CUSTOM_JWT (with its authorizerConfiguration) or "
+                        "drop Authorization, because AgentCore forwards that header only once "
+                        "its JWT authorizer has checked the token; under AWS_IAM it carries the "
+                        "caller's SigV4 signature."
+                    ),
                 )
             if index in repeats:
                 self.add(
                     at,
-                    f'Header "{name}" is listed twice (header names are case-insensitive)',
-                    f'Delete this entry: "{name}" is already in requestHeaderAllowlist.',
+                    _(
+                        'Header "{name}" is listed twice (header names are case-insensitive)',
+                        name=name,
+                    ),
+                    _(
+                        'Delete this entry: "{name}" is already in requestHeaderAllowlist.',
+                        name=name,
+                    ),
                 )
 
     def gateway_authorizer(self, gateway: dict[str, Any], where: tuple[str | int, ...]) -> None:
@@ -324,8 +373,11 @@ class _GuardRails:
             self.add(
                 (*where, "authorizerConfiguration"),
                 project_schema.AUTH_CONFIG_NOT_ALLOWED,
-                f"The gateway checks no token while authorizerType is {authorizer}: set "
-                '"authorizerType": "CUSTOM_JWT", or delete authorizerConfiguration.',
+                _(
+                    "The gateway checks no token while authorizerType is {authorizer}: set "
+                    '"authorizerType": "CUSTOM_JWT", or delete authorizerConfiguration.',
+                    authorizer=authorizer,
+                ),
             )
 
     def target(self, target: dict[str, Any], where: tuple[str | int, ...]) -> None:
@@ -333,8 +385,8 @@ class _GuardRails:
         if kind in project_schema.TARGET_TYPES and kind != "lambdaFunctionArn":
             self.add(
                 (*where, "targetType"),
-                f"{kind} targets are not supported by the workshop kit",
-                "Use a lambdaFunctionArn target: the local Gateway calls Lambda functions only.",
+                _("{kind} targets are not supported by the workshop kit", kind=kind),
+                _("Use a lambdaFunctionArn target: the local Gateway calls Lambda functions only."),
             )
         config = target.get("lambdaFunctionArn")
         if kind != "lambdaFunctionArn" or not isinstance(config, dict):
@@ -345,12 +397,15 @@ class _GuardRails:
             found = [
                 where for name, where in self.value_sources.items() if name.endswith("lambda_arn")
             ]
-            source = f" from {found[0]}" if len(found) == 1 else ""
             self.add(
                 (*at, "lambdaArn"),
-                "Must be a Lambda function ARN "
-                "(arn:aws:lambda:<region>:<account id>:function:<name>)",
-                f"Paste the function's ARN{source}.",
+                _(
+                    "Must be a Lambda function ARN "
+                    "(arn:aws:lambda:<region>:<account id>:function:<name>)"
+                ),
+                _("Paste the function's ARN from {source}.", source=found[0])
+                if len(found) == 1
+                else _("Paste the function's ARN."),
             )
         schema_file = config.get("toolSchemaFile")
         if isinstance(schema_file, str) and schema_file and self.project_dir is not None:
@@ -362,16 +417,19 @@ class _GuardRails:
         if not file.is_file():
             self.add(
                 at,
-                f"Tool schema file not found: {schema_file}",
-                f"Create {schema_file} under the project folder, or correct the path "
-                "(it is relative to the folder that holds agentcore/).",
+                _("Tool schema file not found: {file}", file=schema_file),
+                _(
+                    "Create {file} under the project folder, or correct the path "
+                    "(it is relative to the folder that holds agentcore/).",
+                    file=schema_file,
+                ),
             )
             return
         try:
             tools = parse_json(file.read_text(encoding="utf-8"), schema_file)
         except (ConfigJSONError, UnicodeDecodeError) as err:
-            hint = err.hint if isinstance(err, ConfigJSONError) else "Save it as UTF-8."
-            self.add(at, f"Tool schema file is not valid JSON: {schema_file}", hint)
+            hint = err.hint if isinstance(err, ConfigJSONError) else _("Save it as UTF-8.")
+            self.add(at, _("Tool schema file is not valid JSON: {file}", file=schema_file), hint)
             return
         for issue in project_schema.TOOL_SCHEMA.parse(tools).issues:
             self.add(
@@ -387,7 +445,7 @@ class _GuardRails:
                 token = match.group()
                 self.add(
                     path,
-                    f"Unreplaced placeholder {token}",
+                    _("Unreplaced placeholder {placeholder}", placeholder=token),
                     _placeholder_fix(token, self.value_sources),
                 )
         elif isinstance(value, dict):

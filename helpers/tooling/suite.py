@@ -1,10 +1,12 @@
-"""``make test``: the whole suite on both cores, as two pytest runs side by side.
+"""``make test``: the whole suite on both cores, as two groups of pytest runs side by side.
 
 The notebooks run in order on one stack, as a learner takes them, together with the
-tests that start notebooks or tools of their own; every other test module runs in the
-second group. Each run has its own working-state folder, stack and port block (the
-root ``conftest.py`` makes them), so neither waits on the other. Each group's output is
-printed when it ends, and the exit status is the worse of the two.
+tests that start notebooks or tools of their own; then, in the same group, each other
+edition's notebooks (``notebooks/zh-CN/``) in order, in a pytest run of their own. Every
+other test module runs in the second group. Each pytest run has its own working-state
+folder and stack, and each group its own port block (the root ``conftest.py`` makes
+them), so neither group waits on the other. Each group's output is printed when it
+ends, and the exit status is the worst of all runs.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from helpers.kit.paths import REPO_ROOT
+from helpers.model.i18n import CATALOG_LOCALES
 
 # Test files that belong with the notebooks: about as long as the rest together.
 BESIDE_THE_NOTEBOOKS = (
@@ -25,9 +29,18 @@ BESIDE_THE_NOTEBOOKS = (
     "tests/test_browser.py",
     "tests/test_shell_route.py",
 )
-GROUPS: dict[str, list[str]] = {
-    "notebooks": ["notebooks", *BESIDE_THE_NOTEBOOKS],
-    "tests": ["tests", *(f"--ignore={path}" for path in BESIDE_THE_NOTEBOOKS)],
+OTHER_EDITIONS = tuple(f"notebooks/{language}" for language in CATALOG_LOCALES)
+# Each group is a list of pytest runs, one after the other.
+GROUPS: dict[str, list[list[str]]] = {
+    "notebooks": [
+        [
+            "notebooks",
+            *(f"--ignore={edition}" for edition in OTHER_EDITIONS),
+            *BESIDE_THE_NOTEBOOKS,
+        ],
+        *([edition] for edition in OTHER_EDITIONS),
+    ],
+    "tests": [["tests", *(f"--ignore={path}" for path in BESIDE_THE_NOTEBOOKS)]],
 }
 # Each group's stacks prefer their own port block; TEST_PORT_BASE moves both, so two
 # checkouts can run their suites at once.
@@ -35,30 +48,36 @@ FIRST_PORT_BASE = int(os.environ.get("TEST_PORT_BASE", "18440"))
 PORT_BASES = {"notebooks": str(FIRST_PORT_BASE), "tests": str(FIRST_PORT_BASE + 100)}
 
 
-def main(extra: list[str]) -> int:
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="suite-") as scratch:
-        runs = {}
-        for name, arguments in GROUPS.items():
-            output = (Path(scratch) / f"{name}.log").open("w")
-            runs[name] = (
-                subprocess.Popen(
+def _run_group(name: str, extra: list[str], log: Path) -> int:
+    """The group's pytest runs in order, all into ``log``; the worst exit status."""
+    worst = 0
+    with log.open("w") as output:
+        for arguments in GROUPS[name]:
+            worst = max(
+                worst,
+                subprocess.call(
                     [sys.executable, "-m", "pytest", *arguments, *extra],
                     cwd=REPO_ROOT,
                     env={**os.environ, "TEST_PORT_BASE": PORT_BASES[name]},
                     stdout=output,
                     stderr=subprocess.STDOUT,
                 ),
-                output,
             )
+    return worst
+
+
+def main(extra: list[str]) -> int:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="suite-") as scratch, ThreadPoolExecutor() as pool:
+        logs = {name: Path(scratch) / f"{name}.log" for name in GROUPS}
+        runs = {name: pool.submit(_run_group, name, extra, logs[name]) for name in GROUPS}
         print(f"running {' and '.join(GROUPS)} side by side...", flush=True)
         worst = 0
-        for name, (process, output) in runs.items():
-            status = process.wait()
-            output.close()
+        for name, run in runs.items():
+            status = run.result()
             elapsed = time.monotonic() - started
             print(f"===== {name}: exit {status} after {elapsed:.0f} s =====", flush=True)
-            print(Path(output.name).read_text(), flush=True)
+            print(logs[name].read_text(), flush=True)
             worst = max(worst, status)
     return worst
 

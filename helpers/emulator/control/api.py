@@ -36,6 +36,7 @@ from helpers.emulator.deploy.deployer import Deployer, DeployRefused
 from helpers.emulator.gateway.lambdas import LambdaRegistry
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.runtime.front_door import RuntimeFrontDoor
+from helpers.model.i18n import use_language
 
 log = logging.getLogger("agentcore_local.control")
 
@@ -102,10 +103,13 @@ def create_control_app(
         if not project_dir.is_absolute():
             raise BadRequest("project_dir must be an absolute path")
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        # The deploy's progress and refusals are for the person who asked: in their language.
+        asked_for = request.headers.get("accept-language")
 
         async def run() -> None:
             try:
-                described = await deployer.deploy(project_dir, events.put)
+                with use_language(asked_for):
+                    described = await deployer.deploy(project_dir, events.put)
                 await events.put({"event": "done", "ok": True, "deployed": described.to_json()})
             except DeployRefused as refusal:
                 await events.put({"event": "error", "ok": False, "message": str(refusal)})

@@ -55,6 +55,7 @@ from helpers.emulator.runtime.sessions import (
 from helpers.emulator.state import StackLayout
 from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 from helpers.model.invocation import invoke_url
 from helpers.model.names import gateway_url_env_var, memory_id_env_var
 from helpers.model.validation import ValidationResult, validate_config
@@ -118,14 +119,17 @@ def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
     changes = []
     if bool(current.authorizer) != bool(wanted.authorizer):
         changes.append(
-            f"authorizer {'CUSTOM_JWT' if current.authorizer else 'none'} → "
-            f"{'CUSTOM_JWT' if wanted.authorizer else 'none'}"
+            _(
+                "authorizer {before} → {after}",
+                before="CUSTOM_JWT" if current.authorizer else _("none"),
+                after="CUSTOM_JWT" if wanted.authorizer else _("none"),
+            )
         )
     elif current.authorizer != wanted.authorizer:
-        changes.append("authorizer settings")
+        changes.append(_("authorizer settings"))
     if current.header_allowlist != wanted.header_allowlist:
-        changes.append("header allowlist")
-    return ", ".join(changes) or "code, configuration or gateway URLs changed"
+        changes.append(_("header allowlist"))
+    return ", ".join(changes) or _("code, configuration or gateway URLs changed")
 
 
 class Deployer:
@@ -218,11 +222,13 @@ class Deployer:
         """Deploy ``project_dir``; progress goes to ``emit``; returns :meth:`describe`."""
         async with self._lock:
             config = self._load_valid_config(project_dir)
-            await emit({"event": "progress", "message": f"Deploying project {config['name']}"})
+            await emit(
+                {"event": "progress", "message": _("Deploying project {name}", name=config["name"])}
+            )
             try:
                 wanted_memories = memories.specs(config)
             except MemoryRefused as refusal:
-                raise DeployRefused(f"{refusal} Nothing was deployed.") from None
+                raise DeployRefused(f"{refusal} " + _("Nothing was deployed.")) from None
             gateways = self._desired_gateways(config, project_dir)
             self._refuse_in_place_authorizer_change(gateways)
             runtimes = self._desired_runtimes(config, project_dir, gateways, wanted_memories)
@@ -230,12 +236,10 @@ class Deployer:
             await emit({"event": "plan", "items": [asdict(item) for item in plan]})
             if not plan:
                 await emit(
-                    {"event": "progress", "message": "No changes: everything is up to date."}
+                    {"event": "progress", "message": _("No changes: everything is up to date.")}
                 )
             for item in plan:
-                await emit(
-                    {"event": "progress", "message": f"{item.action} {item.kind} {item.name} ..."}
-                )
+                await emit({"event": "progress", "message": item.progress()})
                 await self._apply(item, wanted_memories, runtimes, gateways)
             self._save()
             return self.describe()
@@ -248,7 +252,9 @@ class Deployer:
         issues = validate_config(config, project_dir)
         if issues:
             raise DeployRefused(
-                "Validation failed; nothing was deployed.\n" + ValidationResult(issues).format()
+                _("Validation failed; nothing was deployed.")
+                + "\n"
+                + ValidationResult(issues).format()
             )
         return config
 
@@ -289,11 +295,15 @@ class Deployer:
                 wanted.authorizer,
             ):
                 raise DeployRefused(
-                    f"Gateway '{name}' is deployed with authorizerType {current.authorizer_type}, "
-                    f"and a gateway's authorizer cannot be changed in place (AWS refuses it too). "
-                    f"Remove the gateway (`agentcore remove gateway --name {name} -y`), deploy, "
-                    "then add it again with the new authorizer and deploy once more. Nothing "
-                    "was deployed."
+                    _(
+                        "Gateway '{name}' is deployed with authorizerType {authorizer_type}, "
+                        "and a gateway's authorizer cannot be changed in place (AWS refuses it "
+                        "too). Remove the gateway (`agentcore remove gateway --name {name} -y`), "
+                        "deploy, then add it again with the new authorizer and deploy once more. "
+                        "Nothing was deployed.",
+                        name=name,
+                        authorizer_type=current.authorizer_type,
+                    )
                 )
 
     def _gateway_env(self, gateways: dict[str, GatewayRecord]) -> dict[str, str]:
@@ -351,13 +361,13 @@ class Deployer:
             if current_memory is None:
                 plan.append(PlanItem("create", "memory", name))
             elif current_memory.fingerprint != spec.fingerprint:
-                plan.append(PlanItem("update", "memory", name, "strategies or expiry changed"))
+                plan.append(PlanItem("update", "memory", name, _("strategies or expiry changed")))
         for name, gateway in gateways.items():
             current_gateway = self._gateways.get(name)
             if current_gateway is None:
                 plan.append(PlanItem("create", "gateway", name))
             elif current_gateway.fingerprint != gateway.fingerprint:
-                plan.append(PlanItem("update", "gateway", name, "targets changed"))
+                plan.append(PlanItem("update", "gateway", name, _("targets changed")))
         plan += [PlanItem("delete", "gateway", n) for n in self._gateways if n not in gateways]
         for name, runtime in runtimes.items():
             current_runtime = self._runtimes.get(name)
@@ -399,7 +409,7 @@ class Deployer:
         try:
             first = await asyncio.to_thread(pool.ready_process)
         except AgentStartError as error:
-            raise DeployRefused(f"{error}\nThe previous version keeps serving.") from None
+            raise DeployRefused(f"{error}\n" + _("The previous version keeps serving.")) from None
         pool.keep_as_spare(first)
         await self._serve(record, pool)
 

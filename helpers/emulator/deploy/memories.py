@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 
 # The CLI's defaults (primitives/memory.ts), and the CreateMemory member of each type.
 DEFAULT_NAMESPACE_TEMPLATES = {
@@ -89,9 +90,14 @@ def specs(config: Mapping[str, Any]) -> dict[str, MemorySpec]:
             kind = strategy["type"]
             if kind not in STRATEGY_MEMBERS:
                 raise MemoryRefused(
-                    f"Memory {entry['name']}: the local stack extracts long-term records for "
-                    f"{' and '.join(STRATEGY_MEMBERS)} strategies only, not {kind}. Remove that "
-                    "strategy from agentcore.json to deploy here (AWS supports it)."
+                    _(
+                        "Memory {name}: the local stack extracts long-term records only for "
+                        "these strategies: {types}; not for {kind}. Remove that strategy from "
+                        "agentcore.json to deploy here (AWS supports it).",
+                        name=entry["name"],
+                        types=", ".join(STRATEGY_MEMBERS),
+                        kind=kind,
+                    )
                 )
             templates = strategy.get("namespaceTemplates") or strategy.get("namespaces")
             strategies.append(

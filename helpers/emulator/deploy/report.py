@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from helpers.model.i18n import N_, _
+
 _SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+# The plan's verbs, as a person reads them (the JSON keeps the English word).
+_ACTIONS = {"create": N_("create"), "update": N_("update"), "delete": N_("delete")}
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,12 @@ class PlanItem:
 
     def line(self) -> str:
         reason = f" ({self.reason})" if self.reason else ""
-        return f"  {_SYMBOLS[self.action]} {self.action:<7} {self.kind:<7} {self.name}{reason}"
+        action = _(_ACTIONS[self.action])
+        return f"  {_SYMBOLS[self.action]} {action:<7} {self.kind:<7} {self.name}{reason}"
+
+    def progress(self) -> str:
+        """The line said while the item is being applied."""
+        return f"{_(_ACTIONS[self.action])} {self.kind} {self.name} ..."
 
 
 @dataclass(frozen=True)
@@ -92,13 +101,35 @@ class Deployments:
 
     def summary(self) -> str:
         """The lines a deploy ends with: each runtime's ARN and each gateway's URL."""
-        lines = ["Deployed:"]
+        lines = [_("Deployed:")]
         for name, memory in self.memories.items():
             lines.append(
-                f"  memory {name}: {memory.id} ({', '.join(memory.strategies) or 'short-term'})"
+                "  "
+                + _(
+                    "memory {name}: {id} ({strategies})",
+                    name=name,
+                    id=memory.id,
+                    strategies=", ".join(memory.strategies) or _("short-term"),
+                )
             )
         for name, runtime in self.runtimes.items():
-            lines.append(f"  runtime {name}: {runtime.arn} (authorizer {runtime.authorizer})")
+            lines.append(
+                "  "
+                + _(
+                    "runtime {name}: {arn} (authorizer {authorizer})",
+                    name=name,
+                    arn=runtime.arn,
+                    authorizer=runtime.authorizer,
+                )
+            )
         for name, gateway in self.gateways.items():
-            lines.append(f"  gateway {name}: {gateway.url} (authorizer {gateway.authorizer})")
+            lines.append(
+                "  "
+                + _(
+                    "gateway {name}: {url} (authorizer {authorizer})",
+                    name=name,
+                    url=gateway.url,
+                    authorizer=gateway.authorizer,
+                )
+            )
         return "\n".join(lines)

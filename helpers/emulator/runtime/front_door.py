@@ -45,6 +45,7 @@ from helpers.emulator.runtime.sessions import AgentCrashed, SessionPool
 from helpers.emulator.telemetry import tracing
 from helpers.model import callers
 from helpers.model import headers as header_rules
+from helpers.model import refusal_reasons as why
 from helpers.model.callers import caller_of
 from helpers.model.invocation import (
     INVOCATIONS_PATH,
@@ -87,15 +88,11 @@ def _error(status: int, error_type: str, message: str) -> JSONResponse:
     )
 
 
-def _agent_stopped(runtime: LiveRuntime, what: str) -> JSONResponse:
-    log.error("runtime %s: agent process %s", runtime.name, what)
-    return _error(
-        502,
-        "RuntimeClientError",
-        f"The agent process of {runtime.name} {what}; its traceback is in "
-        f"{runtime.log_file}. The session's next call starts a new process; fix the code "
-        "and run `agentcore-local deploy -y -v` if the error is in it.",
-    )
+def _agent_stopped(runtime: LiveRuntime, template: str, cause: str) -> JSONResponse:
+    """A 502 naming the agent's log; ``template`` is one of the AGENT_* reasons."""
+    message = why.reason(template, runtime=runtime.name, cause=cause, log=runtime.log_file)
+    log.error("runtime %s: %s", runtime.name, message)
+    return _error(502, "RuntimeClientError", message)
 
 
 class RuntimeFrontDoor:
@@ -134,17 +131,19 @@ class RuntimeFrontDoor:
             return _error(
                 404,
                 "ResourceNotFoundException",
-                f"No runtime with ARN {request.path_params['arn']} is deployed on the local "
-                "stack. Run `agentcore-local deploy -y -v` in the project folder.",
+                why.reason(why.NOT_DEPLOYED, arn=request.path_params["arn"]),
             )
         session_id = request.headers.get(SESSION_HEADER) or str(uuid.uuid4())
         if not _valid_session_id(session_id):
             return _error(
                 400,
                 "ValidationException",
-                f"{SESSION_HEADER} must be {MIN_SESSION_ID_CHARS} to {MAX_SESSION_ID_CHARS} "
-                "printable ASCII characters (letters, digits, '-' and the like); a uuid4 "
-                "string fits.",
+                why.reason(
+                    why.BAD_SESSION_ID,
+                    header=SESSION_HEADER,
+                    minimum=MIN_SESSION_ID_CHARS,
+                    maximum=MAX_SESSION_ID_CHARS,
+                ),
             )
         # The trace of an invocation starts here, refused or not, and lasts until the
         # last streamed byte; a caller's own traceparent is honoured.
@@ -223,9 +222,9 @@ class RuntimeFrontDoor:
         try:
             process = await runtime.sessions.process_for(session_id)
         except AgentCrashed as crashed:
-            return _agent_stopped(runtime, f"of this session has stopped ({crashed})")
+            return _agent_stopped(runtime, why.AGENT_STOPPED, str(crashed))
         except AgentStartError as error:
-            return _agent_stopped(runtime, f"could not start ({error})")
+            return _agent_stopped(runtime, why.AGENT_NOT_STARTED, str(error))
         self.forwarded[runtime.name] += 1
         client = process.http
         upstream = client.build_request("POST", "/invocations", headers=to_agent, content=payload)
@@ -233,7 +232,7 @@ class RuntimeFrontDoor:
             answer = await client.send(upstream, stream=True)
         except httpx.HTTPError as error:
             await runtime.sessions.forget(session_id, process)
-            return _agent_stopped(runtime, f"did not answer ({type(error).__name__})")
+            return _agent_stopped(runtime, why.AGENT_SILENT, type(error).__name__)
         if answer.status_code >= 500:
             log.error("runtime %s: agent answered HTTP %d", runtime.name, answer.status_code)
         response_headers = {SESSION_HEADER: session_id}
@@ -273,7 +272,7 @@ async def _payload(request: Request) -> bytes | Response:
         try:
             json.loads(body or b"null")
         except ValueError:
-            return _error(400, "ValidationException", "The payload is not valid JSON.")
+            return _error(400, "ValidationException", why.PAYLOAD_NOT_JSON)
     return bytes(body)
 
 
@@ -281,7 +280,7 @@ def _too_large() -> JSONResponse:
     return _error(
         413,
         "ValidationException",
-        f"The payload is larger than AgentCore's limit of {MAX_PAYLOAD_BYTES // 2**20} MB.",
+        why.reason(why.PAYLOAD_TOO_LARGE, megabytes=MAX_PAYLOAD_BYTES // 2**20),
     )
 
 

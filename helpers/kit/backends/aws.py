@@ -88,6 +88,7 @@ from helpers.kit.backends.base import CommandResult, Progress, Wait
 from helpers.kit.errors import CliNotFound, NotDeployed
 from helpers.kit.observability.cloudwatch import CloudWatchSource
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 from helpers.model.invocation import aws_base_url, invoke_url
 from helpers.model.project_schema import REGIONS
 from helpers.model.spans import SpanRecord
@@ -152,9 +153,9 @@ class AwsBackend:
         ]
         output = "\n".join(
             [
-                cli.output or "(no output)",
+                cli.output or _("(no output)"),
                 "",
-                "Workshop checks (the CLI does not make them; they catch <...> placeholders):",
+                _("Workshop checks (the CLI does not make them; they catch <...> placeholders):"),
                 ValidationResult(extra).format(),
             ]
         )
@@ -240,9 +241,15 @@ class AwsBackend:
         url = entry.get("gatewayUrl")
         if not isinstance(url, str) or not url:
             raise NotDeployed(
-                f"Gateway {gateway!r} is deployed, but the CLI did not record its URL in "
-                f"{DEPLOYED_STATE_PATH} (older CLI versions keep only its id and ARN). Update "
-                f"the CLI with `{INSTALL_COMMAND}@latest`, then run `{DEPLOY_COMMAND}` again."
+                _(
+                    "Gateway {gateway} is deployed, but the CLI did not record its URL in "
+                    "{state_file} (older CLI versions keep only its id and ARN). Update "
+                    "the CLI with `{install}@latest`, then run `{deploy}` again.",
+                    gateway=repr(gateway),
+                    state_file=DEPLOYED_STATE_PATH,
+                    install=INSTALL_COMMAND,
+                    deploy=DEPLOY_COMMAND,
+                )
             )
         return url
 
@@ -257,7 +264,10 @@ class AwsBackend:
     def agent_log(self, project: Path, runtime: str) -> str:
         """The runtime's CloudWatch log group (AgentCore names it after the runtime id)."""
         runtime_id = self.runtime_arn(project, runtime).rsplit("/", 1)[-1]
-        return f"the CloudWatch log group /aws/bedrock-agentcore/runtimes/{runtime_id}-DEFAULT"
+        return _(
+            "the CloudWatch log group {group}",
+            group="/aws/bedrock-agentcore/runtimes/" + runtime_id + "-DEFAULT",
+        )
 
     @functools.cached_property
     def _trace_source(self) -> CloudWatchSource:
@@ -277,9 +287,14 @@ class AwsBackend:
         executable = shutil.which(self._executable, path=env.get("PATH", os.defpath))
         if executable is None:
             raise CliNotFound(
-                f"The `{commands.EXECUTABLE}` CLI ({self._executable!r}) is not on PATH, and "
-                f"the AWS backend runs it for every step. Install it with `{INSTALL_COMMAND}`. "
-                "(The local backend, WORKSHOP_BACKEND=local, needs no CLI.)"
+                _(
+                    "The `{cli}` CLI ({executable}) is not on PATH, and the AWS backend runs it "
+                    "for every step. Install it with `{install}`. "
+                    "(The local backend, WORKSHOP_BACKEND=local, needs no CLI.)",
+                    cli=commands.EXECUTABLE,
+                    executable=repr(self._executable),
+                    install=INSTALL_COMMAND,
+                )
             )
         lines: list[str] = []
         # stdin is closed so a prompt the flags failed to suppress ends the command instead
@@ -324,15 +339,24 @@ def fill_aws_targets(project: Path) -> str | None:
     region = session.region_name
     if region not in REGIONS:
         raise ActionableError(
-            f"AgentCore is not offered in the region {region!r} your AWS credentials name; "
-            f"set AWS_DEFAULT_REGION to one of {', '.join(REGIONS)} (where the workshop's "
-            "prerequisite stack is) and run the deploy again."
+            _(
+                "AgentCore is not offered in the region {region} your AWS credentials name; "
+                "set AWS_DEFAULT_REGION to one of {regions} (where the workshop's "
+                "prerequisite stack is) and run the deploy again.",
+                region=repr(region),
+                regions=", ".join(REGIONS),
+            )
         )
     account = session.client("sts").get_caller_identity()["Account"]
     target = {"name": "default", "account": account, "region": region}
     # Formatted as the CLI writes its files: JSON.stringify(value, null, 2).
     path.write_text(json.dumps([target], indent=2), encoding="utf-8")
-    return f"{AWS_TARGETS_PATH}: deploying to account {account} in {region} (target default)."
+    return _(
+        "{file}: deploying to account {account} in {region} (target default).",
+        file=AWS_TARGETS_PATH,
+        account=account,
+        region=region,
+    )
 
 
 def _as_displayed(raw: str) -> str:
@@ -351,9 +375,15 @@ def _deployed_resources(project: Path) -> dict[str, Any]:
         return {}
     except json.JSONDecodeError as err:
         raise ValueError(
-            f"{DEPLOYED_STATE_PATH} in {project} is not valid JSON (line {err.lineno}, column "
-            f"{err.colno}). `agentcore deploy` writes this file; restore it rather than edit it, "
-            "because it is how the CLI finds the stacks it deployed."
+            _(
+                "{state_file} in {project} is not valid JSON (line {line}, column {column}). "
+                "`agentcore deploy` writes this file; restore it rather than edit it, "
+                "because it is how the CLI finds the stacks it deployed.",
+                state_file=DEPLOYED_STATE_PATH,
+                project=project,
+                line=err.lineno,
+                column=err.colno,
+            )
         ) from err
     target = _mapping(_mapping(_mapping(state).get("targets")).get(DEPLOY_TARGET))
     return _mapping(target.get("resources"))
@@ -365,9 +395,13 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 def _not_deployed(kind: str, name: str, project: Path) -> str:
-    return (
-        f"{kind} {name!r} has no deployed state in {Path(project) / DEPLOYED_STATE_PATH}: it "
-        f"has not been deployed from this project yet; run `{DEPLOY_COMMAND}` first."
+    return _(
+        "{kind} {name} has no deployed state in {state_file}: it "
+        "has not been deployed from this project yet; run `{deploy}` first.",
+        kind=kind,
+        name=repr(name),
+        state_file=Path(project) / DEPLOYED_STATE_PATH,
+        deploy=DEPLOY_COMMAND,
     )
 
 
@@ -376,6 +410,9 @@ def _arn_region(arn: str) -> str:
     parts = arn.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
         raise ValueError(
-            f"{arn!r} is not a runtime ARN with a region, so no invoke URL can be built."
+            _(
+                "{arn} is not a runtime ARN with a region, so no invoke URL can be built.",
+                arn=repr(arn),
+            )
         )
     return parts[3]

@@ -26,6 +26,7 @@ from helpers.kit.errors import InvokeError, NotDeployed
 from helpers.kit.paths import PREREQUISITES_FILE, shown, workshop_home
 from helpers.model import commands as project_commands
 from helpers.model.config import read_config
+from helpers.model.i18n import _
 from helpers.model.spans import SpanRecord
 
 
@@ -52,7 +53,12 @@ class LocalBackend:
 
     def shut_down(self, progress: Progress) -> list[str]:
         stack.down(self.home, progress=progress)
-        return [f"the local stack (stopped; its state stays in {self._layout.state_dir})"]
+        return [
+            _(
+                "the local stack (stopped; its state stays in {folder})",
+                folder=self._layout.state_dir,
+            )
+        ]
 
     def validate(self, project: Path, value_sources: Mapping[str, str]) -> CommandResult:
         return _shown(commands.validate(), project_commands.validate(project, value_sources))
@@ -155,7 +161,7 @@ class LocalBackend:
         return SpanStore(self._layout.traces_file).spans_for_session(session_id)
 
     def describe_trace_store(self) -> str:
-        return f"the local trace store {self._layout.traces_file}"
+        return _("the local trace store {file}", file=self._layout.traces_file)
 
 
 def _shown(argv: list[str], outcome: project_commands.Outcome) -> CommandResult:
@@ -163,7 +169,9 @@ def _shown(argv: list[str], outcome: project_commands.Outcome) -> CommandResult:
 
 
 def _not_deployed(kind: str, name: str) -> str:
-    return (
-        f"No {kind} named '{name}' is deployed on the local stack; "
-        "run `agentcore deploy -y -v` (here: the deploy cell) first."
+    return _(
+        "No {kind} named '{name}' is deployed on the local stack; "
+        "run `agentcore deploy -y -v` (here: the deploy cell) first.",
+        kind=kind,
+        name=name,
     )

@@ -4,7 +4,7 @@ Notebook 04 puts the kinds of token a caller can bring next to each other: a mac
 client-credentials token, a person's access token from signing in at the web app, and
 the ID token that sign-in also returns. Each row says which caller the token describes
 (from its claims) and what the Runtime did with it: the start of the answer, or the
-refusal's reason. No row holds any part of a token.
+refusal's reason, in the learner's language. No row holds any part of a token.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from html import escape
 from helpers.kit.calling.invoke import DEFAULT_AGENT_LOG, invoke, new_session_id
 from helpers.kit.errors import InvokeError
 from helpers.kit.tokens import AccessToken
-from helpers.model.callers import caller_of
+from helpers.model.callers import Caller, caller_of
+from helpers.model.i18n import _
 
 # Any question the agent answers without a tool: the call's outcome is what is compared.
 ADMISSION_PROMPT = "What's the return policy for electronics?"
@@ -30,14 +31,15 @@ class Admission:
     """What the Runtime did with one token: ``admitted``, and the answer or the reason."""
 
     label: str
-    caller: str
+    caller: Caller
     token_use: str
     admitted: bool
     detail: str
 
     @property
     def outcome(self) -> str:
-        return "let in" if self.admitted else "refused (401)"
+        """``let in`` or ``refused (401)``, in the learner's language."""
+        return _("let in") if self.admitted else _("refused (401)")
 
 
 def admit(
@@ -55,7 +57,7 @@ def admit(
     rows = []
     for label, token in tokens.items():
         claims = token.claims()
-        caller, token_use = str(caller_of(claims)), str(claims.get("token_use", "?"))
+        caller, token_use = caller_of(claims), str(claims.get("token_use", "?"))
         try:
             answer = invoke(
                 url, prompt, token=token, session_id=new_session_id(), agent_log=agent_log
@@ -63,7 +65,7 @@ def admit(
         except InvokeError as error:
             if error.status not in _REFUSED:
                 raise
-            rows.append(Admission(label, caller, token_use, False, error.message))
+            rows.append(Admission(label, caller, token_use, False, error.explained()))
             continue
         shortened = textwrap.shorten(answer, 60, placeholder=" …")
         rows.append(Admission(label, caller, token_use, True, shortened))
@@ -72,11 +74,11 @@ def admit(
 
 def html_table(rows: list[Admission]) -> str:
     """One row per token: which token, the caller it names, its use, and what happened."""
-    columns = ("token", "caller", "token_use", "outcome", "answer or reason")
-    head = "".join(f"<th>{name}</th>" for name in columns)
+    columns = (_("token"), _("caller"), "token_use", _("outcome"), _("answer or reason"))
+    head = "".join(f"<th>{escape(name)}</th>" for name in columns)
     body = "".join(
         "<tr>"
-        f"<td>{escape(row.label)}</td><td>{escape(row.caller)}</td>"
+        f"<td>{escape(row.label)}</td><td>{escape(str(row.caller))}</td>"
         f"<td><code>{escape(row.token_use)}</code></td>"
         f"<td>{'✅' if row.admitted else '⛔'} {escape(row.outcome)}</td>"
         f"<td style='text-align:left'>{escape(row.detail)}</td>"

@@ -27,11 +27,12 @@ from helpers.kit.errors import (
     InvokeUnauthorized,
 )
 from helpers.kit.tokens import AccessToken
+from helpers.model.i18n import N_, _
 from helpers.model.invocation import SESSION_HEADER, decode_chunk, sse_chunks
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 # Where to look when the agent's own code fails, unless the caller knows better.
-DEFAULT_AGENT_LOG = "the runtime's log"
+DEFAULT_AGENT_LOG = N_("the runtime's log")
 
 
 def new_session_id() -> str:
@@ -57,7 +58,7 @@ def _error_for(response: requests.Response, agent_log: str) -> InvokeError:
     if isinstance(body, dict):
         if status >= 500 and "error" in body and "message" not in body:
             # The SDK's answer when the entrypoint raised: {"error": str(exception)}.
-            return AgentFailed(status, "an exception", str(body["error"]), agent_log)
+            return AgentFailed(status, _("an exception"), str(body["error"]), _(agent_log))
         message = body.get("message") or body.get("error") or json.dumps(body)
     else:
         message = response.text.strip() or response.reason
@@ -81,7 +82,7 @@ def _raise_if_failed(chunk: str, agent_log: str) -> str:
         except ValueError:
             return chunk
         if isinstance(event, dict) and {"error", "error_type"} <= event.keys():
-            raise AgentFailed(500, str(event["error_type"]), str(event["error"]), agent_log)
+            raise AgentFailed(500, str(event["error_type"]), str(event["error"]), _(agent_log))
     return chunk
 
 

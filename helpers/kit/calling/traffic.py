@@ -16,7 +16,8 @@ from html import escape
 
 from helpers.kit.calling.invoke import InvokeError, InvokeUnauthorized, stream_invoke
 from helpers.kit.tokens import AccessToken
-from helpers.model.callers import caller_of
+from helpers.model.callers import Caller, caller_of
+from helpers.model.i18n import _
 
 # The workshop's four prompts, sent in one session (notebook 04).
 WORKSHOP_PROMPTS = (
@@ -38,17 +39,17 @@ class Interaction:
     answer: str
     retried: bool = False
     refused: bool = False
-    caller: str = "?"  # who the token sent says called: a user or a machine
+    caller: Caller | None = None  # who the token sent says called: a user or a machine
 
     @property
     def status(self) -> str:
         """How the call went, in a word or two: ``ok``, ``refused (HTTP 401)``, ``failed``."""
-        verdict = "ok" if self.ok else "refused" if self.refused else "failed"
-        return verdict + (" (token refreshed)" if self.retried else "")
+        verdict = _("ok") if self.ok else _("refused") if self.refused else _("failed")
+        return verdict + (_(" (token refreshed)") if self.retried else "")
 
 
 def _timed_call(url: str, prompt: str, token: AccessToken, session_id: str) -> Interaction:
-    caller = str(caller_of(token.claims()))
+    caller = caller_of(token.claims())
     started = time.perf_counter()
     first: float | None = None
     chunks = []
@@ -83,7 +84,7 @@ def send(
 
 def _failed(prompt: str, error: InvokeError, token: AccessToken, retried: bool) -> Interaction:
     refused = error.status in (401, 403)
-    caller = str(caller_of(token.claims()))
+    caller = caller_of(token.claims())
     return Interaction(
         prompt, False, None, 0.0, str(error), retried=retried, refused=refused, caller=caller
     )
@@ -102,13 +103,12 @@ def send_all(
 def html_table(interactions: list[Interaction]) -> str:
     """An HTML table for the notebook: caller, prompt, status, first chunk, total, answer start."""
     rows = "".join(
-        f"<tr><td>{escape(i.caller)}</td><td>{escape(i.prompt)}</td><td>{escape(i.status)}</td>"
+        f"<tr><td>{escape(str(i.caller or '—'))}</td><td>{escape(i.prompt)}</td>"
+        f"<td>{escape(i.status)}</td>"
         f"<td>{i.first_chunk_ms or 0:.0f}</td><td>{i.total_ms:.0f}</td>"
         f"<td>{escape(textwrap.shorten(i.answer, 70, placeholder=' …'))}</td></tr>"
         for i in interactions
     )
-    head = (
-        "<tr><th>caller</th><th>prompt</th><th>status</th><th>first chunk (ms)</th>"
-        "<th>total (ms)</th>"
-    )
-    return f"<table>{head}<th>answer</th></tr>{rows}</table>"
+    names = (_("caller"), _("prompt"), _("status"), _("first chunk (ms)"), _("total (ms)"))
+    head = "".join(f"<th>{escape(name)}</th>" for name in (*names, _("answer")))
+    return f"<table><tr>{head}</tr>{rows}</table>"

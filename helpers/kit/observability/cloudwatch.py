@@ -36,6 +36,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from helpers.kit.errors import TransactionSearchNotEnabled
+from helpers.model.i18n import _
 from helpers.model.spans import SESSION_ATTRIBUTE, SpanEvent, SpanRecord
 
 SPANS_LOG_GROUP = "aws/spans"
@@ -71,9 +72,10 @@ class CloudWatchSource:
         self.poll_interval = poll_interval
 
     def __str__(self) -> str:
-        return (
-            f"CloudWatch log group {self.log_group} (Transaction Search makes a span"
-            " searchable a few minutes after it ends)"
+        return _(
+            "CloudWatch log group {group} (Transaction Search makes a span"
+            " searchable a few minutes after it ends)",
+            group=self.log_group,
         )
 
     def spans_for_session(self, session_id: str) -> list[SpanRecord]:
@@ -119,25 +121,37 @@ class CloudWatchSource:
             if answer["status"] == "Complete":
                 return answer["results"]
             if answer["status"] not in _RUNNING:
-                raise RuntimeError(f"Logs Insights query on {self.log_group}: {answer['status']}")
+                raise RuntimeError(
+                    _(
+                        "Logs Insights query on {group}: {status}",
+                        group=self.log_group,
+                        status=answer["status"],
+                    )
+                )
             if time.monotonic() > deadline:
                 self.logs.stop_query(queryId=query_id)
                 raise TimeoutError(
-                    f"Logs Insights query on {self.log_group} still running after"
-                    f" {self.query_timeout:g} s; try again, or lower lookback_minutes"
+                    _(
+                        "Logs Insights query on {group} still running after {seconds} s; "
+                        "try again, or lower lookback_minutes",
+                        group=self.log_group,
+                        seconds=f"{self.query_timeout:g}",
+                    )
                 )
             time.sleep(self.poll_interval)
 
     def _not_enabled_message(self) -> str:
         region = self.logs.meta.region_name
-        return (
-            f"CloudWatch Logs has no log group {self.log_group!r} in {region}: CloudWatch"
+        return _(
+            "CloudWatch Logs has no log group {group} in {region}: CloudWatch"
             " Transaction Search is not enabled for this account and Region, so no spans"
             " are kept. Enable it once, in the console (CloudWatch → Application Signals →"
             " Transaction Search → Enable Transaction Search) or with the CLI"
             " (`aws xray update-trace-segment-destination --destination CloudWatchLogs`,"
             " after a logs resource policy lets X-Ray write to aws/spans), then invoke the"
-            " agent again: spans become searchable about ten minutes after enabling."
+            " agent again: spans become searchable about ten minutes after enabling.",
+            group=repr(self.log_group),
+            region=region,
         )
 
 

@@ -6,6 +6,7 @@ values, so it shows the local stack's traces and CloudWatch's alike.
 
 from __future__ import annotations
 
+import functools
 import html
 import textwrap
 from collections.abc import Sequence
@@ -14,10 +15,13 @@ from typing import Protocol
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import HTML, display
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Patch
 
+from helpers.model.i18n import _
 from helpers.model.interactions import StepKind, ToolCall, TraceInteraction
 
 KIND_COLOURS: dict[StepKind, str] = {
@@ -85,12 +89,14 @@ def waterfall(interaction: TraceInteraction, ax: Axes | None = None) -> Figure:
             va="center",
             fontsize=8,
         )
-    ax.set_yticks(list(rows), [_shorten("  " * s.depth + s.name, _LABEL_CHARS) for s in steps])
+    labels = [_drawn(_shorten("  " * s.depth + s.name, _LABEL_CHARS), s.kind) for s in steps]
+    ax.set_yticks(list(rows), labels)
     ax.invert_yaxis()  # the first step on top, as in every trace viewer
     ax.set_xlim(0, max(interaction.duration_ms, 1) * 1.15)
     ax.set_xlabel("ms since the interaction started")
-    title = _one_line(interaction.prompt) if interaction.prompt else f"trace {interaction.trace_id}"
-    ax.set_title(_shorten(title, 80), fontsize=10)
+    untitled = f"trace {interaction.trace_id}"
+    title = _one_line(interaction.prompt) if interaction.prompt else untitled
+    ax.set_title(_drawn(_shorten(title, 80), untitled), fontsize=10)
     kinds = dict.fromkeys(step.kind for step in steps)
     # Outside the plot, to its right: inside it would cover the last bars.
     ax.legend(
@@ -113,7 +119,10 @@ def caller_timings(interactions: Sequence[CallerTiming]) -> Figure:
     """
     figure, ax = plt.subplots(figsize=(9, 0.9 + 0.55 * max(len(interactions), 1)))
     plt.close(figure)
-    labels = [textwrap.fill(_one_line(i.prompt), _WRAP_CHARS) for i in interactions]
+    labels = [
+        _drawn(textwrap.fill(_one_line(i.prompt), _WRAP_CHARS), f"prompt {number}")
+        for number, i in enumerate(interactions, start=1)
+    ]
     rows = range(len(interactions))
     ax.barh(rows, [i.total_ms for i in interactions], label="whole answer", color="#4c72b0")
     ax.barh(
@@ -130,10 +139,10 @@ def caller_timings(interactions: Sequence[CallerTiming]) -> Figure:
 def browser(interactions: Sequence[TraceInteraction]) -> widgets.Widget:
     """Pick an interaction; see its table row, its tool calls and its waterfall."""
     if not interactions:
-        return widgets.HTML("<i>No interactions recorded for this session yet.</i>")
+        return widgets.HTML(_italic(_("No interactions recorded for this session yet.")))
     choice = widgets.Dropdown(
         options=[(_option_label(n, i), n) for n, i in enumerate(interactions)],
-        description="Interaction",
+        description=_("Interaction"),
         layout={"width": "80%"},
     )
     shown = widgets.Output()
@@ -156,7 +165,7 @@ def _table(interactions: Sequence[TraceInteraction], first_number: int) -> str:
         "<tr>"
         f"<td>{number}</td>"
         f"<td>{interaction.started_at.astimezone():%H:%M:%S}</td>"
-        f"<td>{html.escape(interaction.caller or '—')}</td>"
+        f"<td>{html.escape(str(interaction.caller or '—'))}</td>"
         f"<td style='text-align:left'>{_prompt_cell(interaction)}</td>"
         f"<td>{_duration_cell(interaction)}</td>"
         f"<td style='text-align:left'>{_tools_cell(interaction)}</td>"
@@ -164,22 +173,23 @@ def _table(interactions: Sequence[TraceInteraction], first_number: int) -> str:
         for number, interaction in enumerate(interactions, start=first_number)
     )
     head = "".join(
-        f"<th>{name}</th>" for name in ("#", "time", "caller", "prompt", "duration", "tools")
+        f"<th>{html.escape(name)}</th>"
+        for name in ("#", _("time"), _("caller"), _("prompt"), _("duration"), _("tools"))
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def _prompt_cell(interaction: TraceInteraction) -> str:
     if interaction.refused:
-        return "<i>refused by the Runtime before the agent ran</i>"
+        return _italic(_("refused by the Runtime before the agent ran"))
     if interaction.prompt is None:
-        return "<i>(not recorded)</i>" if interaction.complete else "<i>(still arriving)</i>"
+        return _italic(_("(not recorded)") if interaction.complete else _("(still arriving)"))
     return html.escape(_shorten(_one_line(interaction.prompt), _PROMPT_CHARS))
 
 
 def _duration_cell(interaction: TraceInteraction) -> str:
     duration = format_ms(interaction.duration_ms)
-    return duration if interaction.complete else f"{duration} (incomplete)"
+    return duration if interaction.complete else _("{duration} (incomplete)", duration=duration)
 
 
 def _tools_cell(interaction: TraceInteraction) -> str:
@@ -197,20 +207,45 @@ def _mark(tool: ToolCall) -> str:
 
 def _tool_calls(interaction: TraceInteraction) -> str:
     if not interaction.tools:
-        return "<p><i>No tool calls in this interaction.</i></p>"
+        return "<p>" + _italic(_("No tool calls in this interaction.")) + "</p>"
     rows = "".join(
         f"<tr><td><code>{html.escape(tool.name)}</code></td>"
         f"<td>{_mark(tool)} {html.escape(tool.status)}</td>"
         f"<td>{format_ms(tool.duration_ms)}</td></tr>"
         for tool in interaction.tools
     )
-    head = "".join(f"<th>{name}</th>" for name in ("tool", "status", "duration"))
+    head = "".join(
+        f"<th>{html.escape(name)}</th>" for name in (_("tool"), _("status"), _("duration"))
+    )
     return f"<table><thead><tr>{head}</tr></thead>{rows}</table>"
 
 
 def _option_label(index: int, interaction: TraceInteraction) -> str:
     prompt = _shorten(_one_line(interaction.prompt or interaction.trace_id), 60)
     return f"{index + 1}. {interaction.started_at.astimezone():%H:%M:%S}  {prompt}"
+
+
+def _drawn(text: str, instead: str) -> str:
+    """``text`` if the charts' font can draw every character of it, else ``instead``.
+
+    The charts are drawn by matplotlib, whose bundled font has no CJK glyphs, and no CJK
+    font can be relied on on a learner's machine: their own text is English, and a
+    prompt typed in Chinese is named (``prompt 2``) rather than drawn as empty boxes.
+    The tables, in HTML, show every language.
+    """
+    glyphs = _glyphs()
+    return text if all(ord(char) in glyphs or char.isspace() for char in text) else instead
+
+
+@functools.cache
+def _glyphs() -> frozenset[int]:
+    """The characters the charts' default font has glyphs for."""
+    path = font_manager.findfont(font_manager.FontProperties(family=plt.rcParams["font.family"]))
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def _italic(text: str) -> str:
+    return f"<i>{html.escape(text)}</i>"
 
 
 def _one_line(text: str) -> str:
