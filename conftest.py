@@ -10,9 +10,9 @@
 - ``finished_workshop`` deploys the workshop's end state from a fresh copy of
   ``agent/``, once per test module, and removes it afterwards.
 - every notebook cell's outputs, and every log the stack wrote so far, are scanned
-  for tokens and client secrets after the cell runs: a leak fails that very cell. So
-  does a traceback a cell printed to stderr (an error swallowed in a background
-  thread would otherwise let a checkpoint pass).
+  for tokens, client secrets and the users' passwords after the cell runs: a leak
+  fails that very cell. So does a traceback a cell printed to stderr (an error
+  swallowed in a background thread would otherwise let a checkpoint pass).
 
 Plain helpers and the workshop's constants are in ``tests/support.py``.
 """
@@ -35,7 +35,7 @@ from helpers.emulator.state import StackLayout, StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.settings import WorkshopSettings, load_settings
-from tests.leaks import client_secrets, find_leaks, scan_files
+from tests.leaks import find_leaks, scan_files, stack_secrets
 from tests.support import DEFAULT_TEST_PORT_BASE, FinishedWorkshop, start_stack
 
 # The real agentcore CLI runs the contract corpus in the background (tests/real_cli.py).
@@ -115,7 +115,7 @@ def finished_workshop(
     """The finished workshop, deployed from a fresh copy of ``agent/``; removed afterwards."""
     folder = tmp_path_factory.mktemp("finished-workshop") / "project"
     steps.fresh_project(folder)
-    steps.prepare(folder, settings, backend, through_step=3)
+    steps.prepare(folder, settings, backend, through_step=steps.LAST_STEP)
     yield FinishedWorkshop(folder, backend, settings)
     backend.remove_all(folder).raise_for_failure()
     backend.deploy(folder).raise_for_failure()
@@ -131,7 +131,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     if _is_notebook_cell(item):
         layout = StackLayout(Path(os.environ["AGENTCORE_WORKSHOP_HOME"]))
         running = stack.read_state(layout.home) is not None
-        secrets = client_secrets(layout.home) if running else {}
+        secrets = stack_secrets(layout.home) if running else {}
         cell_outputs = getattr(item, "test_outputs", None) or []
         leaks = [f"cell output: {what}" for what in find_leaks(json.dumps(cell_outputs), secrets)]
         leaks += scan_files(layout.log_dir.glob("*.log"), secrets)

@@ -28,21 +28,23 @@ if "rfc3987_syntax" not in sys.modules:
 
 if TYPE_CHECKING:
     from helpers.kit.backends import selected_backend
-    from helpers.kit.calling import traffic
+    from helpers.kit.calling import admission, traffic
     from helpers.kit.calling.invoke import new_session_id
     from helpers.kit.checks import (
         check_gateway_replaced,
         check_main,
         check_mcp_client,
+        check_memory_actor,
         check_old_gateway_removed,
         check_runtime_authorizer,
         check_secure_gateway,
         check_warranty_target,
+        check_web_client_allowed,
     )
     from helpers.kit.errors import GatewayRefused
     from helpers.kit.observability import views
     from helpers.kit.tokens import describe_claims, tampered
-    from helpers.kit.widgets import chat_box, token_panel
+    from helpers.kit.widgets import chat_box, claims_table, token_panel
     from helpers.kit.workshop import Workshop, start
     from helpers.model.i18n import _
 
@@ -59,27 +61,35 @@ _SURFACE = {
     "check_old_gateway_removed": "helpers.kit.checks",
     "check_secure_gateway": "helpers.kit.checks",
     "check_warranty_target": "helpers.kit.checks",
+    "check_web_client_allowed": "helpers.kit.checks",
+    "check_memory_actor": "helpers.kit.checks",
     "describe_claims": "helpers.kit.tokens",
     "tampered": "helpers.kit.tokens",
     "token_panel": "helpers.kit.widgets",
     "chat_box": "helpers.kit.widgets",
+    "claims_table": "helpers.kit.widgets",
     "new_session_id": "helpers.kit.calling.invoke",
     "GatewayRefused": "helpers.kit.errors",
     "traffic": "helpers.kit.calling.traffic",
+    "admission": "helpers.kit.calling.admission",
     "views": "helpers.kit.observability.views",
 }
 __all__ = [
     "GatewayRefused",
     "Workshop",
     "_",
+    "admission",
     "chat_box",
     "check_gateway_replaced",
     "check_main",
     "check_mcp_client",
+    "check_memory_actor",
     "check_old_gateway_removed",
     "check_runtime_authorizer",
     "check_secure_gateway",
     "check_warranty_target",
+    "check_web_client_allowed",
+    "claims_table",
     "describe_claims",
     "new_session_id",
     "selected_backend",

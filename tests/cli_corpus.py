@@ -80,6 +80,7 @@ JWT = f"{RT}.authorizerConfiguration.customJwtAuthorizer"
 GW = "agentCoreGateways[0]"
 TARGET = f"{GW}.targets[0]"
 LAMBDA = f"{TARGET}.lambdaFunctionArn"
+MEM = "memories[0]"
 TARGETS_FILLED = '[{"name": "default", "account": "123456789012", "region": "us-east-1"}]'
 START_RUNTIME = json.loads(BASES["start"].read_text(encoding="utf-8"))["runtimes"][0]
 UNASSIGNED = json.loads(BASES["gateway"].read_text(encoding="utf-8"))["unassignedTargets"][0]
@@ -401,12 +402,65 @@ CASES: list[Case] = [
         f"{JWT}.discoveryUrl: Unreplaced placeholder <COGNITO_DISCOVERY_URL value>",
         edits={f"{JWT}.discoveryUrl": "<COGNITO_DISCOVERY_URL value>"},
     ),
+    # Memories, as `agentcore add memory` writes them (the shipped project has one).
     _validate(
-        "memory-resource",
-        "gateway",
-        "memories[0]: " + NOT_SUPPORTED.format("Memories"),
+        "memory-short-term-only",
         edits={"memories[0]": {"name": "SupportMemory", "eventExpiryDuration": 30}},
     ),
+    _validate("memory-bad-name", "shipped", edits={f"{MEM}.name": "support-memory"}),
+    _validate("memory-no-name", "shipped", edits={f"{MEM}.name": DELETE}),
+    _validate("memory-expiry-too-short", "shipped", edits={f"{MEM}.eventExpiryDuration": 2}),
+    _validate("memory-expiry-too-long", "shipped", edits={f"{MEM}.eventExpiryDuration": 366}),
+    _validate("memory-expiry-not-whole", "shipped", edits={f"{MEM}.eventExpiryDuration": 7.5}),
+    _validate("memory-expiry-as-text", "shipped", edits={f"{MEM}.eventExpiryDuration": "30"}),
+    _validate(
+        "memory-duplicate-strategy",
+        "shipped",
+        edits={f"{MEM}.strategies[2]": {"type": "SEMANTIC"}},
+    ),
+    _validate("memory-unknown-strategy", "shipped", edits={f"{MEM}.strategies[0].type": "FACTS"}),
+    _validate(
+        "memory-both-namespace-spellings",
+        "shipped",
+        edits={f"{MEM}.strategies[0].namespaces": ["/facts/{actorId}"]},
+    ),
+    _validate(
+        "memory-reflection-not-episodic",
+        "shipped",
+        edits={f"{MEM}.strategies[0].reflectionNamespaceTemplates": ["/users"]},
+    ),
+    _validate(
+        "memory-episodic-without-reflection",
+        "shipped",
+        edits={f"{MEM}.strategies[2]": {"type": "EPISODIC"}},
+    ),
+    _validate(
+        "memory-episodic-reflection-not-a-prefix",
+        "shipped",
+        edits={
+            f"{MEM}.strategies[2]": {
+                "type": "EPISODIC",
+                "namespaceTemplates": ["/episodes/{actorId}/{sessionId}"],
+                "reflectionNamespaceTemplates": ["/reflections/{actorId}"],
+            }
+        },
+    ),
+    _validate(
+        "memory-duplicate-name",
+        "shipped",
+        edits={"memories[1]": {"name": "CustomerSupportMemory", "eventExpiryDuration": 30}},
+    ),
+    _validate(
+        "memory-indexed-keys-without-strategies",
+        edits={
+            "memories[0]": {
+                "name": "SupportMemory",
+                "eventExpiryDuration": 30,
+                "indexedKeys": [{"key": "topic", "type": "STRING"}],
+            }
+        },
+    ),
+    _validate("memory-unknown-key-is-dropped", "shipped", edits={f"{MEM}.memoryMode": "x"}),
     _validate("http-gateways", edits={"httpGateways": [{"name": "old"}]}),
     # Broken files.
     _validate(

@@ -6,10 +6,12 @@ Fixtures live in the root ``conftest.py``; plain helpers and constants live here
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.paths import PREREQUISITES_FILE
 from helpers.kit.settings import WorkshopSettings
+from helpers.kit.sign_in import UserTokens, sign_in, user_secret
 
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +83,29 @@ def start_stack(home: Path, monkeypatch: pytest.MonkeyPatch) -> StackState:
 def partner_client_id(state: StackState) -> str:
     """The second app client of the workshop's pool: valid tokens, not in allowedClients."""
     return state.outputs[f"{POOL}.{PARTNER_CLIENT}.ClientId"]
+
+
+def new_user(settings: WorkshopSettings, prefix: str = "guest") -> UserTokens:
+    """A user of the workshop's pool no test has used, signed in at the web client.
+
+    Made as the prerequisite stack makes alice and bob (a generated password in its
+    secret), so each test has a memory actor of its own whatever ran before it.
+    """
+    username = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    secrets = boto3.client("secretsmanager")
+    password = secrets.get_random_password(PasswordLength=24)["RandomPassword"]
+    secrets.create_secret(
+        Name=user_secret(username),
+        SecretString=json.dumps({"username": username, "password": password}),
+    )
+    cognito = boto3.client("cognito-idp")
+    cognito.admin_create_user(
+        UserPoolId=settings.pool_id, Username=username, MessageAction="SUPPRESS"
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=settings.pool_id, Username=username, Password=password, Permanent=True
+    )
+    return sign_in(settings, username)
 
 
 def agent_pid(deployed: Deployments, session_id: str | None = None, runtime: str = RUNTIME) -> int:

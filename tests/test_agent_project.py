@@ -9,6 +9,7 @@ them afterwards.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -17,11 +18,14 @@ import shutil
 import socket
 import ssl
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
+import boto3
+import jwt
 import pytest
 from bedrock_agentcore.memory.integrations.strands.config import AgentCoreMemoryConfig
 from bedrock_agentcore.runtime import RequestContext
@@ -33,14 +37,18 @@ from strands import Agent, tool
 from strands.agent import AgentResult
 from strands.models import BedrockModel
 
+from helpers.emulator.deploy import memories
+from helpers.emulator.state import StackState
+from helpers.model.names import memory_id_env_var
 from tests.support import REPO_ROOT, WARRANTY_TOOL, serve_on_a_thread
 
 AGENT_DIR = REPO_ROOT / "agent"
 APP_DIR = AGENT_DIR / "app" / "CustomerSupport"
 STEP3_SOLUTION_DIR = AGENT_DIR / "solutions" / "03_mcp_client_auth" / "app" / "CustomerSupport"
+STEP4_SOLUTION_DIR = AGENT_DIR / "solutions" / "04_memory_actor" / "app" / "CustomerSupport"
 LAMBDA_FILE = AGENT_DIR / "lambda" / "warranty_check" / "lambda_function.py"
 REFERENCE_CONFIG = (
-    REPO_ROOT / "tests" / "fixtures" / "agentcore-cli" / "01_start_state.agentcore.json"
+    REPO_ROOT / "tests" / "fixtures" / "agentcore-cli" / "01_start_state_with_memory.agentcore.json"
 )
 
 AGENT_PACKAGES = ("main", "mcp_client", "model", "memory", "tool")
@@ -49,6 +57,7 @@ GATEWAY_URL_VARS = ("AGENTCORE_GATEWAY_MY_GATEWAY_URL", "AGENTCORE_GATEWAY_MY_GA
 GOOD_TOKEN = "Bearer test-token-that-the-gateway-accepts"
 BAD_TOKEN = "Bearer test-token-that-must-never-be-logged"
 SESSION_ID = "a" * 36  # the Runtime wants at least 33 characters
+MEMORY_ID_VAR = memory_id_env_var("CustomerSupportMemory")
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -106,7 +115,7 @@ def agent_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """The offline setting of the local stack, with no web search, Gateway or memory."""
     monkeypatch.setenv("AGENT_MODEL_PROVIDER", "offline")
     monkeypatch.setenv("EXA_MCP_URL", "")
-    for name in (*GATEWAY_URL_VARS, "AGENT_SESSION_DIR", "AGENTCORE_MEMORY_ID"):
+    for name in (*GATEWAY_URL_VARS, MEMORY_ID_VAR):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -127,6 +136,7 @@ def load_agent(agent_env: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Simpl
             load=importlib.import_module("model.load"),
             offline=importlib.import_module("model.offline"),
             session=importlib.import_module("memory.session"),
+            actor=importlib.import_module("memory.actor"),
         )
 
     yield load
@@ -148,6 +158,39 @@ def step3_agent(load_agent: Callable[[Path], SimpleNamespace], tmp_path: Path) -
     shutil.copytree(APP_DIR, project)
     shutil.copytree(STEP3_SOLUTION_DIR, project, dirs_exist_ok=True)
     return load_agent(project)
+
+
+@pytest.fixture
+def step4_agent(load_agent: Callable[[Path], SimpleNamespace], tmp_path: Path) -> SimpleNamespace:
+    """The project after step 4: steps 3's and 4's solution files copied over the start."""
+    project = tmp_path / "CustomerSupport"
+    shutil.copytree(APP_DIR, project)
+    shutil.copytree(STEP3_SOLUTION_DIR, project, dirs_exist_ok=True)
+    shutil.copytree(STEP4_SOLUTION_DIR, project, dirs_exist_ok=True)
+    return load_agent(project)
+
+
+@pytest.fixture(scope="module")
+def memory_id(local_stack: StackState) -> Iterator[str]:
+    """An AgentCore Memory on the local stack, with the strategies agentcore.json declares.
+
+    Under a name of its own (a memory's name is unique in an account), so a deploy of the
+    project on the same stack can still make the project's; deleted afterwards.
+    """
+    config = json.loads((AGENT_DIR / "agentcore" / "agentcore.json").read_text())
+    [spec] = memories.specs(config).values()
+    spec = dataclasses.replace(spec, name=f"AgentTests_{uuid.uuid4().hex[:8]}")
+    control = boto3.client("bedrock-agentcore-control")
+    record = memories.create(control, spec)
+    yield record.memory_id
+    memories.delete(control, record)
+
+
+@pytest.fixture
+def with_memory(agent_env: pytest.MonkeyPatch, memory_id: str) -> str:
+    """The agent's environment naming that memory, as a deploy gives it to the Runtime."""
+    agent_env.setenv(MEMORY_ID_VAR, memory_id)
+    return memory_id
 
 
 @pytest.fixture
@@ -191,7 +234,7 @@ def gateway_url(warranty_lambda: ModuleType) -> Iterator[str]:
 # --- agentcore.json and the Gateway target's tool schema ----------------------------------
 
 
-def test_agentcore_json_is_the_cli_start_state_on_python_3_13() -> None:
+def test_agentcore_json_is_the_cli_start_state_with_its_memory_on_python_3_13() -> None:
     ours = (AGENT_DIR / "agentcore" / "agentcore.json").read_bytes()
     reference = REFERENCE_CONFIG.read_bytes()
     expected = reference.replace(b'"PYTHON_3_14"', b'"PYTHON_3_13"')
@@ -337,13 +380,13 @@ def test_support_prompts_use_the_local_tools(
 
 
 def test_the_workshops_four_prompts_in_one_session(
-    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, tmp_path: Path, gateway_tool: Any
+    agent: SimpleNamespace, with_memory: str, gateway_tool: Any
 ) -> None:
     """As a model with these tools would: policy, product by name, warranty, then memory."""
-    agent_env.setenv("AGENT_SESSION_DIR", str(tmp_path))
+    actor = f"learner-{uuid.uuid4().hex}"
 
     def ask(prompt: str) -> tuple[str, list[str]]:
-        manager = agent.session.get_session_manager(SESSION_ID, "learner")
+        manager = agent.session.get_session_manager(SESSION_ID, actor)
         support = _offline_agent(agent, gateway_tool, session_manager=manager)
         before = len(_tool_calls(support))
         answer = str(support(prompt))
@@ -369,34 +412,39 @@ def test_anything_else_gets_a_list_of_what_it_can_do(agent: SimpleNamespace) -> 
     assert "warranty" in answer
 
 
-def test_name_is_remembered_across_agents_through_the_session(
-    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, tmp_path: Path
+def test_a_name_is_remembered_in_the_session_then_in_later_ones_for_that_actor_only(
+    agent: SimpleNamespace, with_memory: str
 ) -> None:
-    agent_env.setenv("AGENT_SESSION_DIR", str(tmp_path))
+    alice, bob = f"alice-{uuid.uuid4().hex}", f"bob-{uuid.uuid4().hex}"
 
-    def ask(prompt: str, user_id: str) -> str:
-        manager = agent.session.get_session_manager(SESSION_ID, user_id)
-        return str(_offline_agent(agent, session_manager=manager)(prompt))
+    def ask(prompt: str, actor: str, session: str = SESSION_ID) -> str:
+        manager = agent.session.get_session_manager(session, actor)
+        # str() of a strands AgentResult ends with a newline.
+        return str(_offline_agent(agent, session_manager=manager)(prompt)).strip()
 
-    assert "Alice" in ask("Hi, my name is Alice", "user-1")
-    assert "Alice" in ask("Do you remember my name?", "user-1")
-    assert "don't know" in ask("Do you remember my name?", "user-2")
-
-
-def test_session_manager_needs_a_session_and_keeps_files_inside_its_folder(
-    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    assert agent.session.get_session_manager(SESSION_ID, "user-1") is None
-    agent_env.setenv("AGENT_SESSION_DIR", str(tmp_path))
-    assert agent.session.get_session_manager(None, "user-1") is None
-    manager = agent.session.get_session_manager("../escape", "../../user")
-    assert Path(manager.storage_dir).resolve().is_relative_to(tmp_path.resolve())
+    assert "Alice" in ask("Hi, my name is Alice", alice)
+    # Short-term memory: the session's conversation, restored into a new Agent.
+    assert ask("Do you remember my name?", alice) == "Yes, your name is Alice."
+    # Long-term memory: the fact extracted from that session, in a new one.
+    later = ask("Do you remember my name?", alice, session="b" * 36)
+    assert later.startswith("Yes, your name is Alice.") and "earlier conversation" in later
+    # Another actor, in a new session or in Alice's very session, has none of it.
+    assert "don't know" in ask("Do you remember my name?", bob, session="c" * 36)
+    assert "don't know" in ask("Do you remember my name?", bob)
 
 
-def test_session_manager_uses_agentcore_memory_when_given_its_id(
+def test_no_memory_without_its_id_or_a_session(
     agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
 ) -> None:
-    agent_env.setenv("AGENTCORE_MEMORY_ID", "CustomerSupportMemory-abc123")
+    assert agent.session.get_session_manager(SESSION_ID, "user-1") is None
+    agent_env.setenv(MEMORY_ID_VAR, "CustomerSupportMemory-abc1234567")
+    assert agent.session.get_session_manager(None, "user-1") is None
+
+
+def test_the_session_manager_reads_the_memory_the_cli_injects(
+    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
+) -> None:
+    agent_env.setenv(MEMORY_ID_VAR, "CustomerSupportMemory-abc1234567")
     agent_env.setenv("AWS_REGION", "us-east-1")
     # The real manager reads the session from AWS as soon as it is made; record the call instead.
     made: list[tuple[AgentCoreMemoryConfig, str | None]] = []
@@ -409,20 +457,52 @@ def test_session_manager_uses_agentcore_memory_when_given_its_id(
     assert agent.session.get_session_manager(SESSION_ID, "user-1") == "memory session manager"
     [(config, region)] = made
     assert (config.memory_id, config.session_id, config.actor_id, region) == (
-        "CustomerSupportMemory-abc123",
+        "CustomerSupportMemory-abc1234567",
         SESSION_ID,
         "user-1",
         "us-east-1",
     )
+    # The CLI's namespaces: the actor's facts, and the summaries of all its sessions.
+    assert set(config.retrieval_config or {}) == {"/users/user-1/facts", "/summaries/user-1"}
+
+
+def _unsigned_jwt(claims: dict[str, Any]) -> str:
+    return jwt.encode(claims, "not-checked-by-the-agent", algorithm="HS256")
+
+
+def test_the_actor_is_the_verified_tokens_subject(agent: SimpleNamespace) -> None:
+    actor_id = agent.actor.actor_id
+    assert actor_id(None) == agent.actor.ANONYMOUS
+    user = _unsigned_jwt({"sub": "9c1e-user", "username": "alice", "client_id": "web"})
+    assert actor_id(f"Bearer {user}") == "9c1e-user"
+    machine = _unsigned_jwt({"sub": "m2m-client", "client_id": "m2m-client"})
+    assert actor_id(f"Bearer {machine}") == "m2m-client"
+    with pytest.raises(ValueError, match="sub"):
+        actor_id(f"Bearer {_unsigned_jwt({'client_id': 'x'})}")
+
+
+def test_after_step_4_the_payload_cannot_choose_whose_memory_it_is(
+    step4_agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
+) -> None:
+    actors: list[str] = []
+    real = step4_agent.main.get_session_manager
+
+    def record(session_id: str | None, actor: str) -> Any:
+        actors.append(actor)
+        return real(session_id, actor)
+
+    agent_env.setattr(step4_agent.main, "get_session_manager", record)
+    bob = _unsigned_jwt({"sub": "bob-sub", "username": "bob", "client_id": "web"})
+    forged = {"prompt": "Do you remember my name?", "user_id": "alice-sub", "actor": "alice"}
+    _stream(step4_agent.main, forged, {"Authorization": f"Bearer {bob}"})
+    _stream(step4_agent.main, forged)  # no token reached it: no identity either
+    assert actors == ["bob-sub", step4_agent.actor.ANONYMOUS]
 
 
 # --- the entrypoint ------------------------------------------------------------------------
 
 
-def test_entrypoint_streams_the_answer_in_several_chunks(
-    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    agent_env.setenv("AGENT_SESSION_DIR", str(tmp_path))
+def test_entrypoint_streams_the_answer_in_several_chunks(agent: SimpleNamespace) -> None:
     chunks = _stream(agent.main, {"prompt": "What is your return policy?", "user_id": "user-1"})
     assert len(chunks) >= 3
     assert all(isinstance(chunk, str) for chunk in chunks)

@@ -201,11 +201,11 @@ ATTACKS: dict[str, tuple[Callable[[Materials], Attack], str]] = {
     ),
     "ID token (aud, token_use id)": (
         lambda m: _bearer(m.signed({"token_use": "id", "aud": m.client_id, "client_id": None})),
-        "token_use 'id' is not access",
+        "token has no client_id",
     ),
     "no client_id": (
         lambda m: _bearer(m.signed({"client_id": None})),
-        "client_id is not in allowedClients",
+        "token has no client_id",
     ),
     "changed payload, original signature": (
         lambda m: _bearer(tampered(m.token).value),

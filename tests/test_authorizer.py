@@ -23,8 +23,8 @@ from helpers.emulator.authorizer import (
     MethodMismatch,
     Unauthorized,
 )
-from helpers.emulator.identity.issuer import mint_access_token
 from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.identity.tokens import SignInEvent, mint_access_token, mint_user_tokens
 
 DISCOVERY = "https://issuer.test/pool/.well-known/openid-configuration"
 ISSUER = "https://issuer.test/pool"
@@ -91,7 +91,7 @@ def test_valid_access_token_passes(keys: SigningKeyStore, issuer: FakeIssuer) ->
         ({"iat": int(time.time()) + 600}, "not valid yet"),
         ({"iss": "https://elsewhere.test/pool"}, "issuer"),
         ({"client_id": "otherclient"}, "allowedClients"),
-        ({"token_use": "id", "aud": CLIENT, "client_id": None}, "token_use"),
+        ({"token_use": "id", "aud": CLIENT, "client_id": None}, "no client_id"),
         ({"exp": None}, "invalid token"),
     ],
 )
@@ -169,6 +169,36 @@ def test_scope_audience_and_custom_claims(keys: SigningKeyStore, issuer: FakeIss
     assert _authorizer(issuer, customClaims=[rule("EQUALS", ["support", "beta"])]).authorize(token)
     with pytest.raises(Unauthorized, match="custom claim"):
         _authorizer(issuer, customClaims=[rule("CONTAINS", ["admin"])]).authorize(token)
+
+
+def test_allowed_clients_checks_client_id_and_allowed_audience_checks_aud(
+    keys: SigningKeyStore, issuer: FakeIssuer
+) -> None:
+    """AgentCore's rule for both lists, met by Cognito's two kinds of user token."""
+    event = SignInEvent(
+        issuer=ISSUER,
+        client_id=CLIENT,
+        user_id="6b0f1d7e-user",
+        username="alice",
+        email="alice@example.com",
+        email_verified=True,
+        auth_time=int(time.time()),
+        origin_jti="origin",
+        event_id="event",
+    )
+    access, identity = mint_user_tokens(
+        keys, event, access_seconds=600, id_seconds=600, now=time.time()
+    )
+    by_client = _authorizer(issuer)
+    assert by_client.authorize(f"Bearer {access}")["username"] == "alice"
+    with pytest.raises(Unauthorized, match="no client_id"):
+        by_client.authorize(f"Bearer {identity}")
+    # Checked against aud instead, the client id lets the ID token in, and no access token:
+    # why a Cognito-secured API lists its clients in allowedClients.
+    by_audience = _authorizer(issuer, allowedClients=[], allowedAudience=[CLIENT])
+    assert by_audience.authorize(f"Bearer {identity}")["token_use"] == "id"
+    with pytest.raises(Unauthorized, match="allowedAudience"):
+        by_audience.authorize(f"Bearer {access}")
 
 
 def test_rotation_and_refetch_limit(keys: SigningKeyStore, issuer: FakeIssuer) -> None:

@@ -25,9 +25,11 @@ from moto import mock_aws
 from helpers.kit.backends import commands
 from helpers.kit.backends.aws import DEPLOYED_STATE_PATH, AwsBackend, fill_aws_targets
 from helpers.kit.backends.base import Backend
-from helpers.kit.errors import CliNotFound, CommandFailed, NotDeployed, SettingsError
+from helpers.kit.errors import CliNotFound, CommandFailed, NotDeployed, SettingsError, SignInError
+from helpers.kit.memory import MEMORY_NAME
 from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settings
+from helpers.kit.sign_in import refresh, sign_in, user_secret
 from helpers.model.config import CONFIG_PATH
 from helpers.model.errors import ActionableError
 from helpers.model.validation import AWS_TARGETS_PATH
@@ -451,6 +453,15 @@ def test_invoke_url_quotes_the_whole_arn_and_takes_its_region(project: Path) -> 
     )
 
 
+def test_the_memory_id_comes_from_the_deployed_state(log: Path, project: Path) -> None:
+    """As the runtime gets it (MEMORY_CUSTOMERSUPPORTMEMORY_ID), so the notebook reads the
+    memory the agent writes."""
+    backend = AwsBackend()
+    backend.deploy(project, lambda line: None).raise_for_failure()
+    memory_id = backend.memory_id(project, MEMORY_NAME)
+    assert memory_id.startswith(f"{MEMORY_NAME}-") and len(memory_id) == len(MEMORY_NAME) + 11
+
+
 def test_before_deploy_the_error_names_the_resource_and_the_fix(project: Path) -> None:
     backend = AwsBackend()
 
@@ -458,6 +469,7 @@ def test_before_deploy_the_error_names_the_resource_and_the_fix(project: Path) -
         (backend.runtime_arn, "CustomerSupport"),
         (backend.invoke_url, "CustomerSupport"),
         (backend.gateway_url, "my-gateway"),
+        (backend.memory_id, MEMORY_NAME),
     ]:
         with pytest.raises(NotDeployed) as raised:
             lookup(project, name)
@@ -530,3 +542,62 @@ def test_aws_mode_reads_the_six_ssm_parameters_through_boto3(aws: None) -> None:
         ssm.put_parameter(Name=PARAMETER_PREFIX + key, Value=value, Type="String")
 
     assert load_settings() == WorkshopSettings(**values)
+
+
+def _web_app_prerequisites() -> WorkshopSettings:
+    """What the prerequisite stack makes for section 4 of notebook 04, in moto's Cognito:
+    a web client without secret that allows password sign-in, and alice, her password in
+    Secrets Manager; the settings as the notebook reads them, web client id included."""
+    cognito, secretsmanager = boto3.client("cognito-idp"), boto3.client("secretsmanager")
+    pool = cognito.create_user_pool(PoolName="CustomerSupportUserPool")["UserPool"]["Id"]
+    web = cognito.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="CustomerSupportWebClient",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    password = secretsmanager.get_random_password(PasswordLength=24)["RandomPassword"]
+    secretsmanager.create_secret(
+        Name=user_secret("alice"),
+        SecretString=json.dumps({"username": "alice", "password": password}),
+    )
+    cognito.admin_create_user(UserPoolId=pool, Username="alice", MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(
+        UserPoolId=pool, Username="alice", Password=password, Permanent=True
+    )
+    values = {
+        "cognito_discovery_url": DISCOVERY_URL,
+        "client_id": "1abc2def3ghi4jkl5mno6pqr",
+        "pool_id": pool,
+        "cognito_token_url": "https://example.auth.eu-central-1.amazoncognito.com/oauth2/token",
+        "cognito_auth_scope": "customersupport/invoke",
+        "warranty_check_lambda_arn": LAMBDA_ARN,
+        "web_client_id": web,
+    }
+    for key, value in values.items():
+        boto3.client("ssm").put_parameter(Name=PARAMETER_PREFIX + key, Value=value, Type="String")
+    return load_settings()
+
+
+def test_aws_mode_signs_in_at_the_web_client_with_the_password_from_secrets_manager(
+    aws: None,
+) -> None:
+    settings = _web_app_prerequisites()
+    alice = sign_in(settings, "alice")
+    claims = alice.access.claims()
+    assert (claims["username"], claims["client_id"]) == ("alice", settings.web_client_id)
+    assert alice.id_token.claims()["token_use"] == "id"
+    renewed = refresh(alice)
+    assert renewed.access.claims()["username"] == "alice"
+    assert alice.refresh_token not in repr(renewed)
+
+
+def test_aws_mode_sign_in_says_what_the_prerequisite_stack_lacks(aws: None) -> None:
+    settings = _web_app_prerequisites()
+    with pytest.raises(SignInError, match=user_secret("bob")):
+        sign_in(settings, "bob")
+    boto3.client("ssm").delete_parameter(Name=PARAMETER_PREFIX + "web_client_id")
+    older_stack = load_settings()
+    assert older_stack.web_client_id is None
+    with pytest.raises(SignInError, match=PARAMETER_PREFIX + "web_client_id"):
+        sign_in(older_stack, "alice")

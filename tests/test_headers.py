@@ -98,8 +98,9 @@ class _Approves:
     """An authorizer that has already checked the token (the front door's own checks are
     tested with a real issuer in test_attack_matrix.py)."""
 
-    async def authorize_async(self, authorization: str | None) -> None:
+    async def authorize_async(self, authorization: str | None) -> dict[str, str]:
         assert authorization == "Bearer any"
+        return {"sub": "a-client", "client_id": "a-client"}
 
 
 class _EchoSessions:

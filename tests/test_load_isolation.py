@@ -1,9 +1,12 @@
-"""Isolation under load: many sessions streaming at once never see each other's memory.
+"""Isolation under load: many sessions streaming at once never see each other's conversation.
 
 Ten sessions each introduce a different name, then fifty streaming invocations run
 at once, five per session, each asking the agent to recall the name. Every answer
 must arrive whole, through several streamed chunks, and name its own session's guest
-only. This checks correctness; speed is for ``make bench`` (no timing is asserted).
+only: short-term memory is per session. (All of them call with the machine token, so
+they are one memory actor, and its long-term facts hold the last name said; another
+caller's memory holds none of them.) This checks correctness; speed is for ``make
+bench`` (no timing is asserted).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from helpers.kit.calling.load import (
     run_load,
 )
 from helpers.kit.tokens import AccessToken, get_token
-from tests.support import FinishedWorkshop
+from tests.support import FinishedWorkshop, new_user
 
 pytestmark = pytest.mark.stack
 
@@ -56,8 +59,9 @@ def test_concurrent_sessions_keep_their_own_memory(finished_workshop: FinishedWo
         assert result.answer == f"Yes, your name is {own}.", result.answer
         assert result.chunks > 1, "the answer should stream in several chunks"
 
-    stranger = invoke(runtime_url, RECALL_PROMPT, token=token, session_id=new_session_id())
-    assert stranger.startswith("I don't know your name yet")
+    stranger = new_user(finished_workshop.settings)
+    answer = invoke(runtime_url, RECALL_PROMPT, token=stranger.access, session_id=new_session_id())
+    assert answer.startswith("I don't know your name yet")
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,11 @@
-"""A notebook opened first, on a machine where nothing ran before, still works.
+"""A notebook opened first, on a machine where nothing ran before, still works, and again.
 
-nbval runs the notebooks in order on one stack; this runs notebook 03 on its own,
-in a fresh working-state folder with its own stack, the way a learner who starts at
-step 3 would. Its first cell must bring the stack and the project to step 2.
+nbval runs the notebooks in order on one stack; this runs notebooks on their own, in a
+fresh working-state folder with its own stack, the way a learner who starts there
+would: notebook 03's first cell must bring the stack and the project to step 2.
+Notebook 04 is run twice: its last section makes step 4, and its checkpoints must
+still pass when the learner runs the whole notebook again on what the first run left
+(step 4 done, memories kept).
 """
 
 from __future__ import annotations
@@ -33,14 +36,29 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
         stack.down(tmp_path)
 
 
-def test_notebook_03_runs_alone_from_nothing(fresh_home: Path) -> None:
-    notebook = nbformat.read(REPO_ROOT / "notebooks" / "03_mcp_client_auth.ipynb", as_version=4)
+def _run(name: str) -> str:
+    """Run notebook ``name`` in a new kernel; what its cells printed."""
+    notebook = nbformat.read(REPO_ROOT / "notebooks" / name, as_version=4)
     client = NotebookClient(
         notebook, timeout=300, resources={"metadata": {"path": str(REPO_ROOT / "notebooks")}}
     )
     client.execute()  # raises CellExecutionError, with the failing cell, on any error
-    printed = "".join(
+    return "".join(
         output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
     )
+
+
+def test_notebook_03_runs_alone_from_nothing(fresh_home: Path) -> None:
+    printed = _run("03_mcp_client_auth.ipynb")
     assert "checkpoint passed: the warranty check works end to end" in printed
     assert (fresh_home / "project" / "agentcore" / "agentcore.json").exists()
+
+
+def test_notebook_04_runs_alone_and_again(fresh_home: Path) -> None:
+    first = _run("04_observability_traffic.ipynb")
+    assert "(step 4: " in first  # the "do it for me" cell made step 4, naming the backups
+    again = _run("04_observability_traffic.ipynb")
+    assert "(step 4" not in again  # step 4 passes its checks: nothing replaced
+    for printed in (first, again):
+        assert printed.count("✅ checkpoint passed") == 8, printed
+        assert "a later session remembers the signed-in user's name" in printed

@@ -1,13 +1,14 @@
-"""No token and no client secret anywhere a learner or an operator can read them.
+"""No token, client secret or password anywhere a learner or an operator can read them.
 
 The test runs the whole workshop flow on the shared stack as the notebooks do: a fresh
-project, the three steps deployed, tokens fetched and shown, the agent invoked through
-the helpers and the CLI, the Gateway called directly, and refusals provoked (no token,
-a tampered token, another client's token, a token in the query string). Then it scans
-what the helpers printed and logged, and every file in the working-state folder: the
-stack's and the agents' logs (holding the earlier tests' traffic too), the agents'
-session stores, the deployed state. It looks for JWT-shaped strings and for every
-client secret in the stack's Cognito.
+project, the four steps deployed, tokens fetched and shown, a user signed in and her
+tokens refreshed, the agent invoked through the helpers and the CLI, the Gateway called
+directly, and refusals provoked (no token, a tampered token, another client's token, an
+ID token, a token in the query string). Then it scans what the helpers printed and
+logged, and every file in the working-state folder: the stack's and the agents' logs
+(holding the earlier tests' traffic too), the memory store, the deployed state. It
+looks for JWT-shaped strings, every client secret in the stack's Cognito, every user's
+password in its Secrets Manager, and the user's refresh token.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.http import session as http_session
 from helpers.kit.paths import REPO_ROOT
 from helpers.kit.settings import WorkshopSettings
+from helpers.kit.sign_in import refresh, sign_in
 from helpers.kit.tokens import describe_claims, get_token, tampered
-from tests.leaks import client_secrets, find_leaks, scan_files
+from tests.leaks import find_leaks, scan_files, stack_secrets
 from tests.support import WARRANTY_PROMPT, WARRANTY_TOOL, partner_client_id
 
 pytestmark = pytest.mark.stack
@@ -49,16 +51,23 @@ def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
     folder = tmp_path / "project"
     steps.fresh_project(folder)
     try:
-        steps.prepare(folder, settings, backend, through_step=3, progress=print)
+        steps.prepare(folder, settings, backend, through_step=steps.LAST_STEP, progress=print)
         token = get_token(settings)
         print(token, describe_claims(token))
+        alice = sign_in(settings, "alice")
+        print(alice, repr(alice), describe_claims(alice.access), describe_claims(alice.id_token))
+        alice = refresh(alice)
+        print(alice)
         url = backend.invoke_url(folder, steps.RUNTIME)
         gateway_url = backend.gateway_url(folder, steps.SECURE_GATEWAY)
         assert "2027-03-01" in print_invoke(
             url, WARRANTY_PROMPT, token=token, session_id=new_session_id()
         )
         partner = get_token(settings, partner_client_id(local_stack))
-        for refused_token in (None, tampered(token), partner):
+        assert "30 days" in print_invoke(
+            url, "What's the return policy?", token=alice.access, session_id=new_session_id()
+        )
+        for refused_token in (None, tampered(token), partner, alice.id_token):
             with pytest.raises(InvokeUnauthorized) as refusal:
                 invoke(url, WARRANTY_PROMPT, token=refused_token, session_id=new_session_id())
             print(refusal.value)
@@ -82,8 +91,9 @@ def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
         backend.remove_all(folder).raise_for_failure()
         backend.deploy(folder).raise_for_failure()
 
-    secrets = client_secrets(workshop_home)
-    assert secrets, "the scan needs the secrets it looks for"
+    secrets = stack_secrets(workshop_home) | {"alice's refresh token": alice.refresh_token}
+    assert any(label.startswith("password in ") for label in secrets), "no password to look for"
+    assert any(label.startswith("client secret") for label in secrets), "no secret to look for"
     captured = capsys.readouterr()
     leaks = [f"printed: {what}" for what in find_leaks(captured.out + captured.err, secrets)]
     leaks += [f"logged: {what}" for what in find_leaks(caplog.text, secrets)]

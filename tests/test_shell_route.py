@@ -8,7 +8,8 @@ in a folder laid out like ``make lab``'s root (``.venv``, ``notebooks/``,
 ``my-project/``), with curl's CA variables preset the way many machines preset them,
 and none of the stack's variables inherited. The blocks must do what the text says:
 read SSM, get a token with curl (never printed), validate, deploy, invoke, replace
-the gateway, and clean up.
+the gateway, sign in as a user with the aws CLI (the password never on a command line),
+and clean up.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from helpers.kit import steps
 from helpers.kit.checks import check_gateway_replaced
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import read_config
-from tests.leaks import JWT_SHAPED, client_secrets
+from tests.leaks import JWT_SHAPED, stack_secrets
 from tests.support import REPO_ROOT
 
 pytestmark = pytest.mark.stack
@@ -130,13 +131,20 @@ def test_every_shell_block_of_the_workshop_runs_as_written(
     lab_root: Path, local_stack: StackState, settings: WorkshopSettings, workshop_home: Path
 ) -> None:
     project = lab_root / "my-project"
-    stdout, printed = run_blocks(lab_root, ("00_setup", "01_secure_runtime", "02_secure_gateway"))
+    stdout, printed = run_blocks(
+        lab_root,
+        ("00_setup", "01_secure_runtime", "02_secure_gateway", "04_observability_traffic"),
+    )
     assert "this shell now talks to the local stack" in printed
     assert "/app/customersupport/agentcore/client_id" in stdout  # the SSM table
     assert f"discovery URL: {settings.cognito_discovery_url}" in stdout
     token_length = re.search(r"token: (\d+) characters", stdout)
     assert token_length and int(token_length[1]) > 500, printed  # curl got a real token
     assert "30 days" in stdout  # agentcore invoke --bearer-token … --stream
+    # aws cognito-idp initiate-auth with alice's password from Secrets Manager (never shown)
+    user_token_length = re.search(r"alice's access token: (\d+) characters", stdout)
+    assert user_token_length and int(user_token_length[1]) > 500, printed
+    assert not (lab_root / "sign-in.json").exists()  # the file with the password is gone
     replaced = check_gateway_replaced(project, settings)
     assert replaced.ok, replaced
     assert "my-gateway-secure" in local_stack_gateways(project)
@@ -145,7 +153,7 @@ def test_every_shell_block_of_the_workshop_runs_as_written(
     _, cleanup = run_blocks(lab_root, ("00_setup", "05_cleanup"))
     assert read_config(project).get("runtimes") == []
     secrets = [
-        *client_secrets(workshop_home).values(),
+        *stack_secrets(workshop_home).values(),
         stack.credentials(workshop_home).aws_secret_access_key,
     ]
     for text in (printed, cleanup):  # nothing secret on the screen

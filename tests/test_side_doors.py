@@ -123,11 +123,18 @@ def _unix_socket_of(pid: int) -> str:
 # --- what the stack keeps -------------------------------------------------------------------
 
 
+def _mode(path: Path) -> int:
+    """``path``'s permission bits; 0 for a file removed while the folder is walked (SQLite
+    drops a ``-shm`` or ``-journal`` file when its last connection closes): nobody reads it."""
+    try:
+        return path.stat().st_mode
+    except FileNotFoundError:
+        return 0
+
+
 def test_every_file_of_the_stack_is_its_owners_alone(exposed: Exposed) -> None:
     readable = [
-        str(path)
-        for path in [exposed.home, *exposed.home.rglob("*")]
-        if path.stat().st_mode & 0o077
+        str(path) for path in [exposed.home, *exposed.home.rglob("*")] if _mode(path) & 0o077
     ]
     assert not readable, f"readable by others: {readable[:5]}"
     assert exposed.layout.traces_file.exists() and exposed.layout.credentials_file.exists()

@@ -2,7 +2,7 @@
 
 mypy checks the kit and the tests with the settings in ``pyproject.toml``, and the
 learner's agent as the Runtime runs it: from its own code location, at the start of
-the module and with step 3's solution copied over.
+the module and with each code step's solution copied over.
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ import pytest
 from tests.support import REPO_ROOT
 
 AGENT_CODE = REPO_ROOT / "agent" / "app" / "CustomerSupport"
-STEP3_SOLUTION = (
-    REPO_ROOT / "agent" / "solutions" / "03_mcp_client_auth" / "app" / "CustomerSupport"
-)
+SOLUTIONS = REPO_ROOT / "agent" / "solutions"
+# Each step's solution files, copied over the start state in order (step 4 keeps step 3's).
+STEP_SOLUTIONS = {
+    "start": (),
+    "step 3": ("03_mcp_client_auth",),
+    "step 4": ("03_mcp_client_auth", "04_memory_actor"),
+}
 
 
 def _run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -39,12 +43,13 @@ def test_the_kit_and_its_tests_type_check() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("step", ["start", "step 3"])
+@pytest.mark.parametrize("step", list(STEP_SOLUTIONS))
 def test_the_learners_agent_type_checks(step: str, tmp_path: Path) -> None:
     code = tmp_path / "CustomerSupport"
     shutil.copytree(AGENT_CODE, code, ignore=shutil.ignore_patterns("__pycache__"))
-    if step == "step 3":
-        shutil.copytree(STEP3_SOLUTION, code, dirs_exist_ok=True)
+    for solution in STEP_SOLUTIONS[step]:
+        source = SOLUTIONS / solution / "app" / "CustomerSupport"
+        shutil.copytree(source, code, dirs_exist_ok=True)
     result = _run(
         "mypy",
         "--python-version=3.11",

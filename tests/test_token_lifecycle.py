@@ -22,8 +22,8 @@ import pytest
 
 from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
-from helpers.emulator.identity.issuer import mint_access_token
 from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.identity.tokens import mint_access_token
 from helpers.emulator.state import StackLayout, StackState
 from helpers.kit.calling import traffic
 from helpers.kit.calling.invoke import invoke, new_session_id

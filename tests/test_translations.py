@@ -28,6 +28,7 @@ from helpers.kit import command_line
 from helpers.kit.errors import CommandLineError
 from helpers.kit.observability import views
 from helpers.model import i18n, refusal_reasons, validation
+from helpers.model.callers import Caller
 from helpers.model.i18n import _, use_language
 from helpers.model.interactions import Step, ToolCall, TraceInteraction
 from helpers.tooling import messages
@@ -157,6 +158,14 @@ def test_every_answer_of_the_runtime_is_explained_in_the_learners_language(templ
     assert "CustomerSupport" in explained or not names  # the values it named stay
 
 
+def test_who_called_is_named_in_the_learners_language() -> None:
+    """A caller is data (its kind and name) until shown; the words around the name translate."""
+    alice, machine = Caller("user", "alice"), Caller("machine", "3fa85f64")
+    assert (str(alice), str(machine)) == ("user alice", "machine (client 3fa85f64)")
+    with use_language("zh-CN"):
+        assert (str(alice), str(machine)) == ("用户 alice", "机器（客户端 3fa85f64）")
+
+
 def test_a_message_the_stack_did_not_write_is_shown_as_it_came() -> None:
     quoted = "Authorization method mismatch. The agent is configured for a different method."
     with use_language("zh-CN"):
@@ -220,7 +229,7 @@ def test_validate_quotes_the_cli_and_says_the_workshops_own_checks_in_chinese() 
     runtime["requestHeaderAllowlist"] = ["Authorization", "Accept", "authorization", "x-amz-date"]
     jwt = runtime["authorizerConfiguration"]["customJwtAuthorizer"]
     jwt["allowedClients"] = ["<COGNITO_CLIENT_ID value>"]
-    config["memories"] = [{"name": "notes"}]
+    config["credentials"] = [{"name": "notes"}]
     with use_language("zh-CN"):
         issues = validation.validate_config(config)
     quoted = [issue for issue in issues if not issue.kit_only]
@@ -230,7 +239,7 @@ def test_validate_quotes_the_cli_and_says_the_workshops_own_checks_in_chinese() 
     ]
     ours = [issue.message for issue in issues if issue.kit_only]
     assert len(ours) == 4 and all(_CJK.search(message) for message in ours), ours
-    assert "研讨会工具包不支持记忆" in ours  # the resource kind is named in Chinese too
+    assert "研讨会工具包不支持凭证" in ours  # the resource kind is named in Chinese too
     assert all(_CJK.search(issue.fix) for issue in issues), [issue.fix for issue in issues]
 
 

@@ -14,9 +14,12 @@ and the signature check:
   wait for it (a coroutine awaits it, so an event loop never blocks on the issuer,
   which on the local stack is served by that same loop);
 - RS256 only, the exact ``iss``, ``exp``/``nbf``/``iat`` with a small leeway;
-- ``allowedClients`` against ``client_id`` (and ``token_use`` must be ``access``,
-  so an ID token of the same client is refused), ``allowedAudience`` against
-  ``aud``, ``allowedScopes`` (one matching scope is enough), ``customClaims``.
+- ``allowedClients`` against ``client_id``, ``allowedAudience`` against ``aud``
+  (AgentCore's *Configure inbound JWT authorizer*), ``allowedScopes`` (one matching
+  scope is enough), ``customClaims``. A Cognito ID token names its client in ``aud``
+  and has no ``client_id``, so ``allowedClients`` refuses it, while an
+  ``allowedAudience`` of the client id would let it in (and refuse every access token,
+  which has no ``aud``).
 
 A refusal raises :class:`Unauthorized` whose reason is safe to log: it never quotes
 any part of what was sent as a credential.
@@ -374,9 +377,9 @@ class JwtAuthorizer:
     def _check_claims(self, claims: dict[str, Any]) -> None:
         config = self.config
         if config.allowed_clients:
-            if claims.get("token_use") != "access":
-                raise Unauthorized(reason(why.NOT_ACCESS, token_use=repr(claims.get("token_use"))))
-            if claims.get("client_id") not in config.allowed_clients:
+            if "client_id" not in claims:
+                raise Unauthorized(why.NO_CLIENT_ID)
+            if claims["client_id"] not in config.allowed_clients:
                 raise Unauthorized(why.CLIENT_NOT_ALLOWED)
         if config.allowed_audience:
             audience = claims.get("aud")

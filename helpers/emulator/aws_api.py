@@ -1,7 +1,12 @@
-"""The local AWS API: moto's SSM and Cognito, behind a guard, checking SigV4 as AWS does.
+"""The local AWS API: moto behind a guard, checking SigV4 as AWS does, some of it the stack's.
 
-moto serves the AWS JSON APIs from a WSGI app in a thread of the daemon. Two things
-close it to anyone but the stack's owner:
+moto serves the AWS JSON APIs from a WSGI app in a thread of the daemon (SSM, Secrets
+Manager, IAM, Cognito, AgentCore). Where moto falls short of what the workshop needs,
+the stack serves an operation itself, the way moto is built: a subclass of moto's
+protocol handler for that service, routed in place of moto's own (:func:`create_app`,
+the ``handlers`` of :class:`AwsApiServer`), so moto's SigV4 check and its request
+parsing and error shapes stay in front of it. Two things close the API to anyone but
+the stack's owner:
 
 - moto's own IAM authentication (:func:`require_signatures`): the stack makes an IAM
   user with an allow-all policy and an access key, then switches moto's check on. From
@@ -23,10 +28,15 @@ import json
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from helpers.emulator.state import LOOPBACK
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from moto.core.responses import BaseResponse
 
 # The IAM user whose key signs every call to the local AWS API.
 STACK_USER = "agentcore-local"
@@ -139,15 +149,68 @@ def _defer_moto_ec2() -> None:
         sys.modules["moto.ec2"] = stand_in
 
 
+class SignedWithoutBody:
+    """Mixin for a handler of a REST service: a request without a body is checked as one.
+
+    moto 5.2.5 stands the request's headers in for the query string of a request that
+    has neither body nor query (``BaseResponse.setup_class``), and its SigV4 check then
+    hashes them as the payload: every signed ``GET`` or ``DELETE`` without parameters in
+    the query fails with ``SignatureDoesNotMatch``. The check is made on an empty payload
+    instead, which is what the client signed.
+    """
+
+    raw_body: bytes | str
+    data: Any
+
+    def _authenticate_and_authorize_normal_action(self, resource: str = "*") -> None:
+        from moto.core.responses import BaseResponse
+
+        if self.raw_body:
+            BaseResponse._authenticate_and_authorize_normal_action(self, resource)  # type: ignore[arg-type]
+            return
+        parameters, self.data = self.data, b""
+        try:
+            BaseResponse._authenticate_and_authorize_normal_action(self, resource)  # type: ignore[arg-type]
+        finally:
+            self.data = parameters
+
+
+# moto's name of a service's backend → makes the protocol handler for one request.
+Handlers = Mapping[str, Callable[[], "BaseResponse"]]
+
+
+def create_app(handlers: Handlers, service: str) -> Flask:
+    """moto's app for ``service``, with the stack's own handler where ``handlers`` has one.
+
+    The stack's handlers subclass moto's, so every operation they do not take over is
+    still moto's; the routes (which URL is which operation) stay moto's too.
+    """
+    from moto.core.utils import convert_to_flask_response
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    app = create_backend_app(service)  # type: ignore[arg-type]
+    make_handler = handlers.get(service)
+    if make_handler is not None:
+
+        def dispatch(request: Any, full_url: str, headers: Any) -> Any:
+            return make_handler()._dispatch(request, full_url, headers)
+
+        view = convert_to_flask_response(dispatch)
+        for endpoint in list(app.view_functions):
+            if endpoint != "static":
+                app.view_functions[endpoint] = view
+    return app
+
+
 class AwsApiServer:
     """moto's backends under :class:`AwsApiGuard`, served by werkzeug on a thread."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, handlers: Handlers) -> None:
         _defer_moto_ec2()
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
         from werkzeug.serving import make_server
 
-        self.guard = AwsApiGuard(DomainDispatcherApplication(create_backend_app), port)
+        self.guard = AwsApiGuard(DomainDispatcherApplication(partial(create_app, handlers)), port)
         self._server = make_server(LOOPBACK, port, self.guard, threaded=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="aws-api", daemon=True

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig, KeyCaches
-from helpers.emulator.aws_api import AwsApiServer, require_signatures, seed_random
+from helpers.emulator.aws_api import AwsApiServer, Handlers, require_signatures, seed_random
 from helpers.emulator.control.clock import StackClock
 from helpers.emulator.credentials import StackCredentials
 from helpers.emulator.guard import StackOnly
@@ -112,18 +112,25 @@ def _export_spans_to(collector_url: str, credentials: StackCredentials) -> None:
 
 
 def _start_aws_api(
-    port: int, prerequisites: Prerequisites, credentials: StackCredentials, issuer_url: str
+    port: int,
+    prerequisites: Prerequisites,
+    credentials: StackCredentials,
+    issuer_url: str,
+    handlers: Handlers,
 ) -> tuple[AwsApiServer, StackCredentials, Any, dict[str, str]]:
-    """Serve moto, require signatures with the stack's key, create the prerequisites.
+    """Serve moto (with the stack's ``handlers``), require signatures, create the prerequisites.
 
-    moto's random numbers follow the stack's seed while the IAM key and the app
-    clients' secrets are made, so they are the same at every start; afterwards they
+    Returns the server, the credentials with the stack's IAM key, a boto3 session signing
+    with that key, and the prerequisites' outputs.
+
+    moto's random numbers follow the stack's seed while the IAM key, the app clients'
+    secrets and the users' passwords are made, so they are the same at every start; afterwards they
     follow a fresh seed, so nothing later says anything about them.
     """
     import boto3
 
     bind("aws_api", port).close()  # werkzeug's own bind gives a less helpful error
-    server = AwsApiServer(port)
+    server = AwsApiServer(port, handlers)
     server.start()
     endpoint = f"http://{LOOPBACK}:{port}"
     seed_random(credentials.moto_seed)
@@ -141,10 +148,14 @@ def _start_aws_api(
     )
     cognito = signed.client("cognito-idp", endpoint_url=endpoint)
     outputs = create_prerequisites(
-        prerequisites, cognito, signed.client("ssm", endpoint_url=endpoint), issuer_url
+        prerequisites,
+        cognito,
+        signed.client("ssm", endpoint_url=endpoint),
+        signed.client("secretsmanager", endpoint_url=endpoint),
+        issuer_url,
     )
     seed_random(secrets.randbits(64))
-    return server, credentials, cognito, outputs
+    return server, credentials, signed, outputs
 
 
 def run(home: Path) -> None:
@@ -154,9 +165,15 @@ def run(home: Path) -> None:
     from helpers.emulator.deploy.deployer import Deployer
     from helpers.emulator.gateway.host import GatewayHost
     from helpers.emulator.gateway.lambdas import LambdaRegistry
+    from helpers.emulator.identity.cognito_api import CognitoResponse
     from helpers.emulator.identity.directory import CognitoDirectory
     from helpers.emulator.identity.issuer import create_issuer_app
     from helpers.emulator.identity.keys import SigningKeyStore
+    from helpers.emulator.identity.sign_in import SignInService
+    from helpers.emulator.memory.control_api import MemoryControlResponse
+    from helpers.emulator.memory.data_api import MemoryDataResponse
+    from helpers.emulator.memory.service import MemoryService
+    from helpers.emulator.memory.store import MemoryStore
     from helpers.emulator.runtime.front_door import RuntimeFrontDoor
     from helpers.emulator.telemetry.collector import collector_app
     from helpers.emulator.telemetry.store import SpanStore
@@ -193,13 +210,24 @@ def run(home: Path) -> None:
     template = AgentTemplate(layout.log_dir / "agent-template.log")
     template.start()
     tracer_provider = tracing.configure("agentcore-local")
-    aws_api, credentials, cognito, outputs = _start_aws_api(
-        ports["aws_api"], prerequisites, credentials, draft.issuer_url
+    keys = SigningKeyStore(layout.signing_keys_file)
+    sign_in = SignInService(keys, draft.issuer_url)
+    memory_store = MemoryStore(layout.memory_file)
+    memory = MemoryService(memory_store)
+    aws_api, credentials, signed, outputs = _start_aws_api(
+        ports["aws_api"],
+        prerequisites,
+        credentials,
+        draft.issuer_url,
+        {
+            "cognitoidp": lambda: CognitoResponse(sign_in),
+            "bedrockagentcore": lambda: MemoryDataResponse(memory),
+            "bedrockagentcorecontrol": lambda: MemoryControlResponse(memory),
+        },
     )
     credentials.write(layout.credentials_file)
     log.info("aws_api: moto on %s, prerequisites created", draft.aws_endpoint_url)
 
-    keys = SigningKeyStore(layout.signing_keys_file)
     front_door = RuntimeFrontDoor()
     registry = LambdaRegistry.of(prerequisites)
     clock = StackClock()
@@ -221,9 +249,16 @@ def run(home: Path) -> None:
         ),
         max_sessions=int(os.environ.get("AGENTCORE_LOCAL_MAX_SESSIONS", DEFAULT_MAX_SESSIONS)),
         make_authorizer=make_authorizer,
+        memory_control=signed.client(
+            "bedrock-agentcore-control", endpoint_url=draft.aws_endpoint_url
+        ),
     )
     issuer_app = create_issuer_app(
-        base_url=draft.issuer_url, keys=keys, directory=CognitoDirectory(cognito)
+        base_url=draft.issuer_url,
+        keys=keys,
+        directory=CognitoDirectory(
+            signed.client("cognito-idp", endpoint_url=draft.aws_endpoint_url)
+        ),
     )
     switches = {
         "issuer": Switchable(issuer_app, "issuer"),
@@ -280,6 +315,7 @@ def run(home: Path) -> None:
     finally:
         template.stop()
         aws_api.stop()
+        memory_store.close()
         layout.status_file.unlink(missing_ok=True)
         log.info("stack stopped")
 

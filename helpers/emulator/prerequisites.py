@@ -1,9 +1,10 @@
 """What must exist in the account before a project is deployed, created at every stack start.
 
 On AWS a project's prerequisites come from a stack of their own (the workshop's is a
-CloudFormation stack): a Cognito user pool with resource servers and app clients, the
-Lambda functions a Gateway target calls, and SSM parameters that tell the learner the
-values. A prerequisites file describes the same for the local stack, in JSON::
+CloudFormation stack): a Cognito user pool with resource servers, app clients and
+users, the Lambda functions a Gateway target calls, and SSM parameters that tell the
+learner the values. A prerequisites file describes the same for the local stack, in
+JSON::
 
     {
       "region": "us-east-1",
@@ -14,17 +15,29 @@ values. A prerequisites file describes the same for the local stack, in JSON::
                               "scopes": [{"name": "invoke", "description": "Call it"}]}],
         "app_clients": [{"name": "MyClient", "generate_secret": true,
                          "oauth_flows": ["client_credentials"],
-                         "oauth_scopes": ["api/invoke"], "access_token_minutes": 60}]
+                         "oauth_scopes": ["api/invoke"], "access_token_minutes": 60},
+                        {"name": "MyWebClient", "generate_secret": false,
+                         "explicit_auth_flows": ["ALLOW_USER_PASSWORD_AUTH",
+                                                 "ALLOW_REFRESH_TOKEN_AUTH"]}],
+        "users": [{"username": "alice", "email": "alice@example.com",
+                   "password_secret": "/my/users/alice"}]
       }],
       "lambda_functions": [{"name": "my-function", "code": "lambda/my_function",
                             "handler": "lambda_function.lambda_handler"}],
       "ssm_parameters": {"/my/client_id": "${MyPool.MyClient.ClientId}"}
     }
 
-``code`` is relative to the file. Parameter values may refer to the outputs of what
-was created, as CloudFormation's ``!Sub`` does: ``${<pool>.Id}``,
-``${<pool>.DiscoveryUrl}``, ``${<pool>.<client>.ClientId}``, ``${<function>.Arn}`` and
-``${TokenUrl}``. moto's HASH id strategies keep the ids the same on every start.
+``code`` is relative to the file. A client's access and ID tokens live
+``access_token_minutes``. Each user gets a generated password (Secrets Manager's
+``GetRandomPassword``, as CloudFormation's ``GenerateSecretString`` makes one) kept in the
+secret ``password_secret`` as ``{"username", "password"}``, and is confirmed with it, as
+a prerequisite stack's custom resource would (``AdminCreateUser``, then
+``AdminSetUserPassword --permanent``): nobody types, prints or commits a password.
+Parameter values may refer to the outputs of what was created, as CloudFormation's
+``!Sub`` does: ``${<pool>.Id}``, ``${<pool>.DiscoveryUrl}``,
+``${<pool>.<client>.ClientId}``, ``${<function>.Arn}`` and ``${TokenUrl}``. moto's HASH
+id strategies, and its random numbers seeded per stack, keep the ids and the
+passwords the same on every start.
 """
 
 from __future__ import annotations
@@ -67,6 +80,16 @@ class AppClient:
     oauth_flows: tuple[str, ...]
     oauth_scopes: tuple[str, ...]
     access_token_minutes: int
+    explicit_auth_flows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class User:
+    """A user who signs in with a password; the password is generated into a secret."""
+
+    username: str
+    email: str
+    password_secret: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,7 @@ class UserPool:
     name: str
     resource_servers: tuple[ResourceServer, ...]
     app_clients: tuple[AppClient, ...]
+    users: tuple[User, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,8 +183,17 @@ class Prerequisites:
                             "oauth_flows": list(client.oauth_flows),
                             "oauth_scopes": list(client.oauth_scopes),
                             "access_token_minutes": client.access_token_minutes,
+                            "explicit_auth_flows": list(client.explicit_auth_flows),
                         }
                         for client in pool.app_clients
+                    ],
+                    "users": [
+                        {
+                            "username": user.username,
+                            "email": user.email,
+                            "password_secret": user.password_secret,
+                        }
+                        for user in pool.users
                     ],
                 }
                 for pool in self.user_pools
@@ -221,6 +254,18 @@ class _Reader:
                 self.app_client(client, f"{at}.app_clients[{index}]")
                 for index, client in enumerate(self.array(pool, "app_clients", at))
             ),
+            users=tuple(
+                self.user(user, f"{at}.users[{index}]")
+                for index, user in enumerate(self.array(pool, "users", at))
+            ),
+        )
+
+    def user(self, raw: Any, at: str) -> User:
+        user = self.object(raw, at)
+        return User(
+            username=self.string(user, "username", at),
+            email=self.string(user, "email", at),
+            password_secret=self.string(user, "password_secret", at),
         )
 
     def lambda_function(self, raw: Any, at: str, base: Path) -> LambdaFunction:
@@ -260,6 +305,7 @@ class _Reader:
             oauth_flows=self.strings(client, "oauth_flows", at),
             oauth_scopes=self.strings(client, "oauth_scopes", at),
             access_token_minutes=minutes,
+            explicit_auth_flows=self.strings(client, "explicit_auth_flows", at),
         )
 
 
@@ -267,8 +313,14 @@ def _path(at: str, key: str) -> str:
     return f"{at}.{key}" if at else key
 
 
-def create(prerequisites: Prerequisites, cognito: Any, ssm: Any, issuer_url: str) -> dict[str, str]:
-    """Create the user pools and SSM parameters; return the outputs parameters refer to."""
+def create(
+    prerequisites: Prerequisites, cognito: Any, ssm: Any, secrets: Any, issuer_url: str
+) -> dict[str, str]:
+    """Create the user pools, users and SSM parameters; return the outputs parameters use.
+
+    ``cognito``, ``ssm`` and ``secrets`` are boto3 clients of ``cognito-idp``, ``ssm``
+    and ``secretsmanager``.
+    """
     outputs = {"TokenUrl": f"{issuer_url}/oauth2/token"}
     for pool in prerequisites.user_pools:
         pool_id = cognito.create_user_pool(PoolName=pool.name)["UserPool"]["Id"]
@@ -289,6 +341,8 @@ def create(prerequisites: Prerequisites, cognito: Any, ssm: Any, issuer_url: str
             outputs[f"{pool.name}.{client.name}.ClientId"] = _create_client(
                 cognito, pool_id, client
             )
+        for user in pool.users:
+            _create_user(cognito, secrets, pool_id, user)
     for function in prerequisites.lambda_functions:
         outputs[f"{function.name}.Arn"] = prerequisites.lambda_arn(function)
     for name, template in prerequisites.ssm_parameters.items():
@@ -307,16 +361,40 @@ def _create_client(cognito: Any, pool_id: str, client: AppClient) -> str:
         if client.oauth_flows
         else {}
     )
+    flows = {"ExplicitAuthFlows": list(client.explicit_auth_flows)}
     response = cognito.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName=client.name,
         GenerateSecret=client.generate_secret,
         SupportedIdentityProviders=["COGNITO"],
         AccessTokenValidity=client.access_token_minutes,
-        TokenValidityUnits={"AccessToken": "minutes"},
+        IdTokenValidity=client.access_token_minutes,
+        TokenValidityUnits={"AccessToken": "minutes", "IdToken": "minutes"},
+        **(flows if client.explicit_auth_flows else {}),
         **oauth,
     )
     return str(response["UserPoolClient"]["ClientId"])
+
+
+def _create_user(cognito: Any, secrets: Any, pool_id: str, user: User) -> None:
+    """The user, confirmed with a generated password that only its secret holds."""
+    password = secrets.get_random_password(PasswordLength=24)["RandomPassword"]
+    secrets.create_secret(
+        Name=user.password_secret,
+        SecretString=json.dumps({"username": user.username, "password": password}),
+    )
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=user.username,
+        UserAttributes=[
+            {"Name": "email", "Value": user.email},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=user.username, Password=password, Permanent=True
+    )
 
 
 def _substitute(template: str, outputs: Mapping[str, str], parameter: str) -> str:

@@ -80,8 +80,10 @@ class StackLayout:
         """Where a deploy keeps a copy of a runtime's code location, as AWS keeps the CodeZip."""
         return self.state_dir / "runtimes" / runtime / version
 
-    def sessions_dir(self, runtime: str) -> Path:
-        return self.home / "sessions" / runtime
+    @property
+    def memory_file(self) -> Path:
+        """AgentCore Memory's resources, events and records (the conversations' text)."""
+        return self.home / "memory" / "memory.sqlite"
 
     @property
     def traces_file(self) -> Path:

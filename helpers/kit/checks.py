@@ -1,8 +1,8 @@
 """Checkers for the learner's edits and commands: what is done and, precisely, what is missing.
 
 Each checker reads the learner's file the way a reviewer would, on structure rather
-than text: the parsed ``agentcore.json`` for steps 1 and 2, the Python AST of
-``mcp_client/client.py`` and ``main.py`` for step 3. So formatting, comments or a
+than text: the parsed ``agentcore.json`` for steps 1, 2 and 4, the Python AST of
+``mcp_client/client.py`` and ``main.py`` for steps 3 and 4. So formatting, comments or a
 different variable name never fail a correct edit. Every checker lists every
 problem it finds at once, each with its fix, so one run tells the whole story.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.kit.settings import WorkshopSettings
+from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.i18n import _
 from helpers.model.names import gateway_url_env_var
@@ -31,6 +31,9 @@ TOOL_SCHEMA_FILE = "app/CustomerSupport/tool/warranty_schema.json"
 CODE_DIR = Path("app/CustomerSupport")
 MCP_CLIENT_FILE = CODE_DIR / "mcp_client" / "client.py"
 MAIN_FILE = CODE_DIR / "main.py"
+ACTOR_MODULE = "memory.actor"
+ACTOR_FUNCTION = "actor_id"
+WEB_CLIENT_PARAMETER = PARAMETER_PREFIX + "web_client_id"
 SECURE_GATEWAY_ENV = gateway_url_env_var(SECURE_GATEWAY)
 OLD_GATEWAY_ENV = gateway_url_env_var(OLD_GATEWAY)
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
@@ -480,4 +483,121 @@ def check_main(project: Path) -> CheckResult:
         )
     if _prints_a_secret(tree):
         result.missing.append(_no_printing())
+    return result
+
+
+def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> CheckResult:
+    """Step 4, file 1: the runtime lets in the web app's users too (``allowedClients``)."""
+    result = CheckResult(_("Web app client in the runtime's allowedClients"))
+    config = _config(project, result)
+    if config is None:
+        return result
+    runtime = (config.get("runtimes") or [{}])[0]
+    jwt = _jwt_authorizer(runtime) if isinstance(runtime, dict) else None
+    where = f"runtimes[0].{_JWT}.allowedClients"
+    if jwt is None:
+        result.missing.append(
+            "runtimes[0].authorizerConfiguration: "
+            + _("the runtime has no CUSTOM_JWT authorizer; do step 1 (notebook 01) first.")
+        )
+        return result
+    web, machine = settings.web_client_id, settings.client_id
+    if web is None:
+        result.missing.append(
+            _(
+                "Parameter Store has no {parameter}: the prerequisite stack must create the "
+                "web app client and that parameter.",
+                parameter=WEB_CLIENT_PARAMETER,
+            )
+        )
+        return result
+    clients = jwt.get("allowedClients")
+    listed = clients if isinstance(clients, list) else []
+    wanted = f'"allowedClients": ["{machine}", "{web}"]'
+    if web not in listed:
+        result.missing.append(
+            f"{where}: "
+            + _(
+                "add the web app client's id, the value of {parameter} ({web}), beside the "
+                "machine client's: {wanted}.",
+                parameter=WEB_CLIENT_PARAMETER,
+                web=web,
+                wanted=wanted,
+            )
+        )
+    if machine not in listed:
+        result.missing.append(
+            f"{where}: "
+            + _(
+                "keep the machine client's id ({machine}) too, or its callers are refused: "
+                "{wanted}.",
+                machine=machine,
+                wanted=wanted,
+            )
+        )
+    result.missing += [
+        f"{issue.path}: {issue.message} " + _("Fix: {fix}", fix=issue.fix)
+        for issue in validate_config(config, project, settings.value_sources())
+        if not _related(issue.path, where)
+    ]
+    return result
+
+
+def _reads_payload_key(tree: ast.AST) -> list[str]:
+    """The keys the code reads from ``payload`` besides the prompt (``payload.get("k")``,
+    ``payload["k"]``)."""
+    keys = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "payload"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            keys.append(str(node.args[0].value))
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "payload"
+            and isinstance(node.slice, ast.Constant)
+        ):
+            keys.append(str(node.slice.value))
+    return [key for key in keys if key != "prompt"]
+
+
+def check_memory_actor(project: Path) -> CheckResult:
+    """Step 4, file 2: main.py takes the memory actor from the caller's verified token."""
+    path = project / MAIN_FILE
+    result = CheckResult(_("main.py: whose memory"))
+    tree = _parse(path, result)
+    if tree is None:
+        return result
+    for key in _reads_payload_key(tree):
+        result.missing.append(
+            _(
+                'Do not take the actor from payload["{key}"]: the payload is whatever the '
+                "caller writes (Bob can send {key}=alice). Remove that line.",
+                key=key,
+            )
+        )
+    imported = any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == ACTOR_MODULE
+        and any(alias.name == ACTOR_FUNCTION for alias in node.names)
+        for node in ast.walk(tree)
+    )
+    if not imported:
+        result.missing.append(
+            _("Import it: {line}.", line=f"from {ACTOR_MODULE} import {ACTOR_FUNCTION}")
+        )
+    if not any(call.args for call in _calls(tree, ACTOR_FUNCTION)):
+        result.missing.append(
+            _(
+                "Take the actor from the verified token: actor = actor_id(authorization), and "
+                "pass it to get_session_manager(session_id, actor) in build_agent."
+            )
+        )
     return result

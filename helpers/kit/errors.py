@@ -32,6 +32,14 @@ class TokenError(ActionableError):
         self.status = status
 
 
+class SignInError(ActionableError):
+    """A user could not sign in (or refresh): which value is missing or refused, and the fix."""
+
+
+class MemoryRecordsMissing(ActionableError, TimeoutError):
+    """Long-term memory did not hold what was expected in time (extraction runs after a call)."""
+
+
 class InvokeError(ActionableError):
     """The runtime refused or failed the call."""
 

@@ -6,7 +6,7 @@ notebooks only ever read them, so both backends share one code path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 import boto3
@@ -19,7 +19,12 @@ PARAMETER_PREFIX = "/app/customersupport/agentcore/"
 
 @dataclass(frozen=True)
 class WorkshopSettings:
-    """Cognito and Lambda settings for the module. None of these values is a secret."""
+    """Cognito and Lambda settings for the module. None of these values is a secret.
+
+    ``web_client_id`` is the web app client people sign in at (no secret,
+    ``USER_PASSWORD_AUTH``); a prerequisite stack from before it existed has none, and
+    then only the sign-in cells need it (:class:`~helpers.kit.errors.SignInError` says so).
+    """
 
     cognito_discovery_url: str
     client_id: str
@@ -27,10 +32,15 @@ class WorkshopSettings:
     cognito_token_url: str
     cognito_auth_scope: str
     warranty_check_lambda_arn: str
+    web_client_id: str | None = None
 
     @classmethod
     def parameter_names(cls) -> list[str]:
         return [PARAMETER_PREFIX + field.name for field in fields(cls)]
+
+    @classmethod
+    def required_parameter_names(cls) -> list[str]:
+        return [PARAMETER_PREFIX + f.name for f in fields(cls) if f.default is MISSING]
 
     @classmethod
     def value_sources(cls) -> dict[str, str]:
@@ -46,8 +56,9 @@ def load_settings(ssm: Any | None = None) -> WorkshopSettings:
     ssm = ssm or boto3.client("ssm")
     names = WorkshopSettings.parameter_names()
     response = ssm.get_parameters(Names=names)
-    if response["InvalidParameters"]:
-        missing = ", ".join(sorted(response["InvalidParameters"]))
+    required = WorkshopSettings.required_parameter_names()
+    if missing_names := [name for name in response["InvalidParameters"] if name in required]:
+        missing = ", ".join(sorted(missing_names))
         raise SettingsError(
             _(
                 "Parameter Store has no {missing}. On the local stack run `agentcore-local up`; "

@@ -29,11 +29,14 @@ from helpers.kit.checks import (
     CheckResult,
     check_main,
     check_mcp_client,
+    check_memory_actor,
     check_old_gateway_removed,
     check_runtime_authorizer,
     check_secure_gateway,
     check_warranty_target,
+    check_web_client_allowed,
 )
+from helpers.kit.errors import SettingsError
 from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
@@ -47,8 +50,10 @@ __all__ = [
     "TOOL_SCHEMA_FILE",
     "WARRANTY_TARGET",
     "Replaced",
+    "apply_memory_actor",
     "apply_runtime_authorizer",
     "apply_token_forwarding",
+    "apply_web_client",
     "backup",
     "fresh_project",
     "prepare",
@@ -56,12 +61,13 @@ __all__ = [
 ]
 
 STEP3_SOLUTION = SOLUTIONS_DIR / "03_mcp_client_auth"
+STEP4_SOLUTION = SOLUTIONS_DIR / "04_memory_actor"
+LAST_STEP = 4
 _PROJECT_PARTS = ("agentcore", "app")
-# Step 3's files, each with the checker that decides whether it is done.
-_STEP3_FILES: tuple[tuple[Path, Callable[[Path], CheckResult]], ...] = (
-    (MCP_CLIENT_FILE, check_mcp_client),
-    (MAIN_FILE, check_main),
-)
+CodeFiles = tuple[tuple[Path, Callable[[Path], CheckResult]], ...]
+# The code files of steps 3 and 4, each with the checker that decides whether it is done.
+_STEP3_FILES: CodeFiles = ((MCP_CLIENT_FILE, check_mcp_client), (MAIN_FILE, check_main))
+_STEP4_FILES: CodeFiles = ((MAIN_FILE, check_memory_actor),)
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,28 @@ def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> list[
     check = check_runtime_authorizer(project, settings)
     if check.ok:
         return []
+    return _secure_runtime(project, settings, [settings.client_id], 1, check)
+
+
+def apply_web_client(project: Path, settings: WorkshopSettings) -> list[Replaced]:
+    """Step 4, config part, only if its check fails: the web app client in allowedClients."""
+    check = check_web_client_allowed(project, settings)
+    if check.ok:
+        return []
+    if settings.web_client_id is None:
+        raise SettingsError(check.missing[0])
+    clients = [settings.client_id, settings.web_client_id]
+    return _secure_runtime(project, settings, clients, 4, check)
+
+
+def _secure_runtime(
+    project: Path,
+    settings: WorkshopSettings,
+    clients: list[str],
+    step: int,
+    check: CheckResult,
+) -> list[Replaced]:
+    """The runtime's JWT authorizer, letting in ``clients``, written over the config."""
     try:
         config = read_config(project)
     except (ConfigJSONError, FileNotFoundError):
@@ -139,13 +167,13 @@ def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> list[
         config,
         runtime=RUNTIME,
         discovery_url=settings.cognito_discovery_url,
-        allowed_clients=[settings.client_id],
+        allowed_clients=clients,
     )
     path = project / CONFIG_PATH
     untouched = _is_start_state(path, CONFIG_PATH)
     kept = None if untouched else backup(path)
     write_config(project, secured)
-    return [Replaced(path, kept, _step(1) if untouched else _step(1, _first(check)))]
+    return [Replaced(path, kept, _step(step) if untouched else _step(step, _first(check)))]
 
 
 def replace_gateway_commands(
@@ -187,8 +215,17 @@ def replace_gateway_commands(
 
 def apply_token_forwarding(project: Path) -> list[Replaced]:
     """Step 3: each file whose check fails is replaced by the finished one; others are kept."""
+    return _apply_code(project, _STEP3_FILES, STEP3_SOLUTION, 3)
+
+
+def apply_memory_actor(project: Path) -> list[Replaced]:
+    """Step 4, code part: main.py takes the memory actor from the caller's token."""
+    return _apply_code(project, _STEP4_FILES, STEP4_SOLUTION, 4)
+
+
+def _apply_code(project: Path, files: CodeFiles, solution: Path, step: int) -> list[Replaced]:
     replaced = []
-    for relative, check in _STEP3_FILES:
+    for relative, check in files:
         result = check(project)
         if result.ok:
             continue
@@ -196,8 +233,9 @@ def apply_token_forwarding(project: Path) -> list[Replaced]:
         untouched = _is_start_state(target, relative)
         kept = None if untouched else backup(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(STEP3_SOLUTION / relative, target)
-        replaced.append(Replaced(target, kept, _step(3) if untouched else _step(3, _first(result))))
+        shutil.copy2(solution / relative, target)
+        why = _step(step) if untouched else _step(step, _first(result))
+        replaced.append(Replaced(target, kept, why))
     return replaced
 
 
@@ -232,6 +270,9 @@ def prepare(
             progress(_("step 2: ran `{command}`", command=result.command))
     if through_step >= 3:
         replaced += apply_token_forwarding(project)
+    if through_step >= 4:
+        replaced += apply_web_client(project, settings)
+        replaced += apply_memory_actor(project)
     for item in replaced:
         progress(str(item))
     backend.deploy(project, progress).raise_for_failure()

@@ -51,7 +51,8 @@ class AccessToken:
 
     def __repr__(self) -> str:
         return _(
-            "AccessToken({token}, expires in {seconds:.0f} s)",
+            "{kind}({token}, expires in {seconds:.0f} s)",
+            kind=type(self).__name__,
             token=self.redacted,
             seconds=self.seconds_left(),
         )
@@ -71,6 +72,11 @@ class AccessToken:
 
     def authorization_header(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.value}"}
+
+
+class IdToken(AccessToken):
+    """An ID token: who signed in, for the app itself. Shown and kept like an access token,
+    and refused by an API that checks ``allowedClients`` (it has ``aud``, no ``client_id``)."""
 
 
 def tampered(token: AccessToken) -> AccessToken:

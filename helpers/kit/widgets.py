@@ -1,29 +1,31 @@
-"""ipywidgets for the notebooks: a token panel, a chat box, and deploy progress.
+"""ipywidgets for the notebooks: a token panel, a claims table, a chat box, deploy progress.
 
 Each widget wraps a plain function that tests call directly; the widget only adds
-clicking. The token panel shows who the token is for and how long it lives, never
-the token itself.
+clicking. The token panel and the claims table show who a token is for and how long it
+lives, never the token itself.
 """
 
 from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import ipywidgets as widgets
 
 from helpers.kit.errors import InvokeError
 from helpers.kit.tokens import AccessToken
+from helpers.model.callers import caller_of
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 
 
 def token_summary(token: AccessToken) -> dict[str, str]:
-    """What the token panel shows: client, scopes, time left. Never the value."""
+    """What the token panel shows: caller, client, scopes, time left. Never the value."""
     claims = token.claims()
     minutes, seconds = divmod(max(0, int(token.seconds_left())), 60)
     return {
+        _("caller"): str(caller_of(claims)),
         "client_id": claims.get("client_id", "?"),
         _("scopes"): claims.get("scope", ""),
         "token_use": claims.get("token_use", "?"),
@@ -49,6 +51,48 @@ def token_panel(get_token: Callable[[bool], AccessToken]) -> widgets.VBox:
     refresh.on_click(lambda _: render(True))
     render(False)
     return widgets.VBox([table, refresh])
+
+
+# The claims that tell the two kinds of token apart, in the order the table shows them.
+COMPARED_CLAIMS = (
+    "token_use",
+    "client_id",
+    "aud",
+    "username",
+    "cognito:username",
+    "sub",
+    "scope",
+    "email",
+    "iss",
+    "auth_time",
+    "exp",
+)
+
+
+def claims_table(tokens: Mapping[str, AccessToken]) -> widgets.HTML:
+    """The claims of several tokens side by side, one column per token; never a value.
+
+    A claim a token does not carry shows as "—": an access token has no ``aud``, an ID
+    token no ``client_id``, a machine's token no ``username``.
+    """
+    columns = {label: token.claims() for label, token in tokens.items()}
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in columns)
+    rows = [
+        f"<tr><th style='text-align:left'>{html.escape(_('caller'))}</th>"
+        + "".join(f"<td>{html.escape(str(caller_of(c)))}</td>" for c in columns.values())
+        + "</tr>"
+    ]
+    for claim in COMPARED_CLAIMS:
+        if not any(claim in claims for claims in columns.values()):
+            continue
+        cells = "".join(
+            f"<td><code>{html.escape(str(claims[claim]))}</code></td>"
+            if claim in claims
+            else "<td>—</td>"
+            for claims in columns.values()
+        )
+        rows.append(f"<tr><th style='text-align:left'>{html.escape(claim)}</th>{cells}</tr>")
+    return widgets.HTML(f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>")
 
 
 def chat_box(reply: Callable[[str], Iterator[str]]) -> widgets.VBox:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,15 +19,16 @@ from typing import Any
 import boto3
 from IPython.display import display
 
-from helpers.kit import command_line
+from helpers.kit import command_line, memory, sign_in
 from helpers.kit import steps as project
 from helpers.kit.backends import get_backend
 from helpers.kit.backends.base import Backend, CommandResult
-from helpers.kit.calling import gateway_client, invoke
+from helpers.kit.calling import admission, gateway_client, invoke
 from helpers.kit.checks import CheckResult
 from helpers.kit.errors import CommandLineError, InvokeError, NotDeployed
 from helpers.kit.paths import project_dir, shown
 from helpers.kit.settings import WorkshopSettings, load_settings
+from helpers.kit.sign_in import UserTokens, UserTokenSource
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
 from helpers.kit.widgets import DeployProgress
 from helpers.model.config import read_config, write_config
@@ -60,6 +61,7 @@ class Workshop:
         The same names the workshop's shell lines set from SSM, so one command line works
         in a notebook cell and in a terminal. None of them is a secret.
         """
+        web_client = self.settings.web_client_id
         return {
             **os.environ,
             "DISCOVERY_URL": self.settings.cognito_discovery_url,
@@ -68,6 +70,7 @@ class Workshop:
             "TOKEN_URL": self.settings.cognito_token_url,
             "SCOPE": self.settings.cognito_auth_scope,
             "LAMBDA_ARN": self.settings.warranty_check_lambda_arn,
+            **({"WEB_CLIENT_ID": web_client} if web_client else {}),
         }
 
     def run(self, line: str) -> None:
@@ -220,8 +223,8 @@ class Workshop:
     def do_it_for_me(self, step: int) -> None:
         """Catch up on one step for a learner who fell behind; nothing that passes is touched.
 
-        Step 1 and 3 replace a file only when its check fails (the learner's version is
-        kept as a backup, named below); step 2 runs the commands still missing.
+        Steps 1, 3 and 4 replace a file only when its check fails (the learner's version
+        is kept as a backup, named below); step 2 runs the commands still missing.
         """
         if step == 1:
             done = project.apply_runtime_authorizer(self.project, self.settings)
@@ -236,8 +239,11 @@ class Workshop:
             done = []
         elif step == 3:
             done = project.apply_token_forwarding(self.project)
+        elif step == 4:
+            done = project.apply_web_client(self.project, self.settings)
+            done += project.apply_memory_actor(self.project)
         else:
-            raise ValueError(_("The workshop's steps are 1, 2 and 3."))
+            raise ValueError(_("The workshop's steps are 1, 2, 3 and 4."))
         for replaced in done:
             print(replaced)
         if step != 2 and not done:
@@ -270,6 +276,19 @@ class Workshop:
     def token(self, client_id: str | None = None, *, force_refresh: bool = False) -> AccessToken:
         """A cached access token (refreshed before expiry) for the workshop's client."""
         return get_token(self.settings, client_id, force_refresh=force_refresh)
+
+    def sign_in(self, username: str) -> UserTokens:
+        """``username`` signs in at the web app client (``USER_PASSWORD_AUTH``)."""
+        return sign_in.sign_in(self.settings, username)
+
+    def refresh(self, tokens: UserTokens) -> UserTokens:
+        """New access and ID tokens for a signed-in user (``REFRESH_TOKEN_AUTH``)."""
+        return sign_in.refresh(tokens)
+
+    def user_token_source(self, tokens: UserTokens) -> UserTokenSource:
+        """What the token panel and the traffic helpers take for a signed-in user: the
+        user's access token, refreshed with the refresh token on request or near its end."""
+        return UserTokenSource(tokens)
 
     def token_source(self, refresh: bool) -> AccessToken:
         """What traffic helpers call for a token: the cached one, or a fresh one on request."""
@@ -320,9 +339,17 @@ class Workshop:
         )
 
     def ask(
-        self, prompt: str, token: AccessToken | str | None, session_id: str | None = None
+        self,
+        prompt: str,
+        token: AccessToken | str | None,
+        session_id: str | None = None,
+        *,
+        payload: Mapping[str, Any] | None = None,
     ) -> str:
-        """Print the answer as it streams in, and return it."""
+        """Print the answer as it streams in, and return it.
+
+        ``payload`` adds fields to the request body beside the prompt, as any caller may.
+        """
         print(_("you: {prompt}", prompt=prompt), _("agent: "), sep="\n", end="", flush=True)
         return invoke.print_invoke(
             self.invoke_url(),
@@ -330,7 +357,12 @@ class Workshop:
             token=token,
             session_id=session_id or invoke.new_session_id(),
             agent_log=self.agent_log(),
+            extra_payload=payload,
         )
+
+    def who_gets_in(self, tokens: Mapping[str, AccessToken]) -> list[admission.Admission]:
+        """The same question asked with each token: let in or refused, and why."""
+        return admission.admit(self.invoke_url(), tokens, agent_log=self.agent_log())
 
     def expect_refusal(self, prompt: str, token: AccessToken | str | None) -> InvokeError:
         """Call the agent expecting a refusal; show and return it (raise if it got in)."""
@@ -364,6 +396,28 @@ class Workshop:
             timeout=self.backend.trace_wait.timeout,
             poll_interval=self.backend.trace_wait.poll_interval,
             where=self.backend.describe_trace_store(),
+        )
+
+    def memory_id(self) -> str:
+        """The id of the project's AgentCore Memory, as deployed."""
+        return self.backend.memory_id(self.project, memory.MEMORY_NAME)
+
+    def remembered(self, token: AccessToken, containing: str | None = None) -> list[str]:
+        """The long-term facts about the caller with ``token`` (whose memory the agent uses).
+
+        With ``containing``, waits until one mentions it: records are extracted after the
+        call (at once locally, within a minute or so on AWS).
+        """
+        actor = memory.actor_of(token)
+        if containing is None:
+            return memory.facts(self.memory_id(), actor)
+        wait = self.backend.memory_wait
+        return memory.wait_for_fact(
+            self.memory_id(),
+            actor,
+            containing,
+            timeout=wait.timeout,
+            poll_interval=wait.poll_interval,
         )
 
     def gateway_url(self, name: str) -> str:

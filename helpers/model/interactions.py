@@ -17,7 +17,9 @@ Span names and attributes come from two places:
   or a span attribute with ``gen_ai_span_attributes_only``).
 - the local stack's own hops: ``runtime.invoke``, ``gateway.tools/call`` and
   ``gateway.tools/list``, ``lambda.invoke``. On AWS, AgentCore's own Runtime span
-  is ``AgentCore.Runtime.Invoke`` (the starter toolkit's observability tests).
+  is ``AgentCore.Runtime.Invoke`` (the starter toolkit's observability tests). The
+  local Runtime's span also says who called (:mod:`helpers.model.callers`); AgentCore's
+  does not, so on AWS an interaction's ``caller`` is unknown.
 
 A Gateway tool (``WarrantyCheck___check_warranty_status``) is one tool call: the
 agent's ``execute_tool`` span, with the Gateway and Lambda spans as its
@@ -34,6 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from helpers.model import callers
+from helpers.model.callers import Caller
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 from helpers.model.spans import SpanRecord
@@ -102,6 +106,7 @@ class TraceInteraction:
     tools: list[ToolCall]
     steps: list[Step]
     complete: bool
+    caller: Caller | None = None  # who called, where the Runtime's span says (not on AWS)
 
     @property
     def refused(self) -> bool:
@@ -163,6 +168,7 @@ def _interaction(trace_id: str, spans: list[SpanRecord]) -> TraceInteraction:
         tools=[_tool_call(span) for span in spans if classify(span) == "tool"],
         steps=steps,
         complete=_complete(spans),
+        caller=next((c for c in map(_caller, spans) if c is not None), None),
     )
 
 
@@ -276,6 +282,17 @@ def _tool_call(span: SpanRecord) -> ToolCall:
         status=str(status),
         duration_ms=_duration_ms(span),
     )
+
+
+def _caller(span: SpanRecord) -> Caller | None:
+    """Who called, as the Runtime's span records it from the verified token."""
+    kind, name = (
+        span.attributes.get(callers.KIND_ATTRIBUTE),
+        span.attributes.get(callers.NAME_ATTRIBUTE),
+    )
+    if kind not in ("user", "machine") or not name:
+        return None
+    return Caller(kind, str(name))
 
 
 def _prompt(span: SpanRecord) -> str | None:

@@ -19,3 +19,11 @@ def gateway_url_env_var(name: str) -> str:
     ``my-gateway-secure`` → ``AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL``.
     """
     return f"AGENTCORE_GATEWAY_{name.upper().replace('-', '_')}_URL"
+
+
+def memory_id_env_var(name: str) -> str:
+    """The env var through which a runtime learns a memory's id, named as the CLI names it.
+
+    ``CustomerSupportMemory`` → ``MEMORY_CUSTOMERSUPPORTMEMORY_ID``.
+    """
+    return f"MEMORY_{name.upper().replace('-', '_')}_ID"

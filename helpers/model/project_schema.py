@@ -8,8 +8,8 @@ restate the CLI's, built from :mod:`helpers.model.schema` so that a problem is f
 where the CLI finds it and worded as the CLI words it.
 
 The part of the project a workshop touches is modelled in full: the project's own keys
-and tags, runtimes, gateways and their targets, authorizers. The resource kinds it does
-not use (memories, credentials, evaluators, harnesses, ...) are refused by a workshop
+and tags, runtimes, memories, gateways and their targets, authorizers. The resource kinds
+it does not use (credentials, evaluators, harnesses, ...) are refused by a workshop
 check (:class:`~helpers.model.schema.NotChecked`) rather than waved through unchecked,
 so the kit never calls valid a file the CLI would refuse.
 """
@@ -17,7 +17,7 @@ so the kit never calls valid a file the CLI would refuse.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from helpers.model import headers
@@ -64,7 +64,8 @@ AT_LEAST_ONE = (
 )
 NOT_IN_AWS_TARGETS = "Deployed state contains target names not present in aws-targets"
 UNSUPPORTED_FIX = N_(
-    "Remove it: the workshop kit and the local stack model runtimes and gateways only "
+    "Remove it: the workshop kit and the local stack model runtimes, memories and gateways "
+    "only "
     "(validate a project that uses it with the real `agentcore validate`)."
 )
 RESERVED_PROJECT_NAMES = frozenset(
@@ -795,6 +796,134 @@ GATEWAY = Fields(
     strict=True,
 )
 
+# Memories (agentcore-project.ts MemorySchema, primitives/memory.ts)
+
+MEMORY_STRATEGY_TYPES = ("SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC")
+_NAME_RULE = (
+    "Must begin with a letter and contain only alphanumeric characters and underscores "
+    "(max 48 chars)"
+)
+
+
+def _both(first: str, second: str) -> Callable[[dict[str, Any]], bool]:
+    """Whether a strategy does not give both spellings of one list (zod ``refine``)."""
+    return lambda strategy: not (strategy.get(first) and strategy.get(second))
+
+
+def _episodic_reflection(strategy: dict[str, Any]) -> bool:
+    reflection = strategy.get("reflectionNamespaceTemplates", strategy.get("reflectionNamespaces"))
+    return strategy["type"] != "EPISODIC" or bool(reflection)
+
+
+def _reflection_prefixes(strategy: dict[str, Any]) -> bool:
+    reflection = strategy.get("reflectionNamespaceTemplates", strategy.get("reflectionNamespaces"))
+    templates = strategy.get("namespaceTemplates", strategy.get("namespaces"))
+    if strategy["type"] != "EPISODIC" or not reflection or not templates:
+        return True
+    return all(any(ns.startswith(ref) for ns in templates) for ref in reflection)
+
+
+MEMORY_STRATEGY = Fields(
+    {
+        "type": Choice(*MEMORY_STRATEGY_TYPES),
+        "name": optional(named(r"[a-zA-Z][a-zA-Z0-9_]{0,47}", _NAME_RULE, longest=48)),
+        "description": optional(Text()),
+        "namespaceTemplates": optional(ListOf(Text())),
+        "namespaces": optional(ListOf(Text())),
+        "reflectionNamespaceTemplates": optional(ListOf(Text())),
+        "reflectionNamespaces": optional(ListOf(Text())),
+    },
+    holds(
+        _both("namespaces", "namespaceTemplates"),
+        "'namespaces' and 'namespaceTemplates' are mutually exclusive. Prefer "
+        "'namespaceTemplates' ('namespaces' is deprecated).",
+        path=("namespaceTemplates",),
+    ),
+    holds(
+        _both("reflectionNamespaces", "reflectionNamespaceTemplates"),
+        "'reflectionNamespaces' and 'reflectionNamespaceTemplates' are mutually exclusive. "
+        "Prefer 'reflectionNamespaceTemplates' ('reflectionNamespaces' is deprecated).",
+        path=("reflectionNamespaceTemplates",),
+    ),
+    holds(
+        lambda strategy: (
+            strategy["type"] == "EPISODIC"
+            or (
+                "reflectionNamespaceTemplates" not in strategy
+                and "reflectionNamespaces" not in strategy
+            )
+        ),
+        "'reflectionNamespaceTemplates' is only allowed on EPISODIC strategies",
+        path=("reflectionNamespaceTemplates",),
+    ),
+    holds(
+        _episodic_reflection,
+        "EPISODIC strategy requires reflectionNamespaceTemplates",
+        path=("reflectionNamespaceTemplates",),
+    ),
+    holds(
+        _reflection_prefixes,
+        "Each reflectionNamespaceTemplate must be a prefix of at least one namespaceTemplate",
+        path=("reflectionNamespaceTemplates",),
+    ),
+    strict=False,
+)
+INDEXED_KEY = Fields(
+    {
+        "key": Text(
+            at_least(1),
+            at_most(128),
+            matches(
+                r"[a-zA-Z0-9\s._:/=+@-]+",
+                "Must contain only alphanumeric characters, whitespace, or the symbols "
+                ". _ : / = + @ -",
+            ),
+            holds(lambda key: bool(key.strip()), "Key cannot be only whitespace"),
+        ),
+        "type": Choice("STRING", "STRINGLIST", "NUMBER"),
+    },
+    strict=False,
+)
+MEMORY = Fields(
+    {
+        "name": named(
+            r"[a-zA-Z][a-zA-Z0-9_]{0,47}", _NAME_RULE, required="Name is required", longest=48
+        ),
+        "eventExpiryDuration": Number(
+            at_least(3, kind="number"), at_most(365, kind="number"), integer=True
+        ),
+        "strategies": defaults_to(
+            ListOf(
+                MEMORY_STRATEGY,
+                unique(
+                    lambda strategy: strategy["type"],
+                    lambda kind: f"Duplicate memory strategy type: {kind}",
+                ),
+            ),
+            [],
+        ),
+        "indexedKeys": optional(
+            ListOf(
+                INDEXED_KEY,
+                at_most(10, kind="array"),
+                unique(lambda entry: entry["key"], lambda key: f"Duplicate indexed key: {key}"),
+            )
+        ),
+        "tags": optional(TAGS),
+        "encryptionKeyArn": optional(Text()),
+        "executionRoleArn": optional(Text()),
+        "streamDeliveryResources": optional(
+            NotChecked(N_("Memory stream delivery resources"), UNSUPPORTED_FIX)
+        ),
+    },
+    holds(
+        lambda memory: not memory.get("indexedKeys") or bool(memory["strategies"]),
+        "indexedKeys requires at least one memory strategy (long-term memory)",
+        path=("indexedKeys",),
+    ),
+    strict=False,
+)
+
 # The project (agentcore-project.ts)
 
 PROJECT_NAME = Text(
@@ -847,7 +976,7 @@ PROJECT = Fields(
         "managedBy": defaults_to(Choice("CDK"), "CDK"),
         "tags": optional(TAGS),
         "runtimes": defaults_to(_named_list(RUNTIME, "agent"), []),
-        "memories": defaults_to(_not_modelled(N_("Memories")), []),
+        "memories": defaults_to(_named_list(MEMORY, "memory"), []),
         "knowledgeBases": defaults_to(_not_modelled(N_("Knowledge bases")), []),
         "credentials": defaults_to(_not_modelled(N_("Credentials")), []),
         "evaluators": defaults_to(_not_modelled(N_("Evaluators")), []),

@@ -33,7 +33,7 @@ NOT_YET_VALID = N_("token not valid yet (nbf or iat in the future)")
 WRONG_ISSUER = N_("issuer does not match the discovery document")
 BAD_SIGNATURE = N_("signature does not verify")
 INVALID = N_("invalid token ({error})")
-NOT_ACCESS = N_("token_use {token_use} is not access")
+NO_CLIENT_ID = N_("token has no client_id (an ID token names its client in aud)")
 CLIENT_NOT_ALLOWED = N_("client_id is not in allowedClients")
 AUDIENCE_NOT_ALLOWED = N_("aud is not in allowedAudience")
 SCOPE_NOT_ALLOWED = N_("no scope in allowedScopes")
@@ -57,7 +57,7 @@ REASONS = (
     WRONG_ISSUER,
     BAD_SIGNATURE,
     INVALID,
-    NOT_ACCESS,
+    NO_CLIENT_ID,
     CLIENT_NOT_ALLOWED,
     AUDIENCE_NOT_ALLOWED,
     SCOPE_NOT_ALLOWED,

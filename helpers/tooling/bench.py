@@ -45,8 +45,8 @@ from helpers.emulator.authorizer import (
     JwtAuthorizer,
     JwtAuthorizerConfig,
 )
-from helpers.emulator.identity.issuer import mint_access_token
 from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.identity.tokens import mint_access_token
 from helpers.emulator.state import StackState
 from helpers.kit import steps as project
 from helpers.kit.backends.local import LocalBackend

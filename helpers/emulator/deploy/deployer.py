@@ -7,9 +7,11 @@ target's tool schema once. It then:
 
 - validates first and refuses on any error;
 - refuses to change an existing gateway's authorizer in place, as AWS does;
-- creates, updates and deletes gateways, then runtimes (whose environment lists
-  every gateway URL): a new version's first agent process must answer before it takes
-  the old version's place, so code that fails to import leaves the old one serving;
+- creates and updates memories (AgentCore Memory, through the control-plane API:
+  :mod:`helpers.emulator.deploy.memories`), then gateways, then runtimes, whose
+  environment lists every gateway URL and every memory id: a new version's first agent
+  process must answer before it takes the old version's place, so code that fails to
+  import leaves the old one serving; memories no longer declared go last;
 - changes nothing when nothing changed.
 
 What is deployed is saved in ``deployed.json`` and brought back when the stack restarts.
@@ -33,7 +35,15 @@ from pathlib import Path
 from typing import Any
 
 from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
-from helpers.emulator.deploy.report import Deployments, GatewayInfo, PlanItem, RuntimeInfo
+from helpers.emulator.deploy import memories
+from helpers.emulator.deploy.memories import MemoryRecord, MemoryRefused, MemorySpec
+from helpers.emulator.deploy.report import (
+    Deployments,
+    GatewayInfo,
+    MemoryInfo,
+    PlanItem,
+    RuntimeInfo,
+)
 from helpers.emulator.gateway.host import DeployedGateway, DeployedTarget, GatewayHost
 from helpers.emulator.runtime.agent_process import AgentProcess, AgentStartError, AgentTemplate
 from helpers.emulator.runtime.front_door import LiveRuntime, RuntimeFrontDoor
@@ -47,7 +57,7 @@ from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 from helpers.model.invocation import invoke_url
-from helpers.model.names import gateway_url_env_var
+from helpers.model.names import gateway_url_env_var, memory_id_env_var
 from helpers.model.validation import ValidationResult, validate_config
 
 log = logging.getLogger("agentcore_local.deploy")
@@ -107,7 +117,7 @@ def _custom_jwt(entry: dict[str, Any]) -> dict[str, Any] | None:
 def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
     """What changed in a runtime, for the plan's update line."""
     changes = []
-    if current.authorizer != wanted.authorizer:
+    if bool(current.authorizer) != bool(wanted.authorizer):
         changes.append(
             _(
                 "authorizer {before} → {after}",
@@ -115,6 +125,8 @@ def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
                 after="CUSTOM_JWT" if wanted.authorizer else _("none"),
             )
         )
+    elif current.authorizer != wanted.authorizer:
+        changes.append(_("authorizer settings"))
     if current.header_allowlist != wanted.header_allowlist:
         changes.append(_("header allowlist"))
     return ", ".join(changes) or _("code, configuration or gateway URLs changed")
@@ -139,7 +151,9 @@ class Deployer:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT_SECONDS,
         max_sessions: int = DEFAULT_MAX_SESSIONS,
         make_authorizer: Callable[[JwtAuthorizerConfig], JwtAuthorizer] = JwtAuthorizer,
+        memory_control: Any = None,
     ) -> None:
+        """``memory_control`` is a boto3 ``bedrock-agentcore-control`` client of the stack."""
         self._layout = layout
         self._template = template
         self._clock = clock
@@ -160,9 +174,11 @@ class Deployer:
         self._region = region
         self._account_id = account_id
         self._make_authorizer = make_authorizer
+        self._memory_control = memory_control
         self._lock = asyncio.Lock()
         self._runtimes: dict[str, RuntimeRecord] = {}
         self._gateways: dict[str, GatewayRecord] = {}
+        self._memories: dict[str, MemoryRecord] = {}
         self._pools: dict[str, SessionPool] = {}
 
     # ---- what is deployed -------------------------------------------------------------
@@ -194,6 +210,10 @@ class Deployer:
                 )
                 for name, record in self._gateways.items()
             },
+            memories={
+                name: MemoryInfo(id=record.memory_id, arn=record.arn, strategies=record.types)
+                for name, record in self._memories.items()
+            },
         )
 
     # ---- deploy -----------------------------------------------------------------------
@@ -205,10 +225,14 @@ class Deployer:
             await emit(
                 {"event": "progress", "message": _("Deploying project {name}", name=config["name"])}
             )
+            try:
+                wanted_memories = memories.specs(config)
+            except MemoryRefused as refusal:
+                raise DeployRefused(f"{refusal} " + _("Nothing was deployed.")) from None
             gateways = self._desired_gateways(config, project_dir)
             self._refuse_in_place_authorizer_change(gateways)
-            runtimes = self._desired_runtimes(config, project_dir, gateways)
-            plan = self._plan(runtimes, gateways)
+            runtimes = self._desired_runtimes(config, project_dir, gateways, wanted_memories)
+            plan = self._plan(wanted_memories, runtimes, gateways)
             await emit({"event": "plan", "items": [asdict(item) for item in plan]})
             if not plan:
                 await emit(
@@ -216,7 +240,7 @@ class Deployer:
                 )
             for item in plan:
                 await emit({"event": "progress", "message": item.progress()})
-                await self._apply(item, runtimes, gateways)
+                await self._apply(item, wanted_memories, runtimes, gateways)
             self._save()
             return self.describe()
 
@@ -289,9 +313,15 @@ class Deployer:
         }
 
     def _desired_runtimes(
-        self, config: dict[str, Any], project_dir: Path, gateways: dict[str, GatewayRecord]
+        self,
+        config: dict[str, Any],
+        project_dir: Path,
+        gateways: dict[str, GatewayRecord],
+        wanted_memories: dict[str, MemorySpec],
     ) -> dict[str, RuntimeRecord]:
         gateway_env = self._gateway_env(gateways)
+        # Which memories a runtime gets (their ids are known once they exist).
+        memory_vars = sorted(memory_id_env_var(name) for name in wanted_memories)
         desired = {}
         for entry in config.get("runtimes", []):
             code_location = project_dir / entry["codeLocation"]
@@ -308,7 +338,9 @@ class Deployer:
             desired[entry["name"]] = RuntimeRecord(
                 name=entry["name"],
                 arn=arn,
-                fingerprint=_fingerprint(entry, _code_hash(code_location), gateway_env),
+                fingerprint=_fingerprint(
+                    entry, _code_hash(code_location), gateway_env, memory_vars
+                ),
                 code_dir=str(code_location),
                 entrypoint=entry["entrypoint"],
                 authorizer=authorizer,
@@ -317,9 +349,19 @@ class Deployer:
         return desired
 
     def _plan(
-        self, runtimes: dict[str, RuntimeRecord], gateways: dict[str, GatewayRecord]
+        self,
+        wanted_memories: dict[str, MemorySpec],
+        runtimes: dict[str, RuntimeRecord],
+        gateways: dict[str, GatewayRecord],
     ) -> list[PlanItem]:
+        """What to change, in the order it must be done (memories are needed first)."""
         plan = []
+        for name, spec in wanted_memories.items():
+            current_memory = self._memories.get(name)
+            if current_memory is None:
+                plan.append(PlanItem("create", "memory", name))
+            elif current_memory.fingerprint != spec.fingerprint:
+                plan.append(PlanItem("update", "memory", name, _("strategies or expiry changed")))
         for name, gateway in gateways.items():
             current_gateway = self._gateways.get(name)
             if current_gateway is None:
@@ -334,14 +376,21 @@ class Deployer:
             elif current_runtime.fingerprint != runtime.fingerprint:
                 plan.append(PlanItem("update", "runtime", name, _why(current_runtime, runtime)))
         plan += [PlanItem("delete", "runtime", n) for n in self._runtimes if n not in runtimes]
+        plan += [
+            PlanItem("delete", "memory", n) for n in self._memories if n not in wanted_memories
+        ]
         return plan
 
     async def _apply(
         self,
         item: PlanItem,
+        wanted_memories: dict[str, MemorySpec],
         runtimes: dict[str, RuntimeRecord],
         gateways: dict[str, GatewayRecord],
     ) -> None:
+        if item.kind == "memory":
+            await self._apply_memory(item, wanted_memories)
+            return
         if item.kind == "gateway":
             if item.action == "delete":
                 await self._gateway_host.remove(self._gateways.pop(item.name).gateway_id)
@@ -364,6 +413,25 @@ class Deployer:
         pool.keep_as_spare(first)
         await self._serve(record, pool)
 
+    async def _apply_memory(self, item: PlanItem, wanted: dict[str, MemorySpec]) -> None:
+        """Create, update or delete one memory with the control-plane API (boto3 blocks)."""
+        control = self._memory_control
+        if item.action == "delete":
+            await asyncio.to_thread(memories.delete, control, self._memories.pop(item.name))
+        elif item.action == "create":
+            self._memories[item.name] = await asyncio.to_thread(
+                memories.create, control, wanted[item.name]
+            )
+        else:
+            self._memories[item.name] = await asyncio.to_thread(
+                memories.update, control, self._memories[item.name], wanted[item.name]
+            )
+
+    def _memory_env(self) -> dict[str, str]:
+        return {
+            memory_id_env_var(name): record.memory_id for name, record in self._memories.items()
+        }
+
     def _store_code(self, record: RuntimeRecord) -> RuntimeRecord:
         """Copy the code location into the stack, as a deploy uploads the CodeZip."""
         target = self._layout.runtime_code_dir(record.name, record.fingerprint[:12])
@@ -379,7 +447,7 @@ class Deployer:
         env = {
             **self._agent_env,
             **self._gateway_env(gateways),
-            "AGENT_SESSION_DIR": str(self._layout.sessions_dir(record.name)),
+            **self._memory_env(),
             "OTEL_SERVICE_NAME": record.name,
         }
 
@@ -448,6 +516,7 @@ class Deployer:
 
     def _save(self) -> None:
         state = {
+            "memories": [asdict(m) for m in self._memories.values()],
             "runtimes": [asdict(r) for r in self._runtimes.values()],
             "gateways": [asdict(g) for g in self._gateways.values()],
         }
@@ -460,6 +529,8 @@ class Deployer:
         if not self._layout.deployed_file.exists():
             return
         state = json.loads(self._layout.deployed_file.read_text())
+        for entry in state["memories"]:
+            await self._restore_memory(MemoryRecord(**entry))
         for entry in state["gateways"]:
             gateway = GatewayRecord(**entry)
             await self._gateway_host.put(self._live_gateway(gateway))
@@ -473,6 +544,14 @@ class Deployer:
                 # Served anyway: its calls get a clear 5xx until the next deploy.
                 log.error("could not restore runtime %s: %s", record.name, error)
             await self._serve(record, pool)
+
+    async def _restore_memory(self, record: MemoryRecord) -> None:
+        """Keep a deployed memory; make it again if its store was deleted meanwhile."""
+        if not await asyncio.to_thread(memories.exists, self._memory_control, record):
+            log.warning("memory %s was gone; made a new one, empty", record.name)
+            spec = MemorySpec(record.name, record.event_expiry_days, tuple(record.strategies))
+            record = await asyncio.to_thread(memories.create, self._memory_control, spec)
+        self._memories[record.name] = record
 
     async def close(self) -> None:
         for pool in self._pools.values():

@@ -21,7 +21,7 @@ _ACTIONS = {"create": N_("create"), "update": N_("update"), "delete": N_("delete
 @dataclass(frozen=True)
 class PlanItem:
     action: str  # create | update | delete
-    kind: str  # runtime | gateway
+    kind: str  # memory | runtime | gateway
     name: str
     reason: str = ""
 
@@ -59,16 +59,27 @@ class GatewayInfo:
 
 
 @dataclass(frozen=True)
+class MemoryInfo:
+    """A deployed AgentCore Memory: its id (what runtimes get) and its strategies' types."""
+
+    id: str
+    arn: str
+    strategies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Deployments:
     """Everything deployed on a stack, by name."""
 
     runtimes: Mapping[str, RuntimeInfo] = field(default_factory=dict)
     gateways: Mapping[str, GatewayInfo] = field(default_factory=dict)
+    memories: Mapping[str, MemoryInfo] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "runtimes": {name: asdict(info) for name, info in self.runtimes.items()},
             "gateways": {name: asdict(info) for name, info in self.gateways.items()},
+            "memories": {name: asdict(info) for name, info in self.memories.items()},
         }
 
     @classmethod
@@ -82,11 +93,25 @@ class Deployments:
                 name: GatewayInfo(**{**info, "targets": tuple(info["targets"])})
                 for name, info in document["gateways"].items()
             },
+            memories={
+                name: MemoryInfo(**{**info, "strategies": tuple(info["strategies"])})
+                for name, info in document["memories"].items()
+            },
         )
 
     def summary(self) -> str:
         """The lines a deploy ends with: each runtime's ARN and each gateway's URL."""
         lines = [_("Deployed:")]
+        for name, memory in self.memories.items():
+            lines.append(
+                "  "
+                + _(
+                    "memory {name}: {id} ({strategies})",
+                    name=name,
+                    id=memory.id,
+                    strategies=", ".join(memory.strategies) or _("short-term"),
+                )
+            )
         for name, runtime in self.runtimes.items():
             lines.append(
                 "  "

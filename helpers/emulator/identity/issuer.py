@@ -18,11 +18,9 @@ import binascii
 import hmac
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from urllib.parse import unquote
 
-import jwt
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -31,6 +29,7 @@ from starlette.routing import Route
 
 from helpers.emulator.identity.directory import AppClient, CognitoDirectory
 from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.identity.tokens import issuer_url, mint_access_token
 
 log = logging.getLogger("agentcore_local.issuer")
 
@@ -58,33 +57,6 @@ class OAuthError(Exception):
             headers["WWW-Authenticate"] = 'Basic realm="agentcore-local", error="invalid_client"'
         body = {"error": self.error, "error_description": self.description}
         return JSONResponse(body, status_code=self.status, headers=headers)
-
-
-def mint_access_token(
-    keys: SigningKeyStore,
-    *,
-    issuer: str,
-    client_id: str,
-    scopes: list[str],
-    lifetime_seconds: int,
-    now: float | None = None,
-) -> str:
-    """Sign an access token with the claims Cognito puts in a client-credentials token."""
-    issued_at = int(now if now is not None else time.time())
-    claims = {
-        "sub": client_id,
-        "token_use": "access",
-        "scope": " ".join(scopes),
-        "auth_time": issued_at,
-        "iss": issuer,
-        "exp": issued_at + lifetime_seconds,
-        "iat": issued_at,
-        "version": 2,
-        "jti": str(uuid.uuid4()),
-        "client_id": client_id,
-    }
-    key = keys.active
-    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
 def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, str | None]:
@@ -141,7 +113,7 @@ def create_issuer_app(
     """The issuer as an ASGI app; ``base_url`` is its public HTTPS origin."""
 
     def issuer_for(pool_id: str) -> str:
-        return f"{base_url}/{pool_id}"
+        return issuer_url(base_url, pool_id)
 
     def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "keys": len(keys.jwks()["keys"])})

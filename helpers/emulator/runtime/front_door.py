@@ -7,7 +7,8 @@ what the service does before the learner's code sees anything:
 2. check or make the session id (``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id``,
    33 to 256 printable ASCII characters; 400 ``ValidationException`` otherwise);
 3. with a CUSTOM_JWT authorizer, verify the bearer token (401, or 403 for SigV4); the
-   request must carry exactly one ``Authorization`` header, one value;
+   request must carry exactly one ``Authorization`` header, one value; the span of the
+   invocation records who called (a user or a machine, by name: :mod:`helpers.model.callers`);
 4. read the payload, at most AgentCore's 100 MB (413 otherwise), and refuse a JSON
    payload that does not parse (400) before any learner code sees it;
 5. forward only the headers in ``requestHeaderAllowlist`` that AgentCore's header
@@ -42,8 +43,10 @@ from helpers.emulator.refusals import refusal_response
 from helpers.emulator.runtime.agent_process import AgentStartError
 from helpers.emulator.runtime.sessions import AgentCrashed, SessionPool
 from helpers.emulator.telemetry import tracing
+from helpers.model import callers
 from helpers.model import headers as header_rules
 from helpers.model import refusal_reasons as why
+from helpers.model.callers import caller_of
 from helpers.model.invocation import (
     INVOCATIONS_PATH,
     MAX_SESSION_ID_CHARS,
@@ -176,10 +179,14 @@ class RuntimeFrontDoor:
         if runtime.authorizer is not None:
             try:
                 authorization = authorization_of(request.headers)
-                await runtime.authorizer.authorize_async(authorization)
+                claims = await runtime.authorizer.authorize_async(authorization)
             except Unauthorized as refusal:
                 span.set_attribute("agentcore.auth.refused", refusal.reason)
                 return refusal_response(refusal, f"runtime {runtime.name}", log)
+            # Who called, from the verified claims only: a name, never any of the token.
+            caller = caller_of(claims)
+            span.set_attribute(callers.KIND_ATTRIBUTE, caller.kind)
+            span.set_attribute(callers.NAME_ATTRIBUTE, caller.name)
         payload = await _payload(request)
         if isinstance(payload, Response):
             return payload

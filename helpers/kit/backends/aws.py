@@ -49,7 +49,23 @@ until a run against a real account:
 - that ``AGENTCORE_TELEMETRY_DISABLED=1`` really stops the CLI sending anything (the CLI's
   source says it does; nothing here watches the network);
 - that the prerequisite stack put the six SSM parameters into the account and the
-  learner's role may read them (moto shows only that the call is right).
+  learner's role may read them (moto shows only that the call is right);
+- for notebook 04's section 4 (who is calling): that the prerequisite stack also made
+  the web app client (no secret, ``ALLOW_USER_PASSWORD_AUTH`` and
+  ``ALLOW_REFRESH_TOKEN_AUTH``), the users ``alice`` and ``bob`` with permanent passwords
+  kept in Secrets Manager as ``/app/customersupport/agentcore/users/<name>``
+  (``{"username", "password"}``), and the ``web_client_id`` parameter, and that the
+  learner's role may read those secrets (tests sign in through moto's Cognito only);
+- that ``agentcore deploy`` creates the project's memory with its SEMANTIC and
+  SUMMARIZATION strategies, records its id under ``resources.memories.<name>.memoryId``
+  (the CLI 0.30.0's state schema says so) and gives the runtime
+  ``MEMORY_CUSTOMERSUPPORTMEMORY_ID`` and a role allowed to use it;
+- that AgentCore extracts "my name is Alice" into a fact under
+  ``/users/<the user's sub>/facts`` within ``memory_wait`` (the local stack extracts at
+  once and deterministically; AgentCore's model words facts its own way), and that
+  Claude answers "Do you remember my name?" from it;
+- whether AgentCore's Runtime spans name the caller: the local Runtime stamps the kind
+  of caller on its span, and on AWS the notebook's trace table leaves that column empty.
 """
 
 from __future__ import annotations
@@ -68,7 +84,7 @@ from typing import Any
 import boto3
 
 from helpers.kit.backends import commands
-from helpers.kit.backends.base import CommandResult, Progress, TraceWait
+from helpers.kit.backends.base import CommandResult, Progress, Wait
 from helpers.kit.errors import CliNotFound, NotDeployed
 from helpers.kit.observability.cloudwatch import CloudWatchSource
 from helpers.model.errors import ActionableError
@@ -109,7 +125,9 @@ class AwsBackend:
 
     name = "aws"
     # CloudWatch Transaction Search makes a span searchable minutes after it ends.
-    trace_wait = TraceWait(timeout=600, poll_interval=15)
+    trace_wait = Wait(timeout=600, poll_interval=15)
+    # AgentCore extracts long-term records in the background, usually within a minute.
+    memory_wait = Wait(timeout=180, poll_interval=10)
 
     def __init__(
         self, executable: str = commands.EXECUTABLE, env: Mapping[str, str] | None = None
@@ -234,6 +252,14 @@ class AwsBackend:
                 )
             )
         return url
+
+    def memory_id(self, project: Path, memory: str) -> str:
+        """The memory's id as the last deploy recorded it."""
+        memories = _mapping(_deployed_resources(project).get("memories"))
+        memory_id = _mapping(memories.get(memory)).get("memoryId")
+        if not isinstance(memory_id, str) or not memory_id:
+            raise NotDeployed(_not_deployed("Memory", memory, project))
+        return memory_id
 
     def agent_log(self, project: Path, runtime: str) -> str:
         """The runtime's CloudWatch log group (AgentCore names it after the runtime id)."""

@@ -34,8 +34,8 @@ class CommandResult:
 
 
 @dataclass(frozen=True)
-class TraceWait:
-    """How long to wait for a session's traces, and how often to look."""
+class Wait:
+    """How long to wait for something a backend makes after a call, and how often to look."""
 
     timeout: float
     poll_interval: float
@@ -45,7 +45,8 @@ class Backend(Protocol):
     """The operations the workshop needs, on AWS or on the local stack."""
 
     name: str
-    trace_wait: TraceWait
+    trace_wait: Wait  # for a session's traces
+    memory_wait: Wait  # for long-term memory records, extracted after a call
 
     def prepare(self, progress: Progress) -> None:
         """Make the backend usable from this process (locally: start the stack, trust it)."""
@@ -104,6 +105,9 @@ class Backend(Protocol):
 
     def gateway_url(self, project: Path, gateway: str) -> str:
         """The deployed gateway's MCP URL (ends in ``/mcp``)."""
+
+    def memory_id(self, project: Path, memory: str) -> str:
+        """The deployed AgentCore Memory's id (what runtimes get as ``MEMORY_<NAME>_ID``)."""
 
     def agent_log(self, project: Path, runtime: str) -> str:
         """Where the runtime's agent logs (its tracebacks), named for a message."""

@@ -20,7 +20,7 @@ from helpers.emulator.deploy.report import Deployments, RuntimeInfo
 from helpers.emulator.state import StackLayout
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit.backends import commands
-from helpers.kit.backends.base import CommandResult, Progress, TraceWait
+from helpers.kit.backends.base import CommandResult, Progress, Wait
 from helpers.kit.calling import invoke as invoking
 from helpers.kit.errors import InvokeError, NotDeployed
 from helpers.kit.paths import PREREQUISITES_FILE, shown, workshop_home
@@ -35,7 +35,9 @@ class LocalBackend:
 
     name = "local"
     # Spans reach the stack's collector within a second of the call that made them.
-    trace_wait = TraceWait(timeout=15, poll_interval=0.25)
+    trace_wait = Wait(timeout=15, poll_interval=0.25)
+    # The local stack extracts records while it stores the event.
+    memory_wait = Wait(timeout=5, poll_interval=0.1)
 
     def __init__(self, home: Path | None = None) -> None:
         self.home = home or workshop_home()
@@ -139,6 +141,12 @@ class LocalBackend:
         if deployed is None:
             raise NotDeployed(_not_deployed("gateway", gateway))
         return deployed.url
+
+    def memory_id(self, project: Path, memory: str) -> str:
+        deployed = self.deployments().memories.get(memory)
+        if deployed is None:
+            raise NotDeployed(_not_deployed("memory", memory))
+        return deployed.id
 
     def agent_log(self, project: Path, runtime: str) -> str:
         return shown(self._layout.runtime_log(runtime))

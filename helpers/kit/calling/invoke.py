@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import Any, TextIO
 
 import requests
@@ -94,15 +94,18 @@ def stream_invoke(
     session_id: str,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     agent_log: str = DEFAULT_AGENT_LOG,
+    extra_payload: Mapping[str, Any] | None = None,
 ) -> Generator[str, None, None]:
     """Yield the agent's answer chunk by chunk, as the runtime streams it.
 
+    ``extra_payload`` adds fields to the JSON body beside the prompt: whatever a caller
+    cares to write there (the notebooks show why an agent must not believe it).
     A refusal raises an :class:`InvokeError`; an exception in the agent's own code
     raises :class:`AgentFailed`, naming ``agent_log`` (where its traceback is).
     """
     response = http.session().post(
         url,
-        json={"prompt": prompt},
+        json={**(extra_payload or {}), "prompt": prompt},
         headers={
             **_bearer(token),
             SESSION_HEADER: session_id,

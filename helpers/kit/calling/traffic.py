@@ -16,6 +16,7 @@ from html import escape
 
 from helpers.kit.calling.invoke import InvokeError, InvokeUnauthorized, stream_invoke
 from helpers.kit.tokens import AccessToken
+from helpers.model.callers import Caller, caller_of
 from helpers.model.i18n import _
 
 # The workshop's four prompts, sent in one session (notebook 04).
@@ -38,6 +39,7 @@ class Interaction:
     answer: str
     retried: bool = False
     refused: bool = False
+    caller: Caller | None = None  # who the token sent says called: a user or a machine
 
     @property
     def status(self) -> str:
@@ -47,6 +49,7 @@ class Interaction:
 
 
 def _timed_call(url: str, prompt: str, token: AccessToken, session_id: str) -> Interaction:
+    caller = caller_of(token.claims())
     started = time.perf_counter()
     first: float | None = None
     chunks = []
@@ -54,7 +57,8 @@ def _timed_call(url: str, prompt: str, token: AccessToken, session_id: str) -> I
         if first is None:
             first = (time.perf_counter() - started) * 1000
         chunks.append(chunk)
-    return Interaction(prompt, True, first, (time.perf_counter() - started) * 1000, "".join(chunks))
+    total_ms = (time.perf_counter() - started) * 1000
+    return Interaction(prompt, True, first, total_ms, "".join(chunks), caller=caller)
 
 
 def send(
@@ -64,21 +68,26 @@ def send(
     get_token: Callable[[bool], AccessToken],
 ) -> Interaction:
     """One interaction; on a 401 a fresh token is fetched and the call retried once."""
+    token = get_token(False)
     try:
-        return _timed_call(url, prompt, get_token(False), session_id)
+        return _timed_call(url, prompt, token, session_id)
     except InvokeUnauthorized:
         pass  # expired in flight, or a clock that is off: retry once with a fresh token
     except InvokeError as error:
-        return _failed(prompt, error, retried=False)
+        return _failed(prompt, error, token, retried=False)
+    fresh = get_token(True)
     try:
-        return replace(_timed_call(url, prompt, get_token(True), session_id), retried=True)
+        return replace(_timed_call(url, prompt, fresh, session_id), retried=True)
     except InvokeError as error:
-        return _failed(prompt, error, retried=True)
+        return _failed(prompt, error, fresh, retried=True)
 
 
-def _failed(prompt: str, error: InvokeError, retried: bool) -> Interaction:
+def _failed(prompt: str, error: InvokeError, token: AccessToken, retried: bool) -> Interaction:
     refused = error.status in (401, 403)
-    return Interaction(prompt, False, None, 0.0, str(error), retried=retried, refused=refused)
+    caller = caller_of(token.claims())
+    return Interaction(
+        prompt, False, None, 0.0, str(error), retried=retried, refused=refused, caller=caller
+    )
 
 
 def send_all(
@@ -92,15 +101,14 @@ def send_all(
 
 
 def html_table(interactions: list[Interaction]) -> str:
-    """An HTML table for the notebook: prompt, status, first chunk, total, answer start."""
+    """An HTML table for the notebook: caller, prompt, status, first chunk, total, answer start."""
     rows = "".join(
-        f"<tr><td>{escape(i.prompt)}</td><td>{escape(i.status)}</td>"
+        f"<tr><td>{escape(str(i.caller or '—'))}</td><td>{escape(i.prompt)}</td>"
+        f"<td>{escape(i.status)}</td>"
         f"<td>{i.first_chunk_ms or 0:.0f}</td><td>{i.total_ms:.0f}</td>"
         f"<td>{escape(textwrap.shorten(i.answer, 70, placeholder=' …'))}</td></tr>"
         for i in interactions
     )
-    head = "".join(
-        f"<th>{escape(name)}</th>"
-        for name in (_("prompt"), _("status"), _("first chunk (ms)"), _("total (ms)"), _("answer"))
-    )
+    names = (_("caller"), _("prompt"), _("status"), _("first chunk (ms)"), _("total (ms)"))
+    head = "".join(f"<th>{escape(name)}</th>" for name in (*names, _("answer")))
     return f"<table><tr>{head}</tr>{rows}</table>"

@@ -55,7 +55,8 @@ def format_ms(duration_ms: float) -> str:
 
 
 def html_table(interactions: Sequence[TraceInteraction]) -> str:
-    """One row per interaction: time, prompt, duration, and tools (name ✓/✗ duration)."""
+    """One row per interaction: time, who called (a user or a machine, where the trace
+    says), prompt, duration, and tools (name ✓/✗ duration)."""
     return _table(interactions, first_number=1)
 
 
@@ -164,6 +165,7 @@ def _table(interactions: Sequence[TraceInteraction], first_number: int) -> str:
         "<tr>"
         f"<td>{number}</td>"
         f"<td>{interaction.started_at.astimezone():%H:%M:%S}</td>"
+        f"<td>{html.escape(str(interaction.caller or '—'))}</td>"
         f"<td style='text-align:left'>{_prompt_cell(interaction)}</td>"
         f"<td>{_duration_cell(interaction)}</td>"
         f"<td style='text-align:left'>{_tools_cell(interaction)}</td>"
@@ -172,7 +174,7 @@ def _table(interactions: Sequence[TraceInteraction], first_number: int) -> str:
     )
     head = "".join(
         f"<th>{html.escape(name)}</th>"
-        for name in ("#", _("time"), _("prompt"), _("duration"), _("tools"))
+        for name in ("#", _("time"), _("caller"), _("prompt"), _("duration"), _("tools"))
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 

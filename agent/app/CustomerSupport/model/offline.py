@@ -3,11 +3,12 @@
 The local stack has no Bedrock. This model keeps the rest of the agent honest: it picks
 its tool calls from the tool specs it is given, so a Gateway tool that did not load (say
 the Gateway answered HTTP 401) changes the answer exactly as it would with Claude, and it
-recalls facts only from the conversation the session manager restored. It answers the
+recalls facts only from what the session manager gave it: the conversation it restored
+(short-term memory) and the long-term memory records it retrieved, which it puts at the
+start of the user's turn as ``<user_context>…</user_context>``. It answers the
 workshop's prompts as a model with these tools would: return policies and products
 (by id or by name) through the store's tools, warranties through the Gateway's tool,
-and the user's name from the session's memory; anything else gets a short list of
-what it can do.
+and the user's name from memory; anything else gets a short list of what it can do.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ HELP_TEXT = (
 
 _PRODUCT_ID = re.compile(r"\bPROD-\d+\b", re.IGNORECASE)
 _NAME = re.compile(r"\bmy name is\s+([A-Za-z][\w'-]*)", re.IGNORECASE)
+# How a long-term memory record states it ("The user's name is Alice.").
+_REMEMBERED_NAME = re.compile(r"\buser's name is\s+([A-Za-z][\w'-]*)", re.IGNORECASE)
+# A content block the session manager added: retrieved records, not the user's words.
+_CONTEXT_BLOCK = re.compile(r"<(\w+)>(.*)</\1>", re.DOTALL)
 # "Tell me about the USB-C Hub", "What is the Smart Watch?", "info on the laptop stand":
 # a model passes the product as named to get_product_info, which knows the catalog.
 _ABOUT = re.compile(
@@ -120,7 +125,8 @@ class OfflineSupportModel(Model):
         if results:
             reply: str | _ToolCall = _answer_from(results)
         else:
-            reply = _decide(_text_of(last), messages[:-1], tool_names)
+            prompt, remembered = _prompt_and_memory(last)
+            reply = _decide(prompt, messages[:-1], tool_names, remembered)
 
         yield {"messageStart": {"role": "assistant"}}
         if isinstance(reply, _ToolCall):
@@ -137,8 +143,13 @@ class OfflineSupportModel(Model):
         yield {"metadata": _usage(messages, output)}
 
 
-def _decide(prompt: str, history: Messages, tool_names: list[str]) -> str | _ToolCall:
-    """Pick the next step for a user prompt: a tool call or a direct answer."""
+def _decide(
+    prompt: str, history: Messages, tool_names: list[str], remembered: str = ""
+) -> str | _ToolCall:
+    """Pick the next step for a user prompt: a tool call or a direct answer.
+
+    ``remembered`` is what long-term memory retrieved for this turn.
+    """
     lowered = prompt.lower()
     product_id = _product_id(prompt)
 
@@ -157,9 +168,9 @@ def _decide(prompt: str, history: Messages, tool_names: list[str]) -> str | _Too
     if ("remember" in lowered and "name" in lowered) or (
         "my name" in lowered and not _NAME.search(prompt)
     ):
-        return _recall_name(history)
+        return _recall_name(history, remembered)
     if name := _NAME.search(prompt):
-        return f"Nice to meet you, {name.group(1)}! I'll remember your name in this conversation."
+        return f"Nice to meet you, {name.group(1)}! I'll remember your name."
 
     if "return" in lowered or "refund" in lowered:
         return _local_tool(RETURN_POLICY_TOOL, {"category": _category(lowered)}, tool_names)
@@ -178,11 +189,13 @@ def _local_tool(name: str, tool_input: dict[str, str], tool_names: list[str]) ->
     return f"The {name} tool is unavailable right now. Please try again later."
 
 
-def _recall_name(history: Messages) -> str:
-    """Answer from what the user said earlier, as restored by the session manager."""
+def _recall_name(history: Messages, remembered: str) -> str:
+    """Answer from this conversation first, then from long-term memory."""
     for message in reversed(history):
-        if message["role"] == "user" and (name := _NAME.search(_text_of(message))):
+        if message["role"] == "user" and (name := _NAME.search(_prompt_and_memory(message)[0])):
             return f"Yes, your name is {name.group(1)}."
+    if name := _REMEMBERED_NAME.search(remembered) or _NAME.search(remembered):
+        return f"Yes, your name is {name.group(1)}. I remember it from an earlier conversation."
     return "I don't know your name yet. Tell me with: my name is ..."
 
 
@@ -230,6 +243,17 @@ def _category(lowered: str) -> str:
 
 def _text_of(message: Message) -> str:
     return " ".join(block["text"] for block in message["content"] if "text" in block)
+
+
+def _prompt_and_memory(message: Message) -> tuple[str, str]:
+    """The user's own words in ``message``, and the memory context added to them."""
+    said: list[str] = []
+    remembered: list[str] = []
+    for block in message["content"]:
+        if "text" in block:
+            context = _CONTEXT_BLOCK.fullmatch(block["text"].strip())
+            (remembered if context else said).append(context[2] if context else block["text"])
+    return " ".join(said), "\n".join(remembered)
 
 
 def _text_events(text: str) -> Iterator[StreamEvent]:
