@@ -254,6 +254,7 @@ class Workshop:
         config = read_config(self.project)
         removed = [f"runtime {r['name']}" for r in config.get("runtimes", [])]
         removed += [f"gateway {g['name']}" for g in config.get("agentCoreGateways", [])]
+        removed += [f"memory {m['name']}" for m in config.get("memories", [])]
         self.show(self.backend.remove_all(self.project)).raise_for_failure()
         self.deploy().raise_for_failure()
         stopped = self.backend.shut_down(print)
