@@ -16,12 +16,20 @@ stack), and the same session manager talks to it in both places:
 Whose memory a request reads and writes, the actor, is main.py's to decide. Without the
 variable (say, the agent run alone with ``python main.py``) there is no session manager,
 and every request starts a new conversation.
+
+Every session manager makes four boto3 clients. From a boto3 session of their own
+(the session manager's default) that is 150-300 ms of CPU per request, reading the
+services' API models from disk each time; from one session kept by the process, the
+models are read once and a client costs a few milliseconds. A boto3 session is not
+safe to share between threads while it makes clients, hence the lock.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
+import boto3
 from bedrock_agentcore.memory.integrations.strands.config import (
     AgentCoreMemoryConfig,
     RetrievalConfig,
@@ -34,6 +42,9 @@ MEMORY_ID_ENV = "MEMORY_CUSTOMERSUPPORTMEMORY_ID"
 # Records below this relevance are left out (the strands session manager's default).
 RELEVANCE_SCORE = 0.2
 TOP_K = 3
+
+_boto_session: boto3.Session | None = None
+_making_clients = threading.Lock()
 
 
 def get_session_manager(
@@ -54,4 +65,10 @@ def get_session_manager(
             f"/summaries/{actor_id}": retrieval,
         },
     )
-    return AgentCoreMemorySessionManager(config, region_name=os.environ.get("AWS_REGION"))
+    global _boto_session
+    with _making_clients:
+        if _boto_session is None:
+            _boto_session = boto3.Session(region_name=os.environ.get("AWS_REGION"))
+        return AgentCoreMemorySessionManager(
+            config, region_name=_boto_session.region_name, boto_session=_boto_session
+        )
