@@ -447,15 +447,18 @@ def test_the_session_manager_reads_the_memory_the_cli_injects(
     agent_env.setenv(MEMORY_ID_VAR, "CustomerSupportMemory-abc1234567")
     agent_env.setenv("AWS_REGION", "us-east-1")
     # The real manager reads the session from AWS as soon as it is made; record the call instead.
-    made: list[tuple[AgentCoreMemoryConfig, str | None]] = []
+    made: list[tuple[AgentCoreMemoryConfig, str | None, object]] = []
 
-    def record(config: AgentCoreMemoryConfig, region_name: str | None) -> str:
-        made.append((config, region_name))
+    def record(config: AgentCoreMemoryConfig, region_name: str | None, boto_session: object) -> str:
+        made.append((config, region_name, boto_session))
         return "memory session manager"
 
     agent_env.setattr(agent.session, "AgentCoreMemorySessionManager", record)
     assert agent.session.get_session_manager(SESSION_ID, "user-1") == "memory session manager"
-    [(config, region)] = made
+    agent.session.get_session_manager(SESSION_ID, "user-2")
+    [(config, region, first_session), (_, _, second_session)] = made
+    # One boto3 session per process: its clients' API models are read once, not per request.
+    assert first_session is second_session
     assert (config.memory_id, config.session_id, config.actor_id, region) == (
         "CustomerSupportMemory-abc1234567",
         SESSION_ID,
