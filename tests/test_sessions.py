@@ -24,6 +24,7 @@ from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id
 from helpers.kit.settings import load_settings
 from helpers.kit.tokens import AccessToken, get_token
+from helpers.model.config import read_config, write_config
 from tests.support import start_stack
 
 pytestmark = pytest.mark.stack
@@ -34,6 +35,8 @@ MAX_SESSIONS = 2
 @dataclass(frozen=True)
 class Sessions:
     control: ControlClient
+    backend: LocalBackend
+    folder: Path
     runtime_url: str
     token: AccessToken
 
@@ -58,6 +61,8 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sessions]:
             steps.prepare(folder, settings, backend, through_step=1)
             yield Sessions(
                 stack.control(home),
+                backend,
+                folder,
                 backend.invoke_url(folder, steps.RUNTIME),
                 get_token(settings, force_refresh=True),
             )
@@ -110,3 +115,19 @@ def test_every_session_process_is_a_fork_of_the_template(sessions: Sessions) -> 
     command = Path(f"/proc/{template}/cmdline").read_bytes()
     assert b"helpers.emulator.runtime.template" in command
     assert os.getpid() != template
+
+
+def test_a_memory_removed_from_the_project_is_gone_from_the_next_version(
+    sessions: Sessions,
+) -> None:
+    # Last in this module: it changes the project. The memory is deleted after the runtime
+    # is updated, so a version handed the old id would fail on its first call.
+    config = read_config(sessions.folder)
+    config["memories"] = []
+    write_config(sessions.folder, config)
+    sessions.backend.deploy(sessions.folder).raise_for_failure()
+    assert sessions.control.deployments().memories == {}
+    session = new_session_id()
+    sessions.ask("My name is Forgotten.", session)
+    # No memory: each call is a conversation of its own, even in the same session.
+    assert sessions.ask("Do you remember my name?", session) != "Yes, your name is Forgotten."

@@ -29,7 +29,7 @@ import secrets
 import shutil
 import string
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -405,7 +405,7 @@ class Deployer:
             await self._pools.pop(item.name).close()
             return
         record = self._store_code(runtimes[item.name])
-        pool = self._pool(record, gateways)
+        pool = self._pool(record, gateways, wanted_memories)
         try:
             first = await asyncio.to_thread(pool.ready_process)
         except AgentStartError as error:
@@ -427,10 +427,13 @@ class Deployer:
                 memories.update, control, self._memories[item.name], wanted[item.name]
             )
 
-    def _memory_env(self) -> dict[str, str]:
-        return {
-            memory_id_env_var(name): record.memory_id for name, record in self._memories.items()
-        }
+    def _memory_env(self, names: Iterable[str]) -> dict[str, str]:
+        """The ids of the memories ``names`` (made before any runtime that reads them).
+
+        Only the memories the project wants: one being removed is deleted after the
+        runtimes are updated, and the new version must not be handed its id.
+        """
+        return {memory_id_env_var(name): self._memories[name].memory_id for name in names}
 
     def _store_code(self, record: RuntimeRecord) -> RuntimeRecord:
         """Copy the code location into the stack, as a deploy uploads the CodeZip."""
@@ -442,12 +445,17 @@ class Deployer:
                 path.chmod(path.stat().st_mode & 0o700)
         return RuntimeRecord(**{**asdict(record), "code_dir": str(target)})
 
-    def _pool(self, record: RuntimeRecord, gateways: dict[str, GatewayRecord]) -> SessionPool:
+    def _pool(
+        self,
+        record: RuntimeRecord,
+        gateways: dict[str, GatewayRecord],
+        memory_names: Iterable[str],
+    ) -> SessionPool:
         """The session pool of one runtime version: its processes fork from the template."""
         env = {
             **self._agent_env,
             **self._gateway_env(gateways),
-            **self._memory_env(),
+            **self._memory_env(memory_names),
             "OTEL_SERVICE_NAME": record.name,
         }
 
@@ -537,7 +545,7 @@ class Deployer:
             self._gateways[gateway.name] = gateway
         for entry in state["runtimes"]:
             record = RuntimeRecord(**entry)
-            pool = self._pool(record, self._gateways)
+            pool = self._pool(record, self._gateways, self._memories)
             try:
                 pool.keep_as_spare(await asyncio.to_thread(pool.ready_process))
             except AgentStartError as error:
