@@ -457,8 +457,12 @@ def test_the_session_manager_reads_the_memory_the_cli_injects(
     assert agent.session.get_session_manager(SESSION_ID, "user-1") == "memory session manager"
     agent.session.get_session_manager(SESSION_ID, "user-2")
     [(config, region, first_session), (_, _, second_session)] = made
-    # One boto3 session per process: its clients' API models are read once, not per request.
+    # One boto3 session per process: its clients' API models are read once, not per request,
+    # and each client is made once, so its kept-alive connections serve the next request.
     assert first_session is second_session
+    client = first_session.client("bedrock-agentcore", region_name="us-east-1")
+    assert first_session.client("bedrock-agentcore", region_name="us-east-1") is client
+    assert first_session.client("bedrock-agentcore-control", region_name="us-east-1") is not client
     assert (config.memory_id, config.session_id, config.actor_id, region) == (
         "CustomerSupportMemory-abc1234567",
         SESSION_ID,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from helpers.emulator.memory import extraction, relevance
+from helpers.emulator.memory import extraction, relevance, store
 from helpers.emulator.memory.extraction import Turn
 from helpers.emulator.memory.service import Invalid, MemoryService, ResourceNotFound
 from helpers.emulator.memory.store import MemoryStore
@@ -111,6 +111,40 @@ def test_memories_events_and_records_outlive_the_process_that_wrote_them(tmp_pat
     # AWS's event ids: the time in milliseconds, 19 digits, then '#' and hex.
     [event] = events.items
     assert event.event_id.startswith("0000001800000000000#")
+
+
+def test_what_the_store_serves_from_memory_is_what_its_file_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reads come from what the store decoded; a restart reads the file. Both must agree
+    # after writes, deletes, and sessions dropped from the store's memory and read again.
+    monkeypatch.setattr(store, "SESSIONS_KEPT", 2)
+    path = tmp_path / "memory.sqlite"
+    service = MemoryService(MemoryStore(path))
+    memory = service.create_memory("123456789012", "us-east-1", "Kept", 30, STRATEGIES)
+    said = [{"conversational": {"role": "USER", "content": {"text": "My name is Alice"}}}]
+    # Out of order on purpose: a session lists its events by time, whatever the write order.
+    for session, moment in [("s1", 3.0), ("s1", 1.0), ("s2", 2.0), ("s3", 1.0), ("s1", 2.0)]:
+        service.create_event(memory.memory_id, "alice", session, 1_800_000_000 + moment, said)
+    first = service.events(memory.memory_id, "alice", "s1").items[-1]
+    service.delete_event(memory.memory_id, "alice", "s1", first.event_id)
+    [summary] = service.records(
+        memory.memory_id, namespace="/summaries/alice/s2", namespace_path=None
+    ).items
+    service.delete_record(memory.memory_id, summary.record_id)
+
+    def everything(service: MemoryService) -> object:
+        sessions = {
+            name: service.events(memory.memory_id, "alice", name).items
+            for name in ("s1", "s2", "s3")
+        }
+        records = service.records(memory.memory_id, namespace=None, namespace_path="/")
+        return sessions, records.items, service.memories("123456789012", "us-east-1")
+
+    served = everything(service)
+    assert [e.timestamp for e in served[0]["s1"]] == [1_800_000_003.0, 1_800_000_002.0]
+    assert summary not in served[1]
+    assert served == everything(MemoryService(MemoryStore(path)))
 
 
 def test_the_service_refuses_what_aws_refuses(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ the stack's owner:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import sys
@@ -210,7 +211,14 @@ class AwsApiServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
         from werkzeug.serving import make_server
 
-        self.guard = AwsApiGuard(DomainDispatcherApplication(partial(create_app, handlers)), port)
+        dispatcher = DomainDispatcherApplication(partial(create_app, handlers))
+        # moto finds a request's service by listing its own package folder (some 200
+        # ``isdir`` calls, a few milliseconds under a global lock) on every request.
+        # The answer for a host never changes; bounded, as the host comes from the request.
+        dispatcher.get_backend_for_host = functools.lru_cache(maxsize=64)(  # type: ignore[method-assign]
+            dispatcher.get_backend_for_host
+        )
+        self.guard = AwsApiGuard(dispatcher, port)
         self._server = make_server(LOOPBACK, port, self.guard, threaded=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="aws-api", daemon=True

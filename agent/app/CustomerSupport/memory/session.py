@@ -17,17 +17,19 @@ Whose memory a request reads and writes, the actor, is main.py's to decide. With
 variable (say, the agent run alone with ``python main.py``) there is no session manager,
 and every request starts a new conversation.
 
-Every session manager makes four boto3 clients. From a boto3 session of their own
+Every session manager asks for four boto3 clients. From a boto3 session of its own
 (the session manager's default) that is 150-300 ms of CPU per request, reading the
-services' API models from disk each time; from one session kept by the process, the
-models are read once and a client costs a few milliseconds. A boto3 session is not
-safe to share between threads while it makes clients, hence the lock.
+services' API models from disk each time; and every new client opens new connections,
+a TLS handshake each. So the process keeps one session that makes each client once and
+hands it out again (boto3 clients are safe to share between threads; a session making
+them is not, hence the lock).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 import boto3
 from bedrock_agentcore.memory.integrations.strands.config import (
@@ -43,8 +45,30 @@ MEMORY_ID_ENV = "MEMORY_CUSTOMERSUPPORTMEMORY_ID"
 RELEVANCE_SCORE = 0.2
 TOP_K = 3
 
-_boto_session: boto3.Session | None = None
-_making_clients = threading.Lock()
+
+class _ClientsOnce(boto3.Session):
+    """A boto3 session whose ``client()`` makes each distinct client once per process."""
+
+    def __init__(self, region_name: str | None) -> None:
+        super().__init__(region_name=region_name)
+        self._clients: dict[tuple[str, str | None, str | None], Any] = {}
+        self._making = threading.Lock()
+
+    def client(  # type: ignore[override]
+        self, service_name: str, region_name: str | None = None, config: Any = None
+    ) -> Any:
+        # The clients asked for differ by service, region and user agent (a botocore Config).
+        key = (service_name, region_name, getattr(config, "user_agent_extra", None))
+        with self._making:
+            if key not in self._clients:
+                self._clients[key] = super().client(
+                    service_name, region_name=region_name, config=config
+                )
+            return self._clients[key]
+
+
+_boto_session: _ClientsOnce | None = None
+_making_session = threading.Lock()
 
 
 def get_session_manager(
@@ -66,9 +90,9 @@ def get_session_manager(
         },
     )
     global _boto_session
-    with _making_clients:
+    with _making_session:
         if _boto_session is None:
-            _boto_session = boto3.Session(region_name=os.environ.get("AWS_REGION"))
-        return AgentCoreMemorySessionManager(
-            config, region_name=_boto_session.region_name, boto_session=_boto_session
-        )
+            _boto_session = _ClientsOnce(os.environ.get("AWS_REGION"))
+    return AgentCoreMemorySessionManager(
+        config, region_name=_boto_session.region_name, boto_session=_boto_session
+    )
