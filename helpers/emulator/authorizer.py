@@ -203,6 +203,13 @@ class JwksCache:
         with self._lock:
             return self._keys.get(kid), self._issuer, bool(self._keys)
 
+    def fresh_key(self, kid: str) -> jwt.PyJWK | None:
+        """The key under ``kid`` if it was fetched within the TTL (no fetch needed), else None."""
+        with self._lock:
+            if self._clock() - self._last_success < self._key_cache_ttl:
+                return self._keys.get(kid)
+            return None
+
     def fetch_to_wait_for(self, kid: str) -> Future[None] | None:
         """The key fetch a token signed by ``kid`` must wait for; None when the cache decides.
 
@@ -289,7 +296,11 @@ class JwtAuthorizer:
 
     def authorize(self, authorization: str | None) -> dict[str, Any]:
         """Verified claims of the bearer token in ``authorization``; else :class:`Unauthorized`."""
-        token, kid = self._parse(authorization)
+        token = _bearer_token(authorization)
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
+        kid = self._kid(token)
         fetch = self.keys.fetch_to_wait_for(kid)
         if fetch is not None:
             fetch.result()
@@ -301,15 +312,31 @@ class JwtAuthorizer:
         The RS256 check itself runs on the loop: a thread hop on every request would cost
         more than the check.
         """
-        token, kid = self._parse(authorization)
+        token = _bearer_token(authorization)
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
+        kid = self._kid(token)
         fetch = self.keys.fetch_to_wait_for(kid)
         if fetch is not None:
             await asyncio.wrap_future(fetch)
         return self._claims(token, kid)
 
-    def _parse(self, authorization: str | None) -> tuple[str, str]:
-        """The bearer token and its ``kid``, after the checks that need no key."""
-        token = _bearer_token(authorization)
+    def _remembered(self, token: str) -> dict[str, Any] | None:
+        """The claims of ``token`` if it was verified before and its key is still current.
+
+        The very same token string passed every check of its header and payload then;
+        what can have changed since is the key (retired, or due for a refetch: then the
+        token goes the whole way) and the time (an expired token is refused here).
+        """
+        entry = self._verified.get(token)
+        if entry is None or self.keys.fresh_key(entry.kid) is not entry.key:
+            return None
+        self._refuse_if_expired(entry.expires_at)
+        return dict(entry.claims)
+
+    def _kid(self, token: str) -> str:
+        """The token's ``kid``, after the checks of its header that need no key."""
         header = _unverified_header(token)
         algorithm = header.get("alg")
         if algorithm != "RS256":
@@ -320,24 +347,18 @@ class JwtAuthorizer:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise Unauthorized(why.NO_KID)
-        return token, kid
+        return kid
 
     def _claims(self, token: str, kid: str) -> dict[str, Any]:
-        """The token's claims, from the verified-token cache or by verifying it now.
+        """The token's claims, verified now with the keys the cache holds, then remembered.
 
-        A remembered token counts only while it has not expired and its key is still
-        the one the key cache holds: a retired or refetched key sends it back through
-        the whole check. Refusals are never remembered.
+        Refusals are never remembered.
         """
         key = self.keys.lookup(kid)[0]
-        remembered = self._verified.get(token)
-        if remembered is not None and key is not None and remembered.key is key:
-            self._refuse_if_expired(remembered.expires_at)
-            return dict(remembered.claims)
         claims = self._verify(token, kid)
         self._refuse_if_expired(float(claims["exp"]))
         if key is not None:
-            self._verified.put(token, _Verified(claims, key, float(claims["exp"])))
+            self._verified.put(token, _Verified(claims, kid, key, float(claims["exp"])))
         return claims
 
     def _refuse_if_expired(self, expires_at: float) -> None:
@@ -400,6 +421,7 @@ class _Verified:
     """A token that passed every check, with the key that verified it and its expiry."""
 
     claims: dict[str, Any]
+    kid: str
     key: jwt.PyJWK
     expires_at: float
 

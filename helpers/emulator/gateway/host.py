@@ -12,6 +12,7 @@ authorizer, refuses a request without an acceptable bearer token before any MCP
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
 import logging
 import uuid
@@ -46,6 +47,9 @@ TOOL_SEPARATOR = "___"
 # A Gateway invokes its Lambda synchronously, whose payload limit is 6 MB.
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
 MESSAGE_VERSION = "1.0"
+# The version a gateway's MCP server reports: mcp's, which the server would otherwise
+# read from the package metadata on every (stateless) request.
+SERVER_VERSION = importlib.metadata.version("mcp")
 # A stateless server has no server-initiated messages to stream. The MCP transport
 # would answer GET with an SSE stream that never ends (holding a curl, or a server
 # shutdown, open); the MCP spec's alternative is 405, which clients accept.
@@ -87,7 +91,7 @@ def _error_result(message: str) -> types.CallToolResult:
 
 def build_mcp_server(gateway: DeployedGateway, registry: LambdaRegistry) -> Server:
     """The MCP server of one gateway: its targets' tools, each call run by the target's Lambda."""
-    server: Server = Server(gateway.name)
+    server: Server = Server(gateway.name, version=SERVER_VERSION)
     tools: list[types.Tool] = []
     targets_by_tool: dict[str, DeployedTarget] = {}
     for target in gateway.targets:

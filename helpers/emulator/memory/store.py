@@ -142,6 +142,10 @@ class MemoryStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._connection = sqlite3.connect(path, check_same_thread=False)
+        # Write-ahead log, synced at checkpoints: a commit costs microseconds instead of
+        # an fsync, and a crash of the daemon still loses nothing committed.
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
         with self._transaction() as db:
             db.executescript(_SCHEMA)
             self._memories = {

@@ -103,6 +103,8 @@ class SpanStore:
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         opened = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000)
+        # Synced at WAL checkpoints, not at every commit (only a power cut could lose spans).
+        opened.execute("PRAGMA synchronous=NORMAL")
         # closing() closes the file; the connection's own context commits or rolls back.
         with closing(opened) as connection, connection:
             yield connection
