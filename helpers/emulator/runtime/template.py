@@ -6,6 +6,14 @@ each agent is a fork of it that imports only the learner's code (as ``gunicorn
 --preload`` does), in a fraction of a second, sharing the libraries' pages
 copy-on-write.
 
+What a first call would load lazily is loaded here too: the modules httpx, uvicorn and
+the span exporter import on first use, and botocore's API models. botocore parses a
+service's model (JSON, 100-300 ms) into a loader that belongs to one boto3 session,
+and every agent process makes a session of its own; here every session of a data path
+shares one loader, filled before the fork, so a new runtime session's first call does
+not parse the models again. What the loader holds is the models botocore ships, never
+credentials or configuration.
+
 Run by the daemon as ``python -m helpers.emulator.runtime.template FD PARENT_PID``:
 ``FD`` is its end of a ``SOCK_SEQPACKET`` socket pair. Each message from the daemon is
 one agent to start (JSON: ``id``, ``code_dir``, ``entrypoint``, ``socket``, ``env``)
@@ -48,7 +56,16 @@ PRELOADED = (
     "uvicorn",
     "opentelemetry.sdk.trace",
     "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    # Imported on first use by httpx, the span exporter, uvicorn and anyio.
+    "httpcore",
+    "requests",
+    "uvicorn.protocols.http.auto",
+    "uvicorn.protocols.websockets.auto",
+    "uvicorn.lifespan.on",
+    "anyio._backends._asyncio",
 )
+# The AWS APIs an agent calls: its memory (both planes) and, in Bedrock mode, its model.
+PRELOADED_MODELS = ("bedrock-agentcore", "bedrock-agentcore-control", "bedrock-runtime")
 MAX_MESSAGE_BYTES = 1 << 20
 
 
@@ -57,6 +74,31 @@ def _preload() -> None:
 
     for module in PRELOADED:
         importlib.import_module(module)
+    _share_botocore_loaders()
+    import boto3
+
+    # Explicit placeholder keys: making a client must not look for credentials (that
+    # could reach for an instance metadata endpoint). Nothing calls these clients.
+    warm = boto3.Session(
+        aws_access_key_id="preload", aws_secret_access_key="preload", region_name="us-east-1"
+    )
+    for service in PRELOADED_MODELS:
+        warm.client(service)
+
+
+def _share_botocore_loaders() -> None:
+    """Make every botocore session use one data loader per data path (``AWS_DATA_PATH``)."""
+    import botocore.loaders
+    import botocore.session
+
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader
 
 
 def _spawn(spec: dict[str, Any], output: int, closing: list[int]) -> int:
