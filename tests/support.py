@@ -30,6 +30,7 @@ from helpers.kit.backends.local import LocalBackend
 from helpers.kit.paths import PREREQUISITES_FILE
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.sign_in import UserTokens, sign_in, user_secret
+from helpers.kit.tokens import forget_tokens
 
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,8 @@ def start_stack(home: Path, monkeypatch: pytest.MonkeyPatch) -> StackState:
         monkeypatch.setenv(name, value)
     # boto3's default session keeps the credentials it first read: start it afresh.
     boto3.setup_default_session()
+    # So do the kit's tokens: another stack (another module's) signs with other keys.
+    forget_tokens()
     return state
 
 

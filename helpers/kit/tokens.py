@@ -223,6 +223,15 @@ class TokenCache:
 _default_cache = TokenCache()
 
 
+def forget_tokens() -> None:
+    """Forget the tokens :func:`get_token` keeps, as for a process now using another stack.
+
+    Local stacks made afresh keep their pool and client ids (moto derives them from
+    names) but sign with new keys, so a token kept from the last one would be refused.
+    """
+    _default_cache.clear()
+
+
 def get_token(
     settings: WorkshopSettings,
     client_id: str | None = None,
