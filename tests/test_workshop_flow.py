@@ -117,6 +117,27 @@ def test_a_fresh_project_creates_everything_and_an_unchanged_one_nothing(
     assert "No changes" in flow.deploy()
 
 
+def test_secrets_and_build_folders_stay_out_of_the_deployed_code(
+    flow: Flow, workshop_home: Path
+) -> None:
+    # As `agentcore deploy` packages code: .env files at any depth and build folders are
+    # left out, so adding them changes nothing and the stack never holds a copy.
+    flow.at(0)
+    code = flow.folder / "app" / RUNTIME
+    added = [code / ".env.local", code / "tool" / ".env", code / "node_modules" / "x.js"]
+    for path in added:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("API_KEY=stays-on-this-machine\n")
+    try:
+        assert "No changes" in flow.deploy()
+        assert not [
+            path for path in workshop_home.rglob("*") if path.name in {".env.local", ".env"}
+        ]
+    finally:
+        for path in added:
+            path.unlink()
+
+
 def test_step1_runtime_authorizer(
     flow: Flow, settings: WorkshopSettings, token: AccessToken, local_stack: StackState
 ) -> None:

@@ -63,7 +63,22 @@ from helpers.model.validation import ValidationResult, validate_config
 log = logging.getLogger("agentcore_local.deploy")
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
-_IGNORED_IN_CODE = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", ".ipynb_checkpoints")
+# What `agentcore deploy` leaves out of a runtime's code (its packaging helpers, CLI
+# 0.30.0): build artefacts, and .env files at any depth, which hold local secrets. The
+# kit also leaves out bytecode and notebook checkpoints, which no agent reads.
+_LEFT_OUT = frozenset(
+    {".git", ".venv", "__pycache__", ".pytest_cache", ".DS_Store", "node_modules"}
+    | {".ipynb_checkpoints"}
+)
+
+
+def _left_out(name: str) -> bool:
+    return name in _LEFT_OUT or name == ".env" or name.startswith(".env.") or name.endswith(".pyc")
+
+
+def _left_out_of(_folder: str, names: list[str]) -> list[str]:
+    """``shutil.copytree``'s ``ignore``: the entries of a folder the deploy leaves out."""
+    return [name for name in names if _left_out(name)]
 
 
 class DeployRefused(ActionableError):
@@ -96,11 +111,14 @@ def _fingerprint(*parts: Any) -> str:
 
 
 def _code_hash(code_dir: Path) -> str:
+    """A digest of the files the deploy packages (their paths and contents)."""
+    files = []
+    for folder, folders, names in os.walk(code_dir):
+        folders[:] = [name for name in folders if not _left_out(name)]
+        files += [Path(folder, name) for name in names if not _left_out(name)]
     digest = hashlib.sha256()
-    for path in sorted(code_dir.rglob("*")):
-        relative = path.relative_to(code_dir)
-        if path.is_file() and not {"__pycache__", ".venv"} & set(relative.parts):
-            digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    for path in sorted(files):
+        digest.update(str(path.relative_to(code_dir)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -439,7 +457,7 @@ class Deployer:
         """Copy the code location into the stack, as a deploy uploads the CodeZip."""
         target = self._layout.runtime_code_dir(record.name, record.fingerprint[:12])
         if not target.exists():
-            shutil.copytree(record.code_dir, target, ignore=_IGNORED_IN_CODE)
+            shutil.copytree(record.code_dir, target, ignore=_left_out_of)
             # copytree keeps the source's modes; the stack's copy is its owner's alone.
             for path in (target, *target.rglob("*")):
                 path.chmod(path.stat().st_mode & 0o700)
