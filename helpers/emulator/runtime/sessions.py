@@ -157,9 +157,10 @@ class SessionPool:
         if self._refilling is not None:
             await asyncio.gather(self._refilling, return_exceptions=True)
         spare, self._spare = self._spare, None
-        for process in [*(s.process for s in self._sessions.values()), *filter(None, [spare])]:
-            await retire(process)
+        processes = [*(s.process for s in self._sessions.values()), *filter(None, [spare])]
         self._sessions.clear()
+        # Side by side: each waits for its process's graceful shutdown.
+        await asyncio.gather(*(retire(process) for process in processes))
 
     async def _start_session(self, session_id: str) -> AgentProcess:
         try:
