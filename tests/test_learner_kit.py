@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from helpers.kit import checks, command_line
 from helpers.kit.calling import invoke, traffic
 from helpers.kit.errors import AgentFailed, CommandLineError
 from helpers.kit.observability import views
+from helpers.kit.paths import REPO_ROOT
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.steps import fresh_project
 from helpers.model.interactions import Step, ToolCall, TraceInteraction
@@ -248,3 +251,13 @@ def test_catch_up_on_an_untouched_file_needs_no_backup(project: Path) -> None:
     assert kept is not None and kept.read_text().endswith("# mine\n")
     assert f"your version is kept in {kept}" in str(replaced["main.py"])
     assert not list(project.rglob("client.py.bak-*"))
+
+
+def test_a_notebooks_first_cell_does_not_import_mcp() -> None:
+    # Every notebook starts with this import; mcp (~0.3 s per kernel) waits for the first
+    # cell that calls a gateway directly.
+    probe = "import sys; from helpers import _, start; print('mcp' in sys.modules)"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    )
+    assert found.stdout.strip() == "False"

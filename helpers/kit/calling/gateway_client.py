@@ -17,9 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
-from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
 
 from helpers.kit.errors import GatewayRefused
 from helpers.kit.tokens import AccessToken
@@ -63,6 +60,8 @@ def _http_client(
     auth: httpx.Auth | None = None,
 ) -> httpx.AsyncClient:
     """mcp's default HTTP client, sharing the process's TLS context, reading refusals."""
+    from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
+
     client = httpx.AsyncClient(
         headers=headers,
         timeout=timeout or httpx.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT),
@@ -74,6 +73,11 @@ def _http_client(
 
 
 async def _with_session(url: str, token: AccessToken | None, action: str, **arguments: Any) -> Any:
+    # mcp is imported on first use: it costs a notebook kernel ~0.3 s to import, and only
+    # the cells that call a gateway directly need it.
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
     headers = token.authorization_header() if token else {}
     async with (
         streamablehttp_client(url, headers=headers, httpx_client_factory=_http_client) as (
