@@ -220,8 +220,13 @@ class AwsApiServer:
         )
         self.guard = AwsApiGuard(dispatcher, port)
         self._server = make_server(LOOPBACK, port, self.guard, threaded=True)
+        # serve_forever checks for a shutdown between polls: 0.5 s by default, which
+        # every stop of the stack would wait for.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="aws-api", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="aws-api",
+            daemon=True,
         )
 
     def start(self) -> None:

@@ -333,6 +333,10 @@ def main() -> None:
     except ActionableError as error:  # a port taken, a broken prerequisites file
         log.error("%s", error)
         sys.exit(3)
+    # Everything is stopped, closed and flushed by now (spans included); the interpreter's
+    # own teardown of moto's state and every module would add most of a second to `down`.
+    logging.shutdown()
+    os._exit(0)
 
 
 if __name__ == "__main__":
