@@ -447,9 +447,9 @@ def test_the_session_manager_reads_the_memory_the_cli_injects(
     agent_env.setenv(MEMORY_ID_VAR, "CustomerSupportMemory-abc1234567")
     agent_env.setenv("AWS_REGION", "us-east-1")
     # The real manager reads the session from AWS as soon as it is made; record the call instead.
-    made: list[tuple[AgentCoreMemoryConfig, str | None, object]] = []
+    made: list[tuple[AgentCoreMemoryConfig, str | None, Any]] = []
 
-    def record(config: AgentCoreMemoryConfig, region_name: str | None, boto_session: object) -> str:
+    def record(config: AgentCoreMemoryConfig, region_name: str | None, boto_session: Any) -> str:
         made.append((config, region_name, boto_session))
         return "memory session manager"
 

@@ -133,7 +133,7 @@ def test_what_the_store_serves_from_memory_is_what_its_file_says(
     ).items
     service.delete_record(memory.memory_id, summary.record_id)
 
-    def everything(service: MemoryService) -> object:
+    def everything(service: MemoryService) -> tuple[dict[str, list[Any]], list[Any], list[Any]]:
         sessions = {
             name: service.events(memory.memory_id, "alice", name).items
             for name in ("s1", "s2", "s3")
