@@ -9,7 +9,9 @@ Figures:
 - cold ``agentcore-local up``: a new stack from an empty state folder until healthy;
 - warm token fetch: one client-credentials exchange on a kept-alive connection;
 - warm end-to-end invoke: cached token → Runtime (JWT) → agent → Gateway (JWT) →
-  Lambda → the whole streamed answer, for "Check the warranty for PROD-001";
+  Lambda → the whole streamed answer, for "Check the warranty for PROD-001", turn after
+  turn of one session (the agent restores the growing conversation from its memory
+  before each one); and the same question as the second turn of new sessions;
 - authorizer overhead: the same agent code deployed twice, with and without the
   runtime's JWT authorizer, invoked alternately; the ratio of their medians;
 - tracing overhead: two stacks, one exporting spans, one not, invoked alternately;
@@ -194,6 +196,20 @@ def warm_end_to_end_ms(
     for _ in range(5):
         _ask(url, prompt, token, session)
     return [_ask(url, prompt, token, session) for _ in range(INVOKES)]
+
+
+def second_turn_ms(backend: LocalBackend, folder: Path, settings: WorkshopSettings) -> list[float]:
+    """The same question as the second turn of new sessions: a warm agent process and a
+    conversation of one turn to restore, where the figure above restores a long one."""
+    token = get_token(settings)
+    url = backend.invoke_url(folder, project.RUNTIME)
+    prompt = "Check the warranty for PROD-001"
+    samples = []
+    for _ in range(INVOKES // 2):
+        session = new_session_id()
+        _ask(url, prompt, token, session)
+        samples.append(_ask(url, prompt, token, session))
+    return samples
 
 
 def gateway_deploy_ms(backend: LocalBackend, folder: Path) -> list[float]:
@@ -422,6 +438,14 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
                     warm_end_to_end_ms(backend, folder, settings),
                     "ms",
                     "<= 50 ms",
+                )
+            )
+            figures.append(
+                _figure(
+                    "warm invoke, second turn of a session",
+                    second_turn_ms(backend, folder, settings),
+                    "ms",
+                    "",
                 )
             )
             plain_backend, plain_settings = _finished_workshop(
