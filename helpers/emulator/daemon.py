@@ -10,6 +10,7 @@ SIGTERM or SIGINT it stops the agent processes and every part.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import secrets
@@ -163,7 +164,7 @@ def run(home: Path) -> None:
     from helpers.emulator.control.api import create_control_app
     from helpers.emulator.control.faults import Switchable
     from helpers.emulator.deploy.deployer import Deployer
-    from helpers.emulator.gateway.host import GatewayHost
+    from helpers.emulator.gateway.host import MCP_SERVER_MODULE, GatewayHost
     from helpers.emulator.gateway.lambdas import LambdaRegistry
     from helpers.emulator.identity.cognito_api import CognitoResponse
     from helpers.emulator.identity.directory import CognitoDirectory
@@ -301,6 +302,8 @@ def run(home: Path) -> None:
         asyncio.create_task(reap_idle_sessions())  # noqa: RUF006 (ends with the loop)
         replace(draft, outputs=outputs).write(layout)
         log.info("stack ready in %.2f s", time.monotonic() - started)
+        # The gateways' MCP server, imported off the loop while no gateway needs it yet.
+        asyncio.create_task(asyncio.to_thread(importlib.import_module, MCP_SERVER_MODULE))  # noqa: RUF006
 
     async def on_stopping() -> None:
         layout.status_file.unlink(missing_ok=True)

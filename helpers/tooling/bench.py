@@ -144,6 +144,13 @@ def _with_open_twin(folder: Path) -> None:
     write_config(folder, config)
 
 
+def _without_open_twin(folder: Path) -> None:
+    """Remove the twin again: later figures measure the project's own runtime alone."""
+    config = read_config(folder)
+    config["runtimes"] = [r for r in config["runtimes"] if r["name"] != OPEN_RUNTIME]
+    write_config(folder, config)
+
+
 def _ask(url: str, prompt: str, token: object, session_id: str) -> float:
     """Milliseconds for one whole streamed answer."""
     return _timed(lambda: invoke(url, prompt, token=token, session_id=session_id)) * 1000
@@ -431,6 +438,7 @@ def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             _with_open_twin(folder)
             backend.deploy(folder).raise_for_failure()
             figures += authorizer_overhead(backend, folder, settings)
+            _without_open_twin(folder)
             project.prepare(folder, settings, backend, through_step=3)
             figures.append(
                 _figure(

@@ -12,21 +12,12 @@ authorizer, refuses a request without an acceptable bearer token before any MCP
 from __future__ import annotations
 
 import asyncio
-import importlib.metadata
 import json
 import logging
-import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
-from mcp import types
-from mcp.server.lowlevel import Server
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
@@ -40,16 +31,16 @@ from helpers.emulator.authorizer import (
 from helpers.emulator.gateway.lambdas import LambdaRegistry
 from helpers.emulator.refusals import refusal_response
 
-log = logging.getLogger("agentcore_local.gateway")
-_tracer = trace.get_tracer("agentcore_local.gateway")
+if TYPE_CHECKING:
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
-TOOL_SEPARATOR = "___"
+log = logging.getLogger("agentcore_local.gateway")
+
 # A Gateway invokes its Lambda synchronously, whose payload limit is 6 MB.
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
-MESSAGE_VERSION = "1.0"
-# The version a gateway's MCP server reports: mcp's, which the server would otherwise
-# read from the package metadata on every (stateless) request.
-SERVER_VERSION = importlib.metadata.version("mcp")
+# The MCP server of a gateway (mcp_server.py) takes a third of a second to import; the
+# stack starts without it and loads it with the first gateway, or soon after it is up.
+MCP_SERVER_MODULE = "helpers.emulator.gateway.mcp_server"
 # A stateless server has no server-initiated messages to stream. The MCP transport
 # would answer GET with an SSE stream that never ends (holding a curl, or a server
 # shutdown, open); the MCP spec's alternative is 405, which clients accept.
@@ -81,89 +72,6 @@ class DeployedGateway:
     gateway_id: str
     authorizer: JwtAuthorizerConfig | None
     targets: tuple[DeployedTarget, ...]
-
-
-def _error_result(message: str) -> types.CallToolResult:
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=message)], isError=True
-    )
-
-
-def build_mcp_server(gateway: DeployedGateway, registry: LambdaRegistry) -> Server:
-    """The MCP server of one gateway: its targets' tools, each call run by the target's Lambda."""
-    server: Server = Server(gateway.name, version=SERVER_VERSION)
-    tools: list[types.Tool] = []
-    targets_by_tool: dict[str, DeployedTarget] = {}
-    for target in gateway.targets:
-        for tool in target.tools:
-            full_name = f"{target.name}{TOOL_SEPARATOR}{tool['name']}"
-            targets_by_tool[full_name] = target
-            tools.append(
-                types.Tool(
-                    name=full_name,
-                    description=tool.get("description"),
-                    inputSchema=tool["inputSchema"],
-                )
-            )
-
-    def span(operation: str, **attributes: str) -> AbstractContextManager[trace.Span]:
-        """A SERVER span joined to the caller's trace (``_meta`` carries its traceparent)."""
-        meta = server.request_context.meta
-        carrier = meta.model_dump(exclude_none=True) if meta is not None else {}
-        return _tracer.start_as_current_span(
-            f"gateway.{operation}",
-            context=propagate.extract(carrier),
-            kind=SpanKind.SERVER,
-            attributes={"agentcore.gateway.name": gateway.name, **attributes},
-        )
-
-    @server.list_tools()
-    async def list_tools() -> list[types.Tool]:
-        with span("tools/list"):
-            return tools
-
-    @server.call_tool()
-    async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        with span("tools/call", **{"mcp.tool.name": name}) as current:
-            result = await run_tool(name, arguments)
-            if result.isError:
-                current.set_status(Status(StatusCode.ERROR, "tool failed"))
-            return result
-
-    async def run_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        target = targets_by_tool.get(name)
-        if target is None:
-            return _error_result(f"Unknown tool {name!r} on gateway {gateway.name}.")
-        custom = {
-            "bedrockAgentCoreToolName": name,
-            "bedrockAgentCoreGatewayId": gateway.gateway_id,
-            "bedrockAgentCoreTargetId": target.name,
-            "bedrockAgentCoreMessageVersion": MESSAGE_VERSION,
-            "bedrockAgentCoreAwsRequestId": str(uuid.uuid4()),
-            "bedrockAgentCoreMcpMessageId": str(server.request_context.request_id),
-        }
-        try:
-            with _tracer.start_as_current_span(
-                "lambda.invoke",
-                kind=SpanKind.CLIENT,
-                attributes={
-                    "faas.invoked_name": target.lambda_arn.rsplit(":", 1)[-1],
-                    "aws.lambda.arn": target.lambda_arn,
-                },
-            ):
-                # Handlers are blocking code; a worker thread keeps the event loop serving.
-                result = await anyio.to_thread.run_sync(
-                    registry.invoke, target.lambda_arn, arguments, custom
-                )
-            text = result if isinstance(result, str) else json.dumps(result)
-        except Exception:
-            log.exception("gateway %s: tool %s failed in %s", gateway.name, name, target.lambda_arn)
-            return _error_result(
-                f"The Lambda function of target {target.name} failed to run {name}."
-            )
-        return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
-
-    return server
 
 
 def _parse_error(status: int, message: str) -> JSONResponse:
@@ -268,10 +176,10 @@ class GatewayHost:
         The new gateway is running before it takes the old one's place, so the id
         never answers 404 in between; the old one's in-flight requests are cancelled.
         """
+        from helpers.emulator.gateway import mcp_server
+
         authorizer = self._make_authorizer(gateway.authorizer) if gateway.authorizer else None
-        manager = StreamableHTTPSessionManager(
-            build_mcp_server(gateway, self._registry), json_response=True, stateless=True
-        )
+        manager = mcp_server.session_manager(gateway, self._registry)
         ready, stop = asyncio.Event(), asyncio.Event()
         task = asyncio.create_task(
             _keep_running(manager, ready, stop), name=f"gateway {gateway.gateway_id}"

@@ -183,7 +183,9 @@ class MemoryStore:
         return self._memories.get(memory_id)
 
     def memories(self) -> list[Memory]:
-        return sorted(self._memories.values(), key=lambda m: m.created_at)
+        with self._lock:  # not while a writer changes the dict
+            kept = list(self._memories.values())
+        return sorted(kept, key=lambda m: m.created_at)
 
     def delete_memory(self, memory_id: str) -> None:
         """The memory and everything in it: its events and its records."""
