@@ -9,6 +9,7 @@ that lost its process carries on in a new one, its conversation kept.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
+from helpers.emulator.runtime.agent_process import STOP_TIMEOUT_SECONDS
 from helpers.emulator.runtime.sessions import DEFAULT_IDLE_TIMEOUT_SECONDS
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
@@ -115,6 +117,25 @@ def test_every_session_process_is_a_fork_of_the_template(sessions: Sessions) -> 
     command = Path(f"/proc/{template}/cmdline").read_bytes()
     assert b"helpers.emulator.runtime.template" in command
     assert os.getpid() != template
+
+
+def test_a_new_version_serves_at_once_and_the_old_ones_processes_end(
+    sessions: Sessions,
+) -> None:
+    session = new_session_id()
+    sessions.ask("My name is Versioned.", session)
+    old = sessions.pids()[session]
+    main = sessions.folder / "app" / steps.RUNTIME / "main.py"
+    main.write_text(main.read_text() + "\n# a new version\n")
+    sessions.backend.deploy(sessions.folder).raise_for_failure()
+    # The deploy returns before the old version has shut down (as on AWS); its
+    # processes end soon after, and the session carries on in the new version.
+    assert sessions.ask("Do you remember my name?", session) == "Yes, your name is Versioned."
+    assert sessions.pids()[session] != old
+    deadline = time.monotonic() + 2 * STOP_TIMEOUT_SECONDS
+    while not _gone(old) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(old)
 
 
 def test_a_memory_removed_from_the_project_is_gone_from_the_next_version(

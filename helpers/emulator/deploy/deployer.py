@@ -198,6 +198,8 @@ class Deployer:
         self._gateways: dict[str, GatewayRecord] = {}
         self._memories: dict[str, MemoryRecord] = {}
         self._pools: dict[str, SessionPool] = {}
+        # Replaced versions whose processes are still shutting down.
+        self._retiring: set[asyncio.Task[None]] = set()
 
     # ---- what is deployed -------------------------------------------------------------
 
@@ -518,7 +520,11 @@ class Deployer:
         self._pools[record.name] = pool
         self._runtimes[record.name] = record
         if replaced is not None and replaced is not pool:
-            await replaced.close()
+            # New calls reach the new version from now on; the deploy does not wait for the
+            # old one's processes to shut down (as UpdateAgentRuntime does not).
+            retiring = asyncio.create_task(replaced.close())
+            self._retiring.add(retiring)
+            retiring.add_done_callback(self._retiring.discard)
 
     async def reap_sessions(self) -> None:
         """End the sessions that stayed idle too long, in every runtime."""
@@ -580,6 +586,7 @@ class Deployer:
         self._memories[record.name] = record
 
     async def close(self) -> None:
+        await asyncio.gather(*self._retiring)
         for pool in self._pools.values():
             await pool.close()
         shutil.rmtree(self._sockets_dir, ignore_errors=True)
