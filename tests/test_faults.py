@@ -21,6 +21,7 @@ import pytest
 from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
 from helpers.emulator.ports import port_is_listening
+from helpers.emulator.state import StackLayout
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id
@@ -147,6 +148,8 @@ def test_stack_killed_with_sigkill_comes_back_reseeded_and_leaves_nothing_behind
         steps.fresh_project(folder)
         steps.prepare(folder, settings, backend, through_step=1)
         first_agent = agent_pid(backend.deployments())
+        first_sockets = Path(StackLayout(home).sockets_record.read_text())
+        assert first_sockets.is_dir()
 
         os.kill(first.pid, signal.SIGKILL)
         _wait_until_gone(first.pid)
@@ -157,6 +160,8 @@ def test_stack_killed_with_sigkill_comes_back_reseeded_and_leaves_nothing_behind
         assert second is not None and second.pid != first.pid
         assert second.ports == first.ports  # nothing stale held them
         assert _group_members(first.pid) == []
+        assert not first_sockets.exists()  # nor is its agents' socket folder left in /tmp
+        second_sockets = Path(StackLayout(home).sockets_record.read_text())
         # The same pool, client and SSM parameters again; tokens from it verify.
         assert load_settings(boto3.client("ssm")) == settings
         token = get_token(settings, force_refresh=True)
@@ -171,4 +176,5 @@ def test_stack_killed_with_sigkill_comes_back_reseeded_and_leaves_nothing_behind
     finally:
         stack.down(home)
     assert not _alive(restored_agent)
+    assert not second_sockets.exists()
     assert not any(port_is_listening(port) for port in first.ports.values())

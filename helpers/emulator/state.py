@@ -76,6 +76,11 @@ class StackLayout:
     def runtime_log(self, runtime: str) -> Path:
         return self.log_dir / f"runtime-{runtime}.log"
 
+    @property
+    def sockets_record(self) -> Path:
+        """Names the running daemon's folder of agent sockets (in the temporary folder)."""
+        return self.state_dir / "agent-sockets"
+
     def runtime_code_dir(self, runtime: str, version: str) -> Path:
         """Where a deploy keeps a copy of a runtime's code location, as AWS keeps the CodeZip."""
         return self.state_dir / "runtimes" / runtime / version

@@ -63,6 +63,7 @@ from helpers.model.validation import ValidationResult, validate_config
 log = logging.getLogger("agentcore_local.deploy")
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
+_SOCKETS_PREFIX = "agentcore-local-"
 # What `agentcore deploy` leaves out of a runtime's code (its packaging helpers, CLI
 # 0.30.0): build artefacts, and .env files at any depth, which hold local secrets. The
 # kit also leaves out bytecode and notebook checkpoints, which no agent reads.
@@ -122,6 +123,28 @@ def _code_hash(code_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def _fresh_sockets_dir(record: Path) -> Path:
+    """A new folder for the agents' Unix sockets, only the stack's owner may enter.
+
+    A temporary one: socket paths must stay under 108 bytes, which the stack's own
+    folder cannot promise. ``record`` names it, so a daemon that was killed before it
+    could clean up has its folder removed by the next one.
+    """
+    if record.exists():
+        stale = Path(record.read_text().strip())
+        if (
+            stale.parent == Path(tempfile.gettempdir())
+            and stale.name.startswith(_SOCKETS_PREFIX)
+            and stale.is_dir()
+            and not stale.is_symlink()
+            and stale.stat().st_uid == os.getuid()
+        ):
+            shutil.rmtree(stale, ignore_errors=True)
+    fresh = Path(tempfile.mkdtemp(prefix=_SOCKETS_PREFIX))
+    record.write_text(str(fresh))
+    return fresh
+
+
 def _random_suffix(length: int = 10) -> str:
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
 
@@ -178,10 +201,7 @@ class Deployer:
         self._idle_timeout = idle_timeout
         self._max_sessions = max_sessions
         self._process_numbers = itertools.count(1)
-        # Agents listen on Unix sockets here, a folder only the stack's owner may enter.
-        # A fresh temporary one: socket paths must stay under 108 bytes, which the
-        # stack's own folder cannot promise.
-        self._sockets_dir = Path(tempfile.mkdtemp(prefix="agentcore-local-"))
+        self._sockets_dir = _fresh_sockets_dir(layout.sockets_record)
         self._front_door = front_door
         self._gateway_host = gateway_host
         self._runtime_base_url = runtime_base_url
@@ -590,3 +610,4 @@ class Deployer:
         for pool in self._pools.values():
             await pool.close()
         shutil.rmtree(self._sockets_dir, ignore_errors=True)
+        self._layout.sockets_record.unlink(missing_ok=True)
