@@ -39,9 +39,11 @@ from helpers.tooling import agentcore_cli
 FIXTURES = Path(__file__).parent / "fixtures" / "agentcore-cli"
 RECORDINGS = FIXTURES / "contract.json"
 USAGE_RECORDINGS = FIXTURES / "usage.json"
-# The real CLI's help for each command the AWS backend runs, and one refused flag: the
-# stand-in CLI (tests/fakes/agentcore) takes its options from these recordings.
+# The real CLI's help for each command the AWS backend runs, one refused flag, and its
+# version: the stand-in CLI (tests/fakes/agentcore) takes its options and its version from
+# these recordings.
 USAGE = [
+    ("--version",),
     ("validate", "--help"),
     ("deploy", "--help"),
     ("add", "gateway", "--help"),
@@ -769,6 +771,11 @@ class RealRuns:
             return run(self._binary.result(), prefix=self._priority())
 
         self._runs[name] = self._pool.submit(once_installed)
+
+    def binary(self) -> Path:
+        """The installed CLI, once its install is done, for a test that runs it itself."""
+        self._urgent.set()
+        return self._binary.result()
 
     def result(self, name: str) -> dict[str, Any]:
         """The run of a case (by name) or of a usage question (its arguments, joined)."""

@@ -300,9 +300,9 @@ def test_lambda_strips_the_target_prefix(warranty_lambda: ModuleType, tool_name:
 
 def test_local_tools_answer_unknown_inputs_with_a_message(agent: SimpleNamespace) -> None:
     assert "14 days" in agent.catalog.get_return_policy("Accessories")
-    assert "No return policy found" in agent.catalog.get_return_policy("groceries")
+    assert "No specific return policy found" in agent.catalog.get_return_policy("groceries")
     assert "Mechanical Keyboard" in agent.catalog.get_product_info("prod-005")
-    assert "No product found" in agent.catalog.get_product_info("PROD-042")
+    assert "No products found" in agent.catalog.get_product_info("PROD-042")
 
 
 def test_load_model_follows_agent_model_provider(
@@ -364,11 +364,11 @@ def test_warranty_without_the_gateway_tool_says_it_is_unavailable(agent: SimpleN
         ("How do returns work for accessories?", "get_return_policy", "14 days"),
         ("Tell me about PROD-002", "get_product_info", "Smart Watch"),
         ("What is PROD-003?", "get_product_info", "Laptop Stand"),
-        ("Tell me about PROD-077", "get_product_info", "No product found"),
-        ("Tell me about the USB-C Hub", "get_product_info", "$39.99"),
+        ("Tell me about PROD-077", "get_product_info", "No products found"),
+        ("Tell me about the USB-C Hub", "get_product_info", "$54.99"),
         ("What is the smart watch?", "get_product_info", "Smart Watch"),
         ("How much is a mechanical keyboard?", "get_product_info", "$129.99"),
-        ("Tell me about the flux capacitor", "get_product_info", "No product found"),
+        ("Tell me about the flux capacitor", "get_product_info", "No products found"),
     ],
 )
 def test_support_prompts_use_the_local_tools(
@@ -395,7 +395,7 @@ def test_the_workshops_four_prompts_in_one_session(
     policy, tools = ask("What's the return policy for electronics?")
     assert "30 days" in policy and tools == ["get_return_policy"]
     hub, tools = ask("Tell me about the USB-C Hub")
-    assert "USB-C Hub" in hub and "$39.99" in hub and "HDMI" in hub
+    assert "USB-C Hub" in hub and "$54.99" in hub and "HDMI" in hub
     assert tools == ["get_product_info"]
     warranty, tools = ask("Check the warranty for PROD-001")
     assert "2027-03-01" in warranty and tools == [GATEWAY_TOOL]

@@ -4,7 +4,10 @@ The stand-in takes each command's options from the real CLI's recorded ``--help`
 refuses any other as the real CLI does, records every call, and prints what the real CLI
 prints; so these tests pin the exact command lines the real CLI receives, where it runs
 and with telemetry off. Its deploy writes a state file of the real CLI's shape, so ARNs
-and URLs are read back the way they are after a real deploy.
+and URLs are read back the way they are after a real deploy. It answers ``--version`` with
+the real CLI's recorded answer, which the backend checks before its first command, and
+refuses a tokenless invoke to a CUSTOM_JWT runtime as CLI 0.30.0 does (compared with the
+real CLI where it is installed).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,9 +29,22 @@ import pytest
 from moto import mock_aws
 
 from helpers.kit.backends import commands
-from helpers.kit.backends.aws import DEPLOYED_STATE_PATH, AwsBackend, fill_aws_targets
+from helpers.kit.backends.aws import (
+    DEPLOYED_STATE_PATH,
+    AwsBackend,
+    _as_displayed,
+    fill_aws_targets,
+)
 from helpers.kit.backends.base import Backend
-from helpers.kit.errors import CliNotFound, CommandFailed, NotDeployed, SettingsError, SignInError
+from helpers.kit.errors import (
+    CliNotFound,
+    CliRefused,
+    CliVersionMismatch,
+    CommandFailed,
+    NotDeployed,
+    SettingsError,
+    SignInError,
+)
 from helpers.kit.memory import MEMORY_NAME
 from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settings
@@ -34,7 +52,9 @@ from helpers.kit.sign_in import refresh, sign_in, user_secret
 from helpers.model.config import CONFIG_PATH
 from helpers.model.errors import ActionableError
 from helpers.model.validation import AWS_TARGETS_PATH
-from tests.cli_corpus import CASES, USAGE_RECORDINGS, recordings
+from helpers.tooling import agentcore_cli
+from tests.cli_corpus import CASES, USAGE_RECORDINGS, RealRuns, cli_environment, recordings
+from tests.support import REPO_ROOT
 
 FAKES_DIR = Path(__file__).parent / "fakes"
 DISCOVERY_URL = (
@@ -50,6 +70,16 @@ TOKEN = ".".join(
     for part in (b'{"kid":"test"}', b'{"sub":"test"}', b"signature")
 )
 ACCOUNT = "123456789012"  # moto's
+RUNTIME_ARN = f"arn:aws:bedrock-agentcore:eu-central-1:{ACCOUNT}:runtime/CustomerSupport-AbC123"
+PROMPT = "What's the return policy for electronics?"
+# What CLI 0.30.0 says for an invoke of a CUSTOM_JWT runtime without --bearer-token, when
+# the project has no OAuth credential to fetch one with (resolveInvokeTarget, dist/cli/index.mjs).
+NO_TOKEN_REFUSAL = (
+    "Agent 'CustomerSupport' is configured for CUSTOM_JWT but no bearer token is available.\n"
+    "Either provide --bearer-token or re-add the agent with --client-id and --client-secret "
+    "to enable auto-fetch."
+)
+VERSION_ARGV = ["--version"]
 
 
 @pytest.fixture
@@ -83,8 +113,19 @@ def project(tmp_path: Path) -> Path:
     return Path(shutil.copytree(AGENT_TEMPLATE_DIR, tmp_path / "project", ignore=ignore))
 
 
-def calls(log_file: Path) -> list[dict[str, Any]]:
+def all_calls(log_file: Path) -> list[dict[str, Any]]:
+    if not log_file.is_file():
+        return []
     return [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
+
+
+def calls(log_file: Path) -> list[dict[str, Any]]:
+    """The workshop's commands the stand-in ran (not the backend's ``--version`` check)."""
+    return [call for call in all_calls(log_file) if call["argv"] != VERSION_ARGV]
+
+
+def version_checks(log_file: Path) -> int:
+    return sum(call["argv"] == VERSION_ARGV for call in all_calls(log_file))
 
 
 def write_state(project: Path, resources: dict[str, Any]) -> None:
@@ -102,6 +143,28 @@ def write_runtime_state(project: Path, arn: str) -> None:
         "roleArn": "arn:aws:iam::1:role/r",
     }
     write_state(project, {"runtimes": {"CustomerSupport": runtime}})
+
+
+def deployed(project: Path) -> Path:
+    """The project as a deploy to the default target leaves it: the target and the state."""
+    target = {"name": "default", "account": ACCOUNT, "region": "eu-central-1"}
+    (project / AWS_TARGETS_PATH).write_text(json.dumps([target], indent=2), encoding="utf-8")
+    write_runtime_state(project, RUNTIME_ARN)
+    return project
+
+
+def secure_runtime(config: dict[str, Any]) -> None:
+    """Step 1's edit of the runtime: the header allowlist and the CUSTOM_JWT authorizer."""
+    config["runtimes"][0].update(
+        requestHeaderAllowlist=["Authorization"],
+        authorizerType="CUSTOM_JWT",
+        authorizerConfiguration={
+            "customJwtAuthorizer": {
+                "discoveryUrl": DISCOVERY_URL,
+                "allowedClients": ["1abc2def3ghi4jkl5mno6pqr"],
+            }
+        },
+    )
 
 
 def gateway_entry(gateway_id: str, url: str | None = None) -> dict[str, Any]:
@@ -178,12 +241,14 @@ def test_implements_every_backend_operation() -> None:
             None,
         ),
         (
-            lambda backend, project: backend.invoke(project, "Hello there", SESSION),
+            lambda backend, project: backend.invoke(deployed(project), "Hello there", SESSION),
             ["invoke", "Hello there", "--session-id", SESSION],
             f"agentcore invoke 'Hello there' --session-id {SESSION}",
         ),
         (
-            lambda backend, project: backend.invoke(project, "Hello there", SESSION, TOKEN),
+            lambda backend, project: backend.invoke(
+                deployed(project), "Hello there", SESSION, TOKEN
+            ),
             ["invoke", "Hello there", "--session-id", SESSION, "--bearer-token", TOKEN, "--stream"],
             f"agentcore invoke 'Hello there' --session-id {SESSION} "
             '--bearer-token "$TOKEN" --stream',
@@ -309,12 +374,233 @@ def test_a_failing_command_is_reported_and_raises_on_request(
 def test_a_missing_cli_says_how_to_install_it(tmp_path: Path, project: Path) -> None:
     backend = AwsBackend(env={"PATH": str(tmp_path)})
 
-    with pytest.raises(CliNotFound) as raised:
-        backend.validate(project, {})
+    for start in (lambda: backend.prepare(print), lambda: backend.validate(project, {})):
+        with pytest.raises(CliNotFound) as raised:
+            start()
+        message = str(raised.value)
+        assert "is not on PATH, so no version of it was found" in message
+        assert "proven with @aws/agentcore 0.30.0" in message
+        assert "Install that version with `npm install -g @aws/agentcore@0.30.0`" in message
+        assert "local backend" in message and "needs no CLI" in message
+
+
+def test_the_pin_is_defined_once_and_the_install_command_names_it() -> None:
+    assert commands.INSTALL_COMMAND == "npm install -g @aws/agentcore@0.30.0"
+    assert (agentcore_cli.PACKAGE, agentcore_cli.VERSION) == (commands.PACKAGE, commands.VERSION)
+
+
+@pytest.mark.parametrize("readme", ["README.md", "README.zh-CN.md"])
+def test_the_readme_installs_the_version_the_backend_checks(readme: str) -> None:
+    text = (REPO_ROOT / readme).read_text(encoding="utf-8")
+    installs = re.findall(r"npm install (?:-g |--global )?(@aws/agentcore\S*)", text)
+    assert commands.INSTALL_COMMAND in text
+    assert {spec.rstrip("`,.;)") for spec in installs} == {f"{commands.PACKAGE}@{commands.VERSION}"}
+
+
+def test_the_stand_in_answers_the_version_the_real_cli_answered() -> None:
+    recorded = json.loads(USAGE_RECORDINGS.read_text())["--version"]
+    assert recorded == {"exit": 0, "stdout": f"{commands.VERSION}\n", "stderr": ""}
+
+
+def test_the_pinned_version_passes_and_is_checked_once(log: Path, project: Path) -> None:
+    backend = AwsBackend()
+
+    backend.prepare(print)
+    backend.validate(project, {})
+    backend.remove_gateway(project, "my-gateway")
+
+    assert version_checks(log) == 1
+    assert all_calls(log)[0]["argv"] == VERSION_ARGV
+    assert all_calls(log)[0]["telemetry_disabled"] == "1"
+    assert [call["argv"][0] for call in calls(log)] == ["validate", "remove"]
+
+
+def test_the_first_command_checks_the_version_when_prepare_did_not(
+    log: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_AGENTCORE_VERSION", "0.31.0")
+
+    with pytest.raises(CliVersionMismatch):
+        AwsBackend().remove_gateway(project, "my-gateway")
+
+    assert version_checks(log) == 1
+    assert calls(log) == []  # The command itself never ran.
+
+
+def _cli_saying(folder: Path, output: str, code: int) -> dict[str, str]:
+    """An environment whose PATH finds only an ``agentcore`` that prints ``output``."""
+    folder.mkdir()
+    script = folder / "agentcore"
+    script.write_text(f"#!/bin/sh\nprintf '%s' {shlex.quote(output)}\nexit {code}\n")
+    script.chmod(0o755)
+    return {"PATH": str(folder)}
+
+
+@pytest.mark.parametrize(
+    ("output", "code", "answered"),
+    [
+        ("0.29.1\n", 0, "answered '0.29.1'"),
+        ("0.30.0-beta.1\n", 0, "answered '0.30.0-beta.1'"),
+        ("", 0, "answered nothing"),
+        (
+            "error: unknown option '--version'\n",
+            1,
+            "answered \"error: unknown option '--version'\" (exit status 1)",
+        ),
+    ],
+    ids=["older", "prerelease", "silent", "failing"],
+)
+def test_another_version_stops_the_backend_naming_both_and_the_install_command(
+    tmp_path: Path, output: str, code: int, answered: str
+) -> None:
+    env = _cli_saying(tmp_path / "bin", output, code)
+
+    with pytest.raises(CliVersionMismatch) as raised:
+        AwsBackend(env=env).prepare(print)
 
     message = str(raised.value)
-    assert "npm install -g @aws/agentcore" in message
-    assert "local backend" in message and "needs no CLI" in message
+    assert isinstance(raised.value, ActionableError)
+    assert message.startswith(
+        f"`agentcore --version` ({tmp_path / 'bin' / 'agentcore'}) {answered}"
+    )
+    assert "but the kit was proven with @aws/agentcore 0.30.0 only" in message
+    assert "Install it with `npm install -g @aws/agentcore@0.30.0`" in message
+    assert raised.value.found == output.strip() and raised.value.expected == "0.30.0"
+
+
+def test_a_wrong_version_of_the_stand_in_is_refused_too(
+    log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_AGENTCORE_VERSION", "0.29.1")
+
+    with pytest.raises(CliVersionMismatch, match=r"answered '0\.29\.1', but the kit was proven"):
+        AwsBackend().prepare(print)
+
+
+def _typed(stream: bool) -> str:
+    """The text's tokenless invoke as the backend shows it."""
+    return commands.shown(commands.invoke(PROMPT, SESSION, stream=stream))
+
+
+def test_a_tokenless_invoke_is_refused_by_the_cli_before_it_sends_anything(
+    log: Path, project: Path
+) -> None:
+    edit_config(deployed(project), secure_runtime)
+
+    with pytest.raises(CliRefused) as raised:
+        AwsBackend().invoke_without_token(project, PROMPT, SESSION)
+
+    refusal = raised.value
+    # The text's command, as typed: CLI 0.30.0 prints nothing for a failed --stream call.
+    assert [call["argv"] for call in calls(log)] == [
+        ["invoke", PROMPT, "--session-id", SESSION, "--stream"],
+        ["invoke", PROMPT, "--session-id", SESSION],
+    ]
+    typed, plain = refusal.results
+    assert (typed.command, typed.ok, typed.output) == (_typed(True), False, "")
+    # Without --stream it says why, in its words (its spinner cleared, as a terminal shows).
+    assert (plain.command, plain.ok, plain.output) == (_typed(False), False, NO_TOKEN_REFUSAL)
+    assert refusal.status is None and refusal.refused_before_sending
+    assert refusal.message == refusal.explained() == NO_TOKEN_REFUSAL
+    assert str(refusal) == f"`{typed.command}` refused the call:\n{NO_TOKEN_REFUSAL}"
+
+
+def test_a_tokenless_invoke_of_a_runtime_without_authorizer_is_answered(
+    log: Path, project: Path
+) -> None:
+    answer = AwsBackend().invoke_without_token(deployed(project), PROMPT, SESSION)
+
+    assert answer == f"(stand-in answer to {PROMPT!r})"
+    assert [call["argv"][-1] for call in calls(log)] == ["--stream"]
+
+
+def test_a_tokenless_invoke_before_the_deploy_shows_what_the_cli_printed(
+    log: Path, project: Path
+) -> None:
+    edit_config(project, secure_runtime)
+
+    with pytest.raises(CliRefused) as raised:
+        AwsBackend().invoke_without_token(project, PROMPT, SESSION)
+
+    # Printed even with --stream (the CLI throws while reading the project): run once.
+    [typed] = raised.value.results
+    assert typed.command == _typed(True)
+    assert raised.value.message == (
+        f"Error: State config file not found at: {project.resolve() / DEPLOYED_STATE_PATH}"
+    )
+    assert not raised.value.refused_before_sending
+
+
+def test_notebook_01s_tokenless_refusal_on_aws_shows_the_clis_words(
+    log: Path, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers.kit.workshop import Workshop
+
+    edit_config(deployed(project), secure_runtime)
+    settings = WorkshopSettings(
+        cognito_discovery_url=DISCOVERY_URL,
+        client_id="1abc2def3ghi4jkl5mno6pqr",
+        pool_id="eu-central-1_aBcDeFgHi",
+        cognito_token_url="https://example.auth.eu-central-1.amazoncognito.com/oauth2/token",
+        cognito_auth_scope="customersupport/invoke",
+        warranty_check_lambda_arn=LAMBDA_ARN,
+    )
+    ws = Workshop(AwsBackend(), settings, project)
+
+    refusal = ws.expect_refusal(PROMPT, token=None)
+
+    # The cell proposed for notebook 01, which holds on both backends:
+    assert refusal.status == 401 or refusal.refused_before_sending
+    assert refusal.status is None
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("$ agentcore invoke 'What'") and printed[0].endswith("--stream")
+    assert printed[1] == "(the CLI printed nothing and exited with an error)"
+    assert printed[2].startswith("$ agentcore invoke") and "--stream" not in printed[2]
+    assert printed[3:5] == NO_TOKEN_REFUSAL.splitlines()
+    assert printed[5].startswith("refused before anything was sent, as it should be")
+    assert "HTTP 401" in printed[5] and len(printed) == 6
+
+
+# Project states for a tokenless invoke, and whether the text's --stream is given.
+TOKENLESS_CASES = {
+    "custom-jwt-stream": (True, True, True),
+    "custom-jwt-plain": (True, True, False),
+    "not-deployed-stream": (True, False, True),
+}
+
+
+@pytest.mark.real_cli
+@pytest.mark.parametrize("case", list(TOKENLESS_CASES))
+def test_the_stand_in_refuses_a_tokenless_invoke_as_the_real_cli_does(
+    case: str, real_cli: RealRuns, project: Path, tmp_path: Path
+) -> None:
+    secured, was_deployed, stream = TOKENLESS_CASES[case]
+    if was_deployed:
+        deployed(project)
+    if secured:
+        edit_config(project, secure_runtime)
+    argv = commands.invoke(PROMPT, SESSION, stream=stream)[1:]
+    real = subprocess.run(
+        [str(real_cli.binary()), *argv],
+        cwd=project,
+        env=cli_environment(tmp_path / "home"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    stand_in = run_stand_in(argv, project, tmp_path / "log.jsonl")
+
+    def shown(done: subprocess.CompletedProcess[str]) -> tuple[int, str, list[str]]:
+        # The spinner's frame depends on timing; a terminal (and the backend) shows the rest.
+        return (
+            done.returncode,
+            done.stdout,
+            [_as_displayed(line) for line in done.stderr.splitlines()],
+        )
+
+    assert shown(stand_in) == shown(real)
 
 
 def test_env_replaces_the_environment_but_telemetry_stays_off(

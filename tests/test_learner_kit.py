@@ -117,14 +117,18 @@ def test_step_2_checkers_say_which_command_is_missing(project: Path) -> None:
 
 # --- typed commands --------------------------------------------------------------------------
 
-VARIABLES = {"DISCOVERY_URL": SETTINGS.cognito_discovery_url, "CLIENT_ID": "c1", "LAMBDA_ARN": "a"}
+VARIABLES: dict[str, command_line.Value] = {
+    "COGNITO_DISCOVERY_URL": SETTINGS.cognito_discovery_url,
+    "COGNITO_CLIENT_ID": "c1",
+    "WARRANTY_LAMBDA_ARN": "a",
+}
 
 
 def test_the_workshops_commands_parse_as_the_cli_reads_them() -> None:
     added = command_line.parse(
-        "agentcore add gateway --name my-gateway-secure --runtimes CustomerSupport "
-        '--authorizer-type CUSTOM_JWT --discovery-url "$DISCOVERY_URL" '
-        "--allowed-clients ${CLIENT_ID}",
+        "agentcore add gateway --name my-gateway-secure --runtimes CustomerSupport \\\n"
+        '--authorizer-type CUSTOM_JWT --discovery-url "$COGNITO_DISCOVERY_URL" \\\n'
+        "--allowed-clients ${COGNITO_CLIENT_ID}",
         VARIABLES,
     )
     assert added.name == "add gateway"
@@ -251,6 +255,43 @@ def test_catch_up_on_an_untouched_file_needs_no_backup(project: Path) -> None:
     assert kept is not None and kept.read_text().endswith("# mine\n")
     assert f"your version is kept in {kept}" in str(replaced["main.py"])
     assert not list(project.rglob("client.py.bak-*"))
+
+
+def test_catch_up_rewrites_a_wrong_gateway_configuration_and_leaves_a_wrong_type(
+    project: Path,
+) -> None:
+    from helpers.kit.steps import apply_gateway_authorizer
+    from helpers.model.config import read_config, write_config
+    from helpers.model.edits import add_gateway, gateway_from_flags
+
+    def with_secure_gateway(authorizer_type: str, clients: tuple[str, ...]) -> None:
+        gateway = gateway_from_flags(
+            name=checks.SECURE_GATEWAY,
+            authorizer_type=authorizer_type,
+            discovery_url=SETTINGS.cognito_discovery_url,
+            allowed_clients=clients,
+        )
+        write_config(project, add_gateway(fresh, gateway))
+
+    fresh = read_config(project)
+    # The type is right, the configuration wrong: rewritten, deployed in place later.
+    with_secure_gateway("CUSTOM_JWT", ("someone-else",))
+    written = read_config(project)
+    (done,) = apply_gateway_authorizer(project, SETTINGS)
+    assert done.backup is not None and json.loads(done.backup.read_text()) == written
+    assert checks.check_secure_gateway(project, SETTINGS).ok
+    secure = read_config(project)["agentCoreGateways"][-1]
+    assert list(secure) == list(written["agentCoreGateways"][-1])  # keys where they were
+    assert secure["authorizerConfiguration"]["customJwtAuthorizer"]["allowedClients"] == [
+        SETTINGS.client_id
+    ]
+    assert apply_gateway_authorizer(project, SETTINGS) == []  # passing: left alone
+    # The type is wrong: not an edit in place (AWS refuses a new type for a gateway).
+    with_secure_gateway("NONE", ())
+    assert apply_gateway_authorizer(project, SETTINGS) == []
+    assert "Authorizer type cannot be updated for an existing gateway" in str(
+        checks.check_secure_gateway(project, SETTINGS)
+    )
 
 
 def test_a_notebooks_first_cell_does_not_import_mcp() -> None:

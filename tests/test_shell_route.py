@@ -6,10 +6,12 @@ PATH is the system's (``/etc/profile`` resets it), so neither ``agentcore-local`
 block of the notebooks' text, in order, and runs them as one terminal session would:
 in a folder laid out like ``make lab``'s root (``.venv``, ``notebooks/``,
 ``my-project/``), with curl's CA variables preset the way many machines preset them,
-and none of the stack's variables inherited. The blocks must do what the text says:
-read SSM, get a token with curl (never printed), validate, deploy, invoke, replace
-the gateway, sign in as a user with the aws CLI (the password never on a command line),
-and clean up.
+and none of the stack's variables inherited. The blocks hold the workshop text's own
+commands, as it writes them (``tests/test_workshop_text.py``), and must do what the text
+says: read SSM, get a token with curl (never printed), validate, deploy, invoke (and be
+refused without the token), replace the gateway, check a warranty once the agent forwards
+the token, send the traffic of notebook 04, sign in as a user with the aws CLI (the
+password never on a command line), and clean up.
 """
 
 from __future__ import annotations
@@ -112,9 +114,21 @@ def test_the_setup_line_puts_the_workshops_commands_on_a_login_shells_path(
     assert found[2] == "function", after.stdout
 
 
-def run_blocks(root: Path, notebooks: tuple[str, ...]) -> tuple[str, str]:
-    """Every bash block of ``notebooks`` in one terminal; each must exit 0."""
-    blocks = [(name, block) for name in notebooks for block in bash_blocks(name)]
+def refused_by_design(block: str) -> bool:
+    """The text's invoke without ``--bearer-token`` on a secured runtime: it must fail."""
+    return block.lstrip().startswith("agentcore invoke") and "--bearer-token" not in block
+
+
+def run_blocks(
+    root: Path, notebooks: tuple[str, ...], edits: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """Every bash block of ``notebooks`` in one terminal; each must exit 0, but the refused
+    invoke. ``edits`` maps a notebook to a line run before its blocks: its hand edits."""
+    blocks = [
+        (name, block)
+        for name in notebooks
+        for block in [*([edits[name]] if edits and name in edits else []), *bash_blocks(name)]
+    ]
     script = "".join(
         f"{block}\necho '=== {name} block {number} exit' $?\n"
         for number, (name, block) in enumerate(blocks)
@@ -123,7 +137,8 @@ def run_blocks(root: Path, notebooks: tuple[str, ...]) -> tuple[str, str]:
     printed = terminal.stdout + terminal.stderr
     exits = re.findall(r"=== (\S+) block (\d+) exit (\d+)", terminal.stdout)
     assert terminal.returncode == 0, printed
-    assert [code for *_, code in exits] == ["0"] * len(blocks), printed
+    expected = ["1" if refused_by_design(block) else "0" for _, block in blocks]
+    assert [code for *_, code in exits] == expected, printed
     return terminal.stdout, printed
 
 
@@ -131,23 +146,37 @@ def test_every_shell_block_of_the_workshop_runs_as_written(
     lab_root: Path, local_stack: StackState, settings: WorkshopSettings, workshop_home: Path
 ) -> None:
     project = lab_root / "my-project"
+    # Notebook 03's two code edits (the browser test types them), made from the terminal.
+    step_3 = "python -c 'from pathlib import Path; from helpers.kit import steps; " + (
+        "steps.apply_token_forwarding(Path.cwd())'"
+    )
     stdout, printed = run_blocks(
         lab_root,
-        ("00_setup", "01_secure_runtime", "02_secure_gateway", "04_observability_traffic"),
+        (
+            "00_setup",
+            "01_secure_runtime",
+            "02_secure_gateway",
+            "03_mcp_client_auth",
+            "04_observability_traffic",
+        ),
+        edits={"03_mcp_client_auth": step_3},
     )
     assert "this shell now talks to the local stack" in printed
     assert "/app/customersupport/agentcore/client_id" in stdout  # the SSM table
-    assert f"discovery URL: {settings.cognito_discovery_url}" in stdout
-    token_length = re.search(r"token: (\d+) characters", stdout)
-    assert token_length and int(token_length[1]) > 500, printed  # curl got a real token
-    assert "30 days" in stdout  # agentcore invoke --bearer-token … --stream
-    # aws cognito-idp initiate-auth with alice's password from Secrets Manager (never shown)
-    user_token_length = re.search(r"alice's access token: (\d+) characters", stdout)
-    assert user_token_length and int(user_token_length[1]) > 500, printed
-    assert not (lab_root / "sign-in.json").exists()  # the file with the password is gone
+    assert f"Discovery URL: {settings.cognito_discovery_url}" in stdout
+    assert "Token obtained successfully" in stdout
+    assert "30 days" in stdout  # agentcore invoke --bearer-token "$TOKEN" --stream: curl's token
+    assert "HTTP 401" in printed  # the same invoke without the token
     replaced = check_gateway_replaced(project, settings)
     assert replaced.ok, replaced
     assert "my-gateway-secure" in local_stack_gateways(project)
+    assert "2027-03-01" in stdout  # $SESSION_E: the warranty of PROD-001, through the Gateway
+    assert "Store credit or exchange" in stdout and "$54.99" in stdout  # $SESSION_D
+    assert "2028-01-15" in stdout  # the warranty of PROD-002
+    # aws cognito-idp initiate-auth with alice's password from Secrets Manager (never shown)
+    user_token_length = re.search(r"alice's access token: (\d+) characters", stdout)
+    assert user_token_length and int(user_token_length[1]) > 500, printed
+    assert not (project / "sign-in.json").exists()  # the file with the password is gone
 
     # A new terminal for the clean-up (notebook 05): it needs no variable of the first.
     _, cleanup = run_blocks(lab_root, ("00_setup", "05_cleanup"))

@@ -62,6 +62,21 @@ def test_both_kinds_of_caller_get_in_and_an_id_token_does_not(
             _ask(finished_workshop, "Hello", refused, new_session_id())
 
 
+def test_a_signed_in_users_warranty_check_goes_through_the_gateway(
+    finished_workshop: FinishedWorkshop, alice: UserTokens
+) -> None:
+    """Step 4 lets the web client in at the Gateway too: the agent forwards alice's token."""
+    gateway = finished_workshop.backend.gateway_url(finished_workshop.folder, "my-gateway-secure")
+    answer = _ask(
+        finished_workshop, "Check the warranty for PROD-002", alice.access, new_session_id()
+    )
+    assert "2028-01-15" in answer and "unavailable" not in answer
+    # The same gateway, updated in place when the web client joined its allowedClients.
+    assert gateway == finished_workshop.backend.gateway_url(
+        finished_workshop.folder, "my-gateway-secure"
+    )
+
+
 def test_the_tokens_side_by_side_say_who_called_and_what_the_runtime_did(
     finished_workshop: FinishedWorkshop, alice: UserTokens
 ) -> None:

@@ -15,6 +15,7 @@ import shutil
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -183,28 +184,77 @@ def test_cli_invoke_without_token_fails_with_401(
     assert "HTTP 401 UnauthorizedException" in capsys.readouterr().err
 
 
-def test_step2_gateway_authorizer_cannot_change_in_place(
+def test_notebook_01s_tokenless_refusal_is_the_runtimes_401_locally(
+    flow: Flow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers.kit.workshop import Workshop
+
+    flow.at(1)
+    ws = Workshop(flow.backend, flow.settings, flow.folder)
+
+    refusal = ws.expect_refusal(RETURN_PROMPT, token=None)
+
+    # The cell proposed for notebook 01, which holds on both backends (on AWS the CLI
+    # refuses before sending: tests/test_aws_backend.py):
+    assert refusal.status == 401 or refusal.refused_before_sending
+    assert isinstance(refusal, InvokeUnauthorized) and not refusal.refused_before_sending
+    assert capsys.readouterr().out.startswith("refused (HTTP 401), as it should be: ")
+
+
+def _with_gateway(config: dict[str, Any], name: str, **keys: Any) -> dict[str, Any]:
+    """A copy of ``config`` whose gateway ``name`` has ``keys`` set (None removes a key)."""
+    edited = json.loads(json.dumps(config))
+    gateway = next(g for g in edited["agentCoreGateways"] if g["name"] == name)
+    for key, value in keys.items():
+        if value is None:
+            gateway.pop(key, None)
+        else:
+            gateway[key] = value
+    return edited
+
+
+def _jwt(discovery_url: str, clients: list[str]) -> dict[str, Any]:
+    return {"customJwtAuthorizer": {"discoveryUrl": discovery_url, "allowedClients": clients}}
+
+
+def _assert_type_change_refused(flow: Flow, name: str, deployed: str, wanted: str) -> None:
+    before = flow.backend.deployments().gateways
+    result = flow.backend.deploy(flow.folder)
+    assert not result.ok
+    # AWS's own words first, then the route; refused before any plan, so nothing changed.
+    refusal = result.output.splitlines()[-1]
+    assert refusal.startswith(
+        "Deploy failed: Authorizer type cannot be updated for an existing gateway. "
+    ), refusal
+    assert f"deployed with authorizerType {deployed}" in refusal
+    assert f"asks for {wanted}" in refusal
+    assert f"agentcore remove gateway --name {name} -y" in refusal
+    assert refusal.endswith("Nothing was deployed.")
+    assert "Plan:" not in result.output
+    assert flow.backend.deployments().gateways == before
+
+
+def test_step2_gateway_authorizer_type_cannot_change_in_place(
     flow: Flow, settings: WorkshopSettings
 ) -> None:
     flow.at(1)
+    url = flow.backend.gateway_url(flow.folder, "my-gateway")
     original = read_config(flow.folder)
-    edited = json.loads(json.dumps(original))
-    gateway = edited["agentCoreGateways"][0]
-    gateway["authorizerType"] = "CUSTOM_JWT"
-    gateway["authorizerConfiguration"] = {
-        "customJwtAuthorizer": {
-            "discoveryUrl": settings.cognito_discovery_url,
-            "allowedClients": [settings.client_id],
-        }
-    }
-    write_config(flow.folder, edited)
+    write_config(
+        flow.folder,
+        _with_gateway(
+            original,
+            "my-gateway",
+            authorizerType="CUSTOM_JWT",
+            authorizerConfiguration=_jwt(settings.cognito_discovery_url, [settings.client_id]),
+        ),
+    )
     try:
-        result = flow.backend.deploy(flow.folder)
-        assert not result.ok
-        assert "cannot be changed in place" in result.output
-        assert "agentcore remove gateway --name my-gateway -y" in result.output
+        _assert_type_change_refused(flow, "my-gateway", "NONE", "CUSTOM_JWT")
     finally:
         write_config(flow.folder, original)
+    # Still the open gateway it was, at the same URL.
+    assert WARRANTY_TOOL in asyncio.run(_gateway_tools(url, None))
 
 
 def test_step2_secure_gateway(flow: Flow, settings: WorkshopSettings, token: AccessToken) -> None:
@@ -237,6 +287,123 @@ def test_step2_secure_gateway(flow: Flow, settings: WorkshopSettings, token: Acc
     assert refused.status_code == 401
     assert refused.headers["x-amzn-errortype"] == "UnauthorizedException"
     assert WARRANTY_TOOL in asyncio.run(_gateway_tools(url, token))
+
+
+def _list_tools(url: str, token: AccessToken) -> httpx.Response:
+    return httpx.post(
+        url,
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={**token.authorization_header(), "Accept": "application/json, text/event-stream"},
+    )
+
+
+def test_step2_gateway_authorizer_configuration_changes_in_place(
+    flow: Flow, settings: WorkshopSettings, token: AccessToken, local_stack: StackState
+) -> None:
+    flow.at(2)
+    url = flow.backend.gateway_url(flow.folder, "my-gateway-secure")
+    partner_id = partner_client_id(local_stack)
+    partner = get_token(settings, partner_id)
+    assert _list_tools(url, partner).status_code == 401
+    original = read_config(flow.folder)
+
+    def deploy_clients(clients: list[str]) -> str:
+        jwt = _jwt(settings.cognito_discovery_url, clients)
+        edited = _with_gateway(original, "my-gateway-secure", authorizerConfiguration=jwt)
+        write_config(flow.folder, edited)
+        return flow.deploy()
+
+    try:
+        # One more client in allowedClients: an update in place, as UpdateGateway makes it.
+        output = deploy_clients([settings.client_id, partner_id])
+        assert (
+            "~ update  gateway my-gateway-secure "
+            "(authorizer configuration: allowedClients; in place, same URL)"
+        ) in output
+        assert "create  gateway" not in output and "delete  gateway" not in output
+        assert "update  runtime" not in output  # same URL: the runtime is left as it is
+        assert flow.backend.gateway_url(flow.folder, "my-gateway-secure") == url
+        # The newly allowed client gets in at once; the workshop's client still does.
+        assert WARRANTY_TOOL in asyncio.run(_gateway_tools(url, partner))
+        assert WARRANTY_TOOL in asyncio.run(_gateway_tools(url, token))
+
+        # The workshop's client taken out: refused at once, at the same URL.
+        output = deploy_clients([partner_id])
+        assert "~ update  gateway my-gateway-secure (authorizer configuration" in output
+        assert flow.backend.gateway_url(flow.folder, "my-gateway-secure") == url
+        removed = _list_tools(url, token)
+        assert removed.status_code == 401
+        assert removed.json() == {"message": "Unauthorized: client_id is not in allowedClients"}
+        assert WARRANTY_TOOL in asyncio.run(_gateway_tools(url, partner))
+
+        # The type, though, cannot change: CUSTOM_JWT → NONE is refused, nothing deployed.
+        write_config(
+            flow.folder,
+            _with_gateway(
+                original, "my-gateway-secure", authorizerType="NONE", authorizerConfiguration=None
+            ),
+        )
+        _assert_type_change_refused(flow, "my-gateway-secure", "CUSTOM_JWT", "NONE")
+        assert _list_tools(url, token).status_code == 401  # the last configuration holds
+    finally:
+        write_config(flow.folder, original)
+        flow.deploy()
+    assert flow.backend.gateway_url(flow.folder, "my-gateway-secure") == url
+    assert _list_tools(url, partner).status_code == 401
+    assert WARRANTY_TOOL in asyncio.run(_gateway_tools(url, token))
+
+
+def test_step2_catch_up_fixes_the_configuration_in_place_and_the_type_by_a_new_gateway(
+    flow: Flow, settings: WorkshopSettings, token: AccessToken, local_stack: StackState
+) -> None:
+    flow.at(2)
+    url = flow.backend.gateway_url(flow.folder, "my-gateway-secure")
+    original = read_config(flow.folder)
+    # Deployed with another client only: the configuration is wrong, the type is right.
+    jwt = _jwt(settings.cognito_discovery_url, [partner_client_id(local_stack)])
+    write_config(
+        flow.folder,
+        _with_gateway(original, "my-gateway-secure", authorizerConfiguration=jwt),
+    )
+    flow.deploy()
+    assert _list_tools(url, token).status_code == 401
+    said: list[str] = []
+    replaced = steps.prepare(
+        flow.folder, settings, flow.backend, through_step=2, progress=said.append
+    )
+    (fixed,) = replaced
+    assert fixed.path == flow.folder / "agentcore" / "agentcore.json"
+    assert fixed.backup is not None and "allowedClients" in str(fixed)
+    assert read_config(flow.folder) == original
+    assert not [line for line in said if "ran `" in line], said  # no command: an edit
+    assert any("~ update  gateway my-gateway-secure (authorizer configuration" in s for s in said)
+    assert flow.backend.gateway_url(flow.folder, "my-gateway-secure") == url
+    assert WARRANTY_TOOL in asyncio.run(_gateway_tools(url, token))
+
+    # The wrong type in the file: the gateway is removed, the removal deployed, and it is
+    # added again (a new gateway, a new URL) with its target re-attached. (Without the copy
+    # of WarrantyCheck that step 2 leaves in unassignedTargets: the CLI's remove would
+    # refuse a second one, "Duplicate unassigned target name".)
+    wrong_type = _with_gateway(
+        original, "my-gateway-secure", authorizerType="NONE", authorizerConfiguration=None
+    )
+    del wrong_type["unassignedTargets"]
+    write_config(flow.folder, wrong_type)
+    said.clear()
+    assert (
+        steps.prepare(flow.folder, settings, flow.backend, through_step=2, progress=said.append)
+        == []
+    )
+    ran = [line for line in said if "ran `" in line]
+    assert "remove gateway --name my-gateway-secure" in ran[0], said
+    assert "add gateway --name my-gateway-secure" in ran[1], said
+    assert "add gateway-target" in ran[2], said
+    new_url = flow.backend.gateway_url(flow.folder, "my-gateway-secure")
+    assert new_url != url
+    assert (
+        _list_tools(new_url, get_token(settings, partner_client_id(local_stack))).status_code == 401
+    )
+    assert WARRANTY_TOOL in asyncio.run(_gateway_tools(new_url, token))
 
 
 def test_before_step3_warranty_degrades_gracefully(flow: Flow, token: AccessToken) -> None:

@@ -136,7 +136,12 @@ def check_old_gateway_removed(project: Path) -> CheckResult:
 
 
 def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResult:
-    """Step 2b: ``my-gateway-secure`` with the same CUSTOM_JWT authorizer as the runtime."""
+    """Step 2b: ``my-gateway-secure`` with the same CUSTOM_JWT authorizer as the runtime.
+
+    A wrong ``authorizerType`` means a new gateway (AWS cannot update an existing
+    gateway's type); a wrong ``discoveryUrl`` or ``allowedClients`` is fixed in the file
+    and deployed in place.
+    """
     result = CheckResult(_("{gateway} with a CUSTOM_JWT authorizer", gateway=SECURE_GATEWAY))
     config = _config(project, result)
     if config is None:
@@ -147,7 +152,7 @@ def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResu
             _(
                 "There is no gateway {gateway}; run `agentcore add gateway --name "
                 "{gateway} --runtimes {runtime} --authorizer-type CUSTOM_JWT "
-                '--discovery-url "$DISCOVERY_URL" --allowed-clients "$CLIENT_ID"`.',
+                "--discovery-url $COGNITO_DISCOVERY_URL --allowed-clients $COGNITO_CLIENT_ID`.",
                 gateway=SECURE_GATEWAY,
                 runtime=RUNTIME,
             )
@@ -156,9 +161,11 @@ def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResu
     if gateway.get("authorizerType") != "CUSTOM_JWT":
         result.missing.append(
             _(
-                "{gateway} has authorizerType {authorizer_type}, not CUSTOM_JWT, and an "
-                "authorizer cannot be changed in place: remove the gateway, deploy, and add "
-                "it again with --authorizer-type CUSTOM_JWT.",
+                "{gateway} has authorizerType {authorizer_type}, not CUSTOM_JWT, and a "
+                "deployed gateway's authorizer type cannot be changed in place (AWS: "
+                '"Authorizer type cannot be updated for an existing gateway"; its '
+                "authorizer configuration can be): remove the gateway, deploy, and add it "
+                "again with --authorizer-type CUSTOM_JWT.",
                 gateway=SECURE_GATEWAY,
                 authorizer_type=repr(gateway.get("authorizerType")),
             )
@@ -186,8 +193,8 @@ def check_warranty_target(project: Path, settings: WorkshopSettings) -> CheckRes
         result.missing.append(
             _(
                 "{gateway} has no target {target}; run `agentcore add gateway-target "
-                "--type lambda-function-arn --name {target} "
-                '--lambda-arn "$LAMBDA_ARN" --tool-schema-file {schema} --gateway {gateway}`.',
+                "--type lambda-function-arn --name {target} --lambda-arn $WARRANTY_LAMBDA_ARN "
+                "--tool-schema-file {schema} --gateway {gateway}`.",
                 gateway=SECURE_GATEWAY,
                 target=WARRANTY_TARGET,
                 schema=TOOL_SCHEMA_FILE,
@@ -234,6 +241,39 @@ def _config(project: Path, result: CheckResult) -> dict[str, Any] | None:
     except (ConfigJSONError, FileNotFoundError) as error:
         result.missing.append(str(error))
         return None
+
+
+def _web_client_problems(
+    where: str, jwt: dict[str, Any], settings: WorkshopSettings, web: str
+) -> list[str]:
+    """What ``where`` (an ``allowedClients``) lacks to let in the web app and the machine."""
+    clients = jwt.get("allowedClients")
+    listed = clients if isinstance(clients, list) else []
+    machine = settings.client_id
+    wanted = f'"allowedClients": ["{machine}", "{web}"]'
+    problems = []
+    if web not in listed:
+        problems.append(
+            f"{where}: "
+            + _(
+                "add the web app client's id, the value of {parameter} ({web}), beside the "
+                "machine client's: {wanted}.",
+                parameter=WEB_CLIENT_PARAMETER,
+                web=web,
+                wanted=wanted,
+            )
+        )
+    if machine not in listed:
+        problems.append(
+            f"{where}: "
+            + _(
+                "keep the machine client's id ({machine}) too, or its callers are refused: "
+                "{wanted}.",
+                machine=machine,
+                wanted=wanted,
+            )
+        )
+    return problems
 
 
 def _gateway(config: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -487,21 +527,17 @@ def check_main(project: Path) -> CheckResult:
 
 
 def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> CheckResult:
-    """Step 4, file 1: the runtime lets in the web app's users too (``allowedClients``)."""
-    result = CheckResult(_("Web app client in the runtime's allowedClients"))
+    """Step 4, file 1: the web app's users get in too, at the runtime and at the Gateway.
+
+    The agent forwards the caller's token to the Gateway (step 3), which checks it with
+    its own ``allowedClients``: a user let into the runtime alone would find the
+    warranty tool refused.
+    """
+    result = CheckResult(_("Web app client in the runtime's and the gateway's allowedClients"))
     config = _config(project, result)
     if config is None:
         return result
-    runtime = (config.get("runtimes") or [{}])[0]
-    jwt = _jwt_authorizer(runtime) if isinstance(runtime, dict) else None
-    where = f"runtimes[0].{_JWT}.allowedClients"
-    if jwt is None:
-        result.missing.append(
-            "runtimes[0].authorizerConfiguration: "
-            + _("the runtime has no CUSTOM_JWT authorizer; do step 1 (notebook 01) first.")
-        )
-        return result
-    web, machine = settings.web_client_id, settings.client_id
+    web = settings.web_client_id
     if web is None:
         result.missing.append(
             _(
@@ -511,34 +547,40 @@ def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> Check
             )
         )
         return result
-    clients = jwt.get("allowedClients")
-    listed = clients if isinstance(clients, list) else []
-    wanted = f'"allowedClients": ["{machine}", "{web}"]'
-    if web not in listed:
+    runtime = (config.get("runtimes") or [{}])[0]
+    runtime_jwt = _jwt_authorizer(runtime) if isinstance(runtime, dict) else None
+    if runtime_jwt is None:
         result.missing.append(
-            f"{where}: "
-            + _(
-                "add the web app client's id, the value of {parameter} ({web}), beside the "
-                "machine client's: {wanted}.",
-                parameter=WEB_CLIENT_PARAMETER,
-                web=web,
-                wanted=wanted,
+            "runtimes[0].authorizerConfiguration: "
+            + _("the runtime has no CUSTOM_JWT authorizer; do step 1 (notebook 01) first.")
+        )
+        return result
+    runtime_clients = f"runtimes[0].{_JWT}.allowedClients"
+    result.missing += _web_client_problems(runtime_clients, runtime_jwt, settings, web)
+    gateways = config.get("agentCoreGateways", [])
+    index = next(
+        (
+            i
+            for i, g in enumerate(gateways)
+            if isinstance(g, dict) and g.get("name") == SECURE_GATEWAY
+        ),
+        None,
+    )
+    gateway_jwt = _jwt_authorizer(gateways[index]) if index is not None else None
+    if gateway_jwt is None:
+        result.missing.append(
+            _(
+                "{gateway} has no CUSTOM_JWT authorizer; do step 2 (notebook 02) first.",
+                gateway=SECURE_GATEWAY,
             )
         )
-    if machine not in listed:
-        result.missing.append(
-            f"{where}: "
-            + _(
-                "keep the machine client's id ({machine}) too, or its callers are refused: "
-                "{wanted}.",
-                machine=machine,
-                wanted=wanted,
-            )
-        )
+        return result
+    gateway_clients = f"agentCoreGateways[{index}].{_JWT}.allowedClients"
+    result.missing += _web_client_problems(gateway_clients, gateway_jwt, settings, web)
     result.missing += [
         f"{issue.path}: {issue.message} " + _("Fix: {fix}", fix=issue.fix)
         for issue in validate_config(config, project, settings.value_sources())
-        if not _related(issue.path, where)
+        if not _related(issue.path, runtime_clients) and not _related(issue.path, gateway_clients)
     ]
     return result
 

@@ -2,9 +2,9 @@
 
 ``ws.run('agentcore remove gateway --name my-gateway -y')`` takes the line the
 workshop text gives, splits it as a shell does (quotes, ``$NAME`` and ``${NAME}``
-variables), and parses it with the real CLI's flags. The result is a
-:class:`TypedCommand`: which command, and its options, ready for the selected backend
-to carry out. A flag the CLI does not know, a missing required flag or an unknown
+variables, a backslash ending a line), and parses it with the real CLI's flags. The
+result is a :class:`TypedCommand`: which command, and its options, ready for the selected
+backend to carry out. A flag the CLI does not know, a missing required flag or an unknown
 variable is an :class:`~helpers.kit.errors.CommandLineError` saying what to type.
 
 Only the commands the workshop uses are known; ``agentcore-local`` is accepted as
@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -24,26 +24,42 @@ from helpers.kit.errors import CommandLineError
 from helpers.model.i18n import N_, _
 
 PROGRAMS = ("agentcore", "agentcore-local")
-# The variables the workshop's text sets from SSM; a notebook knows them without the shell.
-WORKSHOP_VARIABLES = ("DISCOVERY_URL", "CLIENT_ID", "POOL_ID", "TOKEN_URL", "SCOPE", "LAMBDA_ARN")
+# The variables the workshop's text sets in its shell lines (from SSM, Cognito and uuid4);
+# a notebook knows them without the shell. $TOKEN is the only secret among them.
+WORKSHOP_VARIABLES = (
+    "COGNITO_DISCOVERY_URL",
+    "COGNITO_CLIENT_ID",
+    "COGNITO_TOKEN_URL",
+    "COGNITO_AUTH_SCOPE",
+    "WARRANTY_LAMBDA_ARN",
+    "TOKEN",
+    "SESSION_C",
+    "SESSION_D",
+    "SESSION_E",
+)
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _VARIABLE = re.compile(rf"\$(?:\{{(?P<braced>{_NAME})\}}|(?P<plain>{_NAME}))")
+_ASSIGNMENT = re.compile(rf"(?P<name>{_NAME})=")
+_CONTINUATION = re.compile(r"\\\r?\n")
 
 # What each command looks like in the workshop text, for error messages.
 USAGE = {
     "validate": "agentcore validate",
     "deploy": "agentcore deploy -y -v",
-    "invoke": 'agentcore invoke "PROMPT" [--session-id ID] [--bearer-token "$TOKEN"] [--stream]',
+    "invoke": (
+        'agentcore invoke "What\'s the return policy for electronics?" '
+        '--session-id $SESSION_C --bearer-token "$TOKEN" --stream'
+    ),
     "remove gateway": "agentcore remove gateway --name my-gateway -y",
     "remove all": "agentcore remove all -y",
     "add gateway": (
         "agentcore add gateway --name my-gateway-secure --runtimes CustomerSupport "
-        '--authorizer-type CUSTOM_JWT --discovery-url "$DISCOVERY_URL" '
-        '--allowed-clients "$CLIENT_ID"'
+        "--authorizer-type CUSTOM_JWT --discovery-url $COGNITO_DISCOVERY_URL "
+        "--allowed-clients $COGNITO_CLIENT_ID"
     ),
     "add gateway-target": (
         "agentcore add gateway-target --type lambda-function-arn --name WarrantyCheck "
-        '--lambda-arn "$LAMBDA_ARN" --tool-schema-file '
+        "--lambda-arn $WARRANTY_LAMBDA_ARN --tool-schema-file "
         "app/CustomerSupport/tool/warranty_schema.json --gateway my-gateway-secure"
     ),
 }
@@ -156,7 +172,11 @@ def _command_parser() -> _Parser:
     return parser
 
 
-def expand(word: str, variables: Mapping[str, str]) -> str:
+# A variable's value, or how to get it when it is asked for (the token: fetched, never shown).
+Value = str | Callable[[], str]
+
+
+def expand(word: str, variables: Mapping[str, Value]) -> str:
     """``$NAME`` and ``${NAME}`` replaced by their values, as a shell does in double quotes."""
 
     def value(match: re.Match[str]) -> str:
@@ -171,15 +191,23 @@ def expand(word: str, variables: Mapping[str, str]) -> str:
                     known=known,
                 )
             )
-        return variables[name]
+        found = variables[name]
+        return found() if callable(found) else found
 
     return _VARIABLE.sub(value, word)
 
 
-def parse(line: str, variables: Mapping[str, str]) -> TypedCommand:
+def assigned_variable(line: str) -> str | None:
+    """The name a shell assignment line sets (``SESSION_C=$(python3 …)``), else None."""
+    match = _ASSIGNMENT.match(line.strip())
+    return match["name"] if match else None
+
+
+def parse(line: str, variables: Mapping[str, Value]) -> TypedCommand:
     """Read one typed ``agentcore …`` line; raise :class:`CommandLineError` saying what is wrong."""
     try:
-        words = shlex.split(line.strip(), comments=True)
+        # A backslash at the end of a line continues the command, as the text's lines do.
+        words = shlex.split(_CONTINUATION.sub(" ", line.strip()), comments=True)
     except ValueError as error:  # an unclosed quote
         raise CommandLineError(_("Cannot read the command line: {error}.", error=error)) from error
     if not words:

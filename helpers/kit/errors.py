@@ -9,6 +9,7 @@ secret.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from helpers.model.errors import ActionableError
@@ -43,6 +44,11 @@ class MemoryRecordsMissing(ActionableError, TimeoutError):
 class InvokeError(ActionableError):
     """The runtime refused or failed the call."""
 
+    # The HTTP status; None where no HTTP answer is known (:class:`CliRefused`).
+    status: int | None
+    # True when the call was refused before any request left (:class:`CliRefused`).
+    refused_before_sending = False
+
     def __init__(self, status: int, error_type: str, message: str) -> None:
         super().__init__(f"HTTP {status} {error_type}: {explain(message)}")
         self.status = status
@@ -70,6 +76,37 @@ class InvokeServerError(InvokeError):
     """5xx: the agent failed; the runtime's log has the traceback."""
 
 
+class CliRefused(InvokeError):
+    """``agentcore invoke`` failed, so there is no HTTP status to show, only the CLI's words.
+
+    The AWS backend's tokenless call ends here: CLI 0.30.0 will not call a CUSTOM_JWT runtime
+    without a bearer token and refuses before it sends anything
+    (:attr:`refused_before_sending`). ``message`` is what the CLI printed, in its words (it
+    stays English); ``results`` are the commands run, each as typed and with its output.
+    """
+
+    def __init__(
+        self, message: str, results: Sequence[CommandResult], *, before_sending: bool
+    ) -> None:
+        ActionableError.__init__(
+            self,
+            _(
+                "`{command}` refused the call:\n{output}",
+                command=results[0].command,
+                output=message,
+            ),
+        )
+        self.status = None
+        self.error_type = "agentcore invoke"
+        self.message = message
+        self.results = tuple(results)
+        self.refused_before_sending = before_sending
+
+    def explained(self) -> str:
+        """The CLI's own words: they are not the local stack's, so nothing is translated."""
+        return self.message
+
+
 class GatewayRefused(ActionableError):
     """The Gateway refused the call; ``status`` is the HTTP status."""
 
@@ -95,6 +132,19 @@ class NotDeployed(ActionableError):
 
 class CliNotFound(ActionableError):
     """The ``agentcore`` executable is not on PATH, so the AWS backend cannot run a step."""
+
+
+class CliVersionMismatch(ActionableError):
+    """``agentcore --version`` is not the version the kit was proven with (or did not answer).
+
+    ``found`` is the first line it printed ("" for none), ``expected`` the version the kit
+    demands.
+    """
+
+    def __init__(self, message: str, *, found: str, expected: str) -> None:
+        super().__init__(message)
+        self.found = found
+        self.expected = expected
 
 
 class TransactionSearchNotEnabled(ActionableError):

@@ -40,7 +40,7 @@ from helpers.kit.errors import SettingsError
 from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
-from helpers.model.edits import secure_runtime
+from helpers.model.edits import secure_runtime, with_gateway_jwt_authorizer
 from helpers.model.i18n import _
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "TOOL_SCHEMA_FILE",
     "WARRANTY_TARGET",
     "Replaced",
+    "apply_gateway_authorizer",
     "apply_memory_actor",
     "apply_runtime_authorizer",
     "apply_token_forwarding",
@@ -141,14 +142,24 @@ def apply_runtime_authorizer(project: Path, settings: WorkshopSettings) -> list[
 
 
 def apply_web_client(project: Path, settings: WorkshopSettings) -> list[Replaced]:
-    """Step 4, config part, only if its check fails: the web app client in allowedClients."""
+    """Step 4, config part, only if its check fails: the web app client in the
+    ``allowedClients`` of the runtime and of the secure gateway (an update in place)."""
     check = check_web_client_allowed(project, settings)
     if check.ok:
         return []
     if settings.web_client_id is None:
         raise SettingsError(check.missing[0])
     clients = [settings.client_id, settings.web_client_id]
-    return _secure_runtime(project, settings, clients, 4, check)
+    replaced = _secure_runtime(project, settings, clients, 4, check)
+    config = read_config(project)
+    gateways = config.get("agentCoreGateways", [])
+    for index, gateway in enumerate(gateways):
+        if gateway.get("name") == SECURE_GATEWAY and gateway.get("authorizerType") == "CUSTOM_JWT":
+            gateways[index] = with_gateway_jwt_authorizer(
+                gateway, discovery_url=settings.cognito_discovery_url, allowed_clients=clients
+            )
+    write_config(project, config)
+    return replaced
 
 
 def _secure_runtime(
@@ -176,30 +187,77 @@ def _secure_runtime(
     return [Replaced(path, kept, _step(step) if untouched else _step(step, _first(check)))]
 
 
+def apply_gateway_authorizer(project: Path, settings: WorkshopSettings) -> list[Replaced]:
+    """Step 2, only if its check fails on the configuration alone: the secure gateway's
+    ``authorizerConfiguration`` rewritten in agentcore.json, for the next deploy.
+
+    A CUSTOM_JWT gateway's configuration (``discoveryUrl``, ``allowedClients``…) is updated
+    in place, as AWS's ``UpdateGateway`` does: same gateway, same URL. Its
+    ``authorizerType`` cannot be: a gateway of another type is left to
+    :func:`replace_gateway_commands` (remove, deploy, add again).
+    """
+    check = check_secure_gateway(project, settings)
+    if check.ok:
+        return []
+    try:
+        config = read_config(project)
+    except (ConfigJSONError, FileNotFoundError):
+        return []  # replace_gateway_commands reports the broken file
+    gateways = config.get("agentCoreGateways", [])
+    index = next(
+        (
+            i
+            for i, g in enumerate(gateways)
+            if isinstance(g, dict) and g.get("name") == SECURE_GATEWAY
+        ),
+        None,
+    )
+    if index is None or gateways[index].get("authorizerType") != "CUSTOM_JWT":
+        return []
+    gateways[index] = with_gateway_jwt_authorizer(
+        gateways[index],
+        discovery_url=settings.cognito_discovery_url,
+        allowed_clients=[settings.client_id],
+    )
+    path = project / CONFIG_PATH
+    kept = backup(path)
+    write_config(project, config)
+    return [Replaced(path, kept, _step(2, _first(check)))]
+
+
 def replace_gateway_commands(
     project: Path, settings: WorkshopSettings, backend: Backend
 ) -> list[CommandResult]:
     """Step 2, after the removal is deployed: add what is missing of the secure gateway.
 
     Each command runs only if its checker fails, so a gateway or target the learner
-    added already is kept.
+    added already is kept. A secure gateway added with another authorizer type is
+    removed (and the removal deployed) before it is added again: AWS cannot update an
+    existing gateway's authorizer type. One with the right type and a wrong
+    configuration is :func:`apply_gateway_authorizer`'s, in place: call it first.
     """
     results = []
     if not check_secure_gateway(project, settings).ok:
         config = read_config(project)
-        if any(g.get("name") == SECURE_GATEWAY for g in config.get("agentCoreGateways", [])):
-            # Added with another authorizer: it cannot change in place, so it goes first.
+        added = next(
+            (g for g in config.get("agentCoreGateways", []) if g.get("name") == SECURE_GATEWAY),
+            None,
+        )
+        if added is not None and added.get("authorizerType") != "CUSTOM_JWT":
+            # "Authorizer type cannot be updated for an existing gateway": it goes first.
             results.append(backend.remove_gateway(project, SECURE_GATEWAY).raise_for_failure())
             backend.deploy(project, lambda _: None).raise_for_failure()
-        results.append(
-            backend.add_gateway(
-                project,
-                name=SECURE_GATEWAY,
-                runtimes=[RUNTIME],
-                discovery_url=settings.cognito_discovery_url,
-                allowed_clients=[settings.client_id],
-            ).raise_for_failure()
-        )
+            added = None
+        if added is None:
+            results.append(
+                backend.add_gateway(
+                    project,
+                    name=SECURE_GATEWAY,
+                    runtimes=[RUNTIME],
+                    discovery_url=settings.cognito_discovery_url,
+                    allowed_clients=[settings.client_id],
+                ).raise_for_failure()
+            )
     if not check_warranty_target(project, settings).ok:
         results.append(
             backend.add_gateway_target(
@@ -266,6 +324,8 @@ def prepare(
             )
             # The removal must be deployed before the replacement: same target, new gateway.
             backend.deploy(project, progress).raise_for_failure()
+        # A wrong authorizer configuration is fixed in place; a wrong type by the commands.
+        replaced += apply_gateway_authorizer(project, settings)
         for result in replace_gateway_commands(project, settings, backend):
             progress(_("step 2: ran `{command}`", command=result.command))
     if through_step >= 3:

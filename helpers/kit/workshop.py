@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from helpers.kit.backends import get_backend
 from helpers.kit.backends.base import Backend, CommandResult
 from helpers.kit.calling import admission, gateway_client, invoke
 from helpers.kit.checks import CheckResult
-from helpers.kit.errors import CommandLineError, InvokeError, NotDeployed
+from helpers.kit.errors import CliRefused, CommandLineError, InvokeError, NotDeployed
 from helpers.kit.paths import project_dir, shown
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.sign_in import UserTokens, UserTokenSource
@@ -35,6 +35,8 @@ from helpers.model.config import read_config, write_config
 from helpers.model.i18n import _
 from helpers.model.interactions import TraceInteraction, wait_for_interactions
 
+SESSION_VARIABLES = ("SESSION_C", "SESSION_D", "SESSION_E")
+
 
 @dataclass
 class Workshop:
@@ -43,6 +45,11 @@ class Workshop:
     backend: Backend
     settings: WorkshopSettings
     project: Path
+    # The text's $SESSION_C (notebook 01), $SESSION_E (03) and $SESSION_D (04): uuid4s, as
+    # its `SESSION_C=$(python3 -c 'import uuid; print(uuid.uuid4())')` lines make them.
+    sessions: dict[str, str] = field(
+        default_factory=lambda: {name: invoke.new_session_id() for name in SESSION_VARIABLES}
+    )
 
     # ---- commands ----------------------------------------------------------------------
 
@@ -55,33 +62,53 @@ class Workshop:
             print(_("✗ the command failed (see above); nothing else was changed."))
         return result
 
-    def variables(self) -> dict[str, str]:
-        """What ``$NAME`` means in a typed command: the workshop's values, then the environment.
+    def variables(self) -> dict[str, command_line.Value]:
+        """What ``$NAME`` means in a typed command: the environment, then the workshop's values.
 
-        The same names the workshop's shell lines set from SSM, so one command line works
-        in a notebook cell and in a terminal. None of them is a secret.
+        The names are the ones the workshop text's shell lines set, so a line copied from
+        the text works in a notebook cell as in a terminal. ``$TOKEN`` is the cached access
+        token, fetched only when a command uses it and never shown; ``$SESSION_C``,
+        ``$SESSION_D`` and ``$SESSION_E`` are this notebook's session ids (:attr:`sessions`).
         """
         web_client = self.settings.web_client_id
         return {
             **os.environ,
-            "DISCOVERY_URL": self.settings.cognito_discovery_url,
-            "CLIENT_ID": self.settings.client_id,
-            "POOL_ID": self.settings.pool_id,
-            "TOKEN_URL": self.settings.cognito_token_url,
-            "SCOPE": self.settings.cognito_auth_scope,
-            "LAMBDA_ARN": self.settings.warranty_check_lambda_arn,
+            "COGNITO_DISCOVERY_URL": self.settings.cognito_discovery_url,
+            "COGNITO_CLIENT_ID": self.settings.client_id,
+            "COGNITO_TOKEN_URL": self.settings.cognito_token_url,
+            "COGNITO_AUTH_SCOPE": self.settings.cognito_auth_scope,
+            "WARRANTY_LAMBDA_ARN": self.settings.warranty_check_lambda_arn,
             **({"WEB_CLIENT_ID": web_client} if web_client else {}),
+            **self.sessions,
+            "TOKEN": lambda: self.token().value,
         }
 
     def run(self, line: str) -> None:
         """Run an ``agentcore …`` command line as typed, on the selected backend.
 
         It takes the real CLI's syntax (``agentcore remove gateway --name my-gateway -y``),
-        with ``$DISCOVERY_URL``-style variables (see :meth:`variables`). A line it cannot
-        read is explained, not run; a command that fails says so. Nothing raises, so the
+        with the workshop text's variables (see :meth:`variables`). A line it cannot read
+        is explained, not run; a command that fails says so. Nothing raises, so the
         checker cell after it tells whether the step is done. It returns nothing, so the
         cell shows the command's output once.
         """
+        assigned = command_line.assigned_variable(line)
+        if assigned == "COGNITO_CLIENT_SECRET":
+            print(
+                _(
+                    "✓ The notebook keeps no client secret: ws.token() reads it from Cognito "
+                    "when it needs a token, and never shows it."
+                )
+            )
+            return
+        if assigned in command_line.WORKSHOP_VARIABLES:
+            print(
+                _(
+                    "✓ ${name} is already set in this notebook; the commands below use it.",
+                    name=assigned,
+                )
+            )
+            return
         try:
             typed = command_line.parse(line, self.variables())
         except CommandLineError as error:
@@ -107,8 +134,8 @@ class Workshop:
                     False,
                     _(
                         "This workshop adds the gateway with --authorizer-type CUSTOM_JWT, "
-                        "--discovery-url and --allowed-clients (its authorizer cannot be added "
-                        "later)."
+                        "--discovery-url and --allowed-clients (a deployed gateway's authorizer "
+                        "type cannot be changed later)."
                     ),
                 )
             return self.backend.add_gateway(
@@ -128,7 +155,10 @@ class Workshop:
             )
         if typed.name == "invoke":
             return self.backend.invoke(
-                self.project, options["prompt"], options["session_id"] or invoke.new_session_id()
+                self.project,
+                options["prompt"],
+                options["session_id"] or invoke.new_session_id(),
+                options["bearer_token"],
             )
         raise CommandLineError(
             _("`agentcore {command}` is not a command of this workshop.", command=typed.name)
@@ -194,8 +224,13 @@ class Workshop:
     def try_gateway_authorizer_in_place(self) -> CommandResult | None:
         """Add a JWT authorizer to ``my-gateway`` as it stands, deploy, and put the file back.
 
-        The deploy is refused, which is the point. Shown on the local stack only: on AWS
-        the attempt would reach CloudFormation and leave a failed update to clean up.
+        That is a change of the deployed gateway's authorizer *type*, NONE → CUSTOM_JWT,
+        and AWS refuses it: "Authorizer type cannot be updated for an existing gateway".
+        So the deploy is refused with those words, which is the point. (A change of a
+        CUSTOM_JWT gateway's authorizer *configuration*, such as its allowedClients, is
+        an update in place; a new type needs a new gateway.) Shown on the local stack
+        only: on AWS the attempt would reach CloudFormation and leave a failed, rolled
+        back stack update behind.
         """
         if self.backend.name != "local":
             print(_("On AWS this deploy is refused too; the workshop does not try it there."))
@@ -224,7 +259,8 @@ class Workshop:
         """Catch up on one step for a learner who fell behind; nothing that passes is touched.
 
         Steps 1, 3 and 4 replace a file only when its check fails (the learner's version
-        is kept as a backup, named below); step 2 runs the commands still missing.
+        is kept as a backup, named below); step 2 runs the commands still missing, and
+        rewrites a wrong authorizer configuration of the secure gateway (deployed in place).
         """
         if step == 1:
             done = project.apply_runtime_authorizer(self.project, self.settings)
@@ -232,11 +268,11 @@ class Workshop:
             if project.OLD_GATEWAY in self.gateway_names():
                 self.show(self.backend.remove_gateway(self.project, project.OLD_GATEWAY))
                 self.deploy().raise_for_failure()
+            done = project.apply_gateway_authorizer(self.project, self.settings)
             for result in project.replace_gateway_commands(
                 self.project, self.settings, self.backend
             ):
                 self.show(result)
-            done = []
         elif step == 3:
             done = project.apply_token_forwarding(self.project)
         elif step == 4:
@@ -366,11 +402,38 @@ class Workshop:
         return admission.admit(self.invoke_url(), tokens, agent_log=self.agent_log())
 
     def expect_refusal(self, prompt: str, token: AccessToken | str | None) -> InvokeError:
-        """Call the agent expecting a refusal; show and return it (raise if it got in)."""
+        """Call the agent expecting a refusal; show and return it (raise if it got in).
+
+        With no token at all it is the workshop text's ``agentcore invoke PROMPT
+        --session-id ID --stream`` on the selected backend: the local stack's Runtime
+        answers HTTP 401; on AWS the real CLI refuses before it sends anything, so the
+        refusal has no HTTP status (``status`` is None, ``refused_before_sending`` is True)
+        and its message is the CLI's, shown under the commands that were run.
+        """
+        session_id = invoke.new_session_id()
         try:
-            answer = invoke.invoke(
-                self.invoke_url(), prompt, token=token, session_id=invoke.new_session_id()
-            )
+            if token is None:
+                answer = self.backend.invoke_without_token(self.project, prompt, session_id)
+            else:
+                answer = invoke.invoke(
+                    self.invoke_url(), prompt, token=token, session_id=session_id
+                )
+        except CliRefused as refusal:
+            for result in refusal.results:
+                print(f"$ {result.command}")
+                print(result.output or _("(the CLI printed nothing and exited with an error)"))
+            if refusal.refused_before_sending:
+                print(
+                    _(
+                        "refused before anything was sent, as it should be: the agentcore CLI "
+                        "does not call a CUSTOM_JWT runtime without a bearer token, so there is "
+                        "no HTTP status (the local stack's Runtime answers the same call with "
+                        "HTTP 401)."
+                    )
+                )
+            else:
+                print(_("refused, as it should be; the agentcore CLI shows no HTTP status."))
+            return refusal
         except InvokeError as refusal:
             print(
                 _(

@@ -21,12 +21,18 @@ from urllib.parse import urlsplit
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 from helpers.model.names import WELL_KNOWN_SUFFIX
-from helpers.model.project_schema import GATEWAY_AUTHORIZER_TYPES, GATEWAY_NAME, RUNTIME
+from helpers.model.project_schema import (
+    GATEWAY,
+    GATEWAY_AUTHORIZER_TYPES,
+    GATEWAY_NAME,
+    RUNTIME,
+)
 from helpers.model.schema import is_valid_url
 
 # A key the workshop adds to a runtime by hand lands where the CLI would write it: at its
 # place in the CLI's runtime schema, not at the end of the object.
 RUNTIME_KEY_ORDER = tuple(RUNTIME.fields)
+GATEWAY_KEY_ORDER = tuple(GATEWAY.fields)
 # AWS names a gateway "<project>-<gateway>" and allows 48 characters.
 MAX_QUALIFIED_GATEWAY_NAME = 48
 
@@ -88,6 +94,26 @@ def secure_runtime(
         RUNTIME_KEY_ORDER,
     )
     return new
+
+
+def with_gateway_jwt_authorizer(
+    gateway: dict[str, Any], *, discovery_url: str, allowed_clients: list[str]
+) -> dict[str, Any]:
+    """A copy of a CUSTOM_JWT ``gateway`` whose authorizer lets in ``allowed_clients``.
+
+    The hand edit of a gateway's ``authorizerConfiguration``, written as ``agentcore add
+    gateway`` writes it: what the next deploy updates in place (same gateway, same URL).
+    The ``authorizerType`` is not this edit's: AWS refuses a new type for a deployed gateway.
+    """
+    configuration = {
+        "customJwtAuthorizer": {
+            "discoveryUrl": discovery_url,
+            "allowedClients": _string_list(allowed_clients, "allowed_clients"),
+        }
+    }
+    return _with_keys(
+        copy.deepcopy(gateway), {"authorizerConfiguration": configuration}, GATEWAY_KEY_ORDER
+    )
 
 
 def gateway_from_flags(

@@ -1,7 +1,8 @@
 """The real ``agentcore`` CLI, pinned, installed into a cache under the working state.
 
 The contract tests (``tests/test_cli_contract.py``) run this CLI next to the kit. It is
-npm ``@aws/agentcore`` at :data:`VERSION`, installed with npm into
+npm ``@aws/agentcore`` at :data:`VERSION` (the version the AWS backend demands, defined once
+in :mod:`helpers.kit.backends.commands`), installed with npm into
 ``.workshop/cache/agentcore-cli/<version>/`` (or ``$AGENTCORE_CLI_CACHE/<version>/``):
 nothing global, nothing in the repository. ``make agentcore-cli`` runs
 ``python -m helpers.tooling.agentcore_cli install``; the test suite does it too, in the
@@ -28,8 +29,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-VERSION = "0.30.0"
-PACKAGE = "@aws/agentcore"
+from helpers.kit.backends.commands import PACKAGE, VERSION
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OVERRIDES = {
     # The CLI's pin of this one is not served by the registry; the next patch is.

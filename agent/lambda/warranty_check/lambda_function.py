@@ -15,11 +15,13 @@ TOOL_NAME = "check_warranty_status"
 TOOL_NAME_HEADER = "bedrockAgentCoreToolName"
 TARGET_SEPARATOR = "___"
 
-# Sample records; fixed rather than computed from today's date so answers are reproducible.
+# Sample records, one per product of the agent's catalog (the workshop text's): each runs for
+# the product's warranty_months from its purchase date. Fixed rather than computed from
+# today's date so answers are reproducible.
 WARRANTIES: dict[str, dict[str, str]] = {
     "PROD-001": {
         "product_name": "Wireless Headphones",
-        "purchase_date": "2025-03-01",
+        "purchase_date": "2026-03-01",
         "warranty_end_date": "2027-03-01",
         "status": "active",
         "coverage": "Manufacturing defects and battery failure",
@@ -34,13 +36,13 @@ WARRANTIES: dict[str, dict[str, str]] = {
     "PROD-003": {
         "product_name": "Laptop Stand",
         "purchase_date": "2024-05-10",
-        "warranty_end_date": "2025-05-10",
+        "warranty_end_date": "2024-11-10",
         "status": "expired",
         "coverage": "Manufacturing defects",
     },
     "PROD-004": {
         "product_name": "USB-C Hub",
-        "purchase_date": "2025-08-20",
+        "purchase_date": "2026-08-20",
         "warranty_end_date": "2027-08-20",
         "status": "active",
         "coverage": "Manufacturing defects",

@@ -6,7 +6,10 @@ state (so later edits change nothing until the next deploy) and reads each
 target's tool schema once. It then:
 
 - validates first and refuses on any error;
-- refuses to change an existing gateway's authorizer in place, as AWS does;
+- refuses to change an existing gateway's ``authorizerType``, as AWS does ("Authorizer
+  type cannot be updated for an existing gateway"), while a change of its
+  ``authorizerConfiguration`` is an in-place update, as ``UpdateGateway`` makes it: same
+  gateway id and URL, the new configuration enforced from the next request on;
 - creates and updates memories (AgentCore Memory, through the control-plane API:
   :mod:`helpers.emulator.deploy.memories`), then gateways, then runtimes, whose
   environment lists every gateway URL and every memory id: a new version's first agent
@@ -61,6 +64,13 @@ from helpers.model.names import gateway_url_env_var, memory_id_env_var
 from helpers.model.validation import ValidationResult, validate_config
 
 log = logging.getLogger("agentcore_local.deploy")
+
+# AWS's answer when an existing gateway's authorizerType is to change (UpdateGateway's
+# ValidationException; through CloudFormation, as `agentcore deploy` goes, the stack update
+# fails with it and rolls back). Quoted in its words, in every language.
+AUTHORIZER_TYPE_IMMUTABLE = "Authorizer type cannot be updated for an existing gateway"
+# The keys of a customJwtAuthorizer, in agentcore.json's order (for the plan's wording).
+_JWT_KEYS = ("discoveryUrl", "allowedAudience", "allowedClients", "allowedScopes", "customClaims")
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 _SOCKETS_PREFIX = "agentcore-local-"
@@ -173,6 +183,22 @@ def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
     return ", ".join(changes) or _("code, configuration or gateway URLs changed")
 
 
+def _gateway_why(current: GatewayRecord, wanted: GatewayRecord) -> str:
+    """What changed in a gateway, for the plan's update line (its type never does)."""
+    changes = []
+    if current.authorizer != wanted.authorizer:
+        before, after = current.authorizer or {}, wanted.authorizer or {}
+        changed = [key for key in {**before, **after} if before.get(key) != after.get(key)]
+        rank = {key: place for place, key in enumerate(_JWT_KEYS)}
+        changed.sort(key=lambda key: (rank.get(key, len(rank)), key))
+        changes.append(
+            _("authorizer configuration: {keys}; in place, same URL", keys=", ".join(changed))
+        )
+    if current.targets != wanted.targets:
+        changes.append(_("targets changed"))
+    return ", ".join(changes) or _("targets changed")
+
+
 class Deployer:
     """Owns what is deployed on one stack; every method runs on the daemon's event loop."""
 
@@ -270,7 +296,7 @@ class Deployer:
             except MemoryRefused as refusal:
                 raise DeployRefused(f"{refusal} " + _("Nothing was deployed.")) from None
             gateways = self._desired_gateways(config, project_dir)
-            self._refuse_in_place_authorizer_change(gateways)
+            self._refuse_authorizer_type_change(gateways)
             runtimes = self._desired_runtimes(config, project_dir, gateways, wanted_memories)
             plan = self._plan(wanted_memories, runtimes, gateways)
             await emit({"event": "plan", "items": [asdict(item) for item in plan]})
@@ -327,22 +353,29 @@ class Deployer:
             )
         return desired
 
-    def _refuse_in_place_authorizer_change(self, desired: dict[str, GatewayRecord]) -> None:
+    def _refuse_authorizer_type_change(self, desired: dict[str, GatewayRecord]) -> None:
+        """Refuse, as AWS does, a deployed gateway's new ``authorizerType``.
+
+        Only the type: a new ``authorizerConfiguration`` under the same type is an update
+        in place (``UpdateGateway`` takes it; terraform-provider-aws makes only
+        ``authorizer_type`` force a new gateway). ARCHITECTURE.md names the sources.
+        """
         for name, wanted in desired.items():
             current = self._gateways.get(name)
-            if current and (current.authorizer_type, current.authorizer) != (
-                wanted.authorizer_type,
-                wanted.authorizer,
-            ):
+            if current and current.authorizer_type != wanted.authorizer_type:
                 raise DeployRefused(
-                    _(
-                        "Gateway '{name}' is deployed with authorizerType {authorizer_type}, "
-                        "and a gateway's authorizer cannot be changed in place (AWS refuses it "
-                        "too). Remove the gateway (`agentcore remove gateway --name {name} -y`), "
-                        "deploy, then add it again with the new authorizer and deploy once more. "
+                    f"{AUTHORIZER_TYPE_IMMUTABLE}. "
+                    + _(
+                        "Gateway '{name}' is deployed with authorizerType {deployed}, and "
+                        "agentcore.json asks for {wanted}. To change the type, remove the "
+                        "gateway (`agentcore remove gateway --name {name} -y`), deploy, add it "
+                        "again with the new authorizer type (and attach its targets again), "
+                        "and deploy once more. A change of its authorizerConfiguration alone "
+                        "(such as allowedClients or discoveryUrl) is deployed in place. "
                         "Nothing was deployed.",
                         name=name,
-                        authorizer_type=current.authorizer_type,
+                        deployed=current.authorizer_type,
+                        wanted=wanted.authorizer_type,
                     )
                 )
 
@@ -407,7 +440,9 @@ class Deployer:
             if current_gateway is None:
                 plan.append(PlanItem("create", "gateway", name))
             elif current_gateway.fingerprint != gateway.fingerprint:
-                plan.append(PlanItem("update", "gateway", name, _("targets changed")))
+                plan.append(
+                    PlanItem("update", "gateway", name, _gateway_why(current_gateway, gateway))
+                )
         plan += [PlanItem("delete", "gateway", n) for n in self._gateways if n not in gateways]
         for name, runtime in runtimes.items():
             current_runtime = self._runtimes.get(name)
@@ -436,6 +471,8 @@ class Deployer:
                 await self._gateway_host.remove(self._gateways.pop(item.name).gateway_id)
                 return
             gateway = gateways[item.name]
+            # Created, or updated in place: an update keeps the gateway's id (so its URL),
+            # and the new authorizer takes the old one's place before the next request.
             await self._gateway_host.put(self._live_gateway(gateway))
             self._gateways[item.name] = gateway
             return

@@ -2,10 +2,32 @@
 
 Each method runs ``agentcore`` (npm ``@aws/agentcore``) in the learner's project folder,
 the one holding ``agentcore/agentcore.json``, and returns the command exactly as typed
-(``agentcore deploy -y -v``), whether it exited 0, and what it printed. The CLI's anonymous
-usage telemetry is switched off for these runs with ``AGENTCORE_TELEMETRY_DISABLED=1``, the
-per-session opt-out its telemetry guide documents; the CLI reads it before its global
-setting (aws/agentcore-cli ``src/cli/telemetry/config.ts``, ``resolveTelemetryPreference``).
+(``agentcore deploy -y -v``), whether it exited 0, and what it printed.
+
+The kit was proven with one version of the CLI, :data:`commands.VERSION
+<helpers.kit.backends.commands.VERSION>` (0.30.0): its flags, its outputs and the shape of
+its state file are that version's. So the backend runs ``agentcore --version`` once, when
+the notebook starts (:meth:`AwsBackend.prepare`) or before its first command, and stops
+with :class:`~helpers.kit.errors.CliVersionMismatch` (or
+:class:`~helpers.kit.errors.CliNotFound`) naming what it found, the version it needs and
+``npm install -g @aws/agentcore@0.30.0``.
+
+The workshop text's call with no token to the secured runtime,
+``agentcore invoke PROMPT --session-id ID --stream``, is run as typed
+(:meth:`AwsBackend.invoke_without_token`). CLI 0.30.0 does not send it: for a runtime
+whose ``authorizerType`` is CUSTOM_JWT and no ``--bearer-token`` (and no OAuth credential
+of its own to fetch one with) its ``resolveInvokeTarget`` refuses with "Agent '<name>' is
+configured for CUSTOM_JWT but no bearer token is available." before any request, so AWS
+never answers (no 401, no "Authorization method mismatch"). With ``--stream`` that
+refusal is not printed at all (its ``printInvokeResult`` prints only the session and log
+lines of a streamed call) and the command just exits 1; so when the text's command fails
+silently, the backend runs it once more without ``--stream``, which prints the CLI's
+reason, and shows both.
+
+The CLI's anonymous usage telemetry is switched off for these runs with
+``AGENTCORE_TELEMETRY_DISABLED=1``, the per-session opt-out its telemetry guide documents;
+the CLI reads it before its global setting (aws/agentcore-cli
+``src/cli/telemetry/config.ts``, ``resolveTelemetryPreference``).
 
 Before the first deploy, ``agentcore/aws-targets.json`` is the ``[]`` that ``agentcore
 create`` writes; :meth:`AwsBackend.deploy` fills in the ``default`` target with the account
@@ -46,6 +68,9 @@ until a run against a real account:
 - that the service accepts the invoke URL built here and that its CUSTOM_JWT authorizer
   admits a Cognito token and refuses a bad one (tests check the URL's formula only), and
   that ``agentcore invoke --bearer-token`` streams the answer;
+- that a tokenless ``agentcore invoke`` to the deployed CUSTOM_JWT runtime fails as it
+  fails offline (the CLI's check reads only the project's files, which is why it can be
+  compared with the real CLI offline: ``tests/test_aws_backend.py``);
 - that ``AGENTCORE_TELEMETRY_DISABLED=1`` really stops the CLI sending anything (the CLI's
   source says it does; nothing here watches the network);
 - that the prerequisite stack put the six SSM parameters into the account and the
@@ -85,7 +110,7 @@ import boto3
 
 from helpers.kit.backends import commands
 from helpers.kit.backends.base import CommandResult, Progress, Wait
-from helpers.kit.errors import CliNotFound, NotDeployed
+from helpers.kit.errors import CliNotFound, CliRefused, CliVersionMismatch, NotDeployed
 from helpers.kit.observability.cloudwatch import CloudWatchSource
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
@@ -99,7 +124,12 @@ from helpers.model.validation import (
     validate_project,
 )
 
-INSTALL_COMMAND = "npm install -g @aws/agentcore"
+INSTALL_COMMAND = commands.INSTALL_COMMAND
+# `agentcore --version` loads the CLI's 8 MB bundle first: seconds, more on a busy machine.
+VERSION_TIMEOUT_SECONDS = 120
+# What CLI 0.30.0 says when it will not call a CUSTOM_JWT runtime without a bearer token
+# (its resolveInvokeTarget); it has sent nothing.
+NO_BEARER_TOKEN = "is configured for CUSTOM_JWT but no bearer token is available"
 DEPLOY_COMMAND = commands.shown(commands.deploy())
 # Without --target, `agentcore deploy` deploys the target named "default" and records it there.
 DEPLOY_TARGET = "default"
@@ -134,9 +164,13 @@ class AwsBackend:
     ) -> None:
         self._executable = executable
         self._env = env
+        # The executable whose version was checked (checked again if PATH finds another).
+        self._checked: str | None = None
 
     def prepare(self, progress: Progress) -> None:
-        """Nothing to start: the CLI runs per command, with your AWS credentials."""
+        """Nothing to start (the CLI runs per command, with your AWS credentials); check that
+        ``agentcore`` is the version the kit was proven with, so a wrong one stops here."""
+        self._cli()
 
     def shut_down(self, progress: Progress) -> list[str]:
         return []
@@ -211,6 +245,30 @@ class AwsBackend:
         token, sent with ``--bearer-token`` to a CUSTOM_JWT runtime and streamed."""
         return self._run(project, commands.invoke(prompt, session_id, token))
 
+    def invoke_without_token(self, project: Path, prompt: str, session_id: str) -> str:
+        """The text's ``agentcore invoke PROMPT --session-id ID --stream``, as typed.
+
+        CLI 0.30.0 refuses it before sending anything and, streaming, prints nothing; the
+        same command without ``--stream`` then prints the CLI's reason. Raises
+        :class:`CliRefused` with the CLI's words and both commands; returns the answer if
+        the call was let in.
+        """
+        typed = self._run(project, commands.invoke(prompt, session_id, stream=True))
+        if typed.ok:
+            return typed.output
+        results = [typed]
+        if not typed.output.strip():
+            plain = self._run(project, commands.invoke(prompt, session_id, stream=False))
+            if plain.ok:
+                return plain.output
+            results.append(plain)
+        said = results[-1].output.strip()
+        raise CliRefused(
+            said or _("(the CLI printed nothing)"),
+            results,
+            before_sending=NO_BEARER_TOKEN in said,
+        )
+
     def remove_all(self, project: Path) -> CommandResult:
         """``agentcore remove all -y``; deploy afterwards to delete the resources."""
         return self._run(project, commands.remove_all())
@@ -243,8 +301,9 @@ class AwsBackend:
             raise NotDeployed(
                 _(
                     "Gateway {gateway} is deployed, but the CLI did not record its URL in "
-                    "{state_file} (older CLI versions keep only its id and ARN). Update "
-                    "the CLI with `{install}@latest`, then run `{deploy}` again.",
+                    "{state_file} (older CLI versions keep only its id and ARN). Install "
+                    "the version the kit was proven with, `{install}`, then run `{deploy}` "
+                    "again.",
                     gateway=repr(gateway),
                     state_file=DEPLOYED_STATE_PATH,
                     install=INSTALL_COMMAND,
@@ -283,19 +342,7 @@ class AwsBackend:
         self, project: Path, argv: list[str], progress: Progress | None = None
     ) -> CommandResult:
         """Run ``argv`` (``agentcore ...``) in ``project``; stdout and stderr are one stream."""
-        env = {**(os.environ if self._env is None else self._env), **CLI_ENVIRONMENT}
-        executable = shutil.which(self._executable, path=env.get("PATH", os.defpath))
-        if executable is None:
-            raise CliNotFound(
-                _(
-                    "The `{cli}` CLI ({executable}) is not on PATH, and the AWS backend runs it "
-                    "for every step. Install it with `{install}`. "
-                    "(The local backend, WORKSHOP_BACKEND=local, needs no CLI.)",
-                    cli=commands.EXECUTABLE,
-                    executable=repr(self._executable),
-                    install=INSTALL_COMMAND,
-                )
-            )
+        executable, env = self._cli()
         lines: list[str] = []
         # stdin is closed so a prompt the flags failed to suppress ends the command instead
         # of hanging the notebook.
@@ -323,6 +370,75 @@ class AwsBackend:
             ok=process.returncode == 0,
             output="\n".join(lines).strip("\n"),
         )
+
+    def _cli(self) -> tuple[str, dict[str, str]]:
+        """The ``agentcore`` to run and its environment, its version checked once.
+
+        Raises :class:`CliNotFound` when PATH has none, :class:`CliVersionMismatch` when it
+        is not the version the kit was proven with.
+        """
+        env = {**(os.environ if self._env is None else self._env), **CLI_ENVIRONMENT}
+        executable = shutil.which(self._executable, path=env.get("PATH", os.defpath))
+        if executable is None:
+            raise CliNotFound(
+                _(
+                    "The `{cli}` CLI ({executable}) is not on PATH, so no version of it was "
+                    "found; the AWS backend runs it for every step, and the kit was proven "
+                    "with {package} {version}. Install that version with `{install}`. "
+                    "(The local backend, WORKSHOP_BACKEND=local, needs no CLI.)",
+                    cli=commands.EXECUTABLE,
+                    executable=repr(self._executable),
+                    package=commands.PACKAGE,
+                    version=commands.VERSION,
+                    install=INSTALL_COMMAND,
+                )
+            )
+        if self._checked != executable:
+            check_cli_version(executable, env)
+            self._checked = executable
+        return executable, env
+
+
+def check_cli_version(executable: str, env: Mapping[str, str]) -> None:
+    """``agentcore --version`` must print the version the kit was proven with, and exit 0."""
+    try:
+        done = subprocess.run(
+            [executable, *commands.version()[1:]],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=VERSION_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        found = ""
+        answered = _("nothing within {seconds} s", seconds=VERSION_TIMEOUT_SECONDS)
+    else:
+        said = [_as_displayed(line).strip() for line in (done.stdout + done.stderr).splitlines()]
+        found = next((line for line in said if line), "")
+        if done.returncode == 0 and found == commands.VERSION:
+            return
+        answered = repr(found) if found else _("nothing")
+        if done.returncode:
+            answered = _("{answer} (exit status {code})", answer=answered, code=done.returncode)
+    raise CliVersionMismatch(
+        _(
+            "`{command}` ({executable}) answered {answer}, but the kit was proven with "
+            "{package} {version} only: its commands, outputs and deployed-state file are "
+            "that version's. Install it with `{install}`, then run the notebook's first "
+            "cell again. (The local backend, WORKSHOP_BACKEND=local, needs no CLI.)",
+            command=commands.shown(commands.version()),
+            executable=executable,
+            answer=answered,
+            package=commands.PACKAGE,
+            version=commands.VERSION,
+            install=INSTALL_COMMAND,
+        ),
+        found=found,
+        expected=commands.VERSION,
+    )
 
 
 def fill_aws_targets(project: Path) -> str | None:

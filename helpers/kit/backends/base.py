@@ -49,7 +49,8 @@ class Backend(Protocol):
     memory_wait: Wait  # for long-term memory records, extracted after a call
 
     def prepare(self, progress: Progress) -> None:
-        """Make the backend usable from this process (locally: start the stack, trust it)."""
+        """Make the backend usable from this process (locally: start the stack, trust it;
+        on AWS: check that the ``agentcore`` CLI is the version the kit was proven with)."""
 
     def shut_down(self, progress: Progress) -> list[str]:
         """After clean-up: stop what only the backend runs; say what was stopped."""
@@ -92,6 +93,16 @@ class Backend(Protocol):
 
         This is how the start-state runtime, which has no JWT authorizer, is called. With a
         ``token`` it is ``... --bearer-token "$TOKEN" --stream``, for a CUSTOM_JWT runtime.
+        """
+
+    def invoke_without_token(self, project: Path, prompt: str, session_id: str) -> str:
+        """The workshop text's call to the secured runtime with no token at all:
+        ``agentcore invoke PROMPT --session-id ID --stream``, no ``--bearer-token``.
+
+        Returns the answer if the call was let in. A refusal raises an
+        :class:`~helpers.kit.errors.InvokeError`: locally the Runtime's HTTP 401; on AWS
+        :class:`~helpers.kit.errors.CliRefused` with the real CLI's own words (CLI 0.30.0
+        refuses before it sends anything, so there is no HTTP status).
         """
 
     def remove_all(self, project: Path) -> CommandResult:

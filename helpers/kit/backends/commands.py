@@ -10,9 +10,21 @@ from __future__ import annotations
 import shlex
 
 EXECUTABLE = "agentcore"
+# The CLI the kit was proven with: the AWS backend runs only this version (it checks
+# `agentcore --version` at start), and the contract tests install and run it
+# (helpers.tooling.agentcore_cli). The README's install line names it (a test keeps them equal).
+PACKAGE = "@aws/agentcore"
+VERSION = "0.30.0"
+INSTALL_COMMAND = f"npm install -g {PACKAGE}@{VERSION}"
 BEARER_TOKEN = "--bearer-token"
+STREAM = "--stream"
 # How a command line shows the token it was given: the shell variable a learner would use.
 TOKEN_SHOWN = '"$TOKEN"'
+
+
+def version() -> list[str]:
+    """``agentcore --version``: the CLI prints its version alone (``0.30.0``) and exits 0."""
+    return [EXECUTABLE, "--version"]
 
 
 def validate() -> list[str]:
@@ -51,10 +63,20 @@ def add_gateway_target(
     ]
 
 
-def invoke(prompt: str, session_id: str, token: str | None = None) -> list[str]:
-    """``agentcore invoke``: signed with SigV4, or with a bearer token, answer streamed."""
+def invoke(
+    prompt: str, session_id: str, token: str | None = None, *, stream: bool | None = None
+) -> list[str]:
+    """``agentcore invoke``: signed with SigV4, or with a bearer token, answer streamed.
+
+    ``stream`` adds ``--stream`` (by default: when there is a token). The workshop text's
+    call without a token to the secured runtime is ``stream=True`` with no token.
+    """
     argv = [EXECUTABLE, "invoke", prompt, "--session-id", session_id]
-    return argv if token is None else [*argv, BEARER_TOKEN, token, "--stream"]
+    if token is not None:
+        argv += [BEARER_TOKEN, token]
+    if stream is None:
+        stream = token is not None
+    return [*argv, STREAM] if stream else argv
 
 
 def remove_all() -> list[str]:

@@ -123,6 +123,14 @@ class LocalBackend:
             return CommandResult(command, False, str(error))
         return CommandResult(command, True, answer)
 
+    def invoke_without_token(self, project: Path, prompt: str, session_id: str) -> str:
+        """The call sent as it is, with no ``Authorization``: the Runtime's CUSTOM_JWT
+        authorizer answers it (HTTP 401), raised as an :class:`InvokeError`."""
+        runtime = read_config(project)["runtimes"][0]["name"]
+        return invoking.invoke(
+            self.invoke_url(project, runtime), prompt, token=None, session_id=session_id
+        )
+
     def remove_all(self, project: Path) -> CommandResult:
         return _shown(commands.remove_all(), project_commands.remove_all(project))
 

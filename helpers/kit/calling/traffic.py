@@ -19,11 +19,11 @@ from helpers.kit.tokens import AccessToken
 from helpers.model.callers import Caller, caller_of
 from helpers.model.i18n import _
 
-# The workshop's four prompts, sent in one session (notebook 04).
+# The workshop text's four prompts, sent in one session, its $SESSION_D (notebook 04).
 WORKSHOP_PROMPTS = (
-    "What's the return policy for electronics?",
+    "What's the return policy for accessories?",
     "Tell me about the USB-C Hub",
-    "Check the warranty for PROD-001",
+    "Check the warranty for PROD-002",
     "Do you remember my name?",
 )
 

@@ -119,14 +119,14 @@ class OfflineSupportModel(Model):
         **kwargs: Any,
     ) -> AsyncGenerator[StreamEvent, None]:
         """Stream one assistant turn: either a single tool call or a text answer."""
-        tool_names = [spec["name"] for spec in tool_specs or []]
+        tools = {spec["name"]: spec for spec in tool_specs or []}
         last = messages[-1] if messages else {"role": "user", "content": []}
         results = [block["toolResult"] for block in last["content"] if "toolResult" in block]
         if results:
             reply: str | _ToolCall = _answer_from(results)
         else:
             prompt, remembered = _prompt_and_memory(last)
-            reply = _decide(prompt, messages[:-1], tool_names, remembered)
+            reply = _decide(prompt, messages[:-1], tools, remembered)
 
         yield {"messageStart": {"role": "assistant"}}
         if isinstance(reply, _ToolCall):
@@ -144,7 +144,7 @@ class OfflineSupportModel(Model):
 
 
 def _decide(
-    prompt: str, history: Messages, tool_names: list[str], remembered: str = ""
+    prompt: str, history: Messages, tools: dict[str, ToolSpec], remembered: str = ""
 ) -> str | _ToolCall:
     """Pick the next step for a user prompt: a tool call or a direct answer.
 
@@ -157,13 +157,13 @@ def _decide(
     if "warranty" in lowered:
         if not product_id:
             return "Which product should I check? Give me its id, for example PROD-001."
-        warranty_tool = next((n for n in tool_names if n.endswith(WARRANTY_TOOL_SUFFIX)), None)
+        warranty_tool = next((n for n in tools if n.endswith(WARRANTY_TOOL_SUFFIX)), None)
         if warranty_tool is None:
             return (
                 f"The warranty check tool is unavailable right now, so I can't check the "
                 f"warranty for {product_id}. Please try again later."
             )
-        return _ToolCall(warranty_tool, {"product_id": product_id})
+        return _call(tools[warranty_tool], product_id)
 
     if ("remember" in lowered and "name" in lowered) or (
         "my name" in lowered and not _NAME.search(prompt)
@@ -173,20 +173,27 @@ def _decide(
         return f"Nice to meet you, {name.group(1)}! I'll remember your name."
 
     if "return" in lowered or "refund" in lowered:
-        return _local_tool(RETURN_POLICY_TOOL, {"category": _category(lowered)}, tool_names)
+        return _local_tool(RETURN_POLICY_TOOL, _category(lowered), tools)
     if product_id:
-        return _local_tool(PRODUCT_INFO_TOOL, {"product_id": product_id}, tool_names)
+        return _local_tool(PRODUCT_INFO_TOOL, product_id, tools)
     if about := _ABOUT.search(prompt):
-        return _local_tool(PRODUCT_INFO_TOOL, {"product_id": about["product"].strip()}, tool_names)
+        return _local_tool(PRODUCT_INFO_TOOL, about["product"].strip(), tools)
     if "product" in lowered:
         return "Which product do you mean? Give me its name or id, for example the USB-C Hub."
     return HELP_TEXT
 
 
-def _local_tool(name: str, tool_input: dict[str, str], tool_names: list[str]) -> str | _ToolCall:
-    if name in tool_names:
-        return _ToolCall(name, tool_input)
+def _local_tool(name: str, value: str, tools: dict[str, ToolSpec]) -> str | _ToolCall:
+    if name in tools:
+        return _call(tools[name], value)
     return f"The {name} tool is unavailable right now. Please try again later."
+
+
+def _call(spec: ToolSpec, value: str) -> _ToolCall:
+    """A call of ``spec`` with ``value`` as its one required argument, named as the spec does."""
+    schema = spec["inputSchema"]["json"]
+    argument = (schema.get("required") or list(schema.get("properties", {})))[0]
+    return _ToolCall(spec["name"], {argument: value})
 
 
 def _recall_name(history: Messages, remembered: str) -> str:
