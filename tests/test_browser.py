@@ -363,7 +363,8 @@ def test_notebook_01_by_hand_in_jupyterlab(lab: Lab, page: Any) -> None:
 def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
     project = lab.root / "my-project" / "app" / "CustomerSupport"
     panel = open_notebook(page, lab, "03_mcp_client_auth.ipynb")
-    run_cells(page, panel, first=0, count=4)  # start (catches up to step 2), why, the link
+    # start (catches up to step 2), why, the workshop text's version, the link
+    run_cells(page, panel, first=0, count=5)
     wait_for_output(panel, 1, "steps done: 2")
 
     client = open_link(page, panel, "my-project/app/CustomerSupport/mcp_client/client.py")
@@ -389,8 +390,8 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
     )
     save(page, client, project / "mcp_client" / "client.py", "headers=headers")
     back_to_notebook(page, "03_mcp_client_auth.ipynb")
-    run_cells(page, panel, first=4, count=2)  # the client's checker, then the main.py link
-    check_passes(panel, 4)
+    run_cells(page, panel, first=5, count=2)  # the client's checker, then the main.py link
+    check_passes(panel, 5)
 
     main = open_link(page, panel, "my-project/app/CustomerSupport/main.py")
     type_at_end_of(
@@ -403,10 +404,10 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
     type_at_end_of(page, main, "asyncio.to_thread(build_agent", ", authorization", back=1)
     save(page, main, project / "main.py", "build_agent, context.session_id, user_id, authorization")
     back_to_notebook(page, "03_mcp_client_auth.ipynb")
-    run_cells(page, panel, first=6, count=1)
-    check_passes(panel, 6)
+    run_cells(page, panel, first=7, count=1)
+    check_passes(panel, 7)
 
-    run_all_below(page, panel, 7)
+    run_all_below(page, panel, 8)
     panel.get_by_text("checkpoint passed: the warranty check works end to end").first.wait_for(
         timeout=RUN_TIMEOUT_MS
     )

@@ -60,5 +60,6 @@ def test_notebook_04_runs_alone_and_again(fresh_home: Path) -> None:
     again = _run("04_observability_traffic.ipynb")
     assert "(step 4" not in again  # step 4 passes its checks: nothing replaced
     for printed in (first, again):
-        assert printed.count("✅ checkpoint passed") == 8, printed
+        assert printed.count("✅ checkpoint passed") == 9, printed
         assert "a later session remembers the signed-in user's name" in printed
+        assert "a signed-in user's warranty check goes through the Gateway" in printed
