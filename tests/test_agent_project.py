@@ -1,4 +1,7 @@
-"""The learner's AgentCore project in ``agent/``: config, Lambda, tools, offline model, entrypoint.
+"""The learner's AgentCore project in ``agent/``: config, Lambda, tools, model, entrypoint.
+
+The model is the CLI template's ``BedrockModel``; the local stack's Bedrock Runtime
+answers it (``helpers/emulator/bedrock``), so these tests run the agent on a stack.
 
 The agent's code imports its siblings as top-level modules (``main``, ``mcp_client``,
 ``model``, ``memory``), as AgentCore Runtime runs it from its code location. The start
@@ -111,9 +114,8 @@ def warranty_lambda() -> ModuleType:
 
 
 @pytest.fixture
-def agent_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """The offline setting of the local stack, with no web search, Gateway or memory."""
-    monkeypatch.setenv("AGENT_MODEL_PROVIDER", "offline")
+def agent_env(monkeypatch: pytest.MonkeyPatch, local_stack: StackState) -> pytest.MonkeyPatch:
+    """The local stack's Bedrock and AWS APIs, with no web search, Gateway or memory."""
     monkeypatch.setenv("EXA_MCP_URL", "")
     for name in (*GATEWAY_URL_VARS, MEMORY_ID_VAR):
         monkeypatch.delenv(name, raising=False)
@@ -134,7 +136,6 @@ def load_agent(agent_env: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Simpl
             catalog=importlib.import_module("tool.catalog"),
             client=importlib.import_module("mcp_client.client"),
             load=importlib.import_module("model.load"),
-            offline=importlib.import_module("model.offline"),
             session=importlib.import_module("memory.session"),
             actor=importlib.import_module("memory.actor"),
         )
@@ -305,29 +306,18 @@ def test_local_tools_answer_unknown_inputs_with_a_message(agent: SimpleNamespace
     assert "No products found" in agent.catalog.get_product_info("PROD-042")
 
 
-def test_load_model_follows_agent_model_provider(
-    agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
-) -> None:
-    assert isinstance(agent.load.load_model(), agent.offline.OfflineSupportModel)
-
-    agent_env.setenv("AGENT_MODEL_PROVIDER", "bedrock")
-    agent_env.setenv("BEDROCK_MODEL_ID", "us.anthropic.claude-test")
-    agent_env.setenv("AWS_REGION", "us-east-1")
+def test_load_model_is_the_cli_templates_bedrock_model(agent: SimpleNamespace) -> None:
     model = agent.load.load_model()
     assert isinstance(model, BedrockModel)
-    assert model.get_config()["model_id"] == "us.anthropic.claude-test"
-
-    agent_env.setenv("AGENT_MODEL_PROVIDER", "gpt")
-    with pytest.raises(ValueError, match=r"AGENT_MODEL_PROVIDER.*bedrock, offline"):
-        agent.load.load_model()
+    assert model.get_config()["model_id"] == "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
-# --- the offline model in a real strands Agent ---------------------------------------------
+# --- the model (the stack's Bedrock) in a real strands Agent --------------------------------
 
 
-def _offline_agent(agent: SimpleNamespace, *extra_tools: Any, session_manager: Any = None) -> Agent:
+def _support_agent(agent: SimpleNamespace, *extra_tools: Any, session_manager: Any = None) -> Agent:
     return Agent(
-        model=agent.offline.OfflineSupportModel(),
+        model=agent.load.load_model(),
         tools=[agent.catalog.get_return_policy, agent.catalog.get_product_info, *extra_tools],
         session_manager=session_manager,
         callback_handler=None,
@@ -344,14 +334,14 @@ def _tool_calls(result_agent: Agent) -> list[str]:
 
 
 def test_warranty_goes_through_the_gateway_tool(agent: SimpleNamespace, gateway_tool: Any) -> None:
-    support = _offline_agent(agent, gateway_tool)
+    support = _support_agent(agent, gateway_tool)
     answer = str(support("Can you check the warranty for PROD-001?"))
     assert "2027-03-01" in answer
     assert _tool_calls(support) == [GATEWAY_TOOL]
 
 
 def test_warranty_without_the_gateway_tool_says_it_is_unavailable(agent: SimpleNamespace) -> None:
-    support = _offline_agent(agent)
+    support = _support_agent(agent)
     result: AgentResult = support("Check the warranty for PROD-001")
     assert "unavailable" in str(result)
     assert _tool_calls(support) == []
@@ -374,7 +364,7 @@ def test_warranty_without_the_gateway_tool_says_it_is_unavailable(agent: SimpleN
 def test_support_prompts_use_the_local_tools(
     agent: SimpleNamespace, prompt: str, tool_name: str, expected: str
 ) -> None:
-    support = _offline_agent(agent)
+    support = _support_agent(agent)
     assert expected in str(support(prompt))
     assert _tool_calls(support) == [tool_name]
 
@@ -387,7 +377,7 @@ def test_the_workshops_four_prompts_in_one_session(
 
     def ask(prompt: str) -> tuple[str, list[str]]:
         manager = agent.session.get_session_manager(SESSION_ID, actor)
-        support = _offline_agent(agent, gateway_tool, session_manager=manager)
+        support = _support_agent(agent, gateway_tool, session_manager=manager)
         before = len(_tool_calls(support))
         answer = str(support(prompt))
         return answer, _tool_calls(support)[before:]
@@ -407,7 +397,7 @@ def test_the_workshops_four_prompts_in_one_session(
 
 
 def test_anything_else_gets_a_list_of_what_it_can_do(agent: SimpleNamespace) -> None:
-    answer = str(_offline_agent(agent)("Hello!"))
+    answer = str(_support_agent(agent)("Hello!"))
     assert "return policies" in answer
     assert "warranty" in answer
 
@@ -420,7 +410,7 @@ def test_a_name_is_remembered_in_the_session_then_in_later_ones_for_that_actor_o
     def ask(prompt: str, actor: str, session: str = SESSION_ID) -> str:
         manager = agent.session.get_session_manager(session, actor)
         # str() of a strands AgentResult ends with a newline.
-        return str(_offline_agent(agent, session_manager=manager)(prompt)).strip()
+        return str(_support_agent(agent, session_manager=manager)(prompt)).strip()
 
     assert "Alice" in ask("Hi, my name is Alice", alice)
     # Short-term memory: the session's conversation, restored into a new Agent.

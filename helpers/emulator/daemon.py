@@ -72,18 +72,26 @@ async def _serve(
     await asyncio.gather(*tasks)
 
 
+# Any model id will do: the warm-up's answer is not read.
+WARM_UP_MODEL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
 def agent_environment(state: StackState, credentials: StackCredentials) -> dict[str, str]:
-    """What every agent process gets besides the gateway URLs: offline model, local AWS.
+    """What every agent process gets besides the gateway URLs: the local AWS, Bedrock included.
 
     The daemon's own environment already trusts the stack's CA and carries the span
-    collector's header, and so will they.
+    collector's header, and so will they. A Bedrock API key of the user's would make
+    botocore send it instead of signing, to the stack's Bedrock: it is left out.
     """
-    return {
-        **os.environ,
-        # A learner who configured another provider (e.g. bedrock) keeps it.
-        "AGENT_MODEL_PROVIDER": os.environ.get("AGENT_MODEL_PROVIDER", "offline"),
-        **state.client_environment(credentials),
-    }
+    inherited = {k: v for k, v in os.environ.items() if k != "AWS_BEARER_TOKEN_BEDROCK"}
+    return {**inherited, **state.client_environment(credentials)}
+
+
+def warm_up_bedrock(bedrock: Any) -> None:
+    """One ``Converse`` call, so that the first agent's model call finds moto's routes made."""
+    bedrock.converse(
+        modelId=WARM_UP_MODEL, messages=[{"role": "user", "content": [{"text": "Hi"}]}]
+    )
 
 
 def authorizer_factory(clock: StackClock) -> Callable[[JwtAuthorizerConfig], JwtAuthorizer]:
@@ -161,6 +169,8 @@ def _start_aws_api(
 
 def run(home: Path) -> None:
     """Start the stack described by the working-state folder ``home`` and serve."""
+    from helpers.emulator.bedrock import scripted
+    from helpers.emulator.bedrock.converse import ConverseResponse
     from helpers.emulator.control.api import create_control_app
     from helpers.emulator.control.faults import Switchable
     from helpers.emulator.deploy.deployer import Deployer
@@ -224,6 +234,7 @@ def run(home: Path) -> None:
             "cognitoidp": lambda: CognitoResponse(sign_in),
             "bedrockagentcore": lambda: MemoryDataResponse(memory),
             "bedrockagentcorecontrol": lambda: MemoryControlResponse(memory),
+            "bedrockruntime": lambda: ConverseResponse(scripted.respond),
         },
     )
     credentials.write(layout.credentials_file)
@@ -304,6 +315,9 @@ def run(home: Path) -> None:
         log.info("stack ready in %.2f s", time.monotonic() - started)
         # The gateways' MCP server, imported off the loop while no gateway needs it yet.
         asyncio.create_task(asyncio.to_thread(importlib.import_module, MCP_SERVER_MODULE))  # noqa: RUF006
+        # moto builds its bedrock-runtime routes on the first call (~0.6 s): not an agent's.
+        bedrock = signed.client("bedrock-runtime", endpoint_url=draft.aws_endpoint_url)
+        asyncio.create_task(asyncio.to_thread(warm_up_bedrock, bedrock))  # noqa: RUF006
 
     async def on_stopping() -> None:
         layout.status_file.unlink(missing_ok=True)

@@ -139,6 +139,8 @@ class StackState:
         """
         return {
             "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+            # Bedrock Runtime's own variable, as a learner would set it for a local model.
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.aws_endpoint_url,
             "AWS_ACCESS_KEY_ID": credentials.aws_access_key_id,
             "AWS_SECRET_ACCESS_KEY": credentials.aws_secret_access_key,
             "AWS_REGION": self.region,

@@ -64,7 +64,7 @@ PRELOADED = (
     "uvicorn.lifespan.on",
     "anyio._backends._asyncio",
 )
-# The AWS APIs an agent calls: its memory (both planes) and, in Bedrock mode, its model.
+# The AWS APIs an agent calls: its memory (both planes) and its model (Bedrock Runtime).
 PRELOADED_MODELS = ("bedrock-agentcore", "bedrock-agentcore-control", "bedrock-runtime")
 MAX_MESSAGE_BYTES = 1 << 20
 

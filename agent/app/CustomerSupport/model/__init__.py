@@ -1,1 +1,1 @@
-"""Model selection: Claude on Bedrock, or a scripted offline model for the local stack."""
+"""The model the agent thinks with: Claude on Amazon Bedrock (the local stack plays Bedrock)."""

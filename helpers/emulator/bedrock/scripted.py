@@ -1,51 +1,41 @@
-"""A scripted stand-in for Claude, so the agent can answer with no model service at all.
+"""A scripted model for the customer-support agent: Claude's part, with no model service.
 
-The local stack has no Bedrock. This model keeps the rest of the agent honest: it picks
-its tool calls from the tool specs it is given, so a Gateway tool that did not load (say
-the Gateway answered HTTP 401) changes the answer exactly as it would with Claude, and it
-recalls facts only from what the session manager gave it: the conversation it restored
-(short-term memory) and the long-term memory records it retrieved, which it puts at the
-start of the user's turn as ``<user_context>…</user_context>``. It answers the
-workshop's prompts as a model with these tools would: return policies and products
-(by id or by name) through the store's tools, warranties through the Gateway's tool,
-and the user's name from memory; anything else gets a short list of what it can do.
+It reads a Converse request (messages, system, ``toolConfig``) and writes the events of
+one assistant turn, as ``ConverseStream`` sends them. It picks its tool calls from the
+tools it is given, so a Gateway tool that did not load (say the Gateway answered HTTP
+401) changes the answer exactly as it would with Claude, and it recalls facts only from
+what the request carries: the conversation the agent restored (short-term memory) and
+the long-term memory records the agent retrieved, which AgentCore Memory's session
+manager puts in the user's turn as ``<user_context>…</user_context>``. It answers a
+customer-support agent's questions as a model with its tools would: return policies and
+products (by id or by name) through the agent's own tools, warranties through a
+``…___check_warranty_status`` Gateway tool, and the user's name from memory; anything
+else gets a short list of what it can do.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import AsyncGenerator, Iterator
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
-
-from pydantic import BaseModel
-from strands.models import Model
-from strands.models.model import BaseModelConfig
-from strands.types.content import Message, Messages
-from strands.types.event_loop import StopReason
-from strands.types.streaming import (
-    ContentBlockDelta,
-    ContentBlockStart,
-    MetadataEvent,
-    StreamEvent,
-)
-from strands.types.tools import ToolResult, ToolSpec
-
-T = TypeVar("T", bound=BaseModel)
+from typing import Any
 
 RETURN_POLICY_TOOL = "get_return_policy"
 PRODUCT_INFO_TOOL = "get_product_info"
-# The Gateway names its tools <TargetName>___<tool_name>; the target name is the learner's.
+# A Gateway names its tools <TargetName>___<tool_name>; the target name is the learner's.
 WARRANTY_TOOL_SUFFIX = "___check_warranty_status"
 
 DEFAULT_CATEGORY = "electronics"
 CATEGORY_KEYWORDS = {
-    "accessories": ("accessor", "stand", "hub", "keyboard", "cable"),
+    "accessories": ("accessor", "stand", "hub", "cable"),
     "audio": ("audio", "headphone", "earbud", "speaker"),
-    "electronics": ("electronic", "watch", "laptop", "phone"),
+    "electronics": ("electronic", "watch", "keyboard", "laptop", "phone"),
 }
 WORDS_PER_CHUNK = 4
+CHARACTERS_PER_TOKEN = 4
 
 HELP_TEXT = (
     "I'm the CustomerSupport assistant. I can help you with:\n"
@@ -70,11 +60,9 @@ _ABOUT = re.compile(
 )
 _WORD = re.compile(r"\S+\s*")
 
-
-class OfflineModelConfig(BaseModelConfig, total=False):
-    """Settings of the offline model; ``model_id`` only names it in traces."""
-
-    model_id: str
+Event = dict[str, Any]
+ToolSpec = dict[str, Any]
+Message = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -83,68 +71,37 @@ class _ToolCall:
     input: dict[str, str]
 
 
-class OfflineSupportModel(Model):
-    """Deterministic strands ``Model`` that routes the workshop's support questions."""
+def respond(request: dict[str, Any]) -> list[Event]:
+    """The ``ConverseStream`` events of the assistant's next turn for a Converse ``request``."""
+    started = time.perf_counter()
+    messages: list[Message] = request.get("messages") or []
+    tools = {
+        tool["toolSpec"]["name"]: tool["toolSpec"]
+        for tool in (request.get("toolConfig") or {}).get("tools", [])
+        if "toolSpec" in tool
+    }
+    last: Message = messages[-1] if messages else {"role": "user", "content": []}
+    results = [block["toolResult"] for block in last["content"] if "toolResult" in block]
+    if results:
+        reply: str | _ToolCall = _answer_from(results)
+    else:
+        prompt, remembered = _prompt_and_memory(last)
+        reply = _decide(prompt, messages[:-1], tools, remembered)
 
-    def __init__(self, model_id: str = "offline-support-model") -> None:
-        """Create the model; ``model_id`` is reported by ``get_config``."""
-        self.config: OfflineModelConfig = {"model_id": model_id}
-
-    def update_config(self, **model_config: Any) -> None:
-        """Merge ``model_config`` into the configuration."""
-        self.config.update(cast(OfflineModelConfig, model_config))
-
-    def get_config(self) -> OfflineModelConfig:
-        """The current configuration."""
-        return self.config
-
-    def structured_output(
-        self,
-        output_model: type[T],
-        prompt: Messages,
-        system_prompt: str | None = None,
-        **kwargs: Any,
-    ) -> AsyncGenerator[dict[str, T | Any], None]:
-        """Not supported: scripted answers are text, never an instance of ``output_model``."""
-        raise NotImplementedError(
-            "The offline model answers in text only; set AGENT_MODEL_PROVIDER=bedrock "
-            f"to get structured output ({output_model.__name__})."
-        )
-
-    async def stream(
-        self,
-        messages: Messages,
-        tool_specs: list[ToolSpec] | None = None,
-        system_prompt: str | None = None,
-        **kwargs: Any,
-    ) -> AsyncGenerator[StreamEvent, None]:
-        """Stream one assistant turn: either a single tool call or a text answer."""
-        tools = {spec["name"]: spec for spec in tool_specs or []}
-        last = messages[-1] if messages else {"role": "user", "content": []}
-        results = [block["toolResult"] for block in last["content"] if "toolResult" in block]
-        if results:
-            reply: str | _ToolCall = _answer_from(results)
-        else:
-            prompt, remembered = _prompt_and_memory(last)
-            reply = _decide(prompt, messages[:-1], tools, remembered)
-
-        yield {"messageStart": {"role": "assistant"}}
-        if isinstance(reply, _ToolCall):
-            for event in _tool_use_events(reply, tool_use_id=f"tooluse_offline_{len(messages)}"):
-                yield event
-            stop_reason: StopReason = "tool_use"
-            output = json.dumps(reply.input)
-        else:
-            for event in _text_events(reply):
-                yield event
-            stop_reason = "end_turn"
-            output = reply
-        yield {"messageStop": {"stopReason": stop_reason}}
-        yield {"metadata": _usage(messages, output)}
+    events: list[Event] = [{"messageStart": {"role": "assistant"}}]
+    if isinstance(reply, _ToolCall):
+        events += _tool_use_events(reply, _tool_use_id(messages))
+        stop_reason, output = "tool_use", json.dumps(reply.input)
+    else:
+        events += _text_events(reply)
+        stop_reason, output = "end_turn", reply
+    events.append({"messageStop": {"stopReason": stop_reason}})
+    events.append(_metadata(request, output, started))
+    return events
 
 
 def _decide(
-    prompt: str, history: Messages, tools: dict[str, ToolSpec], remembered: str = ""
+    prompt: str, history: list[Message], tools: dict[str, ToolSpec], remembered: str = ""
 ) -> str | _ToolCall:
     """Pick the next step for a user prompt: a tool call or a direct answer.
 
@@ -196,7 +153,7 @@ def _call(spec: ToolSpec, value: str) -> _ToolCall:
     return _ToolCall(spec["name"], {argument: value})
 
 
-def _recall_name(history: Messages, remembered: str) -> str:
+def _recall_name(history: list[Message], remembered: str) -> str:
     """Answer from this conversation first, then from long-term memory."""
     for message in reversed(history):
         if message["role"] == "user" and (name := _NAME.search(_prompt_and_memory(message)[0])):
@@ -206,7 +163,7 @@ def _recall_name(history: Messages, remembered: str) -> str:
     return "I don't know your name yet. Tell me with: my name is ..."
 
 
-def _answer_from(results: list[ToolResult]) -> str:
+def _answer_from(results: list[dict[str, Any]]) -> str:
     """Write the final answer from the tool results of the previous turn."""
     parts = []
     for result in results:
@@ -215,7 +172,7 @@ def _answer_from(results: list[ToolResult]) -> str:
     return "Here is what I found:\n\n" + "\n\n".join(parts)
 
 
-def _result_text(result: ToolResult) -> str:
+def _result_text(result: dict[str, Any]) -> str:
     # MCP tools may add the same payload again as structured JSON; prefer the text.
     texts = [item["text"] for item in result["content"] if "text" in item]
     if texts:
@@ -248,10 +205,6 @@ def _category(lowered: str) -> str:
     return DEFAULT_CATEGORY
 
 
-def _text_of(message: Message) -> str:
-    return " ".join(block["text"] for block in message["content"] if "text" in block)
-
-
 def _prompt_and_memory(message: Message) -> tuple[str, str]:
     """The user's own words in ``message``, and the memory context added to them."""
     said: list[str] = []
@@ -263,7 +216,13 @@ def _prompt_and_memory(message: Message) -> tuple[str, str]:
     return " ".join(said), "\n".join(remembered)
 
 
-def _text_events(text: str) -> Iterator[StreamEvent]:
+def _tool_use_id(messages: list[Message]) -> str:
+    """A Bedrock-shaped id (``tooluse_`` and 22 characters), the same for the same request."""
+    digest = hashlib.sha256(json.dumps(messages, sort_keys=True, default=str).encode())
+    return "tooluse_" + digest.hexdigest()[:22]
+
+
+def _text_events(text: str) -> Iterator[Event]:
     # Several small deltas, as a real model sends them, so callers can see the streaming.
     words = _WORD.findall(text)
     for start in range(0, len(words), WORDS_PER_CHUNK):
@@ -272,23 +231,27 @@ def _text_events(text: str) -> Iterator[StreamEvent]:
     yield {"contentBlockStop": {"contentBlockIndex": 0}}
 
 
-def _tool_use_events(call: _ToolCall, tool_use_id: str) -> Iterator[StreamEvent]:
-    start: ContentBlockStart = {"toolUse": {"toolUseId": tool_use_id, "name": call.name}}
+def _tool_use_events(call: _ToolCall, tool_use_id: str) -> Iterator[Event]:
+    start = {"toolUse": {"toolUseId": tool_use_id, "name": call.name}}
     yield {"contentBlockStart": {"contentBlockIndex": 0, "start": start}}
-    delta: ContentBlockDelta = {"toolUse": {"input": json.dumps(call.input)}}
+    delta = {"toolUse": {"input": json.dumps(call.input)}}
     yield {"contentBlockDelta": {"contentBlockIndex": 0, "delta": delta}}
     yield {"contentBlockStop": {"contentBlockIndex": 0}}
 
 
-def _usage(messages: Messages, output: str) -> MetadataEvent:
-    # A rough count (4 characters a token) so usage metrics and traces are not all zeros.
-    input_tokens = sum(len(_text_of(message)) for message in messages) // 4
-    output_tokens = len(output) // 4
+def _metadata(request: dict[str, Any], output: str, started: float) -> Event:
+    # A rough count (4 characters a token) of all the request carries, as a model bills it.
+    read = json.dumps([request.get("system"), request.get("messages"), request.get("toolConfig")])
+    input_tokens = len(read) // CHARACTERS_PER_TOKEN
+    output_tokens = max(1, len(output) // CHARACTERS_PER_TOKEN)
+    latency_ms = round((time.perf_counter() - started) * 1000)
     return {
-        "usage": {
-            "inputTokens": input_tokens,
-            "outputTokens": output_tokens,
-            "totalTokens": input_tokens + output_tokens,
-        },
-        "metrics": {"latencyMs": 0},
+        "metadata": {
+            "usage": {
+                "inputTokens": input_tokens,
+                "outputTokens": output_tokens,
+                "totalTokens": input_tokens + output_tokens,
+            },
+            "metrics": {"latencyMs": latency_ms},
+        }
     }
