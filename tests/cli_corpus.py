@@ -1,12 +1,20 @@
 """The contract corpus: projects and commands run through the real ``agentcore`` CLI and the kit.
 
 Each :class:`Case` builds a project folder (one of the CLI-written reference files, edited,
-plus the files around it) and names one command. ``record`` runs the real CLI 0.30.0 on
-every case and keeps what it printed, its exit code and the file it left in
-``tests/fixtures/agentcore-cli/contract.json``; ``tests/test_cli_contract.py`` holds the
-kit to those recordings and checks that the installed CLI still says exactly that.
+plus the files around it) and names one command. ``record`` runs the pinned real CLI
+(:data:`helpers.tooling.agentcore_cli.VERSION`) on every case and keeps what it printed,
+its exit code and the file it left in ``tests/fixtures/agentcore-cli/contract.json``,
+stamped with the CLI's version and the case's fingerprint (:func:`input_digest`: its
+command line and every file of its project); ``tests/test_cli_contract.py`` holds the kit
+to those recordings and checks that the installed CLI still says exactly that.
 
     python -m tests.cli_corpus record [CASE ...]    # every case, or the named ones
+    python -m tests.cli_corpus record --stale       # the cases whose recording is stale
+
+A recording is stale (:func:`stale_recordings`) when it is missing, when the case's
+fingerprint changed since, or when another CLI version made it. A run of the real CLI
+proves something only then: so the suite runs it live on the stale recordings and on a
+small rotating sample (:func:`live_sample`), not on the whole corpus.
 
 The cases cover every rule the kit restates, the slips a learner makes in the workshop's
 edits, and each refusal of the commands the workshop runs. ``kit_only`` lists, for a
@@ -17,6 +25,7 @@ rails), so that a guard rail appearing or vanishing fails the test too.
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import hashlib
 import json
@@ -611,11 +620,16 @@ CASES: list[Case] = [
         argv=("remove", "all", "-y"),
     ),
 ]
-# The cases the real CLI runs on every suite run: every other one, in corpus order, so each
-# group of the corpus is sampled. One run costs about three seconds of CPU, and the whole
-# corpus would be most of the suite's CPU; every case is still compared with its
-# recording, and ``pytest --real-cli-all`` (or ``record``) runs the rest too.
-LIVE_SAMPLE: list[Case] = CASES[::2]
+# How many of the corpus's cases and usage questions the real CLI runs on a suite run whose
+# recordings are all current: one run costs about three seconds of CPU and proves nothing
+# its recording does not, unless the pin or a case changed (then it is stale and runs
+# anyway). Seven, so that with the three tokenless ``invoke`` runs of
+# tests/test_aws_backend.py (the stand-in against the live CLI, with no recording to stand
+# in for them) a suite run starts the real CLI ten times. Every command is in every sample;
+# the cases rotate within their command, one window a day (:func:`live_sample`).
+LIVE_SAMPLE_SIZE = 7
+USAGE_GROUP = ("usage",)
+SEED_ENV = "REAL_CLI_SEED"
 
 
 def build(case: Case, root: Path) -> Path:
@@ -672,8 +686,108 @@ def cli_environment(home: Path) -> dict[str, str]:
     }
 
 
+def command(case: Case) -> tuple[str, ...]:
+    """The command a case runs, without its flags: ``("add", "gateway")``."""
+    return tuple(word for word in case.argv[:2] if not word.startswith("-"))
+
+
+def sample_groups() -> dict[tuple[str, ...], list[str]]:
+    """What the live sample rotates through: each command's cases (by name, in corpus
+    order), then the usage questions (their arguments, joined), as one group."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for case in CASES:
+        groups.setdefault(command(case), []).append(case.name)
+    groups[USAGE_GROUP] = [" ".join(argv) for argv in USAGE]
+    return groups
+
+
+def sample_quotas(
+    groups: dict[tuple[str, ...], list[str]], size: int = LIVE_SAMPLE_SIZE
+) -> dict[tuple[str, ...], int]:
+    """How many of each group one sample takes: one each, the rest to the groups that
+    would otherwise take longest to go round (most items per pick)."""
+    quotas = dict.fromkeys(groups, 1)
+    for _ in range(size - len(groups)):
+        slowest = max(groups, key=lambda group: len(groups[group]) / quotas[group])
+        quotas[slowest] += 1
+    return quotas
+
+
+def live_sample(seed: int, size: int = LIVE_SAMPLE_SIZE) -> list[str]:
+    """The cases (by name) and usage questions (joined) the real CLI runs live with ``seed``.
+
+    Every command is in every sample (``size`` is at least the number of groups). Within a
+    group the picks are a window that moves on by its width with each seed, so consecutive
+    seeds (the days, :func:`todays_seed`) go round every case of a command in
+    len(group) / quota runs: two for ``remove all``, about fifty for ``validate``.
+    """
+    groups = sample_groups()
+    quotas = sample_quotas(groups, size)
+    picked: list[str] = []
+    for group, names in groups.items():
+        take = min(quotas[group], len(names))
+        picked += [names[(seed * take + offset) % len(names)] for offset in range(take)]
+    return picked
+
+
+def todays_seed() -> int:
+    """The sample's seed when none is given: the day (UTC), counted from 1970-01-01."""
+    return (datetime.datetime.now(datetime.UTC).date() - datetime.date(1970, 1, 1)).days
+
+
+def staleness(case: Case, recorded: dict[str, dict[str, Any]]) -> str | None:
+    """Why ``recorded`` does not stand for the pinned CLI on ``case``; None when it does."""
+    entry = recorded.get(case.name)
+    if entry is None:
+        return "it has no recording"
+    if not made_from(case, entry):
+        return "the case changed since it was recorded (its fingerprint differs)"
+    return _made_by(entry.get("version"), "its recording")
+
+
+def made_from(case: Case, entry: dict[str, Any]) -> bool:
+    """Whether a recording was made from the case as it is (its fingerprint)."""
+    return entry.get("argv") == list(case.argv) and entry.get("input") == input_digest(case)
+
+
+def _made_by(version: str | None, what: str) -> str | None:
+    if version == agentcore_cli.VERSION:
+        return None
+    return (
+        f"CLI {version or '(version not recorded)'} made {what}, the pin is {agentcore_cli.VERSION}"
+    )
+
+
+def usage_staleness(argv: Sequence[str], recorded: dict[str, dict[str, Any]]) -> str | None:
+    """Why the usage recording of ``argv`` does not stand for the pinned CLI; None when it does.
+
+    Usage is recorded whole, its key is its command line, and its version is what the
+    recorded ``agentcore --version`` printed.
+    """
+    if " ".join(argv) not in recorded:
+        return "it has no recording"
+    made_by = recorded.get("--version", {}).get("stdout", "").strip()
+    return _made_by(made_by, "the usage recordings")
+
+
+@functools.cache
+def stale_recordings() -> dict[str, str]:
+    """Every case (by name) and usage question (joined) whose recording is stale, and why."""
+    recorded = recordings() if RECORDINGS.is_file() else {}
+    usage = usage_recordings() if USAGE_RECORDINGS.is_file() else {}
+    stale = {case.name: staleness(case, recorded) for case in CASES}
+    stale |= {" ".join(argv): usage_staleness(argv, usage) for argv in USAGE}
+    return {name: why for name, why in stale.items() if why is not None}
+
+
+def record_command(*names: str) -> str:
+    """The command that records ``names`` again (cases; usage is recorded with any case)."""
+    return " ".join(["python -m tests.cli_corpus record", *(names or ("--stale",))])
+
+
 def input_digest(case: Case) -> str:
-    """A digest of what the CLI is given for a case: its command and every project file."""
+    """The case's fingerprint: a digest of what the CLI is given, its command and every
+    file of its project."""
     digest = hashlib.sha256(json.dumps(case.argv).encode())
     with tempfile.TemporaryDirectory(prefix="agentcore-digest-") as scratch:
         project = build(case, Path(scratch))
@@ -700,7 +814,8 @@ def run_usage(binary: Path, argv: Sequence[str], prefix: Sequence[str] = ()) -> 
 
 
 def run_cli(binary: Path, case: Case, prefix: Sequence[str] = ()) -> dict[str, Any]:
-    """Run the real CLI on a fresh copy of the case's project; what it printed and left.
+    """Run the real CLI on a fresh copy of the case's project; what it printed and left,
+    stamped with the case's fingerprint and the CLI's version.
 
     ``prefix`` goes before the command (``nice -n 19`` for a run in the background).
     """
@@ -722,6 +837,7 @@ def run_cli(binary: Path, case: Case, prefix: Sequence[str] = ()) -> dict[str, A
         return {
             "argv": list(case.argv),
             "input": input_digest(case),
+            "version": agentcore_cli.package_version(binary),
             "exit": done.returncode,
             "stdout": done.stdout.replace(str(project), PROJECT_MARK),
             "stderr": done.stderr.replace(str(project), PROJECT_MARK),
@@ -791,6 +907,11 @@ def recordings() -> dict[str, dict[str, Any]]:
     return recorded
 
 
+def usage_recordings() -> dict[str, dict[str, Any]]:
+    recorded: dict[str, dict[str, Any]] = json.loads(USAGE_RECORDINGS.read_text(encoding="utf-8"))
+    return recorded
+
+
 def cli_problems(output: str) -> Iterator[tuple[str, str]]:
     """``(file, line)`` for each problem ``agentcore validate --json`` reported.
 
@@ -811,11 +932,21 @@ def cli_problems(output: str) -> Iterator[tuple[str, str]]:
 
 
 def main(argv: list[str]) -> int:
-    """``record``: run every case (or the named ones) and keep what the CLI did."""
+    """``record``: run every case (or the named ones, or the stale ones) and keep what the
+    CLI did; the usage questions are recorded again each time."""
     if argv[:1] != ["record"]:
         print(__doc__)
         return 2
-    names = set(argv[1:]) or {case.name for case in CASES}
+    if argv[1:] == ["--stale"]:
+        stale = stale_recordings()
+        gone = set(recordings() if RECORDINGS.is_file() else {}) - {case.name for case in CASES}
+        if not stale and not gone:  # a recording of a case now gone is dropped by ``record``
+            print(f"every recording stands for CLI {agentcore_cli.VERSION}: nothing to record")
+            return 0
+        # Perhaps only the usage: it is recorded again by every ``record``.
+        names = {case.name for case in CASES if case.name in stale}
+    else:
+        names = set(argv[1:]) or {case.name for case in CASES}
     unknown = names - {case.name for case in CASES}
     if unknown:
         print(f"no such case: {', '.join(sorted(unknown))}")

@@ -2,21 +2,23 @@
 
 Two halves:
 
-- the kit against the recordings (always): ``validate`` lists exactly the CLI's problems,
-  at the CLI's paths, in its words and order, plus exactly the workshop's own checks the
-  case names; ``add`` and ``remove`` exit as the CLI does, print what it prints, and
-  leave a byte-identical ``agentcore.json`` where it accepts (and the file untouched
-  where it refuses);
-- the recordings against the real CLI (installed by the suite where npm is available), on
-  the live sample (every other case; ``--real-cli-all`` for all): the installed CLI
-  still prints exactly what was recorded, so a recording cannot drift from the program
-  it stands for. Its runs start in the background when the tests are collected and
-  these comparisons run last (``tests/real_cli.py``).
+- the kit against the recordings (always, every case, well under a second): ``validate``
+  lists exactly the CLI's problems, at the CLI's paths, in its words and order, plus
+  exactly the workshop's own checks the case names; ``add`` and ``remove`` exit as the
+  CLI does, print what it prints, and leave a byte-identical ``agentcore.json`` where it
+  accepts (and the file untouched where it refuses);
+- the recordings against the real CLI (installed by the suite where npm is available):
+  each recording is stamped with the CLI version that made it and the case's
+  fingerprint, and the real CLI runs live wherever a recording is stale (missing, made
+  from other inputs or by another version: that comparison fails, saying why and how to
+  record it again), on a small rotating sample otherwise (``--real-cli-all`` for all):
+  the installed CLI still prints exactly what was recorded, so a recording cannot drift
+  from the program it stands for. Its runs start in the background when the tests are
+  collected and these comparisons run last (``tests/real_cli.py``).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -26,23 +28,36 @@ import pytest
 from helpers.model import commands
 from helpers.model.config import CONFIG_PATH
 from helpers.model.validation import validate_project
+from helpers.tooling import agentcore_cli
 from tests.cli_corpus import (
     CASES,
     FIXTURES,
-    LIVE_SAMPLE,
+    LIVE_SAMPLE_SIZE,
     PROJECT_MARK,
     USAGE,
-    USAGE_RECORDINGS,
+    USAGE_GROUP,
     Case,
     RealRuns,
     build,
     cli_problems,
+    command,
     input_digest,
+    live_sample,
+    made_from,
+    record_command,
     recordings,
+    sample_groups,
+    sample_quotas,
+    stale_recordings,
+    staleness,
+    usage_recordings,
+    usage_staleness,
 )
 
 RECORDED = recordings()
-USAGE_RECORDED: dict[str, dict[str, Any]] = json.loads(USAGE_RECORDINGS.read_text())
+USAGE_RECORDED = usage_recordings()
+# What the CLI answered, apart from the stamps (the fingerprint and the version).
+ANSWER = ("exit", "stdout", "stderr", "agentcore.json")
 # Node 22 adds "(line L column C)" to a JSON.parse position; Node 20, which recorded, does not.
 _LINE_COLUMN = re.compile(r" \(line \d+ column \d+\)")
 
@@ -51,18 +66,33 @@ def _same_words(text: str) -> str:
     return _LINE_COLUMN.sub("", text)
 
 
-def test_the_corpus_is_recorded_whole() -> None:
+def test_the_corpus_is_recorded_whole_by_the_pinned_cli() -> None:
+    """Where the real CLI cannot run, a stale recording still fails here."""
     assert len(CASES) >= 60
-    assert sorted(RECORDED) == sorted(case.name for case in CASES)
-    for case in CASES:
-        assert RECORDED[case.name]["argv"] == list(case.argv), case.name
-        # A case whose project changed since it was recorded must be recorded again.
-        assert RECORDED[case.name]["input"] == input_digest(case), case.name
+    assert set(RECORDED) <= {case.name for case in CASES}, (
+        "recordings of cases no longer in the corpus: " + record_command()
+    )
+    stale = stale_recordings()
+    assert not stale, (
+        f"{len(stale)} recordings do not stand for CLI {agentcore_cli.VERSION} on the corpus "
+        f"as it is (the real CLI runs them live until they are recorded again: "
+        f"{record_command()}):\n" + "\n".join(f"- {name}: {why}" for name, why in stale.items())
+    )
+
+
+def _recorded(case: Case) -> dict[str, Any]:
+    """The case's recording, if it was made from the case as it is (by any CLI version:
+    another version's answer is still the CLI's, and the kit is held to it meanwhile)."""
+    recorded = RECORDED.get(case.name)
+    if recorded is None or not made_from(case, recorded):
+        why = staleness(case, RECORDED)
+        pytest.fail(f"{case.name}: {why}; record it: {record_command(case.name)}")
+    return recorded
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_the_kit_agrees_with_the_cli(case: Case, tmp_path: Path) -> None:
-    recorded = RECORDED[case.name]
+    recorded = _recorded(case)
     project = build(case, tmp_path)
     if case.argv[0] == "validate":
         _agrees_on_validate(case, project, recorded)
@@ -150,7 +180,12 @@ def _run_kit(project: Path, argv: tuple[str, ...]) -> commands.Outcome:
 @pytest.mark.real_cli
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_the_recording_is_what_the_cli_says(case: Case, real_cli: RealRuns) -> None:
-    assert _as_recorded(real_cli.result(case.name)) == _as_recorded(RECORDED[case.name])
+    run = _as_recorded(real_cli.result(case.name))
+    why = staleness(case, RECORDED)
+    if why is None:
+        assert run == _as_recorded(RECORDED[case.name])
+    else:
+        _stale(case.name, why, run, RECORDED.get(case.name), record_command(case.name))
 
 
 @pytest.mark.real_cli
@@ -158,7 +193,25 @@ def test_the_recording_is_what_the_cli_says(case: Case, real_cli: RealRuns) -> N
 def test_the_usage_recording_is_what_the_cli_says(
     argv: tuple[str, ...], real_cli: RealRuns
 ) -> None:
-    assert real_cli.result(" ".join(argv)) == USAGE_RECORDED[" ".join(argv)]
+    run = real_cli.result(" ".join(argv))
+    why = usage_staleness(argv, USAGE_RECORDED)
+    if why is None:
+        assert run == USAGE_RECORDED[" ".join(argv)]
+    else:
+        _stale(" ".join(argv), why, run, USAGE_RECORDED.get(" ".join(argv)), record_command())
+
+
+def _stale(
+    name: str, why: str, run: dict[str, Any], recorded: dict[str, Any] | None, record: str
+) -> None:
+    """A stale recording fails, once the live run shows what the CLI answers now."""
+    said = f"{name}: {why}, so the real CLI {agentcore_cli.VERSION} ran it live"
+    if recorded is not None:
+        answer = {key: run.get(key) for key in ANSWER}  # usage leaves no agentcore.json
+        assert answer == _as_recorded({key: recorded.get(key) for key in ANSWER}), (
+            f"{said}, and it answers otherwise than recorded; record it again: {record}"
+        )
+    pytest.fail(f"{said}, and it answers as recorded; record it again: {record}")
 
 
 def _as_recorded(run: dict[str, Any]) -> dict[str, Any]:
@@ -169,9 +222,39 @@ def _as_recorded(run: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_the_live_sample_runs_sixty_cases_or_more_and_every_command() -> None:
-    def command(case: Case) -> tuple[str, ...]:
-        return tuple(word for word in case.argv[:2] if not word.startswith("-"))
+def test_the_live_sample_is_small_and_goes_round_every_command_and_case() -> None:
+    groups = sample_groups()
+    command_of = {name: group for group, names in groups.items() for name in names}
+    quotas = sample_quotas(groups)
+    # Every command, every time: each group's window, at most the budget.
+    assert len(groups) <= LIVE_SAMPLE_SIZE <= 10
+    assert set(groups) == {command(case) for case in CASES} | {USAGE_GROUP}
+    for seed in (0, 1, 20_000, 20_794):
+        sample = live_sample(seed)
+        assert sample == live_sample(seed)  # a seed names one sample
+        assert len(sample) == len(set(sample)) == LIVE_SAMPLE_SIZE
+        assert {command_of[name] for name in sample} == set(groups)
+    # The days go round each command's cases in its own number of runs.
+    longest = max(-(-len(names) // quotas[group]) for group, names in groups.items())
+    assert longest <= 60
+    seen = {name for seed in range(20_000, 20_000 + longest) for name in live_sample(seed)}
+    assert seen == set(command_of)
 
-    assert len(LIVE_SAMPLE) >= 60
-    assert {command(case) for case in LIVE_SAMPLE} == {command(case) for case in CASES}
+
+def test_a_recording_is_stale_when_missing_made_from_other_inputs_or_by_another_version() -> None:
+    case = CASES[0]
+    made = {"argv": list(case.argv), "input": input_digest(case), "version": agentcore_cli.VERSION}
+    current = {case.name: made}
+    assert staleness(case, current) is None
+    assert staleness(case, {}) == "it has no recording"
+    edited = Case(case.name, case.base, edits={"name": "Other"}, argv=case.argv)
+    assert "fingerprint" in str(staleness(edited, current))
+    older = {case.name: {**current[case.name], "version": "0.29.0"}}
+    assert staleness(case, older) == (
+        f"CLI 0.29.0 made its recording, the pin is {agentcore_cli.VERSION}"
+    )
+    pinned = {"--version": {"exit": 0, "stdout": f"{agentcore_cli.VERSION}\n", "stderr": ""}}
+    assert usage_staleness(("--version",), pinned) is None
+    assert usage_staleness(("deploy", "--help"), pinned) == "it has no recording"
+    other = {"--version": {"exit": 0, "stdout": "0.29.0\n", "stderr": ""}}
+    assert "CLI 0.29.0 made the usage" in str(usage_staleness(("--version",), other))

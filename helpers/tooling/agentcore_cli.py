@@ -138,6 +138,17 @@ def install(
     return executable(cache)
 
 
+def package_version(binary: Path) -> str:
+    """The version of the installed package ``binary`` belongs to, from its ``package.json``.
+
+    No process runs (``agentcore --version`` costs two seconds of CPU): each contract
+    recording is stamped with it, and a recording whose stamp is not :data:`VERSION` is run
+    live until it is recorded again (``tests/cli_corpus.py``).
+    """
+    manifest = binary.parent.parent / PACKAGE / "package.json"
+    return str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
+
+
 def version(binary: Path) -> str:
     done = subprocess.run(
         [str(binary), "--version"],
