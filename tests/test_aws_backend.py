@@ -243,14 +243,14 @@ def test_implements_every_backend_operation() -> None:
         (
             lambda backend, project: backend.invoke(deployed(project), "Hello there", SESSION),
             ["invoke", "Hello there", "--session-id", SESSION],
-            f"agentcore invoke 'Hello there' --session-id {SESSION}",
+            f'agentcore invoke "Hello there" --session-id {SESSION}',
         ),
         (
             lambda backend, project: backend.invoke(
                 deployed(project), "Hello there", SESSION, TOKEN
             ),
             ["invoke", "Hello there", "--session-id", SESSION, "--bearer-token", TOKEN, "--stream"],
-            f"agentcore invoke 'Hello there' --session-id {SESSION} "
+            f'agentcore invoke "Hello there" --session-id {SESSION} '
             '--bearer-token "$TOKEN" --stream',
         ),
         (lambda backend, project: backend.remove_all(project), ["remove", "all", "-y"], None),
@@ -553,7 +553,9 @@ def test_notebook_01s_tokenless_refusal_on_aws_shows_the_clis_words(
     assert refusal.status == 401 or refusal.refused_before_sending
     assert refusal.status is None
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].startswith("$ agentcore invoke 'What'") and printed[0].endswith("--stream")
+    assert printed[0].startswith("$ agentcore invoke \"What's the return") and printed[0].endswith(
+        "--stream"
+    )
     assert printed[1] == "(the CLI printed nothing and exited with an error)"
     assert printed[2].startswith("$ agentcore invoke") and "--stream" not in printed[2]
     assert printed[3:5] == NO_TOKEN_REFUSAL.splitlines()
@@ -811,8 +813,10 @@ def test_a_command_shows_a_token_as_a_shell_variable() -> None:
     argv = commands.invoke("What's up?", SESSION, TOKEN)
     assert argv[-3:] == ["--bearer-token", TOKEN, "--stream"]
     assert commands.shown(argv) == (
-        f"agentcore invoke 'What'\"'\"'s up?' --session-id {SESSION} --bearer-token \"$TOKEN\" "
-        "--stream"
+        f'agentcore invoke "What\'s up?" --session-id {SESSION} --bearer-token "$TOKEN" --stream'
+    )
+    assert commands.shown(["agentcore", "invoke", 'Say "$HOME"']) == (
+        "agentcore invoke 'Say \"$HOME\"'"
     )
 
 

@@ -83,9 +83,22 @@ def remove_all() -> list[str]:
     return [EXECUTABLE, "remove", "all", "-y"]
 
 
+# What a shell would expand inside double quotes.
+_EXPANDED_IN_DOUBLE_QUOTES = frozenset('"$`\\!')
+
+
+def _quoted(arg: str) -> str:
+    """``arg`` as the workshop text writes it: bare, else in double quotes, as its prompts
+    are ("What's the return policy…"), else in shell-safe single quotes."""
+    bare = shlex.quote(arg)
+    if bare == arg or _EXPANDED_IN_DOUBLE_QUOTES.intersection(arg):
+        return bare
+    return f'"{arg}"'
+
+
 def shown(argv: list[str]) -> str:
     """The command as a learner types it in a shell; a bearer token shows as ``"$TOKEN"``."""
-    parts = [shlex.quote(arg) for arg in argv]
+    parts = [_quoted(arg) for arg in argv]
     for index, arg in enumerate(argv[:-1]):
         if arg == BEARER_TOKEN:
             parts[index + 1] = TOKEN_SHOWN
