@@ -47,6 +47,8 @@ _SESSION_ENV = (
     "AGENTCORE_LOCAL_PORT_BASE",
     "AGENTCORE_WORKSHOP_PROJECT",
     "WORKSHOP_LANG",
+    "AGENTCORE_LOCAL_MODEL_ENDPOINT",
+    "AGENTCORE_LOCAL_MODEL_NAME",
 )
 _saved_env: dict[str, str | None] = {}
 
@@ -61,6 +63,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests read English unless they choose a language; a notebook edition's kernel
     # speaks its folder's language (helpers.model.i18n).
     os.environ.pop("WORKSHOP_LANG", None)
+    # The scripted model is the tests' model, whatever real one this shell may point at.
+    os.environ.pop("AGENTCORE_LOCAL_MODEL_ENDPOINT", None)
+    os.environ.pop("AGENTCORE_LOCAL_MODEL_NAME", None)
     port_base = os.environ.get("TEST_PORT_BASE", DEFAULT_TEST_PORT_BASE)
     os.environ["AGENTCORE_LOCAL_PORT_BASE"] = port_base
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from helpers.emulator import stack
+from helpers.emulator.bedrock import choice
 from helpers.emulator.stack import NOT_RUNNING
 from helpers.emulator.state import StackLayout, StackState
 from helpers.emulator.telemetry.store import SpanStore
@@ -61,7 +62,8 @@ def _report(outcome: commands.Outcome) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    stack.up(args.home, prerequisites=args.prerequisites, progress=_say)
+    model = choice.from_command_line(args.model_endpoint, args.model_name, args.scripted_model)
+    stack.up(args.home, prerequisites=args.prerequisites, model=model, progress=_say)
     return 0
 
 
@@ -81,6 +83,8 @@ def _status(args: argparse.Namespace) -> int:
         for part in current.parts:
             mark = _("ok") if part.healthy else _("DOWN {detail}", detail=part.detail)
             _say(f"  {part.name:<9} {part.url:<32} {mark}")
+        model = _("Converse answered by {model}", model=current.state.model.describe())
+        _say(f"  {'bedrock':<9} {model}")
         for name, runtime in current.deployed.runtimes.items():
             _say(f"  runtime {name}: {runtime.invoke_url}")
         for name, gateway in current.deployed.gateways.items():
@@ -293,6 +297,31 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="command", required=True)
     up = verbs.add_parser("up", help=_("start the local stack (idempotent)"))
     up.add_argument("--prerequisites", type=Path, help=_("what to create at start (JSON file)"))
+    models = up.add_mutually_exclusive_group()
+    models.add_argument(
+        "--model-endpoint",
+        metavar="URL",
+        help=_(
+            "answer Bedrock's Converse with a model at this OpenAI-compatible API (Ollama: "
+            "http://127.0.0.1:11434/v1; default: ${variable}, else the kept choice, else "
+            "the scripted model)",
+            variable=choice.ENDPOINT_ENV,
+        ),
+    )
+    models.add_argument(
+        "--scripted-model",
+        action="store_true",
+        help=_("answer Bedrock's Converse with the scripted model again"),
+    )
+    up.add_argument(
+        "--model-name",
+        metavar="NAME",
+        help=_(
+            "the model to ask for at --model-endpoint (default: ${variable}, else {default})",
+            variable=choice.NAME_ENV,
+            default=choice.DEFAULT_MODEL_NAME,
+        ),
+    )
     up.set_defaults(run=_up)
     verbs.add_parser("down", help=_("stop the local stack")).set_defaults(run=_down)
     status = verbs.add_parser("status", help=_("show the stack and each part's health"))

@@ -72,7 +72,7 @@ async def _serve(
     await asyncio.gather(*tasks)
 
 
-# Any model id will do: the warm-up's answer is not read.
+# Any model id will do: the warm-up's answer is not read, and no model is asked.
 WARM_UP_MODEL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
@@ -88,10 +88,13 @@ def agent_environment(state: StackState, credentials: StackCredentials) -> dict[
 
 
 def warm_up_bedrock(bedrock: Any) -> None:
-    """One ``Converse`` call, so that the first agent's model call finds moto's routes made."""
-    bedrock.converse(
-        modelId=WARM_UP_MODEL, messages=[{"role": "user", "content": [{"text": "Hi"}]}]
-    )
+    """One call, so that the first agent's model call finds moto's routes made.
+
+    ``InvokeModel``, which moto answers itself (with nothing): it builds the same routes
+    and parsers as ``Converse`` and asks no model, so a forwarded one (a real server,
+    maybe slow to load) is not woken by the stack's start.
+    """
+    bedrock.invoke_model(modelId=WARM_UP_MODEL, body=b"{}")
 
 
 def authorizer_factory(clock: StackClock) -> Callable[[JwtAuthorizerConfig], JwtAuthorizer]:
@@ -169,7 +172,7 @@ def _start_aws_api(
 
 def run(home: Path) -> None:
     """Start the stack described by the working-state folder ``home`` and serve."""
-    from helpers.emulator.bedrock import scripted
+    from helpers.emulator.bedrock.choice import ModelChoice
     from helpers.emulator.bedrock.converse import ConverseResponse
     from helpers.emulator.control.api import create_control_app
     from helpers.emulator.control.faults import Switchable
@@ -203,6 +206,9 @@ def run(home: Path) -> None:
         if layout.credentials_file.exists()
         else StackCredentials.new()
     )
+    # Which model answers Converse: the scripted one, unless `up` was given an endpoint.
+    model_choice = ModelChoice.read(layout.model_file)
+    model = model_choice.model()
     ports = stack_ports(layout.ports_file)
     tls = ensure_tls_files(layout.tls_dir)
     # The authorizers fetch discovery and JWKS from our own HTTPS issuer.
@@ -215,6 +221,7 @@ def run(home: Path) -> None:
         region=prerequisites.region,
         account_id=prerequisites.account_id,
         ca_bundle=tls.ca_bundle,
+        model=model_choice,
     )
     _export_spans_to(draft.url("collector"), credentials)
     # Imports the agent libraries in the background while the rest starts.
@@ -234,11 +241,12 @@ def run(home: Path) -> None:
             "cognitoidp": lambda: CognitoResponse(sign_in),
             "bedrockagentcore": lambda: MemoryDataResponse(memory),
             "bedrockagentcorecontrol": lambda: MemoryControlResponse(memory),
-            "bedrockruntime": lambda: ConverseResponse(scripted.respond),
+            "bedrockruntime": lambda: ConverseResponse(model),
         },
     )
     credentials.write(layout.credentials_file)
     log.info("aws_api: moto on %s, prerequisites created", draft.aws_endpoint_url)
+    log.info("bedrock: Converse answered by %s", model_choice.to_json())
 
     front_door = RuntimeFrontDoor()
     registry = LambdaRegistry.of(prerequisites)

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from helpers.emulator.bedrock.choice import ModelChoice, probe
 from helpers.emulator.client import ControlClient
 from helpers.emulator.credentials import StackCredentials
 from helpers.emulator.deploy.report import Deployments
@@ -199,6 +200,7 @@ def up(
     home: Path | None = None,
     *,
     prerequisites: Path | None = None,
+    model: ModelChoice | None = None,
     progress: Callable[[str], None] = lambda _: None,
     timeout: float = START_TIMEOUT_SECONDS,
 ) -> StackStatus:
@@ -207,14 +209,32 @@ def up(
     ``prerequisites`` is a file of what to create at every start (user pools, Lambda
     functions, SSM parameters; see :mod:`helpers.emulator.prerequisites`). Without it,
     a stack started before keeps its own, and a new one starts as an empty account.
+    ``model`` is which model answers Bedrock's ``Converse`` (see
+    :mod:`helpers.emulator.bedrock.choice`); it is kept the same way, and a running
+    stack that serves another is restarted. A stack never given one serves the
+    scripted model.
     """
     layout = _layout(home)
     if prerequisites is not None:
         _keep_prerequisites(layout, Prerequisites.load(prerequisites))
+    if model is not None:
+        _make_private(layout)
+        model.write(layout.model_file)
     current = status(home)
     if current.healthy and current.state is not None:
-        progress(_("local stack already running (pid {pid})", pid=current.state.pid))
-        return current
+        if model is None or model == current.state.model:
+            progress(_("local stack already running (pid {pid})", pid=current.state.pid))
+            _report_model(current.state.model, progress)
+            return current
+        progress(
+            _(
+                "local stack is running with {serving}; restarting it with {chosen}",
+                serving=current.state.model.describe(),
+                chosen=model.describe(),
+            )
+        )
+        down(home, progress)
+        current = status(home)
     if current.running:
         progress(_("local stack is running but unhealthy; restarting it"))
         down(home, progress)
@@ -239,6 +259,8 @@ def up(
             if current.healthy:
                 parts = ", ".join(p.name for p in current.parts)
                 progress(_("local stack is up: {parts}", parts=parts))
+                if current.state is not None:
+                    _report_model(current.state.model, progress)
                 return current
         time.sleep(0.05)
     failing = [p for p in status(home).parts if not p.healthy]
@@ -257,6 +279,15 @@ def up(
             file=layout.log_file,
         )
     )
+
+
+def _report_model(model: ModelChoice, progress: Callable[[str], None]) -> None:
+    """Say which model answers Converse when it is not the scripted one, and if it answers."""
+    if model.scripted:
+        return
+    progress(_("Bedrock's Converse goes to {model}", model=model.describe()))
+    if warning := probe(model):
+        progress(warning)
 
 
 def _make_private(layout: StackLayout) -> None:

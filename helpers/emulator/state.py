@@ -2,9 +2,9 @@
 
 :class:`StackLayout` owns every path under a stack's home folder; nothing else
 builds one. :class:`StackState` is the status file the daemon writes once every part
-is listening: its pid, ports, region and account, the CA bundle clients trust, and
-the outputs of the prerequisites it created (pool and client ids, Lambda ARNs).
-Neither holds a secret.
+is listening: its pid, ports, region and account, the CA bundle clients trust, the
+outputs of the prerequisites it created (pool and client ids, Lambda ARNs), and which
+model answers its Bedrock's ``Converse``. Neither holds a secret.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.emulator.bedrock.choice import ModelChoice
 from helpers.emulator.credentials import StackCredentials
 
 LOOPBACK = "127.0.0.1"
@@ -62,6 +63,11 @@ class StackLayout:
         return self.state_dir / "prerequisites.json"
 
     @property
+    def model_file(self) -> Path:
+        """Which model answers Converse, as ``up`` was last told (see :mod:`.bedrock.choice`)."""
+        return self.state_dir / "model.json"
+
+    @property
     def deployed_file(self) -> Path:
         return self.state_dir / "deployed.json"
 
@@ -105,6 +111,7 @@ class StackState:
     account_id: str
     ca_bundle: Path
     outputs: Mapping[str, str] = field(default_factory=dict)
+    model: ModelChoice = field(default_factory=ModelChoice)
 
     def url(self, part: str) -> str:
         scheme = "https" if part in HTTPS_PARTS else "http"
@@ -158,6 +165,7 @@ class StackState:
             "account_id": self.account_id,
             "ca_bundle": str(self.ca_bundle),
             "outputs": dict(self.outputs),
+            "model": self.model.to_json(),
         }
 
     @classmethod
@@ -169,6 +177,7 @@ class StackState:
             account_id=str(document["account_id"]),
             ca_bundle=Path(document["ca_bundle"]),
             outputs=dict(document.get("outputs", {})),
+            model=ModelChoice.from_json(document.get("model")),
         )
 
     def write(self, layout: StackLayout) -> None:

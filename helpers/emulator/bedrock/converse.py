@@ -6,6 +6,12 @@ botocore model: ``Converse`` as JSON, ``ConverseStream`` as ``application/vnd.am
 eventstream`` frames (``:event-type`` ``messageStart``, ``contentBlockDelta`` …). The
 frames are sent as they are made, not joined into one body, so a client sees the
 answer stream. Other bedrock-runtime operations are moto's.
+
+A model fails with one of Bedrock's modeled errors (:mod:`.errors`). Before its first
+event the call fails as AWS's does, with the error's HTTP status: ``converse_stream``
+waits for that first event before it answers. After it, the stream ends with an
+exception frame (``:message-type`` ``exception``), which boto3 raises while the agent
+reads the stream, as it raises AWS's ``modelStreamErrorException``.
 """
 
 from __future__ import annotations
@@ -20,18 +26,67 @@ from moto.core.responses import ActionResult
 from moto.core.serialize import EventStreamJSONSerializer
 from moto.core.utils import get_service_model
 
+from helpers.emulator.bedrock.errors import BedrockRuntimeError, ModelError, ModelStreamError
+
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 # A model: the Converse request's parameters in, the events of one assistant turn out.
 Model = Callable[[dict[str, Any]], Iterable[dict[str, Any]]]
 
 
+# The stream's modeled exception when an error has none of its own there.
+STREAM_ERROR = "modelStreamErrorException"
+
+
 def frames(events: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    """``ConverseStream``'s events as AWS event-stream frames, one by one."""
+    """``ConverseStream``'s events as AWS event-stream frames, one by one.
+
+    A :class:`~.errors.BedrockRuntimeError` raised by ``events`` ends the stream with
+    its exception frame.
+    """
     operation = get_service_model("bedrock-runtime").operation_model("ConverseStream")
     serializer = EventStreamJSONSerializer(operation)
     encoder = EventStreamEncoder()
-    for message in EventStream({"stream": events}, operation.output_shape, serializer):
-        yield encoder.encode_event(message)
+    try:
+        for message in EventStream({"stream": events}, operation.output_shape, serializer):
+            yield encoder.encode_event(message)
+    except BedrockRuntimeError as error:
+        yield exception_frame(error)
+
+
+def exception_frame(error: BedrockRuntimeError) -> bytes:
+    """``error`` as the stream's exception frame, as AWS ends a stream that failed.
+
+    Its type is the stream's member of the error's shape (``throttlingException`` …),
+    else ``modelStreamErrorException``; the payload holds the members that shape has.
+    """
+    operation = get_service_model("bedrock-runtime").operation_model("ConverseStream")
+    stream = operation.output_shape.members[operation.output_shape.event_stream_name]
+    kind = error.code[:1].lower() + error.code[1:]
+    if kind not in stream.members or not stream.members[kind].metadata.get("exception"):
+        kind = STREAM_ERROR
+    payload = {
+        member: value
+        for member in stream.members[kind].members
+        if (value := getattr(error, member, None)) is not None
+    }
+    payload["message"] = error.message
+    headers = {
+        ":message-type": "exception",
+        ":exception-type": kind,
+        ":content-type": "application/json",
+    }
+    return EventStreamEncoder().encode_message(headers, json.dumps(payload).encode())
+
+
+def _resumed(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``first`` then ``rest``; closing this closes ``rest`` (a model's open connection)."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
 
 
 def folded(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -54,8 +109,17 @@ def folded(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
             answer.update(metadata)
     for block in content:
         if "toolUse" in block:
-            block["toolUse"]["input"] = json.loads(block["toolUse"]["input"] or "{}")
+            block["toolUse"]["input"] = _tool_input(block["toolUse"]["input"])
     return {"output": {"message": {"role": "assistant", "content": content}}, **answer}
+
+
+def _tool_input(text: str) -> Any:
+    """A tool call's input; arguments that are not JSON (a small real model's) read as ``{}``,
+    as strands reads them from ``ConverseStream``."""
+    try:
+        return json.loads(text or "{}")
+    except ValueError:
+        return {}
 
 
 class ConverseResponse(BedrockRuntimeResponse):
@@ -66,7 +130,19 @@ class ConverseResponse(BedrockRuntimeResponse):
         self._model = model
 
     def converse(self) -> ActionResult:
-        return ActionResult(folded(self._model(self.params)))
+        try:
+            return ActionResult(folded(self._model(self.params)))
+        except ModelStreamError as error:  # Converse has no stream to end: the call fails
+            raise ModelError(error.message) from error
 
     def converse_stream(self) -> tuple[int, dict[str, str], Iterator[bytes]]:
-        return 200, {"Content-Type": EVENT_STREAM}, frames(self._model(self.params))
+        events = iter(self._model(self.params))
+        # The model's first event, before the 200: a model that fails at once (its server
+        # is down, say) fails the call with its error's status, as Bedrock does.
+        try:
+            first = next(events, None)
+        except ModelStreamError as error:
+            raise ModelError(error.message) from error
+        if first is None:
+            return 200, {"Content-Type": EVENT_STREAM}, iter(())
+        return 200, {"Content-Type": EVENT_STREAM}, frames(_resumed(first, events))
