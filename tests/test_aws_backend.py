@@ -153,16 +153,13 @@ def deployed(project: Path) -> Path:
     return project
 
 
-def secure_runtime(config: dict[str, Any]) -> None:
+def secure_runtime(config: dict[str, Any], client: str = "1abc2def3ghi4jkl5mno6pqr") -> None:
     """Step 1's edit of the runtime: the header allowlist and the CUSTOM_JWT authorizer."""
     config["runtimes"][0].update(
         requestHeaderAllowlist=["Authorization"],
         authorizerType="CUSTOM_JWT",
         authorizerConfiguration={
-            "customJwtAuthorizer": {
-                "discoveryUrl": DISCOVERY_URL,
-                "allowedClients": ["1abc2def3ghi4jkl5mno6pqr"],
-            }
+            "customJwtAuthorizer": {"discoveryUrl": DISCOVERY_URL, "allowedClients": [client]}
         },
     )
 
@@ -649,19 +646,7 @@ def test_validate_passes_when_the_cli_and_the_workshop_checks_do(log: Path, proj
 
 
 def test_validate_fails_on_a_placeholder_the_cli_accepts(log: Path, project: Path) -> None:
-    def add_runtime_authorizer(config: dict[str, Any]) -> None:
-        config["runtimes"][0].update(
-            requestHeaderAllowlist=["Authorization"],
-            authorizerType="CUSTOM_JWT",
-            authorizerConfiguration={
-                "customJwtAuthorizer": {
-                    "discoveryUrl": DISCOVERY_URL,
-                    "allowedClients": ["<COGNITO_CLIENT_ID value>"],
-                }
-            },
-        )
-
-    edit_config(project, add_runtime_authorizer)
+    edit_config(project, lambda config: secure_runtime(config, "<COGNITO_CLIENT_ID value>"))
 
     result = AwsBackend().validate(project, WorkshopSettings.value_sources())
 
