@@ -797,19 +797,24 @@ def input_digest(case: Case) -> str:
     return digest.hexdigest()
 
 
+def run_real_cli(command: Sequence[str], cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    """The real CLI's ``command`` run in ``cwd`` with ``home`` as its home, and no input."""
+    return subprocess.run(
+        list(command),
+        cwd=cwd,
+        env=cli_environment(home),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def run_usage(binary: Path, argv: Sequence[str], prefix: Sequence[str] = ()) -> dict[str, Any]:
     """What the real CLI prints for a usage question (``--help``) or a usage error."""
     with tempfile.TemporaryDirectory(prefix="agentcore-usage-") as scratch:
-        done = subprocess.run(
-            [*prefix, str(binary), *argv],
-            cwd=scratch,
-            env=cli_environment(Path(scratch) / "home"),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        done = run_real_cli([*prefix, str(binary), *argv], Path(scratch), Path(scratch) / "home")
     return {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
 
 
@@ -823,16 +828,7 @@ def run_cli(binary: Path, case: Case, prefix: Sequence[str] = ()) -> dict[str, A
         root = Path(scratch).resolve()
         project = build(case, root)
         before = _config_text(project)
-        done = subprocess.run(
-            [*prefix, str(binary), *case.argv],
-            cwd=project,
-            env=cli_environment(root / "home"),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        done = run_real_cli([*prefix, str(binary), *case.argv], project, root / "home")
         after = _config_text(project)
         return {
             "argv": list(case.argv),

@@ -53,7 +53,13 @@ from helpers.model.config import CONFIG_PATH
 from helpers.model.errors import ActionableError
 from helpers.model.validation import AWS_TARGETS_PATH
 from helpers.tooling import agentcore_cli
-from tests.cli_corpus import CASES, USAGE_RECORDINGS, RealRuns, cli_environment, recordings
+from tests.cli_corpus import (
+    CASES,
+    USAGE_RECORDINGS,
+    RealRuns,
+    recordings,
+    run_real_cli,
+)
 from tests.support import REPO_ROOT
 
 FAKES_DIR = Path(__file__).parent / "fakes"
@@ -579,16 +585,7 @@ def test_the_stand_in_refuses_a_tokenless_invoke_as_the_real_cli_does(
     if secured:
         edit_config(project, secure_runtime)
     argv = commands.invoke(PROMPT, SESSION, stream=stream)[1:]
-    real = subprocess.run(
-        [str(real_cli.binary()), *argv],
-        cwd=project,
-        env=cli_environment(tmp_path / "home"),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    real = run_real_cli([str(real_cli.binary()), *argv], project, tmp_path / "home")
     stand_in = run_stand_in(argv, project, tmp_path / "log.jsonl")
 
     def shown(done: subprocess.CompletedProcess[str]) -> tuple[int, str, list[str]]:
