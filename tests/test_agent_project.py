@@ -57,8 +57,15 @@ REFERENCE_CONFIG = (
 AGENT_PACKAGES = ("main", "mcp_client", "model", "memory", "tool")
 GATEWAY_TOOL = WARRANTY_TOOL
 GATEWAY_URL_VARS = ("AGENTCORE_GATEWAY_MY_GATEWAY_URL", "AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL")
-GOOD_TOKEN = "Bearer test-token-that-the-gateway-accepts"
-BAD_TOKEN = "Bearer test-token-that-must-never-be-logged"
+
+
+def _unsigned_jwt(claims: dict[str, Any]) -> str:
+    """A JWT's shape without a real signature: the agent reads claims the Runtime checked."""
+    return jwt.encode(claims, "not-checked-by-the-agent-at-all!", algorithm="HS256")
+
+
+GOOD_TOKEN = f"Bearer {_unsigned_jwt({'sub': 'machine-client', 'note': 'gateway accepts'})}"
+BAD_TOKEN = f"Bearer {_unsigned_jwt({'sub': 'machine-client', 'note': 'never logged'})}"
 SESSION_ID = "a" * 36  # the Runtime wants at least 33 characters
 MEMORY_ID_VAR = memory_id_env_var("CustomerSupportMemory")
 
@@ -91,6 +98,28 @@ def _stream(
         return [chunk async for chunk in main.invoke(payload, context)]
 
     return asyncio.run(collect())
+
+
+def _stream_in_one_loop(
+    main: ModuleType,
+    requests: list[tuple[str, str | None]],
+    session_id: str = SESSION_ID,
+    at_once: bool = False,
+) -> list[str]:
+    """Send ``(prompt, authorization)`` requests to one runtime session, as its process
+    would get them: one event loop, in turn or all at once; the answers, in order."""
+
+    async def answer(prompt: str, authorization: str | None) -> str:
+        headers = {"Authorization": authorization} if authorization else None
+        context = RequestContext(session_id=session_id, request_headers=headers, request=None)
+        return "".join([chunk async for chunk in main.invoke({"prompt": prompt}, context)])
+
+    async def send() -> list[str]:
+        if at_once:
+            return list(await asyncio.gather(*(answer(*request) for request in requests)))
+        return [await answer(*request) for request in requests]
+
+    return asyncio.run(send())
 
 
 def _call_lambda(lambda_module: ModuleType, product_id: str, tool_name: str = GATEWAY_TOOL) -> Any:
@@ -210,9 +239,21 @@ def gateway_tool(warranty_lambda: ModuleType) -> Any:
     return check_warranty_status
 
 
+@dataclasses.dataclass
+class GatewayStandIn:
+    """A real MCP server on loopback that, like a CUSTOM_JWT Gateway, checks every request."""
+
+    url: str
+    accepted: set[str]  # the Authorization values it lets in (GOOD_TOKEN at first)
+    # Each JSON-RPC method it was sent, with the Authorization that came with it.
+    seen: list[tuple[str, str | None]]
+
+    def calls(self, method: str) -> list[str | None]:
+        return [authorization for seen, authorization in self.seen if seen == method]
+
+
 @pytest.fixture
-def gateway_url(warranty_lambda: ModuleType) -> Iterator[str]:
-    """A real MCP server on loopback that, like a CUSTOM_JWT Gateway, wants GOOD_TOKEN."""
+def gateway(warranty_lambda: ModuleType) -> Iterator[GatewayStandIn]:
     server = FastMCP("gateway-stand-in", stateless_http=True, json_response=True)
 
     @server.tool(name=GATEWAY_TOOL)
@@ -220,16 +261,27 @@ def gateway_url(warranty_lambda: ModuleType) -> Iterator[str]:
         """Check the warranty status of a product."""
         return json.dumps(_call_lambda(warranty_lambda, product_id))
 
+    accepted = {GOOD_TOKEN}
+    seen: list[tuple[str, str | None]] = []
+
     class RequireToken(BaseHTTPMiddleware):
         async def dispatch(self, request: Request, call_next: Any) -> Response:
-            if request.headers.get("authorization") != GOOD_TOKEN:
+            authorization = request.headers.get("authorization")
+            if request.method == "POST":
+                seen.append((json.loads(await request.body()).get("method"), authorization))
+            if authorization not in accepted:
                 return JSONResponse({"message": "Unauthorized"}, status_code=401)
             return await call_next(request)
 
     app = server.streamable_http_app()
     app.add_middleware(RequireToken)
     with serve_on_a_thread(app, lifespan="on") as served:
-        yield f"{served.url}/mcp"
+        yield GatewayStandIn(f"{served.url}/mcp", accepted, seen)
+
+
+@pytest.fixture
+def gateway_url(gateway: GatewayStandIn) -> str:
+    return gateway.url
 
 
 # --- agentcore.json and the Gateway target's tool schema ----------------------------------
@@ -376,7 +428,7 @@ def test_the_workshops_four_prompts_in_one_session(
     actor = f"learner-{uuid.uuid4().hex}"
 
     def ask(prompt: str) -> tuple[str, list[str]]:
-        manager = agent.session.get_session_manager(SESSION_ID, actor)
+        manager = agent.session.get_memory_session_manager(SESSION_ID, actor)
         support = _support_agent(agent, gateway_tool, session_manager=manager)
         before = len(_tool_calls(support))
         answer = str(support(prompt))
@@ -408,7 +460,7 @@ def test_a_name_is_remembered_in_the_session_then_in_later_ones_for_that_actor_o
     alice, bob = f"alice-{uuid.uuid4().hex}", f"bob-{uuid.uuid4().hex}"
 
     def ask(prompt: str, actor: str, session: str = SESSION_ID) -> str:
-        manager = agent.session.get_session_manager(session, actor)
+        manager = agent.session.get_memory_session_manager(session, actor)
         # str() of a strands AgentResult ends with a newline.
         return str(_support_agent(agent, session_manager=manager)(prompt)).strip()
 
@@ -426,9 +478,9 @@ def test_a_name_is_remembered_in_the_session_then_in_later_ones_for_that_actor_o
 def test_no_memory_without_its_id_or_a_session(
     agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
 ) -> None:
-    assert agent.session.get_session_manager(SESSION_ID, "user-1") is None
+    assert agent.session.get_memory_session_manager(SESSION_ID, "user-1") is None
     agent_env.setenv(MEMORY_ID_VAR, "CustomerSupportMemory-abc1234567")
-    assert agent.session.get_session_manager(None, "user-1") is None
+    assert agent.session.get_memory_session_manager(None, "user-1") is None
 
 
 def test_the_session_manager_reads_the_memory_the_cli_injects(
@@ -444,8 +496,10 @@ def test_the_session_manager_reads_the_memory_the_cli_injects(
         return "memory session manager"
 
     agent_env.setattr(agent.session, "AgentCoreMemorySessionManager", record)
-    assert agent.session.get_session_manager(SESSION_ID, "user-1") == "memory session manager"
-    agent.session.get_session_manager(SESSION_ID, "user-2")
+    assert (
+        agent.session.get_memory_session_manager(SESSION_ID, "user-1") == "memory session manager"
+    )
+    agent.session.get_memory_session_manager(SESSION_ID, "user-2")
     [(config, region, first_session), (_, _, second_session)] = made
     # One boto3 session per process: its clients' API models are read once, not per request,
     # and each client is made once, so its kept-alive connections serve the next request.
@@ -463,10 +517,6 @@ def test_the_session_manager_reads_the_memory_the_cli_injects(
     assert set(config.retrieval_config or {}) == {"/users/user-1/facts", "/summaries/user-1"}
 
 
-def _unsigned_jwt(claims: dict[str, Any]) -> str:
-    return jwt.encode(claims, "not-checked-by-the-agent", algorithm="HS256")
-
-
 def test_the_actor_is_the_verified_tokens_subject(agent: SimpleNamespace) -> None:
     actor_id = agent.actor.actor_id
     assert actor_id(None) == agent.actor.ANONYMOUS
@@ -482,13 +532,13 @@ def test_after_step_4_the_payload_cannot_choose_whose_memory_it_is(
     step4_agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
 ) -> None:
     actors: list[str] = []
-    real = step4_agent.main.get_session_manager
+    real = step4_agent.main.get_memory_session_manager
 
     def record(session_id: str | None, actor: str) -> Any:
         actors.append(actor)
         return real(session_id, actor)
 
-    agent_env.setattr(step4_agent.main, "get_session_manager", record)
+    agent_env.setattr(step4_agent.main, "get_memory_session_manager", record)
     bob = _unsigned_jwt({"sub": "bob-sub", "username": "bob", "client_id": "web"})
     forged = {"prompt": "Do you remember my name?", "user_id": "alice-sub", "actor": "alice"}
     _stream(step4_agent.main, forged, {"Authorization": f"Bearer {bob}"})
@@ -568,8 +618,8 @@ def test_step3_agent_loads_the_ca_bundle_once_for_all_its_requests(
     gateway_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each request makes a reachability probe and a Gateway client; loading the bundle
-    for each would cost tens of ms per request."""
+    """Each new agent makes a reachability probe and a Gateway client; loading the bundle
+    for each would cost tens of ms per agent."""
     agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway_url)
     loads: list[object] = []
     load_verify_locations = ssl.SSLContext.load_verify_locations
@@ -594,3 +644,110 @@ def test_step3_agent_without_forwarded_headers_still_answers(
     payload = {"prompt": "Check the warranty for PROD-002"}
     answer = "".join(_stream(step3_agent.main, payload, headers=None))
     assert "unavailable" in answer
+
+
+# --- one Agent per session and caller, the token per request ---------------------------------
+
+
+def test_step3_agent_is_built_once_per_session_and_restores_memory_once(
+    step3_agent: SimpleNamespace,
+    with_memory: str,
+    agent_env: pytest.MonkeyPatch,
+    gateway: GatewayStandIn,
+) -> None:
+    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway.url)
+    made: list[str] = []
+    real = step3_agent.main.get_memory_session_manager
+
+    def counted(session_id: str | None, actor: str) -> Any:
+        made.append(actor)
+        return real(session_id, actor)
+
+    agent_env.setattr(step3_agent.main, "get_memory_session_manager", counted)
+    session = uuid.uuid4().hex * 2
+    answers = _stream_in_one_loop(
+        step3_agent.main,
+        [
+            ("My name is Alex", GOOD_TOKEN),
+            ("Check the warranty for PROD-001", GOOD_TOKEN),
+            ("Do you remember my name?", GOOD_TOKEN),
+        ],
+        session_id=session,
+    )
+    assert "2027-03-01" in answers[1] and "Alex" in answers[2]
+    assert made == ["default-user"]  # one Agent: the conversation was restored once
+    assert len(gateway.calls("initialize")) == 1  # its MCP session was set up once
+
+
+def test_step3_agent_presents_each_requests_token_to_the_gateway(
+    step3_agent: SimpleNamespace, agent_env: pytest.MonkeyPatch, gateway: GatewayStandIn
+) -> None:
+    """The first request's token expires (the Gateway refuses it from now on) and the
+    caller refreshes: the session's kept Agent calls the Gateway with the new one."""
+    agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway.url)
+    refreshed = f"Bearer {_unsigned_jwt({'sub': 'machine-client', 'note': 'refreshed'})}"
+    main = step3_agent.main
+
+    async def two_turns() -> list[str]:
+        answers = []
+        for authorization in (GOOD_TOKEN, refreshed):
+            gateway.accepted.clear()
+            gateway.accepted.add(authorization)
+            headers = {"Authorization": authorization}
+            context = RequestContext(session_id=SESSION_ID, request_headers=headers, request=None)
+            prompt = {"prompt": "Check the warranty for PROD-001"}
+            answers.append("".join([chunk async for chunk in main.invoke(prompt, context)]))
+        return answers
+
+    assert ["2027-03-01" in answer for answer in asyncio.run(two_turns())] == [True, True]
+    assert gateway.calls("tools/call") == [GOOD_TOKEN, refreshed]
+    [kept] = [session.gateway_token for session in _kept_agents(main)]
+    assert kept.authorization is None  # between requests, the Agent holds no token
+
+
+def test_step3_agent_gives_each_caller_an_agent_of_their_own(step3_agent: SimpleNamespace) -> None:
+    alice = f"Bearer {_unsigned_jwt({'sub': 'alice-sub'})}"
+    bob = f"Bearer {_unsigned_jwt({'sub': 'bob-sub'})}"
+    _stream_in_one_loop(step3_agent.main, [("Hi", alice), ("Hi", bob), ("Hi", alice)])
+    kept = _kept_agents(step3_agent.main)
+    assert len(kept) == 2
+    assert kept[0].gateway_token is not kept[1].gateway_token
+
+
+def test_after_step_4_callers_of_one_session_share_no_memory(
+    step4_agent: SimpleNamespace, with_memory: str
+) -> None:
+    """In step 3 both callers' Agents still file under "default-user"; step 4 parts them."""
+    alice = f"Bearer {_unsigned_jwt({'sub': f'alice-{uuid.uuid4().hex}'})}"
+    bob = f"Bearer {_unsigned_jwt({'sub': f'bob-{uuid.uuid4().hex}'})}"
+    answers = _stream_in_one_loop(
+        step4_agent.main,
+        [("My name is Alice", alice), ("Do you remember my name?", bob)],
+        session_id=uuid.uuid4().hex * 2,
+    )
+    assert "Alice" in answers[0] and "Alice" not in answers[1]
+
+
+def test_requests_of_one_session_at_once_take_turns(agent: SimpleNamespace) -> None:
+    """strands refuses a second invocation of a busy Agent; the session's requests queue."""
+    prompts = [f"Tell me about PROD-00{n}" for n in range(1, 6)]
+    answers = _stream_in_one_loop(agent.main, [(p, None) for p in prompts], at_once=True)
+    names = ["Wireless Headphones", "Smart Watch", "Laptop Stand", "USB-C Hub", "Keyboard"]
+    assert [name in answer for name, answer in zip(names, answers, strict=True)] == [True] * 5
+
+
+def test_a_session_keeps_at_most_max_agents(agent: SimpleNamespace) -> None:
+    limit = agent.main.MAX_AGENTS
+    for n in range(limit + 2):
+        _stream_in_one_loop(agent.main, [("Hi", None)], session_id=f"{n:036d}")
+    assert len(_kept_agents(agent.main)) == limit
+
+
+def _kept_agents(main: ModuleType) -> list[Any]:
+    """The SessionAgents a loaded main.py keeps (in its factory's closure)."""
+    [cache] = [
+        cell.cell_contents
+        for cell in main.get_or_create_agent.__closure__ or ()
+        if isinstance(cell.cell_contents, dict)
+    ]
+    return list(cache.values())

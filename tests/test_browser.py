@@ -264,6 +264,14 @@ def type_at_end_of(
 SAVED_TAB = ".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)"
 
 
+def type_on_a_new_line(page: Any, editor: Any, line_text: str, keys: str) -> None:
+    """Type ``keys`` on a new line below the first line holding ``line_text`` (the
+    editor indents it like that line)."""
+    type_at_end_of(page, editor, line_text, "")
+    page.keyboard.press("Enter")
+    page.keyboard.type(keys)
+
+
 def save(page: Any, editor: Any, path: Path, expected: str) -> None:
     """Ctrl+S in the editor; wait until the file on disk holds ``expected``."""
     editor.locator(".cm-content").click()
@@ -369,40 +377,69 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
 
     client = open_link(page, panel, "my-project/app/CustomerSupport/mcp_client/client.py")
     type_at_end_of(page, client, "GATEWAY_URL_ENV = ", "_SECURE", back=len('_URL"'))
+    type_on_a_new_line(
+        page, client, "from .reachability import", "from .caller_token import CallerToken"
+    )
     signature_end = ") -> MCPClient | None:"
     type_at_end_of(
         page,
         client,
         "def get_gateway_mcp_client()",
-        "authorization: str | None",
+        "caller_token: CallerToken",
         back=len(signature_end),
     )
     # The Gateway's client is the file's last function; the web-search client has look-alikes.
     type_at_end_of(
-        page, client, "problem = mcp_server_problem(url)", ", headers", back=1, last=True
+        page, client, "problem = mcp_server_problem(url)", ", caller_token", back=1, last=True
     )
-    client.locator(".cm-line", has_text="problem = mcp_server_problem(url").last.click()
-    page.keyboard.press("Home")
-    page.keyboard.type('headers = {"Authorization": authorization}')
-    page.keyboard.press("Enter")
     type_at_end_of(
-        page, client, "streamablehttp_client(url))", ", headers=headers", back=2, last=True
+        page, client, "streamablehttp_client(url))", ", auth=caller_token", back=2, last=True
     )
-    save(page, client, project / "mcp_client" / "client.py", "headers=headers")
+    save(page, client, project / "mcp_client" / "client.py", "auth=caller_token")
     back_to_notebook(page, "03_mcp_client_auth.ipynb")
     run_cells(page, panel, first=5, count=2)  # the client's checker, then the main.py link
     check_passes(panel, 5)
 
     main = open_link(page, panel, "my-project/app/CustomerSupport/main.py")
-    type_at_end_of(
-        page, main, "def build_agent(", ", authorization: str | None", back=len(") -> Agent:")
+    type_on_a_new_line(
+        page,
+        main,
+        "from mcp_client.client import",
+        "from mcp_client.caller_token import CallerToken",
     )
-    type_at_end_of(page, main, "get_gateway_mcp_client()]", "authorization", back=2)
-    type_at_end_of(page, main, 'payload.get("user_id"', "")
+    type_on_a_new_line(
+        page, main, "from memory.session import", "from memory.actor import actor_id"
+    )
+    type_on_a_new_line(page, main, "agent: Agent", "gateway_token: CallerToken")
+    type_at_end_of(
+        page,
+        main,
+        "def get_or_create_agent(",
+        ", authorization: str | None",
+        back=len(") -> SessionAgent:"),
+    )
+    type_at_end_of(page, main, "key = (session_id, user_id)", ", actor_id(authorization)", back=1)
+    type_at_end_of(page, main, "get_gateway_mcp_client()]", "gateway_token", back=2)
+    main.locator(".cm-line", has_text="mcp_clients = [").click()
+    page.keyboard.press("Home")
+    page.keyboard.type("gateway_token = CallerToken(authorization)")
     page.keyboard.press("Enter")
-    page.keyboard.type('authorization = (context.request_headers or {}).get("Authorization")')
-    type_at_end_of(page, main, "asyncio.to_thread(build_agent", ", authorization", back=1)
-    save(page, main, project / "main.py", "build_agent, context.session_id, user_id, authorization")
+    type_at_end_of(page, main, "SessionAgent(agent)", ", gateway_token", back=1)
+    type_on_a_new_line(
+        page,
+        main,
+        'user_id = getattr(context, "user_id"',
+        'authorization = (context.request_headers or {}).get("Authorization")',
+    )
+    type_at_end_of(page, main, "asyncio.to_thread(get_or_create_agent", ", authorization", back=1)
+    type_at_end_of(
+        page,
+        main,
+        "async with session.turn",
+        ", session.gateway_token.presenting(authorization)",
+        back=1,
+    )
+    save(page, main, project / "main.py", "presenting(authorization):")
     back_to_notebook(page, "03_mcp_client_auth.ipynb")
     run_cells(page, panel, first=7, count=1)
     check_passes(panel, 7)
@@ -413,7 +450,7 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
     )
     wait_until_the_run_ends(page, panel)
     # The learner's own words were kept: catch-up replaced nothing that passed.
-    assert "headers=headers" in (project / "mcp_client" / "client.py").read_text()
+    assert "auth=caller_token" in (project / "mcp_client" / "client.py").read_text()
     assert not list(project.rglob("*.bak-*"))
     assert_clean_page(page, panel, lab.root / "notebooks" / "03_mcp_client_auth.ipynb")
 

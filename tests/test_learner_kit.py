@@ -164,14 +164,14 @@ def test_a_command_the_cli_would_refuse_is_explained(line: str, says: str) -> No
 def test_the_sdks_streamed_error_event_becomes_an_error_naming_the_log() -> None:
     event = json.dumps(
         {
-            "error": "build_agent() missing 1 required positional argument",
+            "error": "get_or_create_agent() missing 1 required positional argument",
             "error_type": "TypeError",
             "message": "An error occurred during streaming",
         }
     )
     with pytest.raises(AgentFailed) as failed:
         invoke._raise_if_failed(event, ".workshop/stack/logs/runtime-CustomerSupport.log")
-    assert "raised TypeError: build_agent() missing" in str(failed.value)
+    assert "raised TypeError: get_or_create_agent() missing" in str(failed.value)
     assert ".workshop/stack/logs/runtime-CustomerSupport.log" in str(failed.value)
     assert invoke._raise_if_failed('{"answer": 1}', "log") == '{"answer": 1}'
 

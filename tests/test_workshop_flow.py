@@ -492,7 +492,7 @@ def test_an_exception_in_the_learners_agent_is_a_clear_error_naming_the_log(
     main = flow.folder / "app" / RUNTIME / "main.py"
     working = main.read_text()
     main.write_text(
-        working.replace("get_gateway_mcp_client(authorization)", "get_gateway_mcp_client()")
+        working.replace("get_gateway_mcp_client(gateway_token)", "get_gateway_mcp_client()")
     )
     try:
         flow.deploy()
@@ -525,13 +525,9 @@ def test_catch_up_keeps_passing_work_in_the_learners_words(flow: Flow) -> None:
     original = (code / "mcp_client" / "client.py").read_text()
     head, gateway_function = original.split("def get_gateway_mcp_client", 1)
     gateway_function = (
-        gateway_function.replace(
-            "() -> MCPClient | None:",
-            "(caller_auth: str | None) -> MCPClient | None:\n"
-            '    my_headers = {"Authorization": caller_auth or ""}',
-        )
-        .replace("mcp_server_problem(url)", "mcp_server_problem(url, my_headers)")
-        .replace("streamablehttp_client(url))", "streamablehttp_client(url, headers=my_headers))")
+        gateway_function.replace("() -> MCPClient | None:", "(lender) -> MCPClient | None:")
+        .replace("mcp_server_problem(url)", "mcp_server_problem(url, auth=lender)")
+        .replace("streamablehttp_client(url))", "streamablehttp_client(url, auth=lender))")
     )
     learner_client = (
         head.replace("AGENTCORE_GATEWAY_MY_GATEWAY_URL", "AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL")

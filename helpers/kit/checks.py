@@ -33,6 +33,10 @@ MCP_CLIENT_FILE = CODE_DIR / "mcp_client" / "client.py"
 MAIN_FILE = CODE_DIR / "main.py"
 ACTOR_MODULE = "memory.actor"
 ACTOR_FUNCTION = "actor_id"
+CALLER_TOKEN_MODULE = "mcp_client.caller_token"
+CALLER_TOKEN = "CallerToken"
+PROBE = "mcp_server_problem"
+MEMORY_SESSION_MANAGER = "get_memory_session_manager"
 WEB_CLIENT_PARAMETER = PARAMETER_PREFIX + "web_client_id"
 SECURE_GATEWAY_ENV = gateway_url_env_var(SECURE_GATEWAY)
 OLD_GATEWAY_ENV = gateway_url_env_var(OLD_GATEWAY)
@@ -446,8 +450,13 @@ def _no_printing() -> str:
     return _("Do not print or log the Authorization header: it is a bearer token.")
 
 
+def _keyword_arguments(calls: list[ast.Call]) -> set[str | None]:
+    return {keyword.arg for call in calls for keyword in call.keywords}
+
+
 def check_mcp_client(project: Path) -> CheckResult:
-    """Step 3, file 1: the Gateway client reads the secure URL and sends the header."""
+    """Step 3, file 1: the Gateway client reads the secure URL and presents the caller's
+    token on every request."""
     path = project / MCP_CLIENT_FILE
     result = CheckResult("mcp_client/client.py")
     tree = _parse(path, result)
@@ -471,23 +480,39 @@ def check_mcp_client(project: Path) -> CheckResult:
         return result
     if not function.args.args:
         result.missing.append(
-            _("Give get_gateway_mcp_client a parameter for the caller's Authorization value.")
+            _("Give get_gateway_mcp_client a parameter for the caller's token: caller_token.")
         )
-    if "Authorization" not in _string_constants(function):
-        result.missing.append(_('Build headers with the key "Authorization" for the Gateway.'))
-    if not any(
-        keyword.arg == "headers"
-        for call in _calls(function, "streamablehttp_client")
-        for keyword in call.keywords
-    ):
-        result.missing.append(_("Pass headers=... to streamablehttp_client(url, headers=...)."))
+    client_arguments = _keyword_arguments(_calls(function, "streamablehttp_client"))
+    if "auth" not in client_arguments:
+        if "headers" in client_arguments:
+            result.missing.append(
+                _(
+                    "headers=... is fixed when the client is built, and the session's Agent "
+                    "keeps its client: every later request would send the first request's "
+                    "token, even after it expired. Pass auth=caller_token instead, which "
+                    "each HTTP request asks for the current token."
+                )
+            )
+        else:
+            result.missing.append(
+                _("Pass the caller's token: streamablehttp_client(url, auth=caller_token).")
+            )
+    if not any(len(call.args) + len(call.keywords) >= 2 for call in _calls(function, PROBE)):
+        result.missing.append(
+            _(
+                "Check the Gateway with the caller's token too: {probe}(url, caller_token); "
+                "without it the Gateway answers 401 and the agent leaves out its tools.",
+                probe=PROBE,
+            )
+        )
     if _prints_a_secret(tree):
         result.missing.append(_no_printing())
     return result
 
 
 def check_main(project: Path) -> CheckResult:
-    """Step 3, file 2: main.py takes the header per request and hands it to the client."""
+    """Step 3, file 2: main.py keys its agents by caller and hands each request's header
+    to the Gateway client."""
     path = project / MAIN_FILE
     result = CheckResult("main.py")
     tree = _parse(path, result)
@@ -506,9 +531,33 @@ def check_main(project: Path) -> CheckResult:
         )
     if "Authorization" not in _string_constants(tree):
         result.missing.append(_('Take the "Authorization" entry of context.request_headers.'))
-    gateway_calls = _calls(tree, "get_gateway_mcp_client")
-    if not any(call.args or call.keywords for call in gateway_calls):
-        result.missing.append(_("Pass the Authorization value to get_gateway_mcp_client(...)."))
+    if not _calls(tree, CALLER_TOKEN):
+        result.missing.append(
+            _(
+                "Make the Agent's token holder where the Agent is built: "
+                "gateway_token = {holder}(authorization), from {module}.",
+                holder=CALLER_TOKEN,
+                module=CALLER_TOKEN_MODULE,
+            )
+        )
+    if not any(call.args or call.keywords for call in _calls(tree, "get_gateway_mcp_client")):
+        result.missing.append(_("Pass the token holder: get_gateway_mcp_client(gateway_token)."))
+    if not _calls(tree, ACTOR_FUNCTION):
+        result.missing.append(
+            _(
+                "Key the agents by caller too, key = (session_id, user_id, "
+                "actor_id(authorization)): two callers must never share an Agent, or its "
+                "Gateway client."
+            )
+        )
+    if not _presents_per_request(tree):
+        result.missing.append(
+            _(
+                "In the entrypoint, answer inside async with session.turn, "
+                "session.gateway_token.presenting(authorization): so that each request's "
+                "Gateway calls carry its own token, and none is kept afterwards."
+            )
+        )
     module_level = [
         node for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign | ast.Expr)
     ]
@@ -517,13 +566,36 @@ def check_main(project: Path) -> CheckResult:
     ):
         result.missing.append(
             _(
-                "Build the Gateway client and the Agent per request, not at import time: a "
-                "cached client keeps the first caller's token after it expires."
+                "Build the Gateway client and the Agent in get_or_create_agent, not at import "
+                "time: one built at import serves every session and caller alike."
             )
         )
     if _prints_a_secret(tree):
         result.missing.append(_no_printing())
     return result
+
+
+def _presents_per_request(tree: ast.Module) -> bool:
+    """Whether the entrypoint streams inside ``async with <holder>.presenting(...)``."""
+    return any(
+        isinstance(node, ast.AsyncWith)
+        and any(_calls(item.context_expr, "presenting") for item in node.items)
+        for entrypoint in _entrypoints(tree)
+        for node in ast.walk(entrypoint)
+    )
+
+
+def _entrypoints(tree: ast.Module) -> list[ast.AsyncFunctionDef | ast.FunctionDef]:
+    """The functions decorated ``@app.entrypoint``."""
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)
+        and any(
+            getattr(decorator, "attr", getattr(decorator, "id", None)) == "entrypoint"
+            for decorator in node.decorator_list
+        )
+    ]
 
 
 def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> CheckResult:
@@ -610,6 +682,32 @@ def _reads_payload_key(tree: ast.AST) -> list[str]:
     return [key for key in keys if key != "prompt"]
 
 
+def _reads_context_user_id(tree: ast.AST) -> bool:
+    """``getattr(context, "user_id", ...)`` or ``context.user_id``."""
+    return any(
+        isinstance(node, ast.Attribute) and node.attr == "user_id" for node in ast.walk(tree)
+    ) or any(
+        len(call.args) >= 2
+        and isinstance(call.args[1], ast.Constant)
+        and call.args[1].value == "user_id"
+        for call in _calls(tree, "getattr")
+    )
+
+
+def _from_actor_id(argument: ast.expr, tree: ast.AST) -> bool:
+    """Whether ``argument`` is ``actor_id(...)``, or a name assigned from it."""
+    if _calls(argument, ACTOR_FUNCTION):
+        return True
+    assigned = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and _calls(node.value, ACTOR_FUNCTION)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    return isinstance(argument, ast.Name) and argument.id in assigned
+
+
 def check_memory_actor(project: Path) -> CheckResult:
     """Step 4, file 2: main.py takes the memory actor from the caller's verified token."""
     path = project / MAIN_FILE
@@ -625,6 +723,13 @@ def check_memory_actor(project: Path) -> CheckResult:
                 key=key,
             )
         )
+    if _reads_context_user_id(tree):
+        result.missing.append(
+            _(
+                'Remove user_id = getattr(context, "user_id", "default-user"): RequestContext '
+                'has no user_id, so every caller is "default-user" and all share one memory.'
+            )
+        )
     imported = any(
         isinstance(node, ast.ImportFrom)
         and node.module == ACTOR_MODULE
@@ -635,11 +740,15 @@ def check_memory_actor(project: Path) -> CheckResult:
         result.missing.append(
             _("Import it: {line}.", line=f"from {ACTOR_MODULE} import {ACTOR_FUNCTION}")
         )
-    if not any(call.args for call in _calls(tree, ACTOR_FUNCTION)):
+    managers = _calls(tree, MEMORY_SESSION_MANAGER)
+    actors = [call.args[1] for call in managers if len(call.args) >= 2]
+    actors += [k.value for call in managers for k in call.keywords if k.arg == "actor_id"]
+    if not actors or not all(_from_actor_id(actor, tree) for actor in actors):
         result.missing.append(
             _(
-                "Take the actor from the verified token: actor = actor_id(authorization), and "
-                "pass it to get_session_manager(session_id, actor) in build_agent."
+                "Take the actor from the verified token: in get_or_create_agent, "
+                "actor = actor_id(authorization), key = (session_id, actor), and "
+                "get_memory_session_manager(session_id, actor)."
             )
         )
     return result

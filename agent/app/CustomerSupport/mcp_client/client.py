@@ -50,7 +50,7 @@ def get_gateway_mcp_client() -> MCPClient | None:
     if not url:
         logger.warning("%s is not set; answering without the Gateway's tools.", GATEWAY_URL_ENV)
         return None
-    # Checked on every request: whether the Gateway lets us in can change from call to call.
+    # Checked for each new agent, so a Gateway that is down costs one warning, not a failure.
     problem = mcp_server_problem(url)
     if problem:
         logger.warning("Gateway %s %s; answering without its tools.", url, problem)

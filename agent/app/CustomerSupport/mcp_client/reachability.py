@@ -8,8 +8,6 @@ that server's tools and still answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import httpx
 
 from .transport import tls_context
@@ -23,7 +21,7 @@ _MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 
 def mcp_server_problem(
     url: str,
-    headers: Mapping[str, str] | None = None,
+    auth: httpx.Auth | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> str | None:
     """Why the MCP server at ``url`` will not serve us, or None when it answers.
@@ -36,7 +34,8 @@ def mcp_server_problem(
         response = httpx.post(
             url,
             json=_PING,
-            headers={**_MCP_HEADERS, **(headers or {})},
+            headers=_MCP_HEADERS,
+            auth=auth,
             timeout=timeout,
             verify=tls_context(),
         )

@@ -2,9 +2,9 @@
 
 httpx builds a new SSL context for every client it makes, and building one loads the
 whole CA bundle (over a hundred certificates, tens of milliseconds). The agent makes
-a Gateway client for every request, because each carries that request's caller token,
-so per-client contexts would cost more than the rest of the call. Certificates do not
-change while the process runs: the context is built once and every client shares it.
+MCP clients for every caller of a session, and checks each server once before relying
+on it (reachability.py); certificates do not change while the process runs, so the
+context is built once and every client shares it.
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def _http_client(
 
 
 def streamablehttp_client(
-    url: str, headers: dict[str, str] | None = None
+    url: str, headers: dict[str, str] | None = None, auth: httpx.Auth | None = None
 ) -> AbstractAsyncContextManager[Any]:
     """mcp's ``streamablehttp_client``, on an HTTP client that shares the TLS context."""
-    return _mcp_streamablehttp_client(url, headers=headers, httpx_client_factory=_http_client)
+    return _mcp_streamablehttp_client(
+        url, headers=headers, auth=auth, httpx_client_factory=_http_client
+    )

@@ -1,13 +1,14 @@
 """Where the agent keeps what it remembers: the project's AgentCore Memory, locally and on AWS.
 
-The agent is rebuilt for every request (see main.py), so everything it remembers lives
-in the AgentCore Memory that ``agentcore/agentcore.json`` declares (``memories``). The
+Everything the agent remembers lives in the AgentCore Memory that
+``agentcore/agentcore.json`` declares (``memories``), so a session's conversation
+survives the agent's process (a session that idles out, a redeploy). The
 Runtime gets its id as ``MEMORY_CUSTOMERSUPPORTMEMORY_ID`` (``MEMORY_<NAME>_ID``,
 injected by ``agentcore deploy`` on AWS and by ``agentcore-local deploy`` on the local
 stack), and the same session manager talks to it in both places:
 
 - **short-term memory**: the conversation of one actor in one runtime session, kept as
-  events and restored when the agent is built;
+  events and restored when the agent is built (once per session, see main.py);
 - **long-term memory**: what the memory's strategies extract from those events, per
   actor: facts (SEMANTIC, ``/users/{actorId}/facts``) and session summaries
   (SUMMARIZATION, ``/summaries/{actorId}/{sessionId}``). Before each prompt, the records
@@ -18,7 +19,7 @@ variable (say, the agent run alone with ``python main.py``) there is no session 
 and every request starts a new conversation.
 
 Every session manager asks for four boto3 clients. From a boto3 session of its own
-(the session manager's default) that is 150-300 ms of CPU per request, reading the
+(the session manager's default) that is 150-300 ms of CPU per agent, reading the
 services' API models from disk each time; and every new client opens new connections,
 a TLS handshake each. So the process keeps one session that makes each client once and
 hands it out again (boto3 clients are safe to share between threads; a session making
@@ -71,7 +72,7 @@ _boto_session: _ClientsOnce | None = None
 _making_session = threading.Lock()
 
 
-def get_session_manager(
+def get_memory_session_manager(
     session_id: str | None, actor_id: str
 ) -> AgentCoreMemorySessionManager | None:
     """The session manager for ``actor_id``'s conversation in one runtime session, if any."""

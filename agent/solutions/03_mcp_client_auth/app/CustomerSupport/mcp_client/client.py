@@ -12,6 +12,7 @@ import os
 
 from strands.tools.mcp import MCPClient
 
+from .caller_token import CallerToken
 from .reachability import mcp_server_problem
 
 # mcp's streamablehttp_client, sharing one TLS context per process (see transport.py).
@@ -44,27 +45,27 @@ def _exa_reachable(url: str) -> bool:
     return problem is None
 
 
-def get_gateway_mcp_client(authorization: str | None) -> MCPClient | None:
-    """A client for the secured Gateway that presents the caller's ``Authorization`` header.
+def get_gateway_mcp_client(caller_token: CallerToken) -> MCPClient | None:
+    """A client for the secured Gateway that presents the caller's token on every call.
 
     The Gateway checks the same Cognito JWT as the Runtime, so the agent forwards the
-    token it was called with instead of holding credentials of its own. The header value
-    is a secret: it goes into the request and nowhere else (never into a log).
+    token it was called with instead of holding credentials of its own; ``caller_token``
+    hands each HTTP request the token of the request being answered (see
+    caller_token.py). The token is a secret: it goes into requests and nowhere else.
     """
     url = os.environ.get(GATEWAY_URL_ENV)
     if not url:
         logger.warning("%s is not set; answering without the Gateway's tools.", GATEWAY_URL_ENV)
         return None
-    if not authorization:
+    if not caller_token.authorization:
         logger.warning(
             "No Authorization header reached the agent (is it in the runtime's "
             "requestHeaderAllowlist?); answering without the Gateway's tools."
         )
         return None
-    headers = {"Authorization": authorization}
-    # Checked on every request: whether the Gateway lets us in can change from call to call.
-    problem = mcp_server_problem(url, headers)
+    # Checked for each new agent, so a Gateway that is down costs one warning, not a failure.
+    problem = mcp_server_problem(url, caller_token)
     if problem:
         logger.warning("Gateway %s %s; answering without its tools.", url, problem)
         return None
-    return MCPClient(lambda: streamablehttp_client(url, headers=headers))
+    return MCPClient(lambda: streamablehttp_client(url, auth=caller_token))
