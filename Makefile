@@ -15,8 +15,12 @@ export AGENTCORE_CLI_CACHE := $(WORKSHOP_HOME)/cache/agentcore-cli
 .PHONY: lab test bench down clean messages agentcore-cli
 
 # uv installs the same pins two to three times faster than pip; pip stays the fallback
-# when uv cannot be had. Either way constraints.txt decides every version.
-INSTALL = $(if $(wildcard $(BIN)/uv),$(BIN)/uv pip install --quiet --python $(BIN)/python,$(BIN)/python -m pip install --quiet)
+# when uv cannot be had. Either way constraints.txt decides every version. uv writes no
+# bytecode unless asked, and where PYTHONDONTWRITEBYTECODE is set (CI images often set it)
+# every process would compile each module it imports, every time (pip compiles at install).
+# overrides.txt says what uv leaves out, and why.
+UV_INSTALL = $(BIN)/uv pip install --quiet --compile-bytecode --overrides overrides.txt
+INSTALL = $(if $(wildcard $(BIN)/uv),$(UV_INSTALL) --python $(BIN)/python,$(BIN)/python -m pip install --quiet)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +28,11 @@ $(BIN)/python:
 	-$(BIN)/python -m pip install --quiet -c constraints.txt uv
 
 # One marker per set of extras: `make lab` needs JupyterLab, `make test` the dev tools too.
-$(VENV)/.installed-lab: pyproject.toml constraints.txt | $(BIN)/python
+$(VENV)/.installed-lab: pyproject.toml constraints.txt overrides.txt | $(BIN)/python
 	$(INSTALL) -c constraints.txt -e ".[lab]"
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml constraints.txt overrides.txt | $(BIN)/python
 	$(INSTALL) -c constraints.txt -e ".[lab,dev]"
 	touch $@ $(VENV)/.installed-lab
 

@@ -12,7 +12,9 @@ and only loopback URLs are accepted, so a typo can never load a real endpoint.
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -135,6 +137,21 @@ def run_load(
     _check_bounds(url, calls, concurrency, time_budget_seconds)
     started = time.monotonic()
     deadline = started + time_budget_seconds
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="load") as pool:
-        results = tuple(pool.map(lambda call: _one_call(url, call, token, deadline), calls))
+    # At most ``concurrency`` calls at once, on the process's callers (see _callers).
+    admitted = threading.BoundedSemaphore(concurrency)
+
+    def admitted_call(call: Call) -> CallResult:
+        with admitted:
+            return _one_call(url, call, token, deadline)
+
+    results = tuple(_callers().map(admitted_call, calls))
     return LoadReport(results, time.monotonic() - started)
+
+
+@functools.cache
+def _callers() -> ThreadPoolExecutor:
+    """The threads that make the calls, kept for the process's life, as a client
+    application keeps its connection pool: each thread's keep-alive session
+    (helpers.kit.http) serves its next call, in this run or the next, without a new TLS
+    handshake on either side."""
+    return ThreadPoolExecutor(max_workers=MAX_CONCURRENCY, thread_name_prefix="load")
