@@ -162,3 +162,51 @@ def test_the_service_refuses_what_aws_refuses(tmp_path: Path) -> None:
         service.events(memory.memory_id, "a", "s", max_results=101)
     with pytest.raises(Invalid):
         service.records(memory.memory_id, namespace="/a", namespace_path="/a")
+
+
+def test_a_long_sessions_summary_counts_every_message_and_reads_the_store_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service counts a session's user turns as events come (a turn's extraction
+    reads its own event, not the session again), and a new service, as after a restart,
+    or an event dated before the newest, reads them from the store."""
+    kept = MemoryStore(tmp_path / "memory.sqlite3")
+    service = MemoryService(kept, clock=lambda: 1.0)
+    memory = service.create_memory("123456789012", "us-east-1", "Long", 30, STRATEGIES)
+    reads: list[tuple[str, ...]] = []
+    events_of = kept.events
+
+    def counted(*key: str) -> Any:
+        reads.append(key)
+        return events_of(*key)
+
+    monkeypatch.setattr(kept, "events", counted)
+
+    def say(on: MemoryService, number: int, text: str, role: str = "USER") -> None:
+        payload = [{"conversational": {"content": {"text": text}, "role": role}}]
+        on.create_event(memory.memory_id, "alice", "s1", 1000.0 + number, payload)
+
+    def summary(on: MemoryService) -> str:
+        [record] = on.records(
+            memory.memory_id, namespace="/summaries/alice/s1", namespace_path=None
+        ).items
+        return record.text
+
+    for number in range(20):
+        say(service, number, f"message {number}")
+        say(service, number, f"answer {number}", role="ASSISTANT")
+    assert len(reads) == 1
+    assert summary(service).startswith("In this session the user said (after 12 earlier messages)")
+    assert '"message 19"' in summary(service) and '"message 11"' not in summary(service)
+
+    restarted = MemoryService(kept, clock=lambda: 1.0)
+    say(restarted, 20, "My name is Alice")
+    say(restarted, 5, "a message dated earlier")
+    assert len(reads) == 3
+    assert "(after 14 earlier messages)" in summary(restarted)
+    assert [
+        r.text
+        for r in restarted.records(
+            memory.memory_id, namespace="/users/alice/facts", namespace_path=None
+        ).items
+    ] == ["The user's name is Alice."]

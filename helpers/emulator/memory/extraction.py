@@ -27,7 +27,8 @@ from typing import Any
 
 USER = "USER"
 _INJECTED_CONTEXT = re.compile(r"<(\w+)>.*?</\1>", re.DOTALL)
-_SUMMARY_TURNS = 8
+# A summary quotes the user's last few messages, so this many is all it needs of a session.
+SUMMARY_TURNS = 8
 _SUMMARY_TURN_CHARS = 120
 
 
@@ -100,8 +101,12 @@ def facts(conversation: Iterable[Turn]) -> list[Fact]:
     return list(latest.values())
 
 
-def summary(conversation: Iterable[Turn]) -> str | None:
-    """A summary of the session from what the user said; None when the user said nothing."""
+def summary(conversation: Iterable[Turn], earlier: int = 0) -> str | None:
+    """A summary of the session from what the user said; None when the user said nothing.
+
+    ``earlier`` counts the user's messages before ``conversation``, for a caller that
+    keeps only a session's last :data:`SUMMARY_TURNS` of them.
+    """
     said = [
         textwrap.shorten(turn.text, _SUMMARY_TURN_CHARS, placeholder=" …")
         for turn in conversation
@@ -109,12 +114,11 @@ def summary(conversation: Iterable[Turn]) -> str | None:
     ]
     if not said:
         return None
-    shown = said[-_SUMMARY_TURNS:]
-    earlier = (
-        f" (after {len(said) - len(shown)} earlier messages)" if len(said) > len(shown) else ""
-    )
+    shown = said[-SUMMARY_TURNS:]
+    skipped = earlier + len(said) - len(shown)
+    earlier_text = f" (after {skipped} earlier messages)" if skipped else ""
     quoted = "; ".join(f'"{text}"' for text in shown)
-    return f"In this session the user said{earlier}: {quoted}."
+    return f"In this session the user said{earlier_text}: {quoted}."
 
 
 def _spoken_text(text: str) -> str:

@@ -26,10 +26,12 @@ from __future__ import annotations
 import re
 import secrets
 import string
+import threading
 import time
 import uuid
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from moto.core.exceptions import ServiceException
@@ -53,6 +55,8 @@ NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{0,47}")
 MAX_PAGE = 100
 DEFAULT_TOP_K = 10
 SUMMARY_TOPIC = "summary"
+# Sessions whose user turns the service keeps at hand for their summaries (see _UserTurns).
+KEPT_SESSIONS = 4096
 
 
 class ResourceNotFound(ServiceException):
@@ -117,12 +121,35 @@ def _in_path(namespace: str, path: str) -> bool:
     return not prefix or namespace == prefix or namespace.startswith(prefix + "/")
 
 
+@dataclass
+class _UserTurns:
+    """What a session's summary needs of it: how many messages the user sent, the last few."""
+
+    count: int = 0
+    last: deque[extraction.Turn] = field(
+        default_factory=lambda: deque(maxlen=extraction.SUMMARY_TURNS)
+    )
+    latest: float = 0.0  # the timestamp of the newest event counted
+
+    def add(self, event: Event) -> None:
+        for turn in extraction.turns(event.payload):
+            if turn.role == extraction.USER:
+                self.count += 1
+                self.last.append(turn)
+        self.latest = max(self.latest, event.timestamp)
+
+
 class MemoryService:
-    """AgentCore Memory for one stack (see the module docstring). Thread-safe via the store."""
+    """AgentCore Memory for one stack (see the module docstring). Thread-safe: the store
+    is, and the service's own cache of user turns has a lock."""
 
     def __init__(self, store: MemoryStore, clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._clock = clock
+        # Per (memory, actor, session), so that a turn's extraction reads one event, not
+        # the whole session again: a long session's turns cost what a short one's do.
+        self._user_turns: OrderedDict[tuple[str, str, str], _UserTurns] = OrderedDict()
+        self._user_turns_lock = threading.Lock()
 
     # ---- control plane: memories ------------------------------------------------------
 
@@ -229,6 +256,9 @@ class MemoryService:
     def delete_memory(self, memory_id: str) -> Memory:
         memory = self.memory(memory_id)
         self._store.delete_memory(memory.memory_id)
+        with self._user_turns_lock:
+            for key in [key for key in self._user_turns if key[0] == memory.memory_id]:
+                del self._user_turns[key]
         return memory
 
     # ---- data plane: events (short-term memory) ---------------------------------------
@@ -261,8 +291,8 @@ class MemoryService:
             metadata=metadata or {},
         )
         self._store.add_event(event)
-        if extract and extraction.turns(payload):
-            self._extract(memory, actor_id, session_id)
+        if extract:
+            self._extract(memory, event)
         return event
 
     def event(self, memory_id: str, actor_id: str, session_id: str, event_id: str) -> Event:
@@ -273,7 +303,10 @@ class MemoryService:
         raise ResourceNotFound(f"Event {event_id} not found.")
 
     def delete_event(self, memory_id: str, actor_id: str, session_id: str, event_id: str) -> str:
-        self._store.delete_event(self.event(memory_id, actor_id, session_id, event_id))
+        event = self.event(memory_id, actor_id, session_id, event_id)
+        self._store.delete_event(event)
+        with self._user_turns_lock:
+            self._user_turns.pop((event.memory_id, actor_id, session_id), None)
         return event_id
 
     def events(
@@ -306,25 +339,52 @@ class MemoryService:
 
     # ---- long-term records ------------------------------------------------------------
 
-    def _extract(self, memory: Memory, actor_id: str, session_id: str) -> None:
-        """Bring the memory's records for this actor and session up to date."""
-        conversation = [
-            turn
-            for event in self._store.events(memory.memory_id, actor_id, session_id)
-            for turn in extraction.turns(event.payload)
-        ]
+    def _extract(self, memory: Memory, event: Event) -> None:
+        """Bring the memory's records up to date with what ``event`` adds to its session.
+
+        Records come from what the user says, so an event without a user turn changes
+        none. Facts come from the event's own turns (a newer statement on a topic
+        replaces the record on it); the summary from the session's user turns so far.
+        """
+        said = [t for t in extraction.turns(event.payload) if t.role == extraction.USER]
+        if not said:
+            return
+        session = self._session_user_turns(event)
         for strategy in memory.strategies:
             if strategy.type == "SEMANTIC":
-                found = [(f.topic, f.text) for f in extraction.facts(conversation)]
+                found = [(f.topic, f.text) for f in extraction.facts(said)]
             elif strategy.type == "SUMMARIZATION":
-                text = extraction.summary(conversation)
+                text = extraction.summary(session.last, earlier=session.count - len(session.last))
                 found = [(SUMMARY_TOPIC, text)] if text else []
             else:
                 continue
             for template in strategy.namespace_templates:
-                namespace = fill_template(template, actor_id, session_id, strategy.strategy_id)
+                namespace = fill_template(
+                    template, event.actor_id, event.session_id, strategy.strategy_id
+                )
                 for topic, text in found:
                     self._keep(memory, strategy, namespace, topic, text)
+
+    def _session_user_turns(self, event: Event) -> _UserTurns:
+        """The user turns of ``event``'s session, ``event`` (already stored) included.
+
+        Read from the store on a session's first event after a start, or when an event
+        comes dated before the newest one counted; counted on from the event otherwise.
+        """
+        key = (event.memory_id, event.actor_id, event.session_id)
+        with self._user_turns_lock:
+            known = self._user_turns.get(key)
+            if known is None or event.timestamp < known.latest:
+                known = _UserTurns()
+                for stored in self._store.events(*key):
+                    known.add(stored)
+                self._user_turns[key] = known
+            else:
+                known.add(event)
+            self._user_turns.move_to_end(key)
+            while len(self._user_turns) > KEPT_SESSIONS:
+                self._user_turns.popitem(last=False)
+            return _UserTurns(known.count, deque(known.last, known.last.maxlen), known.latest)
 
     def _keep(
         self, memory: Memory, strategy: Strategy, namespace: str, topic: str, text: str
