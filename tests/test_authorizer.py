@@ -255,6 +255,30 @@ def test_a_token_seen_again_is_not_verified_again(
     assert len(verified) == 2  # a different string is a different token: checked in full
 
 
+def test_the_verified_token_cache_keeps_its_bound_oldest_out_first(
+    keys: SigningKeyStore, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authorizer = JwtAuthorizer(
+        JwtAuthorizerConfig.from_agentcore({"discoveryUrl": DISCOVERY, "allowedClients": [CLIENT]}),
+        fetch_json=issuer.fetch_json,
+        verified_cache_entries=2,
+    )
+    verified: list[str] = []
+    real_verify = authorizer._verify
+
+    def counting_verify(token: str, kid: str) -> dict[str, Any]:
+        verified.append(token)
+        return real_verify(token, kid)
+
+    monkeypatch.setattr(authorizer, "_verify", counting_verify)
+    first, second, third = (_token(keys, jti=str(n)) for n in range(3))
+    for token in (first, second, first, third, second, first):
+        authorizer.authorize("Bearer " + token)
+    # first and second are kept; third pushes out first (the oldest, though just used);
+    # second is still kept; first is verified once more.
+    assert verified == [first, second, third, first]
+
+
 def test_a_remembered_token_is_refused_once_it_expires(
     keys: SigningKeyStore, issuer: FakeIssuer
 ) -> None:

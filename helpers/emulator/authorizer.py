@@ -35,7 +35,6 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -160,6 +159,18 @@ def _fetch_json(url: str) -> dict[str, Any]:
     return response.json()
 
 
+@dataclass(frozen=True)
+class _KeySet:
+    """What one fetch found: the issuer, its keys by ``kid``, and when it was fetched."""
+
+    issuer: str | None
+    keys: dict[str, jwt.PyJWK]
+    fetched_at: float
+
+
+_NO_KEYS = _KeySet(None, {}, float("-inf"))
+
+
 class JwksCache:
     """The issuer and signing keys behind one discovery URL, fetched and kept. Thread-safe.
 
@@ -188,27 +199,26 @@ class JwksCache:
         self._refetch_interval = refetch_interval
         self._retry_interval = retry_interval
         self._key_cache_ttl = key_cache_ttl
+        # Replaced whole by a fetch that worked, so readers take it without the lock.
+        self._current = _NO_KEYS
         # Guards the fields below. Never held during a fetch: an event loop verifying
         # tokens must not wait on the issuer, which may be served by that very loop.
         self._lock = threading.Lock()
-        self._issuer: str | None = None
-        self._keys: dict[str, jwt.PyJWK] = {}
-        self._last_success = float("-inf")
         self._last_attempt = float("-inf")
         self._last_failed = False
         self._fetch: Future[None] | None = None  # the fetch in progress, if any
 
     def lookup(self, kid: str) -> tuple[jwt.PyJWK | None, str | None, bool]:
         """The key under ``kid`` (or None), the issuer, and whether any key is known."""
-        with self._lock:
-            return self._keys.get(kid), self._issuer, bool(self._keys)
+        current = self._current
+        return current.keys.get(kid), current.issuer, bool(current.keys)
 
     def fresh_key(self, kid: str) -> jwt.PyJWK | None:
         """The key under ``kid`` if it was fetched within the TTL (no fetch needed), else None."""
-        with self._lock:
-            if self._clock() - self._last_success < self._key_cache_ttl:
-                return self._keys.get(kid)
-            return None
+        current = self._current
+        if self._clock() - current.fetched_at < self._key_cache_ttl:
+            return current.keys.get(kid)
+        return None
 
     def fetch_to_wait_for(self, kid: str) -> Future[None] | None:
         """The key fetch a token signed by ``kid`` must wait for; None when the cache decides.
@@ -219,7 +229,8 @@ class JwksCache:
         """
         with self._lock:
             now = self._clock()
-            if kid in self._keys and now - self._last_success < self._key_cache_ttl:
+            current = self._current
+            if kid in current.keys and now - current.fetched_at < self._key_cache_ttl:
                 return None
             interval = self._retry_interval if self._last_failed else self._refetch_interval
             if self._fetch is None and now - self._last_attempt >= interval:
@@ -248,8 +259,7 @@ class JwksCache:
                 self._last_attempt = self._clock()
                 self._last_failed = fetched is None
                 if fetched is not None:
-                    self._issuer, self._keys = fetched
-                    self._last_success = self._last_attempt
+                    self._current = _KeySet(*fetched, fetched_at=self._last_attempt)
                 self._fetch = None
             done.set_result(None)
 
@@ -427,30 +437,28 @@ class _Verified:
 
 
 class _VerifiedTokens:
-    """A bounded map of verified tokens, least recently used first out. Thread-safe.
+    """A bounded map of verified tokens, oldest out first past its capacity. Thread-safe.
 
     Like Envoy's ``jwt_authn`` cache: a token seen again costs a dictionary look-up
-    instead of an RSA verification.
+    instead of an RSA verification. The look-up is all a hit costs: it takes no lock (a
+    dict read is atomic in CPython; writes hold the lock) and moves nothing, so the
+    oldest entry leaves first even if still in use, and is verified once more then.
     """
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._lock = threading.Lock()
-        self._entries: OrderedDict[str, _Verified] = OrderedDict()
+        self._entries: dict[str, _Verified] = {}
 
     def get(self, token: str) -> _Verified | None:
-        with self._lock:
-            entry = self._entries.get(token)
-            if entry is not None:
-                self._entries.move_to_end(token)
-            return entry
+        return self._entries.get(token)
 
     def put(self, token: str, entry: _Verified) -> None:
         with self._lock:
+            self._entries.pop(token, None)
             self._entries[token] = entry
-            self._entries.move_to_end(token)
             while len(self._entries) > self._capacity:
-                self._entries.popitem(last=False)
+                del self._entries[next(iter(self._entries))]
 
 
 def _unverified_header(token: str) -> dict[str, Any]:
