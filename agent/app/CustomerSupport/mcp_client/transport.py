@@ -4,7 +4,8 @@ httpx builds a new SSL context for every client it makes, and building one loads
 whole CA bundle (over a hundred certificates, tens of milliseconds). The agent makes
 MCP clients for every caller of a session, and checks each server once before relying
 on it (reachability.py); certificates do not change while the process runs, so the
-context is built once and every client shares it.
+context is built once, as the module is imported (when the process starts, not within
+a session's first request), and every client shares it.
 """
 
 from __future__ import annotations
@@ -55,3 +56,6 @@ def streamablehttp_client(
     return _mcp_streamablehttp_client(
         url, headers=headers, auth=auth, httpx_client_factory=_http_client
     )
+
+
+tls_context()
