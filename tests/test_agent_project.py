@@ -122,6 +122,19 @@ def _stream_in_one_loop(
     return asyncio.run(send())
 
 
+def _memory_actors(main: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The actor of every Memory session manager the loaded ``main`` makes from now on."""
+    actors: list[str] = []
+    real = main.get_memory_session_manager
+
+    def recorded(session_id: str | None, actor: str) -> Any:
+        actors.append(actor)
+        return real(session_id, actor)
+
+    monkeypatch.setattr(main, "get_memory_session_manager", recorded)
+    return actors
+
+
 def _call_lambda(lambda_module: ModuleType, product_id: str, tool_name: str = GATEWAY_TOOL) -> Any:
     return lambda_module.lambda_handler({"product_id": product_id}, _gateway_context(tool_name))
 
@@ -531,14 +544,7 @@ def test_the_actor_is_the_verified_tokens_subject(agent: SimpleNamespace) -> Non
 def test_after_step_4_the_payload_cannot_choose_whose_memory_it_is(
     step4_agent: SimpleNamespace, agent_env: pytest.MonkeyPatch
 ) -> None:
-    actors: list[str] = []
-    real = step4_agent.main.get_memory_session_manager
-
-    def record(session_id: str | None, actor: str) -> Any:
-        actors.append(actor)
-        return real(session_id, actor)
-
-    agent_env.setattr(step4_agent.main, "get_memory_session_manager", record)
+    actors = _memory_actors(step4_agent.main, agent_env)
     bob = _unsigned_jwt({"sub": "bob-sub", "username": "bob", "client_id": "web"})
     forged = {"prompt": "Do you remember my name?", "user_id": "alice-sub", "actor": "alice"}
     _stream(step4_agent.main, forged, {"Authorization": f"Bearer {bob}"})
@@ -656,14 +662,7 @@ def test_step3_agent_is_built_once_per_session_and_restores_memory_once(
     gateway: GatewayStandIn,
 ) -> None:
     agent_env.setenv("AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL", gateway.url)
-    made: list[str] = []
-    real = step3_agent.main.get_memory_session_manager
-
-    def counted(session_id: str | None, actor: str) -> Any:
-        made.append(actor)
-        return real(session_id, actor)
-
-    agent_env.setattr(step3_agent.main, "get_memory_session_manager", counted)
+    made = _memory_actors(step3_agent.main, agent_env)
     session = uuid.uuid4().hex * 2
     answers = _stream_in_one_loop(
         step3_agent.main,

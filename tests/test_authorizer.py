@@ -233,10 +233,8 @@ def test_new_key_is_picked_up_and_cached_keys_survive_an_outage(
     assert authorizer.authorize(old_token)  # cached keys still verify
 
 
-def test_a_token_seen_again_is_not_verified_again(
-    keys: SigningKeyStore, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    authorizer = _authorizer(issuer)
+def _verifications(authorizer: JwtAuthorizer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tokens ``authorizer`` checks in full from now on (signature and claims)."""
     verified: list[str] = []
     real_verify = authorizer._verify
 
@@ -245,6 +243,14 @@ def test_a_token_seen_again_is_not_verified_again(
         return real_verify(token, kid)
 
     monkeypatch.setattr(authorizer, "_verify", counting_verify)
+    return verified
+
+
+def test_a_token_seen_again_is_not_verified_again(
+    keys: SigningKeyStore, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authorizer = _authorizer(issuer)
+    verified = _verifications(authorizer, monkeypatch)
     token = _token(keys)
     first = authorizer.authorize("Bearer " + token)
     assert authorizer.authorize("Bearer " + token) == first
@@ -263,14 +269,7 @@ def test_the_verified_token_cache_keeps_its_bound_oldest_out_first(
         fetch_json=issuer.fetch_json,
         verified_cache_entries=2,
     )
-    verified: list[str] = []
-    real_verify = authorizer._verify
-
-    def counting_verify(token: str, kid: str) -> dict[str, Any]:
-        verified.append(token)
-        return real_verify(token, kid)
-
-    monkeypatch.setattr(authorizer, "_verify", counting_verify)
+    verified = _verifications(authorizer, monkeypatch)
     first, second, third = (_token(keys, jti=str(n)) for n in range(3))
     for token in (first, second, first, third, second, first):
         authorizer.authorize("Bearer " + token)
