@@ -81,6 +81,27 @@ def test_the_runtime_checker_lists_a_placeholder_and_a_string_list_together(
     assert len(result.missing) == 2, result.missing  # one line per problem, no echo
 
 
+def test_a_placeholder_left_in_the_client_list_is_named_once_and_shown_in_the_notebook(
+    project: Path,
+) -> None:
+    _edit_runtime(
+        project,
+        requestHeaderAllowlist=["Authorization"],
+        authorizerType="CUSTOM_JWT",
+        authorizerConfiguration={
+            "customJwtAuthorizer": {
+                "discoveryUrl": SETTINGS.cognito_discovery_url,
+                "allowedClients": ["<COGNITO_CLIENT_ID value>"],
+            }
+        },
+    )
+    result = checks.check_runtime_authorizer(project, SETTINGS)
+    assert len(result.missing) == 1, result.missing  # not again as allowedClients[0]
+    # Markdown would read the placeholder as an HTML tag and show nothing of it.
+    shown = result._repr_markdown_()
+    assert "&lt;COGNITO_CLIENT_ID value&gt;" in shown and "<COGNITO" not in shown
+
+
 def test_the_runtime_checker_names_every_missing_key_of_an_untouched_file(project: Path) -> None:
     missing = checks.check_runtime_authorizer(project, SETTINGS).missing
     assert [line.split(":")[0] for line in missing] == [

@@ -10,6 +10,7 @@ problem it finds at once, each with its fix, so one run tells the whole story.
 from __future__ import annotations
 
 import ast
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,10 +63,13 @@ class CheckResult:
         return _("❌ {what}: still to do", what=self.what) + "\n" + todo
 
     def _repr_markdown_(self) -> str:
+        # Escaped: Markdown would take a placeholder such as <COGNITO_CLIENT_ID value> for
+        # an HTML tag and show nothing where the learner must look.
+        what = "**" + html.escape(self.what, quote=False) + "**"
         if self.ok:
-            return _("✅ {what}: done.", what="**" + self.what + "**")
-        todo = "\n".join(f"- {m}" for m in self.missing)
-        return _("❌ {what}: still to do", what="**" + self.what + "**") + "\n\n" + todo
+            return _("✅ {what}: done.", what=what)
+        todo = "\n".join(f"- {html.escape(m, quote=False)}" for m in self.missing)
+        return _("❌ {what}: still to do", what=what) + "\n\n" + todo
 
 
 def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> CheckResult:
@@ -375,8 +379,13 @@ def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple
 
 
 def _related(path: str, flagged: str) -> bool:
-    """Whether a validator issue at ``path`` is about what ``flagged`` already reports."""
-    return path == flagged or path.startswith(flagged + ".") or flagged.startswith(path + ".")
+    """Whether a validator issue at ``path`` is about what ``flagged`` already reports:
+    the same field, a member of it (``.name`` or ``[0]``), or the field it belongs to."""
+    return path == flagged or _inside(path, flagged) or _inside(flagged, path)
+
+
+def _inside(path: str, parent: str) -> bool:
+    return path.startswith((parent + ".", parent + "["))
 
 
 def _parse(path: Path, result: CheckResult) -> ast.Module | None:
