@@ -201,6 +201,19 @@ def test_notebook_01s_tokenless_refusal_is_the_runtimes_401_locally(
     assert capsys.readouterr().out.startswith("refused (HTTP 401), as it should be: ")
 
 
+def test_ws_ask_names_the_session_its_traces_are_found_by(
+    flow: Flow, token: AccessToken, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers.kit.workshop import Workshop
+
+    flow.at(1)
+    ws = Workshop(flow.backend, flow.settings, flow.folder)
+    session = new_session_id()
+    answer = ws.ask(RETURN_PROMPT, token, session)
+    printed = capsys.readouterr().out
+    assert printed.endswith(f"{answer}\n(session {session})\n"), printed
+
+
 def _with_gateway(config: dict[str, Any], name: str, **keys: Any) -> dict[str, Any]:
     """A copy of ``config`` whose gateway ``name`` has ``keys`` set (None removes a key)."""
     edited = json.loads(json.dumps(config))

@@ -383,19 +383,25 @@ class Workshop:
         *,
         payload: Mapping[str, Any] | None = None,
     ) -> str:
-        """Print the answer as it streams in, and return it.
+        """Print the answer as it streams in, then its session id, and return the answer.
 
         ``payload`` adds fields to the request body beside the prompt, as any caller may.
+        The session id is what ``agentcore traces --session-id`` (``agentcore-local
+        traces`` locally) and ``ws.traces`` find the call's traces by.
         """
+        session_id = session_id or invoke.new_session_id()
         print(_("you: {prompt}", prompt=prompt), _("agent: "), sep="\n", end="", flush=True)
-        return invoke.print_invoke(
+        answer = invoke.print_invoke(
             self.invoke_url(),
             prompt,
             token=token,
-            session_id=session_id or invoke.new_session_id(),
+            session_id=session_id,
             agent_log=self.agent_log(),
             extra_payload=payload,
         )
+        # What the traces of this call are found by, in a terminal or the next cell.
+        print(_("(session {session_id})", session_id=session_id))
+        return answer
 
     def who_gets_in(self, tokens: Mapping[str, AccessToken]) -> list[admission.Admission]:
         """The same question asked with each token: let in or refused, and why."""

@@ -131,8 +131,10 @@ def invoke(url: str, prompt: str, **options: Any) -> str:
     return "".join(stream_invoke(url, prompt, **options))
 
 
-def print_invoke(url: str, prompt: str, *, out: TextIO = sys.stdout, **options: Any) -> str:
-    """Print the answer as it streams in; return it whole."""
+def print_invoke(url: str, prompt: str, *, out: TextIO | None = None, **options: Any) -> str:
+    """Print the answer as it streams in (to ``out``, else the current ``sys.stdout``);
+    return it whole."""
+    out = out or sys.stdout
     chunks = []
     for chunk in stream_invoke(url, prompt, **options):
         out.write(chunk)
