@@ -17,17 +17,19 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 from matplotlib.figure import Figure
 
-from helpers.kit import checks, command_line
+from helpers.kit import checks, command_line, widgets
 from helpers.kit.calling import invoke, traffic
 from helpers.kit.errors import AgentFailed, CommandLineError
 from helpers.kit.observability import views
 from helpers.kit.paths import REPO_ROOT
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.steps import fresh_project
+from helpers.kit.tokens import AccessToken
 from helpers.model.interactions import Step, ToolCall, TraceInteraction
 
 SETTINGS = WorkshopSettings(
@@ -323,3 +325,10 @@ def test_a_notebooks_first_cell_does_not_import_mcp() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
     )
     assert found.stdout.strip() == "False"
+
+
+def test_the_claims_table_spells_out_time_stamps_as_notebook_01_does() -> None:
+    claims = {"sub": "m2m", "client_id": "m2m", "token_use": "access", "exp": 1_800_000_000}
+    token = AccessToken(jwt.encode(claims, "unchecked-key-of-32-bytes-length!"), 1_800_000_000)
+    table = widgets.claims_table({"machine": token}).value
+    assert "1800000000 (2027-01-15 08:00:00 UTC)" in table

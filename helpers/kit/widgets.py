@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 import ipywidgets as widgets
 
 from helpers.kit.errors import InvokeError
-from helpers.kit.tokens import AccessToken
+from helpers.kit.tokens import AccessToken, describe_claims
 from helpers.model.callers import caller_of
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
@@ -76,6 +76,8 @@ def claims_table(tokens: Mapping[str, AccessToken]) -> widgets.HTML:
     token no ``client_id``, a machine's token no ``username``.
     """
     columns = {label: token.claims() for label, token in tokens.items()}
+    # Time stamps as notebook 01 shows them: the number, and the moment it stands for.
+    shown = {label: describe_claims(token) for label, token in tokens.items()}
     head = "".join(f"<th>{html.escape(label)}</th>" for label in columns)
     rows = [
         f"<tr><th style='text-align:left'>{html.escape(_('caller'))}</th>"
@@ -89,7 +91,7 @@ def claims_table(tokens: Mapping[str, AccessToken]) -> widgets.HTML:
             f"<td><code>{html.escape(str(claims[claim]))}</code></td>"
             if claim in claims
             else "<td>—</td>"
-            for claims in columns.values()
+            for claims in shown.values()
         )
         rows.append(f"<tr><th style='text-align:left'>{html.escape(claim)}</th>{cells}</tr>")
     return widgets.HTML(f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>")
