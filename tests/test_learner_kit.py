@@ -332,3 +332,15 @@ def test_the_claims_table_spells_out_time_stamps_as_notebook_01_does() -> None:
     token = AccessToken(jwt.encode(claims, "unchecked-key-of-32-bytes-length!"), 1_800_000_000)
     table = widgets.claims_table({"machine": token}).value
     assert "1800000000 (2027-01-15 08:00:00 UTC)" in table
+
+
+def test_the_traffic_table_shows_whole_answers_read_from_the_left() -> None:
+    answer = (
+        "Here is what I found:\n\nReturn policy for accessories: Window: 14 days, Condition: "
+        "Must be in original packaging, unused, Refund: Store credit or exchange"
+    )
+    table = traffic.html_table(
+        [traffic.Interaction("What's the return policy for accessories?", True, 5.0, 9.0, answer)]
+    )
+    assert "Store credit or exchange" in table
+    assert "<td style='text-align:left'>What&#x27;s the return policy" in table

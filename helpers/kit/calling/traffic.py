@@ -8,7 +8,6 @@ fresh token once and retries.
 
 from __future__ import annotations
 
-import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -100,13 +99,25 @@ def send_all(
     return [send(url, prompt, session_id, get_token) for prompt in prompts]
 
 
+# JupyterLab right-aligns table cells; text reads from the left, numbers stay right.
+_TEXT = "<td style='text-align:left'>{}</td>"
+_ANSWER = "<td style='text-align:left; white-space:pre-wrap; min-width:24em'>{}</td>"
+
+
 def html_table(interactions: list[Interaction]) -> str:
-    """An HTML table for the notebook: caller, prompt, status, first chunk, total, answer start."""
+    """An HTML table for the notebook: caller, prompt, status, first chunk, total, answer.
+
+    The answer is shown whole: the fact a checkpoint looks for (a price, a date) often
+    comes at its end.
+    """
     rows = "".join(
-        f"<tr><td>{escape(str(i.caller or '—'))}</td><td>{escape(i.prompt)}</td>"
-        f"<td>{escape(i.status)}</td>"
-        f"<td>{i.first_chunk_ms or 0:.0f}</td><td>{i.total_ms:.0f}</td>"
-        f"<td>{escape(textwrap.shorten(i.answer, 70, placeholder=' …'))}</td></tr>"
+        "<tr>"
+        + _TEXT.format(escape(str(i.caller or "—")))
+        + _TEXT.format(escape(i.prompt))
+        + _TEXT.format(escape(i.status))
+        + f"<td>{i.first_chunk_ms or 0:.0f}</td><td>{i.total_ms:.0f}</td>"
+        + _ANSWER.format(escape(i.answer.strip()))
+        + "</tr>"
         for i in interactions
     )
     names = (_("caller"), _("prompt"), _("status"), _("first chunk (ms)"), _("total (ms)"))
