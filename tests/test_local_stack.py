@@ -20,6 +20,7 @@ from helpers.emulator.prerequisites import Prerequisites, PrerequisitesError
 from helpers.emulator.state import PARTS, StackState
 from helpers.kit.paths import PREREQUISITES_FILE
 from helpers.kit.settings import WorkshopSettings
+from helpers.model.i18n import use_language
 from tests.leaks import client_secrets
 from tests.support import POOL, REPO_ROOT
 
@@ -138,6 +139,16 @@ def test_a_broken_prerequisites_file_names_the_field(
     with pytest.raises(PrerequisitesError, match=rf"{re.escape(str(spec))}: {re.escape(names)}"):
         stack.up(tmp_path / "home", prerequisites=spec)
     assert stack.read_state(tmp_path / "home") is None
+
+
+def test_a_broken_prerequisites_file_is_explained_in_the_learners_language(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "prerequisites.json"
+    spec.write_text(json.dumps({"ssm_parameters": {"/a": 3}}))
+    with use_language("zh-CN"), pytest.raises(PrerequisitesError) as broken:
+        Prerequisites.load(spec)
+    assert str(broken.value) == f"{spec}：/a 必须是一个非空字符串。"
 
 
 def test_moto_loads_ec2_only_when_something_uses_it() -> None:

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.model.errors import ActionableError
+from helpers.model.i18n import N_, _
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -129,12 +130,21 @@ class Prerequisites:
             document = json.loads(Path(path).read_text())
         except OSError as error:
             raise PrerequisitesError(
-                f"Cannot read the prerequisites file {path}: {error.strerror}."
+                _(
+                    "Cannot read the prerequisites file {path}: {reason}.",
+                    path=path,
+                    reason=error.strerror,
+                )
             ) from None
         except json.JSONDecodeError as error:
             raise PrerequisitesError(
-                f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
-                f"column {error.colno}."
+                _(
+                    "{path} is not valid JSON: {reason} at line {line}, column {column}.",
+                    path=path,
+                    reason=error.msg,
+                    line=error.lineno,
+                    column=error.colno,
+                )
             ) from None
         return cls.from_json(document, Path(path).resolve().parent, str(path))
 
@@ -213,22 +223,30 @@ class _Reader:
         self.where = where
 
     def fail(self, field: str, expected: str) -> PrerequisitesError:
-        return PrerequisitesError(f"{self.where}: {field} must be {expected}.")
+        # ``expected`` is marked with N_ where it is written, translated here.
+        return PrerequisitesError(
+            _(
+                "{where}: {field} must be {expected}.",
+                where=self.where,
+                field=field,
+                expected=_(expected),
+            )
+        )
 
     def object(self, value: Any, field: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(field, "a JSON object")
+            raise self.fail(field, N_("a JSON object"))
         return value
 
     def array(self, obj: dict[str, Any], key: str, at: str) -> list[Any]:
         value = obj.get(key, [])
         if not isinstance(value, list):
-            raise self.fail(_path(at, key), "a JSON array")
+            raise self.fail(_path(at, key), N_("a JSON array"))
         return value
 
     def text(self, value: Any, field: str) -> str:
         if not isinstance(value, str) or not value:
-            raise self.fail(field, "a non-empty string")
+            raise self.fail(field, N_("a non-empty string"))
         return value
 
     def string(self, obj: dict[str, Any], key: str, at: str, default: str | None = None) -> str:
@@ -295,10 +313,10 @@ class _Reader:
         client = self.object(raw, at)
         minutes = client.get("access_token_minutes", 60)
         if not isinstance(minutes, int) or not 5 <= minutes <= 1440:
-            raise self.fail(_path(at, "access_token_minutes"), "a whole number from 5 to 1440")
+            raise self.fail(_path(at, "access_token_minutes"), N_("a whole number from 5 to 1440"))
         secret = client.get("generate_secret", True)
         if not isinstance(secret, bool):
-            raise self.fail(_path(at, "generate_secret"), "true or false")
+            raise self.fail(_path(at, "generate_secret"), N_("true or false"))
         return AppClient(
             name=self.string(client, "name", at),
             generate_secret=secret,
@@ -402,8 +420,13 @@ def _substitute(template: str, outputs: Mapping[str, str], parameter: str) -> st
         name = match.group(1)
         if name not in outputs:
             raise PrerequisitesError(
-                f"SSM parameter {parameter} refers to ${{{name}}}, which nothing creates. "
-                f"Known outputs: {', '.join(sorted(outputs))}."
+                _(
+                    "SSM parameter {parameter} refers to ${{{name}}}, which nothing creates. "
+                    "Known outputs: {known}.",
+                    parameter=parameter,
+                    name=name,
+                    known=", ".join(sorted(outputs)),
+                )
             )
         return outputs[name]
 

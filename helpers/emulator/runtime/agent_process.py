@@ -30,6 +30,8 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from helpers.model.errors import ActionableError
+from helpers.model.i18n import _
 from helpers.model.redaction import redact_credentials
 
 READY_TIMEOUT_SECONDS = 60.0
@@ -43,7 +45,7 @@ _NO_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 _MAX_MESSAGE_BYTES = 1 << 16
 
 
-class AgentStartError(RuntimeError):
+class AgentStartError(ActionableError):
     """The learner's code did not come up; the message holds the end of its log."""
 
 
@@ -85,7 +87,7 @@ class AgentTemplate:
     def spawn(self, spec: dict[str, Any], output: int) -> int:
         """Fork an agent from ``spec``, its output going to the file descriptor ``output``."""
         if self._control is None:
-            raise AgentStartError("the agent template is not running")
+            raise AgentStartError(_("the agent template is not running"))
         self._ready.result(timeout=READY_TIMEOUT_SECONDS)
         started: Future[int] = Future()
         with self._lock:
@@ -123,7 +125,7 @@ class AgentTemplate:
             except OSError:
                 message = b""
             if not message:  # the template ended: so did its agents
-                gone = AgentStartError(f"the agent template ended; see {self._log_file}")
+                gone = AgentStartError(_("the agent template ended; see {log}", log=self._log_file))
                 with self._exited:
                     self._gone = True
                     self._exited.notify_all()
@@ -216,8 +218,15 @@ class AgentProcess:
                 if not self.alive:
                     self._finish_log()
                     raise AgentStartError(
-                        f"{self.name}: the agent process exited with code {self.exit_code} "
-                        f"while starting. End of {self.log_file}:\n{self.log_tail()}"
+                        _(
+                            "{name}: the agent process exited with code {code} while "
+                            "starting. End of {log}:",
+                            name=self.name,
+                            code=self.exit_code,
+                            log=self.log_file,
+                        )
+                        + "\n"
+                        + self.log_tail()
                     )
                 try:
                     if probe.get("/ping").status_code == 200:
@@ -226,7 +235,13 @@ class AgentProcess:
                     pass
                 time.sleep(0.01)
         self.stop()
-        raise AgentStartError(f"{self.name}: /ping did not answer within {timeout:.0f} s")
+        raise AgentStartError(
+            _(
+                "{name}: /ping did not answer within {seconds:.0f} s",
+                name=self.name,
+                seconds=timeout,
+            )
+        )
 
     def stop(self) -> None:
         if self.pid is not None and self.alive:
