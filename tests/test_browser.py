@@ -362,9 +362,18 @@ def test_notebook_01_by_hand_in_jupyterlab(lab: Lab, page: Any) -> None:
     # Widgets as widgets: the token panel's button, the deploy view's log, the chat box.
     assert panel.locator(".jupyter-widgets button", has_text="Refresh token").count() == 1
     assert panel.locator(".jupyter-widgets textarea").count() >= 1
-    chat.fill("What's the return policy for electronics?")
+    # Typed as fast as keys go, Enter at once: ipywidgets sends "submit" straight away but
+    # holds back value updates while one is on its way, so the kernel may hear the
+    # submit before the last keys. Then a second prompt, typed while the first streams.
+    chat.press_sequentially("What's the return policy for electronics?")
     chat.press("Enter")
-    panel.locator(".jupyter-widgets .jp-OutputArea", has_text="30 days").first.wait_for()
+    chat.press_sequentially("Tell me about PROD-002")
+    chat.press("Enter")
+    answers = panel.locator(".jupyter-widgets .jp-OutputArea", has_text="Smart Watch").first
+    answers.wait_for(timeout=RUN_TIMEOUT_MS)
+    transcript = answers.inner_text()
+    assert "you: What's the return policy for electronics?\n" in transcript, transcript
+    assert "30 days" in transcript and "you: Tell me about PROD-002\n" in transcript, transcript
     assert_clean_page(page, panel, lab.root / "notebooks" / "01_secure_runtime.ipynb")
 
 

@@ -98,13 +98,22 @@ def claims_table(tokens: Mapping[str, AccessToken]) -> widgets.HTML:
 
 
 def chat_box(reply: Callable[[str], Iterator[str]]) -> widgets.VBox:
-    """A text box and a Send button; the answer streams into the area below."""
-    prompt = widgets.Text(placeholder=_("Ask the support agent…"), layout={"width": "70%"})
+    """A text box and a Send button; the answer streams into the area below.
+
+    The box hands its text to the kernel when Enter is pressed or the box is left (for
+    the button, say), not at every key, and that hand-over is what sends the prompt (as
+    ipywidgets advises). Reading the box on Enter's own "submit" message raced the keys:
+    ipywidgets sends the submit at once but holds back a key's update while an earlier
+    one is on its way, so a prompt typed fast was answered cut short.
+    """
+    prompt = widgets.Text(
+        placeholder=_("Ask the support agent…"), layout={"width": "70%"}, continuous_update=False
+    )
     send = widgets.Button(description=_("Send"), button_style="primary")
     transcript = widgets.Output(layout={"border": "1px solid #ccc", "padding": "4px"})
 
-    def on_send(_click: object) -> None:
-        text = prompt.value.strip()
+    def answer(text: str) -> None:
+        text = text.strip()
         if not text:
             return
         prompt.value = ""
@@ -122,8 +131,10 @@ def chat_box(reply: Callable[[str], Iterator[str]]) -> widgets.VBox:
                 print(f"[{error}]", end="")
             print("\n")
 
-    send.on_click(on_send)
-    prompt.on_submit(on_send)
+    prompt.observe(lambda change: answer(str(change["new"])), names="value")
+    # Clicking the button leaves the box, which sends what it holds; a box already sent
+    # is empty, so the click itself finds nothing more to send.
+    send.on_click(lambda _button: answer(prompt.value))
     return widgets.VBox([widgets.HBox([prompt, send]), transcript])
 
 
