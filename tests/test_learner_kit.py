@@ -56,23 +56,28 @@ def _edit_runtime(project: Path, **keys: object) -> None:
     path.write_text(json.dumps(config, indent=2))
 
 
-# --- checkers --------------------------------------------------------------------------------
-
-
-def test_the_runtime_checker_lists_a_placeholder_and_a_string_list_together(
-    project: Path,
-) -> None:
+def _secure_runtime(project: Path, discovery_url: str, allowed_clients: object) -> None:
+    """Step 1 as a learner types it, with the two values they paste in."""
     _edit_runtime(
         project,
         requestHeaderAllowlist=["Authorization"],
         authorizerType="CUSTOM_JWT",
         authorizerConfiguration={
             "customJwtAuthorizer": {
-                "discoveryUrl": "<COGNITO_DISCOVERY_URL value>",
-                "allowedClients": "client123workshop",
+                "discoveryUrl": discovery_url,
+                "allowedClients": allowed_clients,
             }
         },
     )
+
+
+# --- checkers --------------------------------------------------------------------------------
+
+
+def test_the_runtime_checker_lists_a_placeholder_and_a_string_list_together(
+    project: Path,
+) -> None:
+    _secure_runtime(project, "<COGNITO_DISCOVERY_URL value>", "client123workshop")
     result = checks.check_runtime_authorizer(project, SETTINGS)
     text = "\n".join(result.missing)
     assert not result.ok
@@ -86,17 +91,7 @@ def test_the_runtime_checker_lists_a_placeholder_and_a_string_list_together(
 def test_a_placeholder_left_in_the_client_list_is_named_once_and_shown_in_the_notebook(
     project: Path,
 ) -> None:
-    _edit_runtime(
-        project,
-        requestHeaderAllowlist=["Authorization"],
-        authorizerType="CUSTOM_JWT",
-        authorizerConfiguration={
-            "customJwtAuthorizer": {
-                "discoveryUrl": SETTINGS.cognito_discovery_url,
-                "allowedClients": ["<COGNITO_CLIENT_ID value>"],
-            }
-        },
-    )
+    _secure_runtime(project, SETTINGS.cognito_discovery_url, ["<COGNITO_CLIENT_ID value>"])
     result = checks.check_runtime_authorizer(project, SETTINGS)
     assert len(result.missing) == 1, result.missing  # not again as allowedClients[0]
     # Markdown would read the placeholder as an HTML tag and show nothing of it.
