@@ -28,6 +28,7 @@ from helpers.emulator.state import StackLayout, StackState
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.emulator.tls import client_context
 from helpers.model import commands
+from helpers.model.cli_options import unknown_option
 from helpers.model.config import read_config
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
@@ -389,7 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else argv
+    refusal = unknown_option(arguments, parser)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 1
+    args = parser.parse_args(arguments)
     try:
         return int(args.run(args))
     except ActionableError as error:

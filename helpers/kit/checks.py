@@ -5,6 +5,12 @@ than text: the parsed ``agentcore.json`` for steps 1, 2 and 4, the Python AST of
 ``mcp_client/client.py`` and ``main.py`` for steps 3 and 4. So formatting, comments or a
 different variable name never fail a correct edit. Every checker lists every
 problem it finds at once, each with its fix, so one run tells the whole story.
+
+Code that has the right shape may still not run, or run and send the wrong token; so
+the code checkers also run the learner's code against stand-ins
+(:mod:`helpers.kit.behaviour`) and lead with what it did. What the run shows wrong
+decides; the shape's findings follow as hints. Code that behaves is done, in whatever
+shape, unless it prints the token, which no run can see.
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ from __future__ import annotations
 import ast
 import html
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.kit import behaviour
+from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.i18n import _
@@ -454,6 +463,37 @@ def _prints_a_secret(tree: ast.AST) -> bool:
     return False
 
 
+def _with_behaviour(
+    result: CheckResult,
+    project: Path,
+    relative: Path,
+    findings: Callable[[Path], list[str]],
+    always: Sequence[str] = (),
+) -> CheckResult:
+    """``result``'s shape findings joined to what running the code showed.
+
+    A file as shipped is not run: the start state's shape findings are the to-do list,
+    and the finished solutions are run by the suite. Otherwise the run's findings lead
+    and the shape's follow as hints; when the run shows nothing wrong, only the shape
+    findings in ``always`` (what no run can see) stay.
+    """
+    if _as_shipped(project, relative):
+        return result
+    observed = findings(project / CODE_DIR)
+    if observed:
+        result.missing = observed + [_("Hint: {hint}", hint=hint) for hint in result.missing]
+    else:
+        result.missing = [finding for finding in result.missing if finding in always]
+    return result
+
+
+def _as_shipped(project: Path, relative: Path) -> bool:
+    """Whether the file is byte for byte the start state's or a finished solution's."""
+    content = (project / relative).read_bytes()
+    shipped = [AGENT_TEMPLATE_DIR / relative, *SOLUTIONS_DIR.glob(f"*/{relative}")]
+    return any(path.is_file() and path.read_bytes() == content for path in shipped)
+
+
 def _no_printing() -> str:
     """What both step-3 checkers say about a print or log line that shows the header."""
     return _("Do not print or log the Authorization header: it is a bearer token.")
@@ -516,7 +556,9 @@ def check_mcp_client(project: Path) -> CheckResult:
         )
     if _prints_a_secret(tree):
         result.missing.append(_no_printing())
-    return result
+    return _with_behaviour(
+        result, project, MCP_CLIENT_FILE, behaviour.client_findings, [_no_printing()]
+    )
 
 
 def check_main(project: Path) -> CheckResult:
@@ -581,7 +623,7 @@ def check_main(project: Path) -> CheckResult:
         )
     if _prints_a_secret(tree):
         result.missing.append(_no_printing())
-    return result
+    return _with_behaviour(result, project, MAIN_FILE, behaviour.main_findings, [_no_printing()])
 
 
 def _presents_per_request(tree: ast.Module) -> bool:
@@ -760,4 +802,4 @@ def check_memory_actor(project: Path) -> CheckResult:
                 "get_memory_session_manager(session_id, actor)."
             )
         )
-    return result
+    return _with_behaviour(result, project, MAIN_FILE, behaviour.memory_findings)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from helpers.kit.errors import CommandLineError
+from helpers.model.cli_options import unknown_option
 from helpers.model.i18n import N_, _
 
 PROGRAMS = ("agentcore", "agentcore-local")
@@ -221,8 +222,12 @@ def parse(line: str, variables: Mapping[str, Value]) -> TypedCommand:
             )
         )
     arguments = [expand(word, variables) for word in words[1:]]
+    parser = _command_parser()
+    refusal = unknown_option(arguments, parser)
+    if refusal:
+        raise CommandLineError(f"{refusal}\n{_usage_hint(arguments)}")
     try:
-        parsed = _command_parser().parse_args(arguments)
+        parsed = parser.parse_args(arguments)
     except CommandLineError as error:
         # The sentence ends as the language ends one: "." or "。".
         ended = _("{sentence}.", sentence=error)

@@ -175,5 +175,18 @@ class AgentFailed(InvokeServerError):
         )
         self.status = status
         self.error_type = error_type
+        self.error = error
         self.message = str(self)
         self.log = log
+
+    def with_findings(self, findings: Sequence[str]) -> AgentFailed:
+        """The same failure, its message followed by what the agent's log says of it
+        (the learner's file and line), so nobody has to open the log."""
+        if not findings:
+            return self
+        explained = AgentFailed(self.status or 500, self.error_type, self.error, self.log)
+        explained.args = (
+            "\n".join([str(self), _("What the kit found:"), *(f"  - {f}" for f in findings)]),
+        )
+        explained.message = str(explained)
+        return explained

@@ -27,6 +27,7 @@ from helpers.kit.checks import (
     TOOL_SCHEMA_FILE,
     WARRANTY_TARGET,
     CheckResult,
+    check_gateway_replaced,
     check_main,
     check_mcp_client,
     check_memory_actor,
@@ -59,6 +60,8 @@ __all__ = [
     "fresh_project",
     "prepare",
     "replace_gateway_commands",
+    "step_checks",
+    "steps_done",
 ]
 
 STEP3_SOLUTION = SOLUTIONS_DIR / "03_mcp_client_auth"
@@ -69,6 +72,28 @@ CodeFiles = tuple[tuple[Path, Callable[[Path], CheckResult]], ...]
 # The code files of steps 3 and 4, each with the checker that decides whether it is done.
 _STEP3_FILES: CodeFiles = ((MCP_CLIENT_FILE, check_mcp_client), (MAIN_FILE, check_main))
 _STEP4_FILES: CodeFiles = ((MAIN_FILE, check_memory_actor),)
+
+
+def step_checks(project: Path, settings: WorkshopSettings, step: int) -> list[CheckResult]:
+    """The checks that decide whether ``step`` (1 to 4) is done in ``project``."""
+    if step == 1:
+        return [check_runtime_authorizer(project, settings)]
+    if step == 2:
+        return [check_gateway_replaced(project, settings)]
+    if step == 3:
+        return [check_mcp_client(project), check_main(project)]
+    if step == 4:
+        return [check_web_client_allowed(project, settings), check_memory_actor(project)]
+    raise ValueError(_("The workshop's steps are 1, 2, 3 and 4."))
+
+
+def steps_done(project: Path, settings: WorkshopSettings) -> int:
+    """How many of the steps, in order, the project has done: the real state, whoever
+    did them (a notebook, the terminal, by hand)."""
+    done = 0
+    while done < LAST_STEP and all(c.ok for c in step_checks(project, settings, done + 1)):
+        done += 1
+    return done
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from typing import Any
 import boto3
 from IPython.display import display
 
-from helpers.kit import command_line, memory, sign_in
+from helpers.kit import command_line, diagnosis, memory, sign_in
 from helpers.kit import steps as project
-from helpers.kit.backends import get_backend
+from helpers.kit.backends import commands, get_backend
 from helpers.kit.backends.base import Backend, CommandResult
 from helpers.kit.calling import admission, gateway_client, invoke
 from helpers.kit.checks import CheckResult
-from helpers.kit.errors import CliRefused, CommandLineError, InvokeError, NotDeployed
+from helpers.kit.errors import AgentFailed, CliRefused, CommandLineError, InvokeError, NotDeployed
 from helpers.kit.paths import project_dir, shown
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.sign_in import UserTokens, UserTokenSource
@@ -50,6 +50,69 @@ class Workshop:
     sessions: dict[str, str] = field(
         default_factory=lambda: {name: invoke.new_session_id() for name in SESSION_VARIABLES}
     )
+    # The steps this notebook starts from (``start(through_step=N)``): a later deploy or
+    # checkpoint notices any of them gone backwards.
+    through_step: int = 0
+    # Where the agent's log stood at the last checkpoint: a failure quotes what came after.
+    _log_mark: int = -1
+    # The session of the last ``ask``: a checkpoint looks for its trace.
+    _last_session: str | None = None
+
+    # ---- checkpoints -------------------------------------------------------------------
+
+    def checkpoint(
+        self,
+        what: str,
+        *conditions: bool | CheckResult,
+        step: int | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        """Say ``✅ checkpoint passed: what`` if every condition holds; else raise
+        :class:`~helpers.kit.diagnosis.CheckpointFailed`, explained.
+
+        A failed checker is shown as it is; then the kit looks for the cause itself:
+        steps 1..``step`` (default: the notebook's starting step) undone, a change not
+        deployed, what the agent logged since the last checkpoint, the trace of
+        ``session_id`` (default: the last ``ask``'s), and a project further along than
+        this notebook expects.
+        """
+        lines, self._log_mark = self.backend.agent_output(
+            self.project, project.RUNTIME, self._log_mark
+        )
+        if all(c.ok if isinstance(c, CheckResult) else c for c in conditions):
+            print(_("✅ checkpoint passed: {what}", what=what))
+            return
+        failed = [c for c in conditions if isinstance(c, CheckResult) and not c.ok]
+        evidence = diagnosis.further_along(self.project, self.settings, self.through_step)
+        evidence += diagnosis.unfinished_steps(
+            self.project,
+            self.settings,
+            up_to=self.through_step if step is None else step,
+            through_step=self.through_step,
+            shown=failed,
+        )
+        evidence += self._deploy_state()
+        evidence += diagnosis.from_the_log(lines)
+        session_id = session_id or self._last_session
+        if session_id:
+            evidence += diagnosis.from_the_trace(self.backend, session_id)
+        raise diagnosis.explain_checkpoint(what, failed, evidence)
+
+    def _deploy_state(self) -> list[str]:
+        try:
+            return self.backend.undeployed(self.project)
+        except NotDeployed:
+            return []
+
+    def start_over(self) -> None:
+        """Back to the start state: the project copied afresh (yours is kept in a backup
+        folder) and deployed, so notebook 00 (or 01) can run again."""
+        kept = project.fresh_project(self.project)
+        if kept:
+            print(_("your project is kept in {where}", where=shown(kept)))
+        self.through_step = 0
+        self.deploy().raise_for_failure()
+        print(_("The project is back at the start state; begin again with notebook 00."))
 
     # ---- commands ----------------------------------------------------------------------
 
@@ -177,6 +240,14 @@ class Workshop:
         The log is shown once, in the view as it comes; only a failure is printed
         again below it, so that the reason stays in the cell's text output.
         """
+        undone = diagnosis.unfinished_steps(
+            self.project, self.settings, up_to=self.through_step, through_step=self.through_step
+        )
+        if undone:
+            # Deploying would take a step back on the service too (the open gateway again).
+            print("\n".join(f"✗ {finding}" for finding in undone))
+            print(_("✗ nothing was deployed: fix the step above first."))
+            return CommandResult(commands.shown(commands.deploy()), False, "\n".join(undone))
         progress = DeployProgress("agentcore deploy -y -v")
         display(progress.widget)
         result = self.backend.deploy(self.project, progress)
@@ -285,14 +356,43 @@ class Workshop:
         if step != 2 and not done:
             print(_("Step {step} already passes its checks; nothing was changed.", step=step))
 
-    def clean_up(self) -> list[str]:
-        """Delete what the workshop deployed; locally also stop the stack and reset the copy."""
-        config = read_config(self.project)
-        removed = [f"runtime {r['name']}" for r in config.get("runtimes", [])]
-        removed += [f"gateway {g['name']}" for g in config.get("agentCoreGateways", [])]
-        removed += [f"memory {m['name']}" for m in config.get("memories", [])]
+    def deployed(self) -> list[str]:
+        """What of the workshop is deployed now (``runtime CustomerSupport``, ...), as the
+        backend knows it, whatever agentcore.json says (the terminal may have changed it)."""
+        names = [f"runtime {project.RUNTIME}", f"memory {memory.MEMORY_NAME}"]
+        gateways = dict.fromkeys(
+            [*self.gateway_names(), project.OLD_GATEWAY, project.SECURE_GATEWAY]
+        )
+        names += [f"gateway {name}" for name in gateways]
+        return [name for name in names if self._is_deployed(name)]
+
+    def _is_deployed(self, name: str) -> bool:
+        kind, resource = name.split(" ", 1)
+        lookup = {
+            "runtime": self.backend.invoke_url,
+            "gateway": self.backend.gateway_url,
+            "memory": self.backend.memory_id,
+        }[kind]
+        try:
+            lookup(self.project, resource)
+        except NotDeployed:
+            return False
+        return True
+
+    def clean_up(self) -> CleanedUp:
+        """Delete what the workshop deployed; locally also stop the stack and reset the copy.
+
+        Works whatever was done before: a project emptied in the terminal
+        (``agentcore remove all -y``) is deployed as it is, and what was deployed is
+        named from the backend, not from the file.
+        """
+        before = self.deployed()
         self.show(self.backend.remove_all(self.project)).raise_for_failure()
         self.deploy().raise_for_failure()
+        left = self.deployed()
+        removed = [name for name in before if name not in left]
+        if not before:
+            removed.append(_("nothing was deployed any more (removed already)"))
         stopped = self.backend.shut_down(print)
         if stopped:
             removed += stopped
@@ -306,7 +406,7 @@ class Workshop:
                 )
             else:
                 removed.append(_("your edits (the project is reset; there were none to keep)"))
-        return removed
+        return CleanedUp(removed, left)
 
     # ---- tokens ------------------------------------------------------------------------
 
@@ -367,13 +467,24 @@ class Workshop:
         self, prompt: str, token: AccessToken | str | None, session_id: str | None = None
     ) -> Iterator[str]:
         """The agent's answer, chunk by chunk (what the chat box shows)."""
-        yield from invoke.stream_invoke(
-            self.invoke_url(),
-            prompt,
-            token=token,
-            session_id=session_id or invoke.new_session_id(),
-            agent_log=self.agent_log(),
+        try:
+            yield from invoke.stream_invoke(
+                self.invoke_url(),
+                prompt,
+                token=token,
+                session_id=session_id or invoke.new_session_id(),
+                agent_log=self.agent_log(),
+            )
+        except AgentFailed as failure:
+            raise failure.with_findings(self._agent_findings()) from None
+
+    def _agent_findings(self) -> list[str]:
+        """What the agent logged since the last look (a traceback's line in the learner's
+        code); the next checkpoint starts after it."""
+        lines, self._log_mark = self.backend.agent_output(
+            self.project, project.RUNTIME, self._log_mark
         )
+        return diagnosis.from_the_log(lines)
 
     def ask(
         self,
@@ -390,15 +501,19 @@ class Workshop:
         traces`` locally) and ``ws.traces`` find the call's traces by.
         """
         session_id = session_id or invoke.new_session_id()
+        self._last_session = session_id
         print(_("you: {prompt}", prompt=prompt), _("agent: "), sep="\n", end="", flush=True)
-        answer = invoke.print_invoke(
-            self.invoke_url(),
-            prompt,
-            token=token,
-            session_id=session_id,
-            agent_log=self.agent_log(),
-            extra_payload=payload,
-        )
+        try:
+            answer = invoke.print_invoke(
+                self.invoke_url(),
+                prompt,
+                token=token,
+                session_id=session_id,
+                agent_log=self.agent_log(),
+                extra_payload=payload,
+            )
+        except AgentFailed as failure:
+            raise failure.with_findings(self._agent_findings()) from None
         # What the traces of this call are found by, in a terminal or the next cell.
         print(_("(session {session_id})", session_id=session_id))
         return answer
@@ -504,6 +619,26 @@ class Workshop:
         return gateway_client.call_tool(self.gateway_url(name), token, tool, arguments)
 
 
+@dataclass(frozen=True)
+class CleanedUp:
+    """What :meth:`Workshop.clean_up` removed, and what was still deployed after it."""
+
+    removed: list[str]
+    left: list[str]
+
+    def check(self) -> CheckResult:
+        result = CheckResult(_("Nothing of the workshop deployed"))
+        result.missing = [
+            _(
+                "{resource} is still deployed: run `agentcore remove all -y`, then "
+                "`agentcore deploy -y -v`.",
+                resource=name,
+            )
+            for name in self.left
+        ]
+        return result
+
+
 def start(through_step: int, *, quiet: bool = False) -> Workshop:
     """Bring the backend and the learner's project to the state after ``through_step``.
 
@@ -518,8 +653,9 @@ def start(through_step: int, *, quiet: bool = False) -> Workshop:
     if not (folder / "agentcore" / "agentcore.json").exists():
         project.fresh_project(folder)
         say(_("made your project copy in {folder}/", folder=shown(folder)))
-    workshop = Workshop(backend, settings, folder)
+    workshop = Workshop(backend, settings, folder, through_step=through_step)
     replaced = project.prepare(folder, settings, backend, through_step=through_step, progress=say)
+    workshop._log_mark = backend.agent_output(folder, project.RUNTIME, -1)[1]
     if replaced:
         print(
             _(
@@ -534,7 +670,7 @@ def start(through_step: int, *, quiet: bool = False) -> Workshop:
             "backend: {backend}; project: {folder}/; steps done: {step}",
             backend=backend.name,
             folder=shown(folder),
-            step=through_step,
+            step=project.steps_done(folder, settings),
         )
     )
     return workshop

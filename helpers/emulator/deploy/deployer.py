@@ -121,16 +121,37 @@ def _fingerprint(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _code_hash(code_dir: Path) -> str:
-    """A digest of the files the deploy packages (their paths and contents)."""
-    files = []
+def _packaged(code_dir: Path) -> dict[str, Path]:
+    """The files a deploy packages from ``code_dir``, by their path inside it."""
+    files = {}
     for folder, folders, names in os.walk(code_dir):
         folders[:] = [name for name in folders if not _left_out(name)]
-        files += [Path(folder, name) for name in names if not _left_out(name)]
+        for name in names:
+            if not _left_out(name):
+                path = Path(folder, name)
+                files[path.relative_to(code_dir).as_posix()] = path
+    return files
+
+
+def _code_hash(code_dir: Path) -> str:
+    """A digest of the files the deploy packages (their paths and contents)."""
     digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(str(path.relative_to(code_dir)).encode() + b"\0" + path.read_bytes())
+    for relative, path in sorted(_packaged(code_dir).items()):
+        digest.update(relative.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def changed_since_deploy(code_dir: Path, deployed_dir: Path) -> list[str]:
+    """The files of ``code_dir`` a deploy would package that differ from the deployed copy:
+    changed, added or deleted since, by their path inside it."""
+    now, then = _packaged(code_dir), _packaged(deployed_dir)
+    return sorted(
+        relative
+        for relative in now.keys() | then.keys()
+        if relative not in now
+        or relative not in then
+        or now[relative].read_bytes() != then[relative].read_bytes()
+    )
 
 
 def _fresh_sockets_dir(record: Path) -> Path:
@@ -264,6 +285,7 @@ class Deployer:
                     pids=self._pools[name].pids(),
                     sessions=self._pools[name].session_pids(),
                     log=str(self._layout.runtime_log(name)),
+                    code_dir=record.code_dir,
                 )
                 for name, record in self._runtimes.items()
             },

@@ -46,6 +46,7 @@ class RuntimeInfo:
     pids: tuple[int, ...]  # every live agent process, the spare included
     sessions: Mapping[str, int]  # runtime session id → its agent process
     log: str
+    code_dir: str  # the stack's copy of the code deployed, as AWS keeps the CodeZip
 
 
 @dataclass(frozen=True)

@@ -109,9 +109,10 @@ from typing import Any
 import boto3
 
 from helpers.kit.backends import commands
-from helpers.kit.backends.base import CommandResult, Progress, Wait
+from helpers.kit.backends.base import CommandResult, Progress, Wait, gateway_differences
 from helpers.kit.errors import CliNotFound, CliRefused, CliVersionMismatch, NotDeployed
 from helpers.kit.observability.cloudwatch import CloudWatchSource
+from helpers.model.config import read_config
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 from helpers.model.invocation import aws_base_url, invoke_url
@@ -327,6 +328,22 @@ class AwsBackend:
             "the CloudWatch log group {group}",
             group="/aws/bedrock-agentcore/runtimes/" + runtime_id + "-DEFAULT",
         )
+
+    def agent_output(self, project: Path, runtime: str, since: int) -> tuple[list[str], int]:
+        """Nothing: the agent's lines are in CloudWatch (:meth:`agent_log` names the group)."""
+        return [], since
+
+    def undeployed(self, project: Path) -> list[str]:
+        """Gateways added or removed since the last deploy, by the CLI's deployed state.
+        (Code changes are not compared: the CLI keeps no copy of the deployed code.)"""
+        resources = _deployed_resources(project)
+        if not resources:
+            return []
+        deployed = _mapping(_mapping(resources.get("mcp")).get("gateways")) | _mapping(
+            resources.get("gateways")
+        )
+        written = [g.get("name") for g in read_config(project).get("agentCoreGateways", [])]
+        return gateway_differences(written, list(deployed))
 
     @functools.cached_property
     def _trace_source(self) -> CloudWatchSource:

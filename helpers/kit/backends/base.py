@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from helpers.kit.errors import CommandFailed
+from helpers.model.i18n import _
 from helpers.model.spans import SpanRecord
 
 Progress = Callable[[str], None]
@@ -123,8 +124,40 @@ class Backend(Protocol):
     def agent_log(self, project: Path, runtime: str) -> str:
         """Where the runtime's agent logs (its tracebacks), named for a message."""
 
+    def agent_output(self, project: Path, runtime: str, since: int) -> tuple[list[str], int]:
+        """The lines the agent logged after mark ``since``, and the mark for the next call
+        (0 is the start of the log; -1 its end, to begin watching). Empty where the log is
+        not at hand (CloudWatch)."""
+
+    def undeployed(self, project: Path) -> list[str]:
+        """What differs between the project and what its last deploy left running, each a
+        sentence with its fix: a gateway added or removed, code changed since."""
+
     def spans_for_session(self, session_id: str) -> list[SpanRecord]:
         """Every span of every trace of ``session_id`` that the backend's trace store has."""
 
     def describe_trace_store(self) -> str:
         """The trace store, named for a message."""
+
+
+def gateway_differences(written: list[str], deployed: list[str]) -> list[str]:
+    """The gateways ``agentcore.json`` names (``written``) that are not deployed, and
+    the deployed ones it no longer names: a deploy still to run, either way."""
+    differences = [
+        _(
+            "{gateway} is in agentcore.json but not deployed: run `agentcore deploy -y -v`.",
+            gateway=name,
+        )
+        for name in written
+        if name not in deployed
+    ]
+    differences += [
+        _(
+            "{gateway} is still deployed though it is no longer in agentcore.json: deploy the "
+            "removal (`agentcore deploy -y -v`), so that the old gateway is deleted.",
+            gateway=name,
+        )
+        for name in deployed
+        if name not in written
+    ]
+    return differences

@@ -16,11 +16,12 @@ from pathlib import Path
 import boto3
 
 from helpers.emulator import stack
+from helpers.emulator.deploy.deployer import changed_since_deploy
 from helpers.emulator.deploy.report import Deployments, RuntimeInfo
 from helpers.emulator.state import StackLayout
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit.backends import commands
-from helpers.kit.backends.base import CommandResult, Progress, Wait
+from helpers.kit.backends.base import CommandResult, Progress, Wait, gateway_differences
 from helpers.kit.calling import invoke as invoking
 from helpers.kit.errors import InvokeError, NotDeployed
 from helpers.kit.paths import PREREQUISITES_FILE, shown, workshop_home
@@ -158,6 +159,51 @@ class LocalBackend:
 
     def agent_log(self, project: Path, runtime: str) -> str:
         return shown(self._layout.runtime_log(runtime))
+
+    def agent_output(self, project: Path, runtime: str, since: int) -> tuple[list[str], int]:
+        log = self._layout.runtime_log(runtime)
+        try:
+            with log.open("rb") as file:
+                end = file.seek(0, os.SEEK_END)
+                if since < 0:
+                    return [], end
+                # A log shorter than the mark was started afresh: read it all.
+                file.seek(since if since <= end else 0)
+                text = file.read().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return [], 0
+        return text.splitlines(), end
+
+    def undeployed(self, project: Path) -> list[str]:
+        deployed = self.deployments()
+        config = read_config(project)
+        differences = []
+        for entry in config.get("runtimes", []):
+            runtime = deployed.runtimes.get(entry["name"])
+            if runtime is None:
+                continue  # the invoke says "not deployed" itself
+            location = entry["codeLocation"].rstrip("/")
+            differences += [
+                _(
+                    "{file} changed after the last deploy: the runtime still runs the "
+                    "version before; deploy again.",
+                    file=f"{location}/{relative}",
+                )
+                for relative in changed_since_deploy(project / location, Path(runtime.code_dir))
+            ]
+            if entry.get("authorizerType", "NONE") != runtime.authorizer:
+                differences.append(
+                    _(
+                        "The runtime's authorizer in agentcore.json ({written}) is not the "
+                        "deployed one ({deployed}): deploy again.",
+                        written=entry.get("authorizerType", "NONE"),
+                        deployed=runtime.authorizer,
+                    )
+                )
+        return differences + gateway_differences(
+            [g.get("name") for g in config.get("agentCoreGateways", [])],
+            list(deployed.gateways),
+        )
 
     def _runtime(self, runtime: str) -> RuntimeInfo:
         deployed = self.deployments().runtimes.get(runtime)
