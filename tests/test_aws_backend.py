@@ -45,7 +45,7 @@ from helpers.kit.errors import (
     SettingsError,
     SignInError,
 )
-from helpers.kit.memory import MEMORY_NAME
+from helpers.kit.names import MEMORY_NAME
 from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settings
 from helpers.kit.sign_in import refresh, sign_in, user_secret

@@ -28,8 +28,8 @@ ENGLISH = sorted(NOTEBOOKS.glob("*.ipynb"))
 EDITIONS = [(language, path) for language in CATALOG_LOCALES for path in ENGLISH]
 # What marks a checkpoint in each edition's text.
 CHECKPOINT = {"en": "**Checkpoint:**", "zh-CN": "**检查点：**"}
-# What a checkpoint's code prints when it passes (in the learner's language, by the catalog).
-CHECKPOINT_PASSED = "✅ checkpoint passed"
+# How a checkpoint's code cell checks (it prints "✅ checkpoint passed" in the learner's language).
+CHECKPOINT_CALL = "ws.checkpoint("
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6}) ", re.MULTILINE)
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -112,7 +112,7 @@ def _checkpoints(notebook: Any, language: str) -> list[str]:
         cell.id
         for cell in notebook.cells
         if (cell.cell_type == "markdown" and CHECKPOINT[language] in cell.source)
-        or (cell.cell_type == "code" and CHECKPOINT_PASSED in cell.source)
+        or (cell.cell_type == "code" and CHECKPOINT_CALL in cell.source)
     ]
 
 

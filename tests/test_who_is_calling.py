@@ -20,6 +20,7 @@ from helpers.kit import memory
 from helpers.kit.calling import admission
 from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
 from helpers.kit.errors import InvokeUnauthorized
+from helpers.kit.names import MEMORY_NAME
 from helpers.kit.sign_in import UserTokens, sign_in
 from helpers.kit.tokens import AccessToken, get_token, tampered
 from helpers.model.callers import Caller
@@ -121,7 +122,7 @@ def test_alice_is_remembered_in_a_later_session_and_bob_never_sees_it(
     )
     assert "don't know" in "".join(forged)
     # What long-term memory holds, by actor: the user's id, not a name anyone can claim.
-    memory_id = finished_workshop.backend.memory_id(finished_workshop.folder, memory.MEMORY_NAME)
+    memory_id = finished_workshop.backend.memory_id(finished_workshop.folder, MEMORY_NAME)
     assert memory.facts(memory_id, memory.actor_of(alice.access)) == ["The user's name is Alice."]
     assert memory.facts(memory_id, memory.actor_of(bob.access)) == []
     assert memory.actor_of(alice.access) != "alice"

@@ -17,16 +17,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
+from helpers.kit.names import OLD_GATEWAY_ENV, SECURE_GATEWAY_ENV
 from helpers.model.i18n import _
 
 Probe = Literal["client", "main"]
 TIMEOUT_SECONDS = 60
+# What the agent's client.py logs when no token reached it.
+HEADER_NOT_FOUND = "No Authorization header reached the agent"
+_UNSET_VARIABLE = re.compile(r"(AGENTCORE_GATEWAY_\w+_URL) is not set")
 _seen: dict[tuple[str, str], dict[str, Any]] = {}
 
 
@@ -125,16 +130,19 @@ def client_findings(code_dir: Path) -> list[str]:
         return stopped
     facts = report.get("facts", {})
     if not facts.get("built"):
-        findings = [_("Run against a stand-in Gateway, get_gateway_mcp_client returned no client.")]
         if "none" in facts.get("while_building", []):
-            findings.append(
+            causes = [
                 _(
-                    "Its reachability check reached the Gateway without the token, and was "
-                    "refused (HTTP 401): mcp_server_problem(url, caller_token)."
+                    "get_gateway_mcp_client returned no client: its reachability check "
+                    "reached the Gateway without the token, and was refused (HTTP 401). "
+                    "Pass the token: mcp_server_problem(url, caller_token)."
                 )
-            )
-        findings += [_("It logged: {line}", line=line) for line in report.get("logged", [])]
-        return findings
+            ]
+        else:
+            causes = _hints(report) or [
+                _("Run against a stand-in Gateway, get_gateway_mcp_client returned no client.")
+            ]
+        return causes + _logged(report)
     findings = []
     calls = facts.get("calls", [])
     if any("none" in call["seen"] for call in calls[:1]):
@@ -215,8 +223,16 @@ def main_findings(code_dir: Path) -> list[str]:
                 "key = (session_id, user_id, actor_id(authorization))."
             )
         )
-    findings += [_("It logged: {line}", line=line) for line in report.get("logged", [])]
-    return list(dict.fromkeys(findings))
+    if any(HEADER_NOT_FOUND in line for line in report.get("logged", [])):
+        # The probe sent the header: the code looked for it in the wrong place.
+        findings.insert(
+            0,
+            _(
+                "Every request carried an Authorization header, but your code did not find "
+                'it: (context.request_headers or {}).get("Authorization").'
+            ),
+        )
+    return list(dict.fromkeys(findings + _hints(report) + _logged(report)))
 
 
 def memory_findings(code_dir: Path) -> list[str]:
@@ -258,3 +274,40 @@ def memory_findings(code_dir: Path) -> list[str]:
                 )
             )
     return list(dict.fromkeys(findings))
+
+
+def log_hint(line: str) -> str | None:
+    """The fix for a warning the workshop's agent code logs, when the kit knows it."""
+    if "refused the call (HTTP 401)" in line:
+        return _(
+            "The Gateway refused the agent's call (HTTP 401): no valid token reached it. "
+            "Step 3: the Gateway client presents the caller's token "
+            "(streamablehttp_client(url, auth=caller_token), and the reachability check "
+            "mcp_server_problem(url, caller_token) too); then deploy."
+        )
+    if HEADER_NOT_FOUND in line:
+        return _(
+            "No token reached the agent's code: the runtime forwards only the headers in its "
+            'requestHeaderAllowlist, which must hold "Authorization" (step 1), and main.py '
+            'reads it with (context.request_headers or {}).get("Authorization"). Then deploy.'
+        )
+    unset = _UNSET_VARIABLE.search(line)
+    if unset and unset.group(1) == OLD_GATEWAY_ENV:
+        return _(
+            "{old} belonged to the gateway removed in step 2; the agent must read {new} "
+            "(mcp_client/client.py), then deploy.",
+            old=OLD_GATEWAY_ENV,
+            new=SECURE_GATEWAY_ENV,
+        )
+    return None
+
+
+def _logged(report: dict[str, Any]) -> list[str]:
+    """The warnings the run logged, as they were written."""
+    return [_("It logged: {line}", line=line) for line in report.get("logged", [])]
+
+
+def _hints(report: dict[str, Any]) -> list[str]:
+    """The fixes for the warnings the run logged, where the kit knows them."""
+    hints = (log_hint(line) for line in report.get("logged", []))
+    return list(dict.fromkeys(hint for hint in hints if hint))

@@ -40,8 +40,10 @@ from typing import Any, ClassVar
 
 import jwt
 
-GATEWAY_ENV = "AGENTCORE_GATEWAY_MY_GATEWAY_SECURE_URL"
-MEMORY_ENV = "MEMORY_CUSTOMERSUPPORTMEMORY_ID"
+from helpers.kit.names import MEMORY_NAME, OLD_GATEWAY_ENV, SECURE_GATEWAY_ENV
+from helpers.model.names import memory_id_env_var
+
+GATEWAY_ENV = SECURE_GATEWAY_ENV
 WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"
 # The callers: each a token whose ``sub`` names them (what memory/actor.py reads).
 # ``alice-refreshed`` is alice with a new token, as a client has after a refresh.
@@ -203,6 +205,7 @@ class _ProbeAgent:
     through each MCP client it was given, as the agent's first model call would."""
 
     built: ClassVar[list[_ProbeAgent]] = []  # every one made in this probe, in order
+    answering: ClassVar[_ProbeAgent | None] = None  # the one that answered last
 
     def __init__(self, **options: Any) -> None:
         self.session_manager = options.get("session_manager")
@@ -210,11 +213,13 @@ class _ProbeAgent:
         _ProbeAgent.built.append(self)
 
     async def stream_async(self, prompt: str, **_: Any) -> Any:
+        _ProbeAgent.answering = self
         for client in self.clients:
             await asyncio.to_thread(_list_tools, client)
         yield {"data": "ok"}
 
     def __call__(self, prompt: str, **_: Any) -> str:
+        _ProbeAgent.answering = self
         for client in self.clients:
             _list_tools(client)
         return "ok"
@@ -248,13 +253,14 @@ def probe_main(code_dir: Path, gateway: _Gateway, report: Report) -> None:
         for caller, session, extra in requests:
             del gateway.seen[:]
             before = len(_ProbeAgent.built)
+            _ProbeAgent.answering = None
             context = RequestContext(
                 session_id=session,
                 request_headers={"Authorization": authorization(caller)},
                 request=None,
             )
             _answer(entrypoint, {"prompt": "Check the warranty for PROD-001", **extra}, context)
-            agent = _ProbeAgent.built[-1] if _ProbeAgent.built else None
+            agent = _ProbeAgent.answering
             answered.append(
                 {
                     "caller": caller,
@@ -301,8 +307,8 @@ def run(code_dir: Path, what: str) -> Report:
     gateway = _Gateway()
     with gateway.serving() as url:
         os.environ[GATEWAY_ENV] = url
-        os.environ.pop("AGENTCORE_GATEWAY_MY_GATEWAY_URL", None)
-        os.environ[MEMORY_ENV] = "probe-memory"
+        os.environ.pop(OLD_GATEWAY_ENV, None)
+        os.environ[memory_id_env_var(MEMORY_NAME)] = "probe-memory"
         os.environ["EXA_MCP_URL"] = ""  # no web search: nothing leaves this machine
         os.chdir(code_dir)
         sys.path.insert(0, str(code_dir))

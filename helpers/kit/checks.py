@@ -24,19 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from helpers.kit import behaviour
-from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR
+from helpers.kit.names import (
+    OLD_GATEWAY,
+    OLD_GATEWAY_ENV,
+    RUNTIME,
+    SECURE_GATEWAY,
+    SECURE_GATEWAY_ENV,
+    WARRANTY_TARGET,
+)
+from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
-from helpers.model.config import ConfigJSONError, read_config
+from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config
 from helpers.model.i18n import _
-from helpers.model.names import gateway_url_env_var
 from helpers.model.validation import validate_config
 
-# The workshop's names: the runtime, the gateway it starts with and the one it ends with,
-# and the Lambda target that moves from one to the other.
-RUNTIME = "CustomerSupport"
-OLD_GATEWAY = "my-gateway"
-SECURE_GATEWAY = "my-gateway-secure"
-WARRANTY_TARGET = "WarrantyCheck"
 TOOL_SCHEMA_FILE = "app/CustomerSupport/tool/warranty_schema.json"
 CODE_DIR = Path("app/CustomerSupport")
 MCP_CLIENT_FILE = CODE_DIR / "mcp_client" / "client.py"
@@ -48,8 +49,6 @@ CALLER_TOKEN = "CallerToken"
 PROBE = "mcp_server_problem"
 MEMORY_SESSION_MANAGER = "get_memory_session_manager"
 WEB_CLIENT_PARAMETER = PARAMETER_PREFIX + "web_client_id"
-SECURE_GATEWAY_ENV = gateway_url_env_var(SECURE_GATEWAY)
-OLD_GATEWAY_ENV = gateway_url_env_var(OLD_GATEWAY)
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
 _JWT = "authorizerConfiguration.customJwtAuthorizer"
 
@@ -255,9 +254,21 @@ def check_gateway_replaced(project: Path, settings: WorkshopSettings) -> CheckRe
 def _config(project: Path, result: CheckResult) -> dict[str, Any] | None:
     try:
         return read_config(project)
-    except (ConfigJSONError, FileNotFoundError) as error:
+    except ConfigJSONError as error:
         result.missing.append(str(error))
-        return None
+    except FileNotFoundError:
+        result.missing.append(project_missing(project))
+    return None
+
+
+def project_missing(project: Path) -> str:
+    """What to do when the project's agentcore.json is gone."""
+    return _(
+        "{path} is missing (the project folder deleted or moved?): run the notebook's "
+        "first cell again, which makes a fresh copy of the project, or restore it from "
+        "a backup folder beside it.",
+        path=shown(project / CONFIG_PATH),
+    )
 
 
 def _web_client_problems(

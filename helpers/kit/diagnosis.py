@@ -10,12 +10,14 @@ what to do.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from helpers.kit.backends.base import Backend
-from helpers.kit.checks import OLD_GATEWAY_ENV, SECURE_GATEWAY_ENV, CheckResult
+from helpers.kit.behaviour import log_hint
+from helpers.kit.checks import CheckResult
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.steps import step_checks, steps_done
 from helpers.model.errors import ActionableError
@@ -32,11 +34,12 @@ STEP_NOTEBOOKS = {
 # At most this many of the agent's own lines are quoted: the first ones tell the cause.
 MAX_LOG_LINES = 6
 _LOGGED = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b")
+# Warnings that explain no checkpoint: web search answers nothing the workshop asks.
+BENIGN_WARNINGS = ("answering without web search",)
 _EXCEPTION = re.compile(r"^(\w+\.)*\w*(Error|Exception|Exit)\b:?")
 # A traceback frame in the deployed copy of the learner's code (the stack keeps it in
 # runtimes/<runtime>/<version>/): its path inside the code location, and its line.
 _LEARNER_FRAME = re.compile(r'File ".*?/runtimes/[^/]+/[0-9a-f]+/([^"]+)", line (\d+)')
-_UNSET_VARIABLE = re.compile(r"(AGENTCORE_GATEWAY_\w+_URL) is not set")
 
 
 class CheckpointFailed(ActionableError, AssertionError):
@@ -113,54 +116,56 @@ def unfinished_steps(
     return findings
 
 
-def further_along(project: Path, settings: WorkshopSettings, through_step: int) -> list[str]:
-    """A finding when the project has done more steps than this notebook starts from:
-    a checkpoint of an earlier state (notebook 00 run again after the workshop)."""
+def further_along(project: Path, settings: WorkshopSettings, proven: int) -> list[str]:
+    """A finding when the project has done more steps than the checkpoint proves: one
+    meant for an earlier state (notebook 00 run again after the workshop)."""
     done = steps_done(project, settings)
-    if done <= through_step:
+    if done <= proven:
         return []
     return [
         _(
-            "Your project has done steps 1 to {done} already, and this notebook starts "
-            "after step {step}: its checkpoints are meant for an earlier state. Carry on "
-            "from notebook {next}, or start over with ws.start_over() (your project is "
-            "kept in a backup folder).",
+            "Your project has done steps 1 to {done} already, and this checkpoint is "
+            "meant for the state after step {step}. Carry on from notebook {next}, or "
+            "start over with ws.start_over() (your project is kept in a backup folder).",
             done=done,
-            step=through_step,
+            step=proven,
             next=STEP_NOTEBOOKS.get(done + 1, "05_cleanup"),
         )
     ]
 
 
 def from_the_log(lines: Iterable[str]) -> list[str]:
-    """What the agent's log says went wrong: its warnings and errors, each with its fix
-    when the kit knows it, and the learner's line a traceback ended in."""
-    findings: list[str] = []
+    """What the agent's log says went wrong: the learner's exceptions first, at the line
+    of their code they ended in, then warnings, each with its fix when the kit knows it.
+
+    The log holds plain lines (tracebacks, ``logging``'s) and the AgentCore SDK's JSON
+    records (``level``, ``message``; an error's ``errorType``, ``errorMessage`` and
+    ``stackTrace``); both are read.
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
     frame: str | None = None
     for line in lines:
-        where = _LEARNER_FRAME.search(line)
-        if where:
-            frame = _("{file} line {line}", file=where.group(1), line=where.group(2))
+        record = _json_record(line)
+        if record is not None:
+            if "errorType" in record:
+                trace = "".join(str(part) for part in record.get("stackTrace") or [])
+                errors.append(
+                    _raised(f"{record['errorType']}: {record.get('errorMessage', '')}", trace)
+                )
+            elif _LOGGED.fullmatch(str(record.get("level", ""))):
+                warnings += _warning(f"{record['level']} {record.get('message', '')}")
+            continue
+        if _LEARNER_FRAME.search(line):
+            frame = line
             continue
         text = line.strip()
         if _EXCEPTION.match(text):
-            findings.append(
-                _(
-                    "Your code raised {error} at {frame}; fix it, then deploy again.",
-                    error=text,
-                    frame=frame,
-                )
-                if frame
-                else _("The agent raised {error}.", error=text)
-            )
+            errors.append(_raised(text, frame or ""))
             frame = None
         elif _LOGGED.search(text):
-            findings.append(_("The agent logged: {line}", line=_after_level(text)))
-            hint = _hint(text)
-            if hint:
-                findings.append(hint)
-    unique = list(dict.fromkeys(findings))
-    return unique[:MAX_LOG_LINES]
+            warnings += _warning(_after_level(text))
+    return list(dict.fromkeys(errors + warnings))[:MAX_LOG_LINES]
 
 
 def _after_level(line: str) -> str:
@@ -169,29 +174,36 @@ def _after_level(line: str) -> str:
     return line[found.start() :] if found else line
 
 
-def _hint(line: str) -> str | None:
-    """The fix for a warning the workshop's agent code logs, when the kit knows it."""
-    if "refused the call (HTTP 401)" in line:
-        return _(
-            "The Gateway refused the agent's call (HTTP 401): no valid token reached it. "
-            "Step 3: the Gateway client presents the caller's token "
-            "(streamablehttp_client(url, auth=caller_token), and the reachability check "
-            "mcp_server_problem(url, caller_token) too); then deploy."
-        )
-    if "No Authorization header reached the agent" in line:
-        return _(
-            "Step 1: the runtime forwards only headers in its requestHeaderAllowlist; it "
-            'must hold "Authorization". Then deploy.'
-        )
-    unset = _UNSET_VARIABLE.search(line)
-    if unset and unset.group(1) == OLD_GATEWAY_ENV:
-        return _(
-            "{old} belonged to the gateway removed in step 2; the agent must read {new} "
-            "(mcp_client/client.py), then deploy.",
-            old=OLD_GATEWAY_ENV,
-            new=SECURE_GATEWAY_ENV,
-        )
-    return None
+def _json_record(line: str) -> dict[str, object] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _raised(error: str, trace: str) -> str:
+    """An exception, at the last line of the learner's code its traceback passed through."""
+    frames = _LEARNER_FRAME.findall(trace)
+    if not frames:
+        return _("The agent raised {error}.", error=error)
+    file, line = frames[-1]
+    return _(
+        "Your code raised {error} at {frame}; fix it, then deploy again.",
+        error=error,
+        frame=_("{file} line {line}", file=file, line=line),
+    )
+
+
+def _warning(text: str) -> list[str]:
+    """A warning as the agent logged it, then its fix; none for the ones that change
+    nothing the workshop checks (web search is off on a machine without the internet)."""
+    if any(benign in text for benign in BENIGN_WARNINGS):
+        return []
+    hint = log_hint(text)
+    return [_("The agent logged: {line}", line=text), *([hint] if hint else [])]
 
 
 def from_the_trace(backend: Backend, session_id: str) -> list[str]:

@@ -20,7 +20,6 @@ from helpers.kit.errors import MemoryRecordsMissing
 from helpers.kit.tokens import AccessToken
 from helpers.model.i18n import _
 
-MEMORY_NAME = "CustomerSupportMemory"
 FACTS_NAMESPACE = "/users/{actorId}/facts"
 
 

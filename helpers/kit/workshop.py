@@ -24,14 +24,15 @@ from helpers.kit import steps as project
 from helpers.kit.backends import commands, get_backend
 from helpers.kit.backends.base import Backend, CommandResult
 from helpers.kit.calling import admission, gateway_client, invoke
-from helpers.kit.checks import CheckResult
+from helpers.kit.checks import CheckResult, project_missing
 from helpers.kit.errors import AgentFailed, CliRefused, CommandLineError, InvokeError, NotDeployed
+from helpers.kit.names import MEMORY_NAME
 from helpers.kit.paths import project_dir, shown
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.sign_in import UserTokens, UserTokenSource
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
 from helpers.kit.widgets import DeployProgress
-from helpers.model.config import read_config, write_config
+from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.i18n import _
 from helpers.model.interactions import TraceInteraction, wait_for_interactions
 
@@ -83,15 +84,18 @@ class Workshop:
             print(_("✅ checkpoint passed: {what}", what=what))
             return
         failed = [c for c in conditions if isinstance(c, CheckResult) and not c.ok]
-        evidence = diagnosis.further_along(self.project, self.settings, self.through_step)
-        evidence += diagnosis.unfinished_steps(
+        proven = self.through_step if step is None else step
+        if not (self.project / CONFIG_PATH).exists():
+            raise diagnosis.explain_checkpoint(what, failed, [project_missing(self.project)])
+        evidence = diagnosis.unfinished_steps(
             self.project,
             self.settings,
-            up_to=self.through_step if step is None else step,
+            up_to=proven,
             through_step=self.through_step,
             shown=failed,
         )
         evidence += self._deploy_state()
+        evidence += diagnosis.further_along(self.project, self.settings, proven)
         evidence += diagnosis.from_the_log(lines)
         session_id = session_id or self._last_session
         if session_id:
@@ -101,8 +105,8 @@ class Workshop:
     def _deploy_state(self) -> list[str]:
         try:
             return self.backend.undeployed(self.project)
-        except NotDeployed:
-            return []
+        except (NotDeployed, ConfigJSONError, FileNotFoundError):
+            return []  # nothing deployed, or no project to compare: the checks say which
 
     def start_over(self) -> None:
         """Back to the start state: the project copied afresh (yours is kept in a backup
@@ -359,7 +363,7 @@ class Workshop:
     def deployed(self) -> list[str]:
         """What of the workshop is deployed now (``runtime CustomerSupport``, ...), as the
         backend knows it, whatever agentcore.json says (the terminal may have changed it)."""
-        names = [f"runtime {project.RUNTIME}", f"memory {memory.MEMORY_NAME}"]
+        names = [f"runtime {project.RUNTIME}", f"memory {MEMORY_NAME}"]
         gateways = dict.fromkeys(
             [*self.gateway_names(), project.OLD_GATEWAY, project.SECURE_GATEWAY]
         )
@@ -585,7 +589,7 @@ class Workshop:
 
     def memory_id(self) -> str:
         """The id of the project's AgentCore Memory, as deployed."""
-        return self.backend.memory_id(self.project, memory.MEMORY_NAME)
+        return self.backend.memory_id(self.project, MEMORY_NAME)
 
     def remembered(self, token: AccessToken, containing: str | None = None) -> list[str]:
         """The long-term facts about the caller with ``token`` (whose memory the agent uses).

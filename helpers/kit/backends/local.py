@@ -186,7 +186,7 @@ class LocalBackend:
             differences += [
                 _(
                     "{file} changed after the last deploy: the runtime still runs the "
-                    "version before; deploy again.",
+                    "version before; deploy again (`agentcore deploy -y -v`).",
                     file=f"{location}/{relative}",
                 )
                 for relative in changed_since_deploy(project / location, Path(runtime.code_dir))
