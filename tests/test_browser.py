@@ -399,12 +399,22 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
     )
     # The Gateway's client is the file's last function; the web-search client has look-alikes.
     type_at_end_of(
-        page, client, "problem = mcp_server_problem(url)", ", caller_token", back=1, last=True
-    )
-    type_at_end_of(
         page, client, "streamablehttp_client(url))", ", auth=caller_token", back=2, last=True
     )
+    # A mistake first: the reachability check is left without the token. The checker runs
+    # the file against a stand-in Gateway and says what happened, and the fix.
     save(page, client, project / "mcp_client" / "client.py", "auth=caller_token")
+    back_to_notebook(page, "03_mcp_client_auth.ipynb")
+    run_cells(page, panel, first=5, count=1)
+    wait_for_output(panel, 5, "still to do")
+    first = output_of(panel, 5).locator("li").first.inner_text()
+    assert "HTTP 401" in first and "mcp_server_problem(url, caller_token)" in first, first
+
+    page.locator(".lm-TabBar-tab", has_text="client.py").first.click()
+    type_at_end_of(
+        page, client, "problem = mcp_server_problem(url)", ", caller_token", back=1, last=True
+    )
+    save(page, client, project / "mcp_client" / "client.py", "problem(url, caller_token)")
     back_to_notebook(page, "03_mcp_client_auth.ipynb")
     run_cells(page, panel, first=5, count=2)  # the client's checker, then the main.py link
     check_passes(panel, 5)
