@@ -298,3 +298,57 @@ def test_make_lab_opens_the_edition_asked_for(arguments: list[str], edition: str
     assert f"--LabApp.default_url=/lab/tree/{edition}" in shown
     language = "zh-CN" if "zh-CN" in edition else "en"
     assert f"WORKSHOP_LANG={language} " in shown
+
+
+# The kit's modules that may raise Python's own exceptions, and why no learner meets them.
+_BUILTIN_RAISES_ALLOWED = {
+    "helpers/kit/calling/load.py": "the benchmark's argument guards; no notebook loads",
+    "helpers/kit/behaviour_probe.py": "runs in the probe's child; failures become report facts",
+}
+
+
+def _learner_errors() -> list[str]:
+    """Every ``raise`` in the notebook kit that a learner could meet untyped or in English:
+    a built-in exception, or an actionable one given a string literal instead of ``_()``."""
+    import ast
+    import builtins
+    import importlib
+
+    from helpers.model.errors import ActionableError
+
+    found = []
+    for path in sorted((REPO_ROOT / "helpers" / "kit").rglob("*.py")):
+        relative = path.relative_to(REPO_ROOT).as_posix()
+        module = importlib.import_module(relative.removesuffix(".py").replace("/", "."))
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            called = node.exc.func
+            if not isinstance(called, ast.Name):
+                continue
+            kind = getattr(module, called.id, getattr(builtins, called.id, None))
+            where = f"{relative}:{node.lineno} {called.id}"
+            if not isinstance(kind, type) or not issubclass(kind, BaseException):
+                continue
+            if not issubclass(kind, ActionableError):
+                if relative not in _BUILTIN_RAISES_ALLOWED:
+                    found.append(f"{where}: not an ActionableError")
+                continue
+            message = node.exc.args[0] if node.exc.args else None
+            # An f-string may join translated parts ("{a}: {b}"); English words may not.
+            words = (
+                message.value
+                if isinstance(message, ast.Constant)
+                else "".join(
+                    part.value for part in message.values if isinstance(part, ast.Constant)
+                )
+                if isinstance(message, ast.JoinedStr)
+                else ""
+            )
+            if isinstance(words, str) and re.search(r"[A-Za-z]", words):
+                found.append(f"{where}: its message is not translated (use _())")
+    return found
+
+
+def test_every_error_a_learner_can_meet_is_actionable_and_translated() -> None:
+    assert not _learner_errors()

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from helpers.kit.backends.base import Backend
 from helpers.kit.behaviour import log_hint
@@ -174,7 +175,7 @@ def _after_level(line: str) -> str:
     return line[found.start() :] if found else line
 
 
-def _json_record(line: str) -> dict[str, object] | None:
+def _json_record(line: str) -> dict[str, Any] | None:
     if not line.startswith("{"):
         return None
     try:

@@ -20,6 +20,26 @@ if TYPE_CHECKING:
     from helpers.kit.backends.base import CommandResult
 
 
+class WorkshopUsageError(ActionableError, ValueError):
+    """A kit call with a value the workshop does not take; the message lists the ones it does."""
+
+
+class LetIn(ActionableError, AssertionError):
+    """A call the notebook expected to be refused was let in and answered."""
+
+
+class DeployedStateError(ActionableError, ValueError):
+    """What the CLI recorded of a deploy cannot be read; the message says how to restore it."""
+
+
+class TraceQueryFailed(ActionableError, RuntimeError):
+    """A CloudWatch Logs Insights query for traces failed on the service's side."""
+
+
+class TraceQueryTimeout(ActionableError, TimeoutError):
+    """A CloudWatch Logs Insights query for traces ran past its time limit."""
+
+
 class SettingsError(ActionableError):
     """A parameter the workshop needs is missing from Parameter Store."""
 

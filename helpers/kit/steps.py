@@ -37,7 +37,7 @@ from helpers.kit.checks import (
     check_warranty_target,
     check_web_client_allowed,
 )
-from helpers.kit.errors import SettingsError
+from helpers.kit.errors import SettingsError, WorkshopUsageError
 from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
@@ -84,7 +84,7 @@ def step_checks(project: Path, settings: WorkshopSettings, step: int) -> list[Ch
         return [check_mcp_client(project), check_main(project)]
     if step == 4:
         return [check_web_client_allowed(project, settings), check_memory_actor(project)]
-    raise ValueError(_("The workshop's steps are 1, 2, 3 and 4."))
+    raise WorkshopUsageError(_("The workshop's steps are 1, 2, 3 and 4."))
 
 
 def steps_done(project: Path, settings: WorkshopSettings) -> int:

@@ -25,7 +25,15 @@ from helpers.kit.backends import commands, get_backend
 from helpers.kit.backends.base import Backend, CommandResult
 from helpers.kit.calling import admission, gateway_client, invoke
 from helpers.kit.checks import CheckResult, project_missing
-from helpers.kit.errors import AgentFailed, CliRefused, CommandLineError, InvokeError, NotDeployed
+from helpers.kit.errors import (
+    AgentFailed,
+    CliRefused,
+    CommandLineError,
+    InvokeError,
+    LetIn,
+    NotDeployed,
+    WorkshopUsageError,
+)
 from helpers.kit.names import MEMORY_NAME
 from helpers.kit.paths import project_dir, shown
 from helpers.kit.settings import WorkshopSettings, load_settings
@@ -354,7 +362,7 @@ class Workshop:
             done = project.apply_web_client(self.project, self.settings)
             done += project.apply_memory_actor(self.project)
         else:
-            raise ValueError(_("The workshop's steps are 1, 2, 3 and 4."))
+            raise WorkshopUsageError(_("The workshop's steps are 1, 2, 3 and 4."))
         for replaced in done:
             print(replaced)
         if step != 2 and not done:
@@ -448,7 +456,7 @@ class Workshop:
         leeway): what a client holding one token for over an hour would send. Local
         issuer only: Cognito issues fresh tokens alone."""
         if self.backend.name != "local":
-            raise RuntimeError(_("Already-expired tokens are a local-stack feature."))
+            raise WorkshopUsageError(_("Already-expired tokens are a local-stack feature."))
         secret = client_secret(self.settings.pool_id, self.settings.client_id)
         return fetch_token(
             self.settings.cognito_token_url,
@@ -568,9 +576,7 @@ class Workshop:
                 )
             )
             return refusal
-        raise AssertionError(
-            _("the call was let in and answered: {answer}", answer=repr(answer[:80]))
-        )
+        raise LetIn(_("the call was let in and answered: {answer}", answer=repr(answer[:80])))
 
     def traces(self, session_id: str, expected: int) -> list[TraceInteraction]:
         """The session's interactions once ``expected`` traces have arrived.

@@ -12,6 +12,7 @@ import os
 from typing import Literal
 
 from helpers.kit.backends.base import Backend
+from helpers.kit.errors import WorkshopUsageError
 from helpers.model.i18n import _
 
 BackendName = Literal["local", "aws"]
@@ -23,7 +24,7 @@ def selected_backend() -> BackendName:
     """The backend named by ``WORKSHOP_BACKEND`` (default ``local``)."""
     chosen = os.environ.get(BACKEND_ENV, "local").strip().lower()
     if chosen not in BACKEND_NAMES:
-        raise ValueError(
+        raise WorkshopUsageError(
             _(
                 "{setting} is not a backend; set it to 'local' or 'aws'.",
                 setting=f"{BACKEND_ENV}={chosen!r}",

@@ -110,7 +110,13 @@ import boto3
 
 from helpers.kit.backends import commands
 from helpers.kit.backends.base import CommandResult, Progress, Wait, gateway_differences
-from helpers.kit.errors import CliNotFound, CliRefused, CliVersionMismatch, NotDeployed
+from helpers.kit.errors import (
+    CliNotFound,
+    CliRefused,
+    CliVersionMismatch,
+    DeployedStateError,
+    NotDeployed,
+)
 from helpers.kit.observability.cloudwatch import CloudWatchSource
 from helpers.model.config import read_config
 from helpers.model.errors import ActionableError
@@ -507,7 +513,7 @@ def _deployed_resources(project: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except json.JSONDecodeError as err:
-        raise ValueError(
+        raise DeployedStateError(
             _(
                 "{state_file} in {project} is not valid JSON (line {line}, column {column}). "
                 "`agentcore deploy` writes this file; restore it rather than edit it, "
@@ -542,7 +548,7 @@ def _arn_region(arn: str) -> str:
     """The region field of an ARN (``arn:partition:service:region:account:resource``)."""
     parts = arn.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
-        raise ValueError(
+        raise DeployedStateError(
             _(
                 "{arn} is not a runtime ARN with a region, so no invoke URL can be built.",
                 arn=repr(arn),

@@ -35,7 +35,12 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from helpers.kit.errors import TransactionSearchNotEnabled
+from helpers.kit.errors import (
+    TraceQueryFailed,
+    TraceQueryTimeout,
+    TransactionSearchNotEnabled,
+    WorkshopUsageError,
+)
 from helpers.model.i18n import _
 from helpers.model.spans import SESSION_ATTRIBUTE, SpanEvent, SpanRecord
 
@@ -121,7 +126,7 @@ class CloudWatchSource:
             if answer["status"] == "Complete":
                 return answer["results"]
             if answer["status"] not in _RUNNING:
-                raise RuntimeError(
+                raise TraceQueryFailed(
                     _(
                         "Logs Insights query on {group}: {status}",
                         group=self.log_group,
@@ -130,7 +135,7 @@ class CloudWatchSource:
                 )
             if time.monotonic() > deadline:
                 self.logs.stop_query(queryId=query_id)
-                raise TimeoutError(
+                raise TraceQueryTimeout(
                     _(
                         "Logs Insights query on {group} still running after {seconds} s; "
                         "try again, or lower lookback_minutes",
@@ -213,5 +218,10 @@ def _message(row: list[dict[str, str]]) -> dict[str, Any] | None:
 
 def _quoted(identifier: str) -> str:
     if not _SAFE_ID.match(identifier):
-        raise ValueError(f"{identifier!r} is not a session or trace id: it cannot go in a query")
+        raise WorkshopUsageError(
+            _(
+                "{identifier} is not a session or trace id: it cannot go in a query",
+                identifier=repr(identifier),
+            )
+        )
     return f"'{identifier}'"
