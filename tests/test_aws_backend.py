@@ -45,12 +45,12 @@ from helpers.kit.errors import (
     SettingsError,
     SignInError,
 )
-from helpers.kit.names import MEMORY_NAME
 from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settings
 from helpers.kit.sign_in import refresh, sign_in, user_secret
 from helpers.model.config import CONFIG_PATH
 from helpers.model.errors import ActionableError
+from helpers.model.names import MEMORY_NAME
 from helpers.model.validation import AWS_TARGETS_PATH
 from helpers.tooling import agentcore_cli
 from tests.cli_corpus import (

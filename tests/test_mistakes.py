@@ -369,7 +369,7 @@ def test_an_edit_not_deployed_is_named_at_the_checkpoint(learner: Learner) -> No
 
 
 def test_a_token_not_forwarded_is_named_from_the_run_and_the_agents_log(
-    learner: Learner,
+    learner: Learner, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ws = _step3_deployed_with(learner, MCP_CLIENT_FILE, "(url, caller_token)", "(url)")
     answer = ws.ask(WARRANTY_PROMPT, ws.token())
@@ -381,6 +381,13 @@ def test_a_token_not_forwarded_is_named_from_the_run_and_the_agents_log(
     ws._log_mark = mark
     with pytest.raises(CheckpointFailed, match=r"refused the call \(HTTP 401\)"):
         ws.checkpoint("end to end", False, step=3)
+    # And in the terminal, the same call says it after the answer.
+    monkeypatch.chdir(learner.folder)
+    capsys.readouterr()
+    assert cli_main(["invoke", WARRANTY_PROMPT, "--bearer-token", ws.token().value]) == 0
+    said = capsys.readouterr().err
+    assert "What the agent logged during this call:" in said, said
+    assert "mcp_server_problem(url, caller_token)" in said, said
 
 
 def test_a_bug_in_main_py_is_shown_at_its_line_not_as_the_kits_traceback(
@@ -477,3 +484,48 @@ def test_a_clean_up_done_in_the_terminal_passes_the_checkpoint(
     cleaned = ws.clean_up()
     assert cleaned.check().ok, cleaned.check()
     assert cleaned.removed == ["nothing was deployed any more (removed already)"]
+
+
+NOTEBOOK_02_LINES = (
+    "agentcore remove gateway --name my-gateway -y",
+    "agentcore add gateway --name my-gateway-secure --runtimes CustomerSupport "
+    "--authorizer-type CUSTOM_JWT --discovery-url $COGNITO_DISCOVERY_URL "
+    "--allowed-clients $COGNITO_CLIENT_ID",
+    "agentcore add gateway-target --type lambda-function-arn --name WarrantyCheck "
+    "--lambda-arn $WARRANTY_LAMBDA_ARN "
+    "--tool-schema-file app/CustomerSupport/tool/warranty_schema.json --gateway my-gateway-secure",
+)
+
+
+def test_notebook_02_done_in_the_terminal_is_already_done_in_its_cells(
+    learner: Learner, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = learner.at(1)
+    monkeypatch.chdir(learner.folder)
+    variables = ws.variables()
+    for line in NOTEBOOK_02_LINES:
+        words = line.split()[1:]
+        expanded = [str(variables[w[1:]]) if w.startswith("$") else w for w in words]
+        assert cli_main(expanded) == 0, line
+        if "remove" in line:
+            assert cli_main(["deploy", "-y", "-v"]) == 0
+    capsys.readouterr()
+    for line in NOTEBOOK_02_LINES:
+        ws.run(line)
+        printed = capsys.readouterr().out
+        assert "✓ already done" in printed and "✗" not in printed, printed
+    with use_language("zh-CN"):
+        ws.run(NOTEBOOK_02_LINES[0])
+    assert "已经完成" in capsys.readouterr().out
+
+
+def test_adding_the_secure_gateway_before_the_removal_is_deployed_is_flagged(
+    learner: Learner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = learner.at(1)
+    ws.run(NOTEBOOK_02_LINES[0])
+    capsys.readouterr()
+    ws.run(NOTEBOOK_02_LINES[1])  # the text's "deploy the removal" skipped
+    printed = capsys.readouterr().out
+    assert "my-gateway is out of agentcore.json but still deployed" in printed, printed
+    assert "so that the old gateway is deleted from AWS" in printed

@@ -340,7 +340,7 @@ def _learner_errors() -> list[str]:
                 message.value
                 if isinstance(message, ast.Constant)
                 else "".join(
-                    part.value for part in message.values if isinstance(part, ast.Constant)
+                    str(part.value) for part in message.values if isinstance(part, ast.Constant)
                 )
                 if isinstance(message, ast.JoinedStr)
                 else ""

@@ -20,12 +20,12 @@ from helpers.kit import memory
 from helpers.kit.calling import admission
 from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
 from helpers.kit.errors import InvokeUnauthorized
-from helpers.kit.names import MEMORY_NAME
 from helpers.kit.sign_in import UserTokens, sign_in
 from helpers.kit.tokens import AccessToken, get_token, tampered
 from helpers.model.callers import Caller
 from helpers.model.i18n import use_language
 from helpers.model.interactions import build_interactions
+from helpers.model.names import MEMORY_NAME
 from tests.support import FinishedWorkshop
 
 pytestmark = pytest.mark.stack

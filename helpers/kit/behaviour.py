@@ -17,21 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from helpers.kit.names import OLD_GATEWAY_ENV, SECURE_GATEWAY_ENV
+from helpers.model.agent_log import HEADER_NOT_FOUND, log_hint
 from helpers.model.i18n import _
 
 Probe = Literal["client", "main"]
 TIMEOUT_SECONDS = 60
-# What the agent's client.py logs when no token reached it.
-HEADER_NOT_FOUND = "No Authorization header reached the agent"
-_UNSET_VARIABLE = re.compile(r"(AGENTCORE_GATEWAY_\w+_URL) is not set")
 _seen: dict[tuple[str, str], dict[str, Any]] = {}
 
 
@@ -274,32 +270,6 @@ def memory_findings(code_dir: Path) -> list[str]:
                 )
             )
     return list(dict.fromkeys(findings))
-
-
-def log_hint(line: str) -> str | None:
-    """The fix for a warning the workshop's agent code logs, when the kit knows it."""
-    if "refused the call (HTTP 401)" in line:
-        return _(
-            "The Gateway refused the agent's call (HTTP 401): no valid token reached it. "
-            "Step 3: the Gateway client presents the caller's token "
-            "(streamablehttp_client(url, auth=caller_token), and the reachability check "
-            "mcp_server_problem(url, caller_token) too); then deploy."
-        )
-    if HEADER_NOT_FOUND in line:
-        return _(
-            "No token reached the agent's code: the runtime forwards only the headers in its "
-            'requestHeaderAllowlist, which must hold "Authorization" (step 1), and main.py '
-            'reads it with (context.request_headers or {}).get("Authorization"). Then deploy.'
-        )
-    unset = _UNSET_VARIABLE.search(line)
-    if unset and unset.group(1) == OLD_GATEWAY_ENV:
-        return _(
-            "{old} belonged to the gateway removed in step 2; the agent must read {new} "
-            "(mcp_client/client.py), then deploy.",
-            old=OLD_GATEWAY_ENV,
-            new=SECURE_GATEWAY_ENV,
-        )
-    return None
 
 
 def _logged(report: dict[str, Any]) -> list[str]:

@@ -40,8 +40,7 @@ from typing import Any, ClassVar
 
 import jwt
 
-from helpers.kit.names import MEMORY_NAME, OLD_GATEWAY_ENV, SECURE_GATEWAY_ENV
-from helpers.model.names import memory_id_env_var
+from helpers.model.names import MEMORY_NAME, OLD_GATEWAY_ENV, SECURE_GATEWAY_ENV, memory_id_env_var
 
 GATEWAY_ENV = SECURE_GATEWAY_ENV
 WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"

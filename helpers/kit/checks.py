@@ -24,7 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from helpers.kit import behaviour
-from helpers.kit.names import (
+from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
+from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
+from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config
+from helpers.model.i18n import _
+from helpers.model.names import (
     OLD_GATEWAY,
     OLD_GATEWAY_ENV,
     RUNTIME,
@@ -32,10 +36,6 @@ from helpers.kit.names import (
     SECURE_GATEWAY_ENV,
     WARRANTY_TARGET,
 )
-from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
-from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
-from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config
-from helpers.model.i18n import _
 from helpers.model.validation import validate_config
 
 TOOL_SCHEMA_FILE = "app/CustomerSupport/tool/warranty_schema.json"

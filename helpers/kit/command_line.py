@@ -204,6 +204,11 @@ def assigned_variable(line: str) -> str | None:
     return match["name"] if match else None
 
 
+def one_line(line: str) -> str:
+    """A typed command on one line, its backslash continuations joined, as it is shown."""
+    return " ".join(_CONTINUATION.sub(" ", line.strip()).split())
+
+
 def parse(line: str, variables: Mapping[str, Value]) -> TypedCommand:
     """Read one typed ``agentcore …`` line; raise :class:`CommandLineError` saying what is wrong."""
     try:

@@ -10,14 +10,10 @@ what to do.
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from helpers.kit.backends.base import Backend
-from helpers.kit.behaviour import log_hint
 from helpers.kit.checks import CheckResult
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.steps import step_checks, steps_done
@@ -32,15 +28,6 @@ STEP_NOTEBOOKS = {
     3: "03_mcp_client_auth",
     4: "04_observability_traffic",
 }
-# At most this many of the agent's own lines are quoted: the first ones tell the cause.
-MAX_LOG_LINES = 6
-_LOGGED = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b")
-# Warnings that explain no checkpoint: web search answers nothing the workshop asks.
-BENIGN_WARNINGS = ("answering without web search",)
-_EXCEPTION = re.compile(r"^(\w+\.)*\w*(Error|Exception|Exit)\b:?")
-# A traceback frame in the deployed copy of the learner's code (the stack keeps it in
-# runtimes/<runtime>/<version>/): its path inside the code location, and its line.
-_LEARNER_FRAME = re.compile(r'File ".*?/runtimes/[^/]+/[0-9a-f]+/([^"]+)", line (\d+)')
 
 
 class CheckpointFailed(ActionableError, AssertionError):
@@ -133,78 +120,6 @@ def further_along(project: Path, settings: WorkshopSettings, proven: int) -> lis
             next=STEP_NOTEBOOKS.get(done + 1, "05_cleanup"),
         )
     ]
-
-
-def from_the_log(lines: Iterable[str]) -> list[str]:
-    """What the agent's log says went wrong: the learner's exceptions first, at the line
-    of their code they ended in, then warnings, each with its fix when the kit knows it.
-
-    The log holds plain lines (tracebacks, ``logging``'s) and the AgentCore SDK's JSON
-    records (``level``, ``message``; an error's ``errorType``, ``errorMessage`` and
-    ``stackTrace``); both are read.
-    """
-    errors: list[str] = []
-    warnings: list[str] = []
-    frame: str | None = None
-    for line in lines:
-        record = _json_record(line)
-        if record is not None:
-            if "errorType" in record:
-                trace = "".join(str(part) for part in record.get("stackTrace") or [])
-                errors.append(
-                    _raised(f"{record['errorType']}: {record.get('errorMessage', '')}", trace)
-                )
-            elif _LOGGED.fullmatch(str(record.get("level", ""))):
-                warnings += _warning(f"{record['level']} {record.get('message', '')}")
-            continue
-        if _LEARNER_FRAME.search(line):
-            frame = line
-            continue
-        text = line.strip()
-        if _EXCEPTION.match(text):
-            errors.append(_raised(text, frame or ""))
-            frame = None
-        elif _LOGGED.search(text):
-            warnings += _warning(_after_level(text))
-    return list(dict.fromkeys(errors + warnings))[:MAX_LOG_LINES]
-
-
-def _after_level(line: str) -> str:
-    """A log line from its level on (the time stamp and logger name add nothing here)."""
-    found = _LOGGED.search(line)
-    return line[found.start() :] if found else line
-
-
-def _json_record(line: str) -> dict[str, Any] | None:
-    if not line.startswith("{"):
-        return None
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) else None
-
-
-def _raised(error: str, trace: str) -> str:
-    """An exception, at the last line of the learner's code its traceback passed through."""
-    frames = _LEARNER_FRAME.findall(trace)
-    if not frames:
-        return _("The agent raised {error}.", error=error)
-    file, line = frames[-1]
-    return _(
-        "Your code raised {error} at {frame}; fix it, then deploy again.",
-        error=error,
-        frame=_("{file} line {line}", file=file, line=line),
-    )
-
-
-def _warning(text: str) -> list[str]:
-    """A warning as the agent logged it, then its fix; none for the ones that change
-    nothing the workshop checks (web search is off on a machine without the internet)."""
-    if any(benign in text for benign in BENIGN_WARNINGS):
-        return []
-    hint = log_hint(text)
-    return [_("The agent logged: {line}", line=text), *([hint] if hint else [])]
 
 
 def from_the_trace(backend: Backend, session_id: str) -> list[str]:

@@ -21,6 +21,7 @@ from IPython.display import display
 
 from helpers.kit import command_line, diagnosis, memory, sign_in
 from helpers.kit import steps as project
+from helpers.kit.already_done import already_done
 from helpers.kit.backends import commands, get_backend
 from helpers.kit.backends.base import Backend, CommandResult
 from helpers.kit.calling import admission, gateway_client, invoke
@@ -34,15 +35,16 @@ from helpers.kit.errors import (
     NotDeployed,
     WorkshopUsageError,
 )
-from helpers.kit.names import MEMORY_NAME
 from helpers.kit.paths import project_dir, shown
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.sign_in import UserTokens, UserTokenSource
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
 from helpers.kit.widgets import DeployProgress
+from helpers.model.agent_log import from_the_log
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.i18n import _
 from helpers.model.interactions import TraceInteraction, wait_for_interactions
+from helpers.model.names import MEMORY_NAME
 
 SESSION_VARIABLES = ("SESSION_C", "SESSION_D", "SESSION_E")
 
@@ -104,7 +106,7 @@ class Workshop:
         )
         evidence += self._deploy_state()
         evidence += diagnosis.further_along(self.project, self.settings, proven)
-        evidence += diagnosis.from_the_log(lines)
+        evidence += from_the_log(lines)
         session_id = session_id or self._last_session
         if session_id:
             evidence += diagnosis.from_the_trace(self.backend, session_id)
@@ -191,8 +193,32 @@ class Workshop:
             return
         if typed.name == "deploy":
             self.deploy()
-        else:
-            self.show(self._carry_out(typed))
+            return
+        done = already_done(typed, read_config(self.project))
+        if done:
+            print(f"$ {command_line.one_line(line)}")
+            print(done)
+            return
+        if typed.name == "add gateway":
+            self._warn_if_the_removal_is_not_deployed()
+        self.show(self._carry_out(typed))
+
+    def _warn_if_the_removal_is_not_deployed(self) -> None:
+        """The text deploys the old gateway's removal before it adds the new one."""
+        if project.OLD_GATEWAY in self.gateway_names():
+            return
+        try:
+            self.backend.gateway_url(self.project, project.OLD_GATEWAY)
+        except NotDeployed:
+            return
+        print(
+            _(
+                "⚠ {gateway} is out of agentcore.json but still deployed: the workshop deploys "
+                "the removal first (`agentcore deploy -y -v`), so that the old gateway is "
+                "deleted from AWS before the new one takes its target.",
+                gateway=project.OLD_GATEWAY,
+            )
+        )
 
     def _carry_out(self, typed: command_line.TypedCommand) -> CommandResult:
         options = typed.options
@@ -496,7 +522,7 @@ class Workshop:
         lines, self._log_mark = self.backend.agent_output(
             self.project, project.RUNTIME, self._log_mark
         )
-        return diagnosis.from_the_log(lines)
+        return from_the_log(lines)
 
     def ask(
         self,

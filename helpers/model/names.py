@@ -12,6 +12,14 @@ LAMBDA_ARN = re.compile(
 PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>")
 WELL_KNOWN_SUFFIX = "/.well-known/openid-configuration"
 
+# The workshop's resources: the runtime, the gateway it starts with and the one it ends
+# with, the Lambda target that moves from one to the other, and the memory.
+RUNTIME = "CustomerSupport"
+OLD_GATEWAY = "my-gateway"
+SECURE_GATEWAY = "my-gateway-secure"
+WARRANTY_TARGET = "WarrantyCheck"
+MEMORY_NAME = "CustomerSupportMemory"
+
 
 def gateway_url_env_var(name: str) -> str:
     """The env var through which a runtime learns a gateway's URL, named as the CLI names it.
@@ -27,3 +35,8 @@ def memory_id_env_var(name: str) -> str:
     ``CustomerSupportMemory`` → ``MEMORY_CUSTOMERSUPPORTMEMORY_ID``.
     """
     return f"MEMORY_{name.upper().replace('-', '_')}_ID"
+
+
+# What the Runtime tells the agent each gateway's URL by (the old one's is gone after step 2).
+SECURE_GATEWAY_ENV = gateway_url_env_var(SECURE_GATEWAY)
+OLD_GATEWAY_ENV = gateway_url_env_var(OLD_GATEWAY)
