@@ -30,7 +30,8 @@ from helpers.kit.paths import REPO_ROOT
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.steps import fresh_project
 from helpers.kit.tokens import AccessToken
-from helpers.model.interactions import Step, ToolCall, TraceInteraction
+from helpers.model.interactions import Step, ToolCall, TraceInteraction, classify
+from helpers.model.spans import SpanRecord
 
 SETTINGS = WorkshopSettings(
     cognito_discovery_url="https://127.0.0.1:9/pool_1/.well-known/openid-configuration",
@@ -239,6 +240,31 @@ def test_the_waterfall_legend_is_beside_the_bars_not_over_them() -> None:
     assert legend is not None
     legend_box = legend.get_window_extent()
     assert legend_box.x0 >= ax.get_window_extent().x1  # entirely right of the plot
+
+
+def test_the_wait_before_the_agent_is_a_labelled_row_and_memory_calls_are_memory() -> None:
+    steps = [
+        Step("runtime.invoke", "runtime", 0, 100, "OK", "runtime", 0),
+        Step("Bedrock AgentCore.ListEvents", "memory", 20, 8, "UNSET", "agent", 1),
+        Step("invoke_agent CustomerSupport", "agent", 40, 55, "OK", "agent", 1),
+    ]
+    figure = views.waterfall(_interaction("Check the warranty for PROD-001", steps))
+    labels = [label.get_text().strip() for label in figure.axes[0].get_yticklabels()]
+    assert labels[:3] == [
+        "runtime.invoke",
+        "(before the agent: your entrypoint builds it)",
+        "Bedrock AgentCore.ListEvents",
+    ]
+    # A kept agent starts at once: no row for a wait of 2 ms in 100.
+    steps[2] = Step("invoke_agent CustomerSupport", "agent", 2, 93, "OK", "agent", 1)
+    figure = views.waterfall(_interaction("Check the warranty for PROD-001", steps))
+    assert len(figure.axes[0].get_yticklabels()) == 3
+
+    span = SpanRecord(
+        "t" * 32, "s" * 16, "p" * 16, "Bedrock AgentCore.CreateEvent", "CLIENT", "agent", 0, 1,
+        "UNSET", "", {"rpc.system": "aws-api", "rpc.service": "Bedrock AgentCore"}, (),
+    )  # fmt: skip
+    assert classify(span) == "memory"
 
 
 def test_labels_are_cut_between_words_only() -> None:

@@ -42,7 +42,7 @@ from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 from helpers.model.spans import SpanRecord
 
-StepKind = Literal["runtime", "agent", "model", "tool", "gateway", "lambda", "other"]
+StepKind = Literal["runtime", "agent", "memory", "model", "tool", "gateway", "lambda", "other"]
 
 _NS_PER_MS = 1_000_000
 _STACK_SPANS: dict[str, StepKind] = {
@@ -51,6 +51,13 @@ _STACK_SPANS: dict[str, StepKind] = {
     "AgentCore.Runtime.Invoke": "runtime",
 }
 _GATEWAY_PREFIX = "gateway."
+# An AWS API call the agent made, as botocore's instrumentation names it (rpc.service):
+# AgentCore Memory's data plane, and the model.
+_AWS_SERVICES: dict[str, StepKind] = {
+    "Bedrock AgentCore": "memory",
+    "Bedrock AgentCore Control": "memory",
+    "Bedrock Runtime": "model",
+}
 # strands names a span after its gen_ai.operation.name, then a space and a subject.
 _GEN_AI_OPERATIONS: dict[str, StepKind] = {
     "invoke_agent": "agent",
@@ -127,6 +134,8 @@ def classify(span: SpanRecord) -> StepKind:
         return _STACK_SPANS[span.name]
     if span.name.startswith(_GATEWAY_PREFIX):
         return "gateway"
+    if span.attributes.get("rpc.system") == "aws-api":
+        return _AWS_SERVICES.get(str(span.attributes.get("rpc.service")), "other")
     operation = span.attributes.get("gen_ai.operation.name") or span.name.split(" ", 1)[0]
     return _GEN_AI_OPERATIONS.get(str(operation), "other")
 

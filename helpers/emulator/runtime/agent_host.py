@@ -93,7 +93,8 @@ def serve(code_dir: Path, entrypoint: str, socket_path: str) -> None:
     """Import the learner's code and serve its app on ``socket_path`` until SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    tracing.configure(service_name="agent")  # the Runtime sets OTEL_SERVICE_NAME
+    if tracing.configure(service_name="agent"):  # the Runtime sets OTEL_SERVICE_NAME
+        tracing.trace_aws_calls()
     app = TraceContextMiddleware(find_app(load_entrypoint(code_dir, entrypoint)))
     # No access log: request lines are not needed and headers must never reach a log.
     # A short graceful shutdown: the front door keeps idle connections open, and a

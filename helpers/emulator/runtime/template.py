@@ -66,6 +66,7 @@ PRELOADED = (
     "uvicorn",
     "opentelemetry.sdk.trace",
     "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "opentelemetry.instrumentation.botocore",
     # Imported on first use by httpx, the span exporter, uvicorn and anyio.
     "httpcore",
     "requests",

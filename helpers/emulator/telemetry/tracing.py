@@ -60,6 +60,17 @@ def configure(service_name: str) -> TracerProvider | None:
     return provider
 
 
+def trace_aws_calls() -> None:
+    """A CLIENT span for every AWS API call the process makes (``Bedrock AgentCore.ListEvents``,
+    ``Bedrock Runtime.ConverseStream``...), as the ADOT distribution AgentCore's Runtime
+    runs agents with does: so a trace shows the agent reading and writing its memory."""
+    from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+
+    instrumentor = BotocoreInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
+
+
 def with_session(context: Context, session_id: str) -> Context:
     """``context`` carrying ``session.id`` as baggage, to be propagated downstream."""
     return baggage.set_baggage(SESSION_ID, session_id, context)

@@ -22,11 +22,12 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Patch
 
 from helpers.model.i18n import _
-from helpers.model.interactions import StepKind, ToolCall, TraceInteraction
+from helpers.model.interactions import Step, StepKind, ToolCall, TraceInteraction
 
 KIND_COLOURS: dict[StepKind, str] = {
     "runtime": "#4c72b0",
     "agent": "#8172b3",
+    "memory": "#937860",
     "model": "#dd8452",
     "tool": "#55a868",
     "gateway": "#c44e52",
@@ -36,6 +37,12 @@ KIND_COLOURS: dict[StepKind, str] = {
 _PROMPT_CHARS = 100
 _LABEL_CHARS = 64
 _WRAP_CHARS = 30
+# A wait before the agent shorter than this share of the interaction gets no row of its own.
+_GAP_SHOWN = 0.05
+# The status of that row: not a span's (UNSET, OK, ERROR), so it is drawn apart.
+_GAP = "GAP"
+_GAP_COLOUR = "#d9d9d9"
+_HATCHES = {"ERROR": "//", _GAP: ".."}
 
 
 class CallerTiming(Protocol):
@@ -66,7 +73,7 @@ def waterfall(interaction: TraceInteraction, ax: Axes | None = None) -> Figure:
     Drawn into ``ax`` when given. Otherwise a new figure is made and released from
     pyplot, so a notebook shows it once, as the cell's value, not twice.
     """
-    steps = interaction.steps
+    steps = _with_the_entrypoint(interaction)
     if ax is None:
         figure, ax = plt.subplots(figsize=(10, 1.2 + 0.32 * max(len(steps), 1)))
         plt.close(figure)
@@ -76,9 +83,9 @@ def waterfall(interaction: TraceInteraction, ax: Axes | None = None) -> Figure:
         # A span shorter than a pixel still gets a visible sliver.
         [max(step.duration_ms, interaction.duration_ms / 500) for step in steps],
         left=[step.start_ms for step in steps],
-        color=[KIND_COLOURS[step.kind] for step in steps],
+        color=[_GAP_COLOUR if step.status == _GAP else KIND_COLOURS[step.kind] for step in steps],
         edgecolor=["black" if step.status == "ERROR" else "none" for step in steps],
-        hatch=["//" if step.status == "ERROR" else "" for step in steps],
+        hatch=[_HATCHES.get(step.status, "") for step in steps],
     )
     for row, step in zip(rows, steps, strict=True):
         ax.annotate(
@@ -110,6 +117,34 @@ def waterfall(interaction: TraceInteraction, ax: Axes | None = None) -> Figure:
     assert drawn_on is not None  # an Axes always belongs to a figure
     drawn_on.tight_layout()
     return drawn_on
+
+
+def _with_the_entrypoint(interaction: TraceInteraction) -> list[Step]:
+    """The steps, with the time between the Runtime's start and the agent's as a row.
+
+    No span covers it: the request reaches the agent's process and the learner's
+    entrypoint builds the agent (a session's first request connects its MCP clients and
+    restores its memory, whose calls are rows of their own). Unlabelled, it reads as a
+    hole in the trace; a row names it, drawn hatched: it is the gap, not a span.
+    """
+    steps = list(interaction.steps)
+    runtime = next((s for s in steps if s.kind == "runtime"), None)
+    agent = next((s for s in steps if s.kind == "agent"), None)
+    if runtime is None or agent is None:
+        return steps
+    gap = agent.start_ms - runtime.start_ms
+    if gap < interaction.duration_ms * _GAP_SHOWN:
+        return steps
+    entrypoint = Step(
+        name=_("(before the agent: your entrypoint builds it)"),
+        kind="other",
+        start_ms=runtime.start_ms,
+        duration_ms=gap,
+        status=_GAP,
+        service="",
+        depth=runtime.depth + 1,
+    )
+    return [*steps[: steps.index(runtime) + 1], entrypoint, *steps[steps.index(runtime) + 1 :]]
 
 
 def caller_timings(interactions: Sequence[CallerTiming]) -> Figure:
