@@ -364,9 +364,15 @@ def test_notebook_01_by_hand_in_jupyterlab(lab: Lab, page: Any) -> None:
     assert panel.locator(".jupyter-widgets textarea").count() >= 1
     # Typed as fast as keys go, Enter at once: ipywidgets sends "submit" straight away but
     # holds back value updates while one is on its way, so the kernel may hear the
-    # submit before the last keys. Then a second prompt, typed while the first streams.
+    # submit before the last keys. Then a second prompt, typed while the first streams,
+    # once the box is empty again (the kernel empties it as it takes the prompt: keys
+    # typed before that would be cleared with it, as in any chat box served by a kernel).
     chat.press_sequentially("What's the return policy for electronics?")
     chat.press("Enter")
+    deadline = time.monotonic() + STARTED_TIMEOUT_MS / 1000
+    while chat.input_value():
+        assert time.monotonic() < deadline, "the chat box was not emptied after Enter"
+        time.sleep(0.05)
     chat.press_sequentially("Tell me about PROD-002")
     chat.press("Enter")
     answers = panel.locator(".jupyter-widgets .jp-OutputArea", has_text="Smart Watch").first

@@ -8,8 +8,9 @@ carried, the entrypoint called as the Runtime calls it, with two callers), and r
 what happened: which token reached the Gateway, whether two callers shared an Agent,
 whose memory a request used, and the line where the code stopped.
 
-A run takes a second or two; its findings are kept per version of the code (a digest
-of its files), so the several checker cells of a notebook run it once.
+Each run is a fork of a probe process that has the agent's libraries imported (a
+fraction of a second); its findings are kept per version of the code (a digest of its
+files), so the several checker cells of a notebook run it once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,22 +51,63 @@ def _digest(code_dir: Path) -> str:
 def _run(code_dir: Path, probe: Probe) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="workshop-probe-") as scratch:
         report = Path(scratch, "report.json")
-        command = [sys.executable, "-m", "helpers.kit.behaviour_probe", str(code_dir), probe]
-        try:
-            finished = subprocess.run(
-                [*command, str(report)],
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_SECONDS,
-                env={**os.environ, "PYTHONPATH": _python_path()},
-                cwd=scratch,
-            )
-        except subprocess.TimeoutExpired:
+        outcome = _server.ask({"code_dir": str(code_dir), "what": probe, "report": str(report)})
+        if outcome == "timeout":
             return {"timeout": True}
         if not report.exists():
-            tail = (finished.stderr or finished.stdout).strip().splitlines()[-3:]
-            return {"crashed": "\n".join(tail)}
+            printed = Path(f"{report}.out")
+            tail = printed.read_text().strip().splitlines()[-3:] if printed.exists() else []
+            return {"crashed": "\n".join(tail) or outcome}
         return json.loads(report.read_text())
+
+
+class _ProbeServer:
+    """The probe process (``python -m helpers.kit.behaviour_probe``), started on first use.
+
+    It imports strands, mcp and the AgentCore SDK once (a second and a half) and forks a
+    probe per request, so a checker answers in a fraction of a second. It ends when this
+    process does: its requests come on a pipe, and it stops when the pipe closes.
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+
+    def ask(self, request: dict[str, str]) -> str:
+        with self._lock:
+            for attempt in range(2):  # a server that died is started again, once
+                process = self._started()
+                try:
+                    assert process.stdin is not None and process.stdout is not None
+                    process.stdin.write(json.dumps(request) + "\n")
+                    process.stdin.flush()
+                    reply = process.stdout.readline().strip()
+                except (BrokenPipeError, OSError):
+                    reply = ""
+                if reply:
+                    return reply
+                self._process = None
+                if attempt:
+                    break
+            return "crashed"
+
+    def _started(self) -> subprocess.Popen[str]:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "helpers.kit.behaviour_probe", str(TIMEOUT_SECONDS)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env={**os.environ, "PYTHONPATH": _python_path()},
+                cwd=tempfile.gettempdir(),
+            )
+            assert self._process.stdout is not None
+            self._process.stdout.readline()  # "ready": the libraries are loaded
+        return self._process
+
+
+_server = _ProbeServer()
 
 
 def _python_path() -> str:

@@ -1,7 +1,8 @@
 """Run the learner's agent code against stand-ins, in a process of its own, and say what it did.
 
-``python -m helpers.kit.behaviour_probe CODE_DIR WHAT REPORT`` imports the code in
-``CODE_DIR`` (the runtime's code location) the way the Runtime does, and exercises it:
+``python -m helpers.kit.behaviour_probe TIMEOUT`` serves probe requests (:func:`serve`);
+each imports the code in a ``code_dir`` (the runtime's code location) the way the
+Runtime does, in a fork, and exercises it:
 
 - ``client``: ``get_gateway_mcp_client(CallerToken(alice))``, then the client it built
   lists the Gateway's tools with alice's token, then with bob's after the token holder
@@ -24,14 +25,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import importlib
 import inspect
 import json
 import logging
 import os
+import select
+import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -48,6 +53,8 @@ WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"
 # ``alice-refreshed`` is alice with a new token, as a client has after a refresh.
 CALLERS = ("alice", "bob", "alice-refreshed")
 SESSION = "probe-session-0000000000000000000001"
+_PR_SET_PDEATHSIG = 1
+IDLE_SECONDS = 600
 OTHER_SESSION = "probe-session-0000000000000000000002"
 
 
@@ -320,8 +327,69 @@ def run(code_dir: Path, what: str) -> Report:
     return report
 
 
+# What the learner's agent and the stand-ins import: loaded once by :func:`serve`, so that
+# each probe, a fork, imports only the learner's own modules.
+PRELOADED = (
+    "strands",
+    "strands.tools.mcp",
+    "bedrock_agentcore.runtime",
+    "bedrock_agentcore.memory.integrations.strands.session_manager",
+    "mcp.client.streamable_http",
+    "mcp.server.fastmcp",
+    "uvicorn",
+    "httpx",
+    "boto3",
+)
+
+
+def serve(timeout: float) -> None:
+    """Answer probe requests on stdin, one JSON line each, until stdin closes or stays
+    quiet for :data:`IDLE_SECONDS`.
+
+    A request is ``{"code_dir", "what", "report"}``; each runs in a fork of this process
+    (the libraries imported once, the learner's modules fresh each time), which writes
+    the report file and whatever the learner's code prints to ``report`` + ``.out``. The
+    reply, one line on stdout, is ``done``, ``timeout`` (the fork was killed) or
+    ``crashed``.
+    """
+    for module in PRELOADED:
+        importlib.import_module(module)
+    with contextlib.suppress(OSError, AttributeError):  # Linux: end with the kernel
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    print("ready", flush=True)
+    # Idle for long, it ends (the kit starts it again when a checker next runs): a room of
+    # learners should not each keep the agent's libraries in memory for nothing.
+    while select.select([sys.stdin], [], [], IDLE_SECONDS)[0]:
+        line = sys.stdin.readline()
+        if not line:
+            return
+        print(_probe_in_a_fork(json.loads(line), timeout), flush=True)
+
+
+def _probe_in_a_fork(request: dict[str, str], timeout: float) -> str:
+    report = Path(request["report"])
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:  # the probe: its output goes to a file, never to the reply channel
+        output = os.open(f"{report}.out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        try:
+            found = run(Path(request["code_dir"]).resolve(), request["what"])
+            report.write_text(json.dumps(asdict(found), default=str))
+        finally:
+            # The learner's MCP clients' threads must not keep the probe alive.
+            os._exit(0)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return "done" if report.exists() else "crashed"
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return "timeout"
+
+
 if __name__ == "__main__":
-    folder, kind, out = Path(sys.argv[1]).resolve(), sys.argv[2], Path(sys.argv[3])
-    out.write_text(json.dumps(asdict(run(folder, kind)), default=str))
-    # Background threads of the learner's MCP clients must not keep the probe alive.
-    os._exit(0)
+    serve(timeout=float(sys.argv[1]))
