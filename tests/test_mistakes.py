@@ -34,7 +34,7 @@ from helpers.kit.checks import (
     check_runtime_authorizer,
 )
 from helpers.kit.diagnosis import CheckpointFailed
-from helpers.kit.errors import AgentFailed, InvokeUnauthorized
+from helpers.kit.errors import AgentFailed, InvokeUnauthorized, NotDeployed
 from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.workshop import Workshop
@@ -529,3 +529,23 @@ def test_adding_the_secure_gateway_before_the_removal_is_deployed_is_flagged(
     printed = capsys.readouterr().out
     assert "my-gateway is out of agentcore.json but still deployed" in printed, printed
     assert "so that the old gateway is deleted from AWS" in printed
+
+
+def test_notebook_02_run_again_later_says_the_open_gateway_is_gone_and_how_to_see_it(
+    learner: Learner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    learner.at(4)
+    ws = learner.notebook(1)  # notebook 02's start(through_step=1)
+
+    def shown() -> str:
+        with pytest.raises(NotDeployed) as gone:
+            ws.gateway_tools("my-gateway", token=None)
+        return str(gone.value)
+
+    _in_both_editions(shown, "my-gateway", "ws.start_over()", said="step 2 removed it")
+    # Its commands are done already: step 4 let one more client in, which is no mismatch.
+    capsys.readouterr()
+    for line in NOTEBOOK_02_LINES:
+        ws.run(line)
+    printed = capsys.readouterr().out
+    assert printed.count("✓ already done") == 3 and "✗" not in printed, printed

@@ -56,6 +56,8 @@ def _same_gateway(gateway: dict[str, Any] | None, typed: TypedCommand) -> bool:
     if gateway is None or gateway.get("authorizerType") != typed.options["authorizer_type"]:
         return False
     jwt = (gateway.get("authorizerConfiguration") or {}).get("customJwtAuthorizer") or {}
-    return jwt.get("discoveryUrl") == typed.options["discovery_url"] and sorted(
-        jwt.get("allowedClients") or []
-    ) == sorted(typed.list_option("allowed_clients"))
+    # Step 4 lets one more client in later: a gateway that lets in the command's is its.
+    allowed = set(jwt.get("allowedClients") or [])
+    return jwt.get("discoveryUrl") == typed.options["discovery_url"] and allowed >= set(
+        typed.list_option("allowed_clients")
+    )

@@ -110,13 +110,14 @@ def further_along(project: Path, settings: WorkshopSettings, proven: int) -> lis
     done = steps_done(project, settings)
     if done <= proven:
         return []
+    state = _("the start state") if proven == 0 else _("the state after step {n}", n=proven)
     return [
         _(
-            "Your project has done steps 1 to {done} already, and this checkpoint is "
-            "meant for the state after step {step}. Carry on from notebook {next}, or "
-            "start over with ws.start_over() (your project is kept in a backup folder).",
+            "Your project has done steps 1 to {done} already, and this is meant for {state}. "
+            "Carry on from notebook {next}, or start over with ws.start_over() (your "
+            "project is kept in a backup folder).",
             done=done,
-            step=proven,
+            state=state,
             next=STEP_NOTEBOOKS.get(done + 1, "05_cleanup"),
         )
     ]

@@ -642,7 +642,21 @@ class Workshop:
         )
 
     def gateway_url(self, name: str) -> str:
-        return self.backend.gateway_url(self.project, name)
+        """The deployed gateway's MCP URL. The open gateway of the start state, asked for
+        by a project past step 2 (notebook 02 run again), is explained as such."""
+        try:
+            return self.backend.gateway_url(self.project, name)
+        except NotDeployed as missing:
+            if name != project.OLD_GATEWAY:
+                raise
+            past = diagnosis.further_along(self.project, self.settings, proven=1)
+            if not past:
+                raise
+            raise NotDeployed(
+                _("{gateway} is not deployed any more: step 2 removed it.", gateway=name)
+                + " "
+                + past[0]
+            ) from missing
 
     def gateway_tools(self, name: str, token: AccessToken | None) -> list[str]:
         """The tool names gateway ``name`` lists to a caller with ``token`` (or none)."""

@@ -25,7 +25,6 @@ from helpers.model.i18n import CATALOG_LOCALES
 # Test files that belong with the notebooks: about as long as the rest together.
 BESIDE_THE_NOTEBOOKS = (
     "tests/test_notebook_alone.py",
-    "tests/test_static_checks.py",
     "tests/test_browser.py",
     "tests/test_shell_route.py",
 )
