@@ -443,7 +443,8 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
         ", authorization: str | None",
         back=len(") -> SessionAgent:"),
     )
-    type_at_end_of(page, main, "key = (session_id, user_id)", ", actor_id(authorization)", back=1)
+    # A slip of the keyboard, as learners make them: the British spelling of a name.
+    type_at_end_of(page, main, "key = (session_id, user_id)", ", actor_id(authorisation)", back=1)
     type_at_end_of(page, main, "get_gateway_mcp_client()]", "gateway_token", back=2)
     main.locator(".cm-line", has_text="mcp_clients = [").click()
     page.keyboard.press("Home")
@@ -465,6 +466,19 @@ def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
         back=1,
     )
     save(page, main, project / "main.py", "presenting(authorization):")
+    back_to_notebook(page, "03_mcp_client_auth.ipynb")
+    run_cells(page, panel, first=7, count=1)
+    wait_for_output(panel, 7, "still to do")
+    first = output_of(panel, 7).locator("li").first.inner_text()
+    typo_line = (project / "main.py").read_text().split("authorisation")[0].count("\n") + 1
+    assert f"main.py line {typo_line}: NameError" in first and "authorisation" in first, first
+
+    page.locator(".lm-TabBar-tab", has_text="main.py").first.click()
+    type_at_end_of(page, main, "actor_id(authorisation)", "", back=2)
+    for _ in range(len("authorisation")):
+        page.keyboard.press("Backspace")
+    page.keyboard.type("authorization")
+    save(page, main, project / "main.py", "user_id, actor_id(authorization))")
     back_to_notebook(page, "03_mcp_client_auth.ipynb")
     run_cells(page, panel, first=7, count=1)
     check_passes(panel, 7)
