@@ -44,6 +44,15 @@ WARRANTY_TOOL = "WarrantyCheck___check_warranty_status"
 RETURN_PROMPT = "What's the return policy for electronics?"
 POOL = "CustomerSupportUserPool"
 PARTNER_CLIENT = "PartnerTeamM2MClient"
+# Settings as SSM would give them, for what needs no stack (the checkers, the views).
+OFFLINE_SETTINGS = WorkshopSettings(
+    cognito_discovery_url="https://127.0.0.1:9/pool_1/.well-known/openid-configuration",
+    client_id="client123workshop",
+    pool_id="pool_1",
+    cognito_token_url="https://127.0.0.1:9/oauth2/token",
+    cognito_auth_scope="api/read",
+    warranty_check_lambda_arn="arn:aws:lambda:us-east-1:123456789012:function:warranty-check",
+)
 
 
 @dataclass(frozen=True)

@@ -27,20 +27,13 @@ from helpers.kit.calling import invoke, traffic
 from helpers.kit.errors import AgentFailed, CommandLineError
 from helpers.kit.observability import views
 from helpers.kit.paths import REPO_ROOT
-from helpers.kit.settings import WorkshopSettings
 from helpers.kit.steps import fresh_project
 from helpers.kit.tokens import AccessToken
 from helpers.model.interactions import Step, ToolCall, TraceInteraction, classify
 from helpers.model.spans import SpanRecord
+from tests.support import OFFLINE_SETTINGS
 
-SETTINGS = WorkshopSettings(
-    cognito_discovery_url="https://127.0.0.1:9/pool_1/.well-known/openid-configuration",
-    client_id="client123workshop",
-    pool_id="pool_1",
-    cognito_token_url="https://127.0.0.1:9/oauth2/token",
-    cognito_auth_scope="api/read",
-    warranty_check_lambda_arn="arn:aws:lambda:us-east-1:123456789012:function:warranty-check",
-)
+SETTINGS = OFFLINE_SETTINGS
 
 
 @pytest.fixture

@@ -40,19 +40,12 @@ from helpers.kit.settings import WorkshopSettings
 from helpers.kit.workshop import Workshop
 from helpers.model.config import read_config, write_config
 from helpers.model.i18n import use_language
-from tests.support import RUNTIME, WARRANTY_PROMPT
+from tests.support import OFFLINE_SETTINGS, RUNTIME, WARRANTY_PROMPT
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 STEP3 = SOLUTIONS_DIR / "03_mcp_client_auth"
 STEP4 = SOLUTIONS_DIR / "04_memory_actor"
-SETTINGS = WorkshopSettings(
-    cognito_discovery_url="https://127.0.0.1:9/pool_1/.well-known/openid-configuration",
-    client_id="client123workshop",
-    pool_id="pool_1",
-    cognito_token_url="https://127.0.0.1:9/oauth2/token",
-    cognito_auth_scope="api/read",
-    warranty_check_lambda_arn="arn:aws:lambda:us-east-1:123456789012:function:warranty-check",
-)
+SETTINGS = OFFLINE_SETTINGS
 
 
 def _in_both_editions(shown: Callable[[], str], *names: str, said: str = "") -> None:

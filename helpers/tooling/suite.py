@@ -41,6 +41,8 @@ GROUPS: dict[str, list[list[str]]] = {
     ],
     "tests": [["tests", *(f"--ignore={path}" for path in BESIDE_THE_NOTEBOOKS)]],
 }
+# Each run ends with its slowest tests: what to look at when the suite takes longer.
+SLOWEST = ("--durations=8",)
 # Each group's stacks prefer their own port block; TEST_PORT_BASE moves both, so two
 # checkouts can run their suites at once.
 FIRST_PORT_BASE = int(os.environ.get("TEST_PORT_BASE", "18440"))
@@ -55,7 +57,7 @@ def _run_group(name: str, extra: list[str], log: Path) -> int:
             worst = max(
                 worst,
                 subprocess.call(
-                    [sys.executable, "-m", "pytest", *arguments, *extra],
+                    [sys.executable, "-m", "pytest", *arguments, *SLOWEST, *extra],
                     cwd=REPO_ROOT,
                     env={**os.environ, "TEST_PORT_BASE": PORT_BASES[name]},
                     stdout=output,
