@@ -28,7 +28,7 @@ from helpers.emulator.state import StackLayout, StackState
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.emulator.tls import client_context
 from helpers.model import commands
-from helpers.model.agent_log import from_the_log
+from helpers.model.agent_log import from_the_log, lines_since
 from helpers.model.cli_options import unknown_option
 from helpers.model.config import read_config
 from helpers.model.errors import ActionableError
@@ -155,7 +155,7 @@ def _invoke(args: argparse.Namespace) -> int:
     if args.bearer_token:
         headers["Authorization"] = f"Bearer {args.bearer_token}"
     log = StackLayout(args.home or stack.default_home()).runtime_log(runtime)
-    mark = log.stat().st_size if log.exists() else 0
+    mark = lines_since(log, -1)[1]
     chunks = _stream(deployed.invoke_url, args.prompt, headers, state, log)
     try:
         if args.stream:
@@ -173,13 +173,7 @@ def _what_the_agent_logged(log: Path, mark: int) -> None:
     """After a call, what the agent logged during it that explains a poor answer (the
     Gateway refused, a variable unset, an exception at a line of the learner's code),
     each with its fix: what a notebook's checkpoint would say, on stderr."""
-    try:
-        with log.open("rb") as file:
-            file.seek(mark)
-            lines = file.read().decode("utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        return
-    findings = from_the_log(lines)
+    findings = from_the_log(lines_since(log, mark)[0])
     if findings:
         print(_("What the agent logged during this call:"), file=sys.stderr)
         for finding in findings:

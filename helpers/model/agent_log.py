@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from helpers.model.i18n import _
@@ -33,6 +34,23 @@ _LEARNER_FRAME = re.compile(r'File ".*?/runtimes/[^/]+/[0-9a-f]+/([^"]+)", line 
 # What the agent's client.py logs when no token reached it.
 HEADER_NOT_FOUND = "No Authorization header reached the agent"
 _UNSET_VARIABLE = re.compile(r"(AGENTCORE_GATEWAY_\w+_URL) is not set")
+
+
+def lines_since(log: Path, mark: int) -> tuple[list[str], int]:
+    """The lines written to ``log`` after byte ``mark``, and the mark for the next read.
+
+    A mark of -1 starts watching (nothing is read); a log shorter than the mark was
+    started afresh and is read whole; a missing log has no lines.
+    """
+    try:
+        with log.open("rb") as file:
+            end = file.seek(0, 2)
+            if mark < 0:
+                return [], end
+            file.seek(mark if mark <= end else 0)
+            return file.read().decode("utf-8", errors="replace").splitlines(), end
+    except FileNotFoundError:
+        return [], 0
 
 
 def from_the_log(lines: Iterable[str]) -> list[str]:

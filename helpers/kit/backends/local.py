@@ -26,6 +26,7 @@ from helpers.kit.calling import invoke as invoking
 from helpers.kit.errors import InvokeError, NotDeployed
 from helpers.kit.paths import PREREQUISITES_FILE, shown, workshop_home
 from helpers.model import commands as project_commands
+from helpers.model.agent_log import lines_since
 from helpers.model.config import read_config
 from helpers.model.i18n import _
 from helpers.model.spans import SpanRecord
@@ -161,18 +162,7 @@ class LocalBackend:
         return shown(self._layout.runtime_log(runtime))
 
     def agent_output(self, project: Path, runtime: str, since: int) -> tuple[list[str], int]:
-        log = self._layout.runtime_log(runtime)
-        try:
-            with log.open("rb") as file:
-                end = file.seek(0, os.SEEK_END)
-                if since < 0:
-                    return [], end
-                # A log shorter than the mark was started afresh: read it all.
-                file.seek(since if since <= end else 0)
-                text = file.read().decode("utf-8", errors="replace")
-        except FileNotFoundError:
-            return [], 0
-        return text.splitlines(), end
+        return lines_since(self._layout.runtime_log(runtime), since)
 
     def undeployed(self, project: Path) -> list[str]:
         deployed = self.deployments()
