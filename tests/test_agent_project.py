@@ -122,12 +122,12 @@ def _stream_in_one_loop(
     return asyncio.run(send())
 
 
-def _memory_actors(main: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def _memory_actors(main: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """The actor of every Memory session manager the loaded ``main`` makes from now on."""
-    actors: list[str] = []
+    actors: list[str | None] = []
     real = main.get_memory_session_manager
 
-    def recorded(session_id: str | None, actor: str) -> Any:
+    def recorded(session_id: str | None, actor: str | None) -> Any:
         actors.append(actor)
         return real(session_id, actor)
 
@@ -532,11 +532,12 @@ def test_the_session_manager_reads_the_memory_the_cli_injects(
 
 def test_the_actor_is_the_verified_tokens_subject(agent: SimpleNamespace) -> None:
     actor_id = agent.actor.actor_id
-    assert actor_id(None) == agent.actor.ANONYMOUS
+    assert actor_id(None) is None and actor_id("Basic dXNlcjpwYXNz") is None
     user = _unsigned_jwt({"sub": "9c1e-user", "username": "alice", "client_id": "web"})
     assert actor_id(f"Bearer {user}") == "9c1e-user"
     machine = _unsigned_jwt({"sub": "m2m-client", "client_id": "m2m-client"})
     assert actor_id(f"Bearer {machine}") == "m2m-client"
+    assert actor_id(f"bearer {machine}") == "m2m-client"  # the scheme is case-insensitive
     with pytest.raises(ValueError, match="sub"):
         actor_id(f"Bearer {_unsigned_jwt({'client_id': 'x'})}")
 
@@ -549,7 +550,7 @@ def test_after_step_4_the_payload_cannot_choose_whose_memory_it_is(
     forged = {"prompt": "Do you remember my name?", "user_id": "alice-sub", "actor": "alice"}
     _stream(step4_agent.main, forged, {"Authorization": f"Bearer {bob}"})
     _stream(step4_agent.main, forged)  # no token reached it: no identity either
-    assert actors == ["bob-sub", step4_agent.actor.ANONYMOUS]
+    assert actors == ["bob-sub", None]
 
 
 # --- the entrypoint ------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.hashes import SHA256
 from jwt.utils import base64url_encode
 
 from helpers.emulator.authorizer import (
@@ -345,3 +347,85 @@ def test_a_failed_fetch_is_retried_soon(keys: SigningKeyStore, issuer: FakeIssue
         authorizer.authorize(token)  # within the retry interval: decided from the cache
     now[0] += DEFAULT_RETRY_INTERVAL_SECONDS
     assert authorizer.authorize(token)
+
+
+def _raw_token(header: Any, claims: Any, keys: SigningKeyStore) -> str:
+    """A compact JWS of any JSON ``header`` and ``claims``, signed with the active key."""
+    signing_input = b".".join(
+        base64url_encode(part if isinstance(part, bytes) else json.dumps(part).encode())
+        for part in (header, claims)
+    )
+    signature = keys.active.private_key.sign(signing_input, PKCS1v15(), SHA256())
+    return (signing_input + b"." + base64url_encode(signature)).decode()
+
+
+def _odd_headers(kid: str) -> list[Any]:
+    return [
+        {"alg": ["RS256"], "kid": kid},
+        {"alg": {"RS256": True}, "kid": kid},
+        {"alg": 256, "kid": kid},
+        {"alg": None, "kid": kid},
+        {"alg": "RS256", "kid": [kid]},
+        {"alg": "RS256", "kid": {"id": kid}},
+        {"alg": "RS256", "kid": kid, "crit": "exp"},
+        {"alg": "RS256", "kid": kid, "crit": [{"b64": False}]},
+        {"alg": "RS256", "kid": kid, "b64": False, "crit": ["b64"]},
+        ["RS256", kid],
+        b"[" * 3000 + b"]" * 3000,
+        b'{"alg": "RS256", "kid": 1' + b"0" * 5000 + b"}",
+    ]
+
+
+def _odd_claims(claims: dict[str, Any]) -> list[Any]:
+    """``claims`` with one field of another JSON type each, or not an object at all."""
+    return [
+        claims | {"exp": 1e400},
+        claims | {"exp": "tomorrow"},
+        claims | {"exp": [claims["exp"]]},
+        claims | {"iat": {"at": 1}},
+        claims | {"nbf": 1e400},
+        claims | {"iss": [ISSUER]},
+        claims | {"client_id": [CLIENT]},
+        claims | {"client_id": {"id": CLIENT}},
+        claims | {"aud": [{"id": "support-api"}, ["x"]]},
+        claims | {"aud": {"id": "support-api"}},
+        claims | {"scope": {"api/invoke": True}},
+        claims | {"scope": ["api/invoke"]},
+        claims | {"groups": [{"name": "support"}]},
+        claims | {"groups": {"support": True}},
+        claims | {"groups": json.loads("[" * 900 + "]" * 900)},
+        b"[" * 2800 + b"]" * 2800,
+        b'{"exp": 1' + b"0" * 5000 + b"}",
+        ["not", "an", "object"],
+    ]
+
+
+def test_no_token_shape_makes_the_authorizer_fail_other_than_by_refusing(
+    keys: SigningKeyStore, issuer: FakeIssuer
+) -> None:
+    """A caller's header and claims are any JSON at all: each odd shape is refused, none
+    raises anything else (which a door would answer with a 500 and a traceback)."""
+    claim_rule = {
+        "inboundTokenClaimName": "groups",
+        "inboundTokenClaimValueType": "STRING_ARRAY",
+        "authorizingClaimMatchValue": {
+            "claimMatchOperator": "CONTAINS_ANY",
+            "claimMatchValue": {"matchValueStringList": ["support"]},
+        },
+    }
+    every_check = _authorizer(
+        issuer,
+        allowedAudience=["support-api"],
+        allowedScopes=["api/invoke"],
+        customClaims=[claim_rule],
+    )
+    claims = jwt.decode(_token(keys), options={"verify_signature": False})
+    claims |= {"aud": "support-api", "groups": ["support"]}
+    header = {"alg": "RS256", "kid": keys.active.kid}
+    # The scheme is case-insensitive (RFC 9110, section 11.1), as AgentCore takes it.
+    assert every_check.authorize("bearer " + _raw_token(header, claims, keys))
+    tokens = [_raw_token(odd, claims, keys) for odd in _odd_headers(keys.active.kid)]
+    tokens += [_raw_token(header, odd, keys) for odd in _odd_claims(claims)]
+    for token in tokens:
+        with pytest.raises(Unauthorized):
+            every_check.authorize("Bearer " + token[:8000])

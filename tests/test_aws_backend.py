@@ -252,7 +252,8 @@ def test_implements_every_backend_operation() -> None:
             lambda backend, project: backend.invoke(
                 deployed(project), "Hello there", SESSION, TOKEN
             ),
-            ["invoke", "Hello there", "--session-id", SESSION, "--bearer-token", TOKEN, "--stream"],
+            # On the command line without the token, which the CLI's preload adds.
+            ["invoke", "Hello there", "--session-id", SESSION, "--stream"],
             f'agentcore invoke "Hello there" --session-id {SESSION} '
             '--bearer-token "$TOKEN" --stream',
         ),
@@ -278,6 +279,7 @@ def test_runs_the_real_flags_in_the_project_with_telemetry_off(
     assert TOKEN not in result.command + result.output
     [call] = calls(log)
     assert call["argv"] == argv
+    assert call["preloaded_token"] == (TOKEN if "$TOKEN" in result.command else None)
     assert Path(call["cwd"]).resolve() == project.resolve()
     assert call["telemetry_disabled"] == "1"
 
@@ -800,6 +802,32 @@ def test_a_command_shows_a_token_as_a_shell_variable() -> None:
     assert commands.shown(["agentcore", "invoke", 'Say "$HOME"']) == (
         "agentcore invoke 'Say \"$HOME\"'"
     )
+
+
+def test_the_token_reaches_the_cli_inside_its_process_never_on_its_command_line(
+    tmp_path: Path,
+) -> None:
+    """Node with the kit's preload, as the backend starts the real CLI: the token is among
+    the arguments the CLI parses, and not on the command line other users can read."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs Node.js, which runs the real agentcore CLI")
+    argv, env = commands.token_in_environment(
+        commands.invoke("Hello", SESSION, TOKEN), {"PATH": os.environ["PATH"]}
+    )
+    assert TOKEN not in argv and argv[-1] == "--stream"
+    report = tmp_path / "seen.json"
+    script = (
+        "const fs = require('fs');"
+        "fs.writeFileSync(process.env.REPORT, JSON.stringify({"
+        "  parsed: process.argv.slice(1),"
+        "  cmdline: fs.readFileSync('/proc/self/cmdline', 'latin1'),"
+        "  inherited: process.env.AGENTCORE_KIT_BEARER_TOKEN ?? null}))"
+    )
+    subprocess.run([node, "-e", script, *argv[1:]], env={**env, "REPORT": str(report)}, check=True)
+    seen = json.loads(report.read_text())
+    assert seen["parsed"][-2:] == ["--bearer-token", TOKEN]
+    assert TOKEN not in seen["cmdline"] and seen["inherited"] is None
 
 
 def test_aws_mode_reads_the_six_ssm_parameters_through_boto3(aws: None) -> None:

@@ -278,6 +278,45 @@ def test_bad_requests_get_awss_errors(data: Any, memory: dict[str, Any]) -> None
     )
 
 
+def test_awss_limits_on_an_event_are_kept_and_nothing_over_them_is_stored(
+    data: Any, memory: dict[str, Any]
+) -> None:
+    """The botocore model's limits, which AWS checks on its side: 100,000 characters a
+    text, 100 items an event, 15 metadata entries. botocore checks only minimums."""
+
+    def turn(text: str) -> dict[str, Any]:
+        return {"conversational": {"content": {"text": text}, "role": "USER"}}
+
+    def create(**event: Any) -> Any:
+        return data.create_event(
+            memoryId=memory["id"],
+            actorId="mallory",
+            sessionId="s1",
+            eventTimestamp=datetime.now(UTC),
+            **event,
+        )
+
+    oversized: dict[str, dict[str, Any]] = {
+        "payload.1.member.conversational.content.text": {"payload": [turn("x" * 100_001)]},
+        "payload": {"payload": [turn("hi")] * 101},
+        "metadata": {
+            "payload": [turn("hi")],
+            "metadata": {f"k{n}": {"stringValue": "v"} for n in range(16)},
+        },
+    }
+    for member, event in oversized.items():
+        with pytest.raises(ClientError) as refusal:
+            create(**event)
+        error = refusal.value.response["Error"]
+        assert error["Code"] == "ValidationException"
+        assert error["Message"].startswith("1 validation error detected: ")
+        assert f"Value at '{member}' failed to satisfy constraint" in error["Message"]
+        assert "x" * 100 not in error["Message"]  # the value is never quoted
+    assert create(payload=[turn("x" * 100_000)] + [turn("hi")] * 99)["event"]["eventId"]
+    stored = data.list_events(memoryId=memory["id"], actorId="mallory", sessionId="s1")
+    assert len(stored["events"]) == 1
+
+
 def test_a_memory_is_gone_with_its_events_and_records(control: Any, data: Any) -> None:
     name = f"Gone_{uuid.uuid4().hex[:8]}"
     memory = control.create_memory(name=name, eventExpiryDuration=3, memoryStrategies=STRATEGIES)[

@@ -13,6 +13,7 @@ probes out is the stack's own doing, not the test's temporary folder.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ from helpers.emulator import serving, stack
 from helpers.emulator.client import ControlClient
 from helpers.emulator.state import StackLayout, StackState
 from helpers.kit import steps
+from helpers.kit.backends import commands
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settings
@@ -159,20 +161,20 @@ targets = json.loads(sys.argv[1])
 insecure = ssl.create_default_context()
 insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE
 found = {}
-for path in targets["files"]:
+for path in targets.get("files", []):
     try:
         open(path, "rb").read(1)
         found[path] = "read"
     except OSError as error:
         found[path] = type(error).__name__
-for path in targets["sockets"]:
+for path in targets.get("sockets", []):
     probe = socket.socket(socket.AF_UNIX)
     try:
         probe.connect(path)
         found[path] = "connected"
     except OSError as error:
         found[path] = type(error).__name__
-for name, (url, headers, body) in targets["requests"].items():
+for name, (url, headers, body) in targets.get("requests", {}).items():
     request = urllib.request.Request(url, data=body.encode() if body else None, headers=headers)
     try:
         found[name] = urllib.request.urlopen(request, timeout=10, context=insecure).status
@@ -205,11 +207,43 @@ def _as_another_user(targets: dict[str, Any]) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
-def _aws_request(exposed: Exposed, target: str, body: dict[str, Any], sigv4: bool) -> Any:
+def _aws_request(
+    exposed: Exposed, target: str, body: dict[str, Any], sigv4: bool, service: str = "ssm"
+) -> Any:
     headers = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
     if sigv4:
-        headers["Authorization"] = FORGED_SIGV4
+        headers["Authorization"] = FORGED_SIGV4.replace("/ssm/", f"/{service}/")
     return [exposed.state.aws_endpoint_url + "/", headers, json.dumps(body)]
+
+
+def _token_with_header(**header: Any) -> str:
+    """A JWT-shaped string with this JOSE header (nobody signed it)."""
+
+    def part(value: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return ".".join((part(header), part({"sub": "mallory"}), "c2lnbmF0dXJl"))
+
+
+def test_a_secret_in_a_processs_environment_is_out_of_another_users_reach(
+    exposed: Exposed,
+) -> None:
+    """How the kit hands the real CLI its token (helpers/kit/backends/commands.py): another
+    user reads every command line, and no other process's environment."""
+    argv, env = commands.token_in_environment(
+        commands.invoke("Hello", new_session_id(), "eyJ.secret.token"), {"PATH": "/usr/bin:/bin"}
+    )
+    holder = subprocess.Popen(["sleep", "30", *argv[1:]], env=env)
+    try:
+        found = _as_another_user(
+            {"files": [f"/proc/{holder.pid}/environ", f"/proc/{holder.pid}/cmdline"]}
+        )
+        assert found[f"/proc/{holder.pid}/environ"] == "PermissionError"
+        assert found[f"/proc/{holder.pid}/cmdline"] == "read"
+        assert b"eyJ.secret.token" not in Path(f"/proc/{holder.pid}/cmdline").read_bytes()
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_another_user_can_neither_read_call_nor_reconfigure_anything(exposed: Exposed) -> None:
@@ -275,6 +309,32 @@ def test_another_user_can_neither_read_call_nor_reconfigure_anything(exposed: Ex
                     json.dumps({"resourceSpans": []}),
                 ],
                 "runtime: no token": [exposed.runtime_url, json_post, '{"prompt": "hi"}'],
+                "runtime: alg as a list": [
+                    exposed.runtime_url,
+                    json_post | {"Authorization": f"Bearer {_token_with_header(alg=['RS256'])}"},
+                    '{"prompt": "hi"}',
+                ],
+                "aws: sign up, unsigned": [
+                    exposed.state.aws_endpoint_url + "/",
+                    {
+                        "X-Amz-Target": "AWSCognitoIdentityProviderService.SignUp",
+                        "Content-Type": "application/x-amz-json-1.1",
+                    },
+                    json.dumps(
+                        {
+                            "ClientId": settings.web_client_id,
+                            "Username": "mallory",
+                            "Password": "Mallory-Passw0rd!",
+                        }
+                    ),
+                ],
+                "aws: a service the stack does not serve, made-up SigV4": _aws_request(
+                    exposed,
+                    "AmazonEC2ContainerServiceV20141113.ListClusters",
+                    {},
+                    sigv4=True,
+                    service="ecs",
+                ),
             },
         }
     )
@@ -291,6 +351,9 @@ def test_another_user_can_neither_read_call_nor_reconfigure_anything(exposed: Ex
     assert found["aws: moto's state dump"] == 404
     assert found["collector: a fake tool call"] == 401
     assert found["runtime: no token"] == 401
+    assert found["runtime: alg as a list"] == 401
+    assert found["aws: sign up, unsigned"] == 400
+    assert found["aws: a service the stack does not serve, made-up SigV4"] == 404
     assert exposed.observable() == before, "a probe changed something"
 
 
@@ -372,12 +435,17 @@ def test_the_aws_api_answers_unsigned_and_forged_calls_as_aws_does(exposed: Expo
 # --- at the front door ---------------------------------------------------------------------------
 
 
-def _post(exposed: Exposed, content: bytes, session_id: bytes | None = None) -> httpx.Response:
-    """A JSON POST with a valid token; ``session_id`` as raw bytes (latin-1 is allowed)."""
+def _post(
+    exposed: Exposed,
+    content: bytes,
+    session_id: bytes | None = None,
+    content_type: str = "application/json",
+) -> httpx.Response:
+    """A POST with a valid token; ``session_id`` as raw bytes (latin-1 is allowed)."""
     token = get_token(exposed.settings)
     headers = {
         b"Authorization": f"Bearer {token.value}".encode(),
-        b"Content-Type": b"application/json",
+        b"Content-Type": content_type.encode(),
     }
     if session_id is not None:
         headers[b"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"] = session_id
@@ -412,21 +480,32 @@ def test_bad_input_at_the_front_door_is_a_400_never_a_500(exposed: Exposed) -> N
     assert latin1.status_code == 400 and latin1.headers["x-amzn-errortype"] == "ValidationException"
     broken = _post(exposed, b'{"prompt": ')
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["message"]
+    # The agent's SDK parses any payload as JSON: nesting it could not parse, whatever
+    # the type says, and a lone surrogate that no UTF-8 encoder after it could write.
+    for content_type in ("application/json", "text/plain"):
+        deep = _post(exposed, b"[" * 950 + b"]" * 950, content_type=content_type)
+        assert deep.status_code == 400 and "nested too deeply" in deep.json()["message"]
+    lone = _post(exposed, b'{"prompt": "\\ud800"}')
+    assert lone.status_code == 400, lone.text
     assert _status_line_of_a_declared_100_mb_post(exposed).startswith(b"HTTP/1.1 413")
     assert exposed.control.stats() == before, "a bad request reached the agent"
 
 
-def test_what_the_learners_code_prints_of_a_token_is_blotted_out_of_its_log(
+def test_what_the_learners_code_prints_of_a_credential_is_blotted_out_of_its_log(
     exposed: Exposed,
 ) -> None:
-    """The workshop text's ``print(f"Authorization header: {auth_header}")``, deployed."""
+    """The workshop text's ``print(f"Authorization header: {auth_header}")``, deployed,
+    beside a learner's ``print(os.environ)`` and a URL-encoded header."""
     main = exposed.folder / "app" / steps.RUNTIME / "main.py"
     working = main.read_text()
     main.write_text(
         working.replace(
             '    authorization = (context.request_headers or {}).get("Authorization")\n',
             '    authorization = (context.request_headers or {}).get("Authorization")\n'
-            '    print(f"Authorization header: {authorization}", flush=True)\n',
+            '    print(f"Authorization header: {authorization}", flush=True)\n'
+            "    import os, urllib.parse\n"
+            "    print(dict(os.environ), flush=True)\n"
+            '    print("encoded:", urllib.parse.quote(str(authorization)), flush=True)\n',
         )
     )
     try:
@@ -435,7 +514,15 @@ def test_what_the_learners_code_prints_of_a_token_is_blotted_out_of_its_log(
         invoke(exposed.runtime_url, "Hello", token=token, session_id=new_session_id())
         log = exposed.layout.runtime_log(steps.RUNTIME).read_text()
         assert "Authorization header: Bearer (redacted)" in log
-        assert token.value not in log and token.value[:20] not in log
+        assert "encoded: Bearer (redacted)" in log
+        assert "AWS_SECRET_ACCESS_KEY" in log, "the environment was not printed"
+        credentials = stack.credentials(exposed.home)
+        for secret in (
+            token.value[:20],
+            credentials.aws_secret_access_key,
+            credentials.otlp_token,
+        ):
+            assert secret not in log
     finally:
         main.write_text(working)
         exposed.backend.deploy(exposed.folder).raise_for_failure()

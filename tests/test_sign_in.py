@@ -249,6 +249,34 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(settings: WorkshopS
     assert attempt("nobody-at-all") == expected
 
 
+def test_a_client_that_allows_user_existence_errors_tells_an_unknown_user(
+    settings: WorkshopSettings,
+) -> None:
+    """``PreventUserExistenceErrors`` is ``LEGACY`` for a client made without it, as on
+    AWS; the workshop's web client (above) has it ``ENABLED``."""
+    cognito = boto3.client("cognito-idp")
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=settings.pool_id,
+        ClientName=f"legacy-{time.time_ns()}",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+
+    def attempt(username: str) -> tuple[str, str]:
+        return _refused(
+            lambda: cognito.initiate_auth(
+                ClientId=client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": "Not-the-password-1"},
+            )
+        )
+
+    assert attempt("nobody-at-all") == ("UserNotFoundException", "User does not exist.")
+    assert attempt(new_user(settings).username) == (
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
+
+
 def test_the_machine_client_does_not_allow_password_sign_in(
     settings: WorkshopSettings,
 ) -> None:

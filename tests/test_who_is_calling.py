@@ -14,9 +14,11 @@ import time
 
 import pytest
 
+from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.identity.tokens import sign
 from helpers.emulator.state import StackLayout
 from helpers.emulator.telemetry.store import SpanStore
-from helpers.kit import memory
+from helpers.kit import http, memory
 from helpers.kit.calling import admission
 from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
 from helpers.kit.errors import InvokeUnauthorized
@@ -25,6 +27,7 @@ from helpers.kit.tokens import AccessToken, get_token, tampered
 from helpers.model.callers import Caller
 from helpers.model.i18n import use_language
 from helpers.model.interactions import build_interactions
+from helpers.model.invocation import SESSION_HEADER
 from helpers.model.names import MEMORY_NAME
 from tests.support import FinishedWorkshop
 
@@ -136,6 +139,49 @@ def test_the_machine_client_is_one_actor_for_all_its_callers(
     _ask(finished_workshop, f"My name is {name}", machine, new_session_id())
     other_token_same_client = get_token(finished_workshop.settings, force_refresh=True)
     assert name in _ask(finished_workshop, RECALL, other_token_same_client, new_session_id())
+
+
+def test_callers_whose_token_is_not_forwarded_share_no_memory(
+    finished_workshop: FinishedWorkshop, workshop_home_path: StackLayout
+) -> None:
+    """A valid token over 4 KB passes the Runtime, which forwards no header value that
+    long (AgentCore's allowlist rule): the agent has no verified caller, so it reads and
+    writes no memory and logs why, and one such caller never learns another's name. A
+    lowercase scheme is as good as ``Bearer``."""
+    settings = finished_workshop.settings
+    issuer = settings.cognito_discovery_url.removesuffix("/.well-known/openid-configuration")
+    keys = SigningKeyStore(workshop_home_path.signing_keys_file)
+
+    def oversized(sub: str) -> AccessToken:
+        now = int(time.time())
+        claims = {
+            "sub": sub,
+            "client_id": settings.client_id,
+            "token_use": "access",
+            "scope": settings.cognito_auth_scope,
+            "iss": issuer,
+            "iat": now,
+            "exp": now + 600,
+            "padding": "x" * 4096,
+        }
+        return AccessToken(sign(keys, claims), expires_at=now + 600)
+
+    log = workshop_home_path.runtime_log("CustomerSupport")
+    mark = log.stat().st_size
+    first, second = oversized("mallory-1"), oversized("mallory-2")
+    _ask(finished_workshop, "My name is Mallory", first, new_session_id())
+    assert "don't know" in _ask(finished_workshop, RECALL, second, new_session_id())
+    assert "No verified caller" in log.read_text()[mark:]
+    lowercase = http.session().post(
+        finished_workshop.runtime_url,
+        json={"prompt": "My name is Mallory"},
+        headers={
+            "Authorization": f"bearer {get_token(settings).value}",
+            SESSION_HEADER: new_session_id(),
+        },
+        timeout=60,
+    )
+    assert lowercase.status_code == 200 and "Mallory" in lowercase.text
 
 
 def test_the_runtimes_trace_names_the_kind_of_caller(

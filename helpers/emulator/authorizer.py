@@ -351,7 +351,7 @@ class JwtAuthorizer:
         algorithm = header.get("alg")
         if algorithm != "RS256":
             # Name the algorithm only when it is one: the header is the caller's text.
-            if algorithm in _KNOWN_ALGORITHMS:
+            if isinstance(algorithm, str) and algorithm in _KNOWN_ALGORITHMS:
                 raise Unauthorized(reason(why.ALGORITHM, algorithm=repr(algorithm)))
             raise Unauthorized(why.UNKNOWN_ALGORITHM)
         kid = header.get("kid")
@@ -402,11 +402,19 @@ class JwtAuthorizer:
             raise Unauthorized(why.BAD_SIGNATURE) from None
         except jwt.PyJWTError as error:
             raise Unauthorized(reason(why.INVALID, error=type(error).__name__)) from None
+        except (RecursionError, OverflowError, TypeError, ValueError) as error:
+            # PyJWT's claim checks assume JSON of the registered types: a payload nested
+            # past the parser's depth, an ``exp`` of 1e400 or of a list, end here.
+            raise Unauthorized(reason(why.INVALID, error=type(error).__name__)) from None
+        if not isinstance(claims, dict):
+            raise Unauthorized(why.MALFORMED)
         self._check_claims(claims)
         return claims
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
         config = self.config
+        # Claims are the caller's JSON: a list or an object where a string belongs matches
+        # nothing (compared with ==, never hashed).
         if config.allowed_clients:
             if "client_id" not in claims:
                 raise Unauthorized(why.NO_CLIENT_ID)
@@ -415,11 +423,12 @@ class JwtAuthorizer:
         if config.allowed_audience:
             audience = claims.get("aud")
             audiences = audience if isinstance(audience, list) else [audience]
-            if not set(audiences) & set(config.allowed_audience):
+            if not any(allowed in audiences for allowed in config.allowed_audience):
                 raise Unauthorized(why.AUDIENCE_NOT_ALLOWED)
         if config.allowed_scopes:
-            scopes = str(claims.get("scope", "")).split()
-            if not set(scopes) & set(config.allowed_scopes):
+            scope = claims.get("scope")
+            scopes = scope.split() if isinstance(scope, str) else []
+            if not any(allowed in scopes for allowed in config.allowed_scopes):
                 raise Unauthorized(why.SCOPE_NOT_ALLOWED)
         for rule in config.custom_claims:
             if not rule.matches(claims):
@@ -472,7 +481,7 @@ def _unverified_header(token: str) -> dict[str, Any]:
         raise Unauthorized(why.MALFORMED)
     try:
         decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         raise Unauthorized(why.MALFORMED) from None
     if not isinstance(decoded, dict):
         raise Unauthorized(why.MALFORMED)

@@ -19,25 +19,45 @@ the stack's owner:
   own ``/moto-api/`` (it dumps every resource, secrets included, and resets state),
   CORS headers, and an unsigned request, which moto would fail with a traceback
   instead of AWS's ``MissingAuthenticationTokenException``.
+
+Any local user can reach the port, so what a client can make the daemon hold is bounded
+before any signature is checked:
+
+- a connection's request (line, headers, body) must be in within
+  :data:`REQUEST_TIMEOUT_SECONDS` of connecting (:class:`_DeadlineRequestHandler`), or
+  the connection is dropped (headers) or answered 408 (body);
+- a body over :data:`MAX_REQUEST_BYTES` is refused with 413 from its ``Content-Length``,
+  unread, or once a chunked one passes the limit; a body within it is read by the guard,
+  so moto never reads the connection;
+- a call to a service the stack does not serve (:data:`SERVED_SERVICES`) is refused with
+  404 before moto imports any of it: for a made-up signature moto would import the
+  service's code (a few MB each) and answer some with a 500.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import io
 import json
+import logging
+import socket
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.serving import WSGIRequestHandler, make_server
+
 from helpers.emulator.state import LOOPBACK
 
 if TYPE_CHECKING:
-    from flask import Flask
     from moto.core.responses import BaseResponse
+
+log = logging.getLogger("agentcore_local.aws_api")
 
 # The IAM user whose key signs every call to the local AWS API.
 STACK_USER = "agentcore-local"
@@ -46,6 +66,29 @@ _ALLOW_ALL = {
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
 HEALTH_PATH = "/health"
+# The largest request body taken. The kit's largest requests are Converse calls carrying
+# a conversation, tens of KB; this leaves room for a document as large as Converse takes
+# one (4.5 MB, 6 MB once base64 in JSON):
+# https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Message.html
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+# How long a client has, from connecting, to send its whole request.
+REQUEST_TIMEOUT_SECONDS = 10.0
+# The AWS services the stack serves, by SigV4 signing name (the service in a request's
+# credential scope), each with the moto backends that answer it. The rest are refused.
+SERVED_SERVICES: Mapping[str, frozenset[str]] = {
+    # Converse and ConverseStream, the agents' model; moto routes Bedrock's control
+    # planes under the same name, and they are not served.
+    "bedrock": frozenset({"bedrockruntime"}),
+    # AgentCore Memory: its data plane and its control plane.
+    "bedrock-agentcore": frozenset({"bedrockagentcore", "bedrockagentcorecontrol"}),
+    "cognito-idp": frozenset({"cognitoidp"}),  # the user pool, its app clients, sign-in
+    "iam": frozenset({"iam"}),  # the stack's own user and key, made at start
+    "secretsmanager": frozenset({"secretsmanager"}),  # the users' passwords
+    "ssm": frozenset({"ssm"}),  # the workshop's settings
+}
+_SERVED_BACKENDS = frozenset().union(*SERVED_SERVICES.values())
+# Cognito's user-facing operations are unsigned, as on AWS; the target names the service.
+_UNSIGNED_SERVICES = {"AWSCognitoIdentityProviderService": "cognito-idp"}
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -100,20 +143,165 @@ class AwsApiGuard:
                 },
                 "MissingAuthenticationTokenException",
             )
+        service = _service_of(environ)
+        if service not in SERVED_SERVICES:
+            return _unknown_operation(start_response, f"the service {service[:64]!r}")
+        try:
+            _take_body(environ)
+        except _BodyRefused as refusal:
+            log.info("refused a request: %s", refusal.message)
+            return _json_response(
+                start_response,
+                refusal.status,
+                {"__type": refusal.error_type, "message": refusal.message},
+                refusal.error_type,
+            )
 
         def without_cors(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
-            kept = [(n, v) for n, v in headers if not n.lower().startswith("access-control-")]
+            # moto's own headers (x-moto-*) say what AWS never would, a ForgotPassword code.
+            kept = [
+                (n, v)
+                for n, v in headers
+                if not n.lower().startswith(("access-control-", "x-moto-"))
+            ]
             return start_response(status, kept, *rest)
 
         return self.app(environ, without_cors)
 
 
 def _signed(environ: Environ) -> bool:
-    from moto.core.authorization import ActionAuthenticatorMixin
+    """Signed, or one of Cognito's public operations (botocore's model says which)."""
+    from helpers.emulator.identity.public_operations import is_public
 
     if "HTTP_AUTHORIZATION" in environ or "X-Amz-Signature" in environ.get("QUERY_STRING", ""):
         return True
-    return environ.get("HTTP_X_AMZ_TARGET") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS
+    return is_public(environ.get("HTTP_X_AMZ_TARGET"))
+
+
+def _service_of(environ: Environ) -> str:
+    """The service a request is for, as moto will read it; "" when it names none.
+
+    A signed request's is its credential scope's (``Credential=<key>/<date>/<region>/
+    <service>/aws4_request``, parsed as moto parses it, so that both agree); an unsigned
+    one's, its target's.
+    """
+    authorization = environ.get("HTTP_AUTHORIZATION")
+    if authorization:
+        words = authorization.split(",")[0].split()
+        scope = words[1].split("/") if len(words) > 1 else []
+        return scope[3].lower() if len(scope) == 5 else ""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    return _UNSIGNED_SERVICES.get(target.partition(".")[0], "")
+
+
+def _unknown_operation(start_response: StartResponse, what: str) -> list[bytes]:
+    """AWS's common ``UnknownOperationException`` (HTTP 404): ``what`` is not served here.
+
+    One line in the log. https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/common-errors.html
+    """
+    log.info("refused %s: the local AWS API does not serve it", what)
+    return _json_response(
+        start_response,
+        "404 Not Found",
+        {
+            "__type": "UnknownOperationException",
+            "message": f"The local AWS API does not serve {what}; it serves "
+            f"{', '.join(sorted(SERVED_SERVICES))}.",
+        },
+        "UnknownOperationException",
+    )
+
+
+def _refusing_unknown_operations(app: WsgiApp) -> WsgiApp:
+    """moto's ``app``, answering ``UnknownOperationException`` where it cannot find the operation.
+
+    moto looks a request's operation up before it checks the signature, and fails one its
+    service has no model of (botocore's ``OperationNotFoundError``) or no code for
+    (``NotImplementedError``, a protocol included): werkzeug would answer those with a
+    500 and a traceback, to anyone with a made-up signature.
+    """
+    from botocore.model import OperationNotFoundError
+
+    def app_or_refusal(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return app(environ, start_response)
+        except (OperationNotFoundError, NotImplementedError) as unknown:
+            return _unknown_operation(start_response, f"this operation ({str(unknown)[:80]!r})")
+
+    return app_or_refusal
+
+
+class _BodyRefused(Exception):
+    """A request body not taken, with AWS's common error for why.
+
+    https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/common-errors.html
+    """
+
+    def __init__(self, status: str, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+
+
+def _take_body(environ: Environ) -> None:
+    """Read the request's body, at most :data:`MAX_REQUEST_BYTES`, and give it to moto in memory.
+
+    Read here, whole, so that moto (which reads the body from several places) never
+    reads the connection, and a late or broken body is AWS's error rather than moto's
+    500. A chunked body (werkzeug has taken the chunks apart) is counted as it comes.
+    Raises :class:`_BodyRefused`.
+    """
+    stream = environ["wsgi.input"]
+    if environ.pop("wsgi.input_terminated", False):
+        expected = None
+    else:
+        declared = environ.get("CONTENT_LENGTH") or "0"
+        if not declared.isdigit():
+            raise _malformed("Invalid Content-Length.")
+        expected = int(declared)
+        if expected > MAX_REQUEST_BYTES:
+            raise _too_large()
+    try:
+        body = _read_up_to(stream, MAX_REQUEST_BYTES + 1 if expected is None else expected)
+    except TimeoutError:
+        raise _BodyRefused(
+            "408 Request Timeout",
+            "RequestTimeoutException",
+            f"Reading the request timed out: it was not in within {REQUEST_TIMEOUT_SECONDS:g} s.",
+        ) from None
+    except OSError:  # a chunk werkzeug could not read, or the client gone
+        raise _malformed("The request body is not readable.") from None
+    if expected is not None and len(body) < expected:
+        raise _malformed("The request body is shorter than its Content-Length.")
+    if len(body) > MAX_REQUEST_BYTES:
+        raise _too_large()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+
+
+def _read_up_to(stream: Any, size: int) -> bytes:
+    """``size`` bytes of ``stream``, or fewer if it ends first."""
+    body = bytearray()
+    while len(body) < size:
+        piece = stream.read(min(size - len(body), 1 << 16))
+        if not piece:
+            break
+        body += piece
+    return bytes(body)
+
+
+def _malformed(message: str) -> _BodyRefused:
+    return _BodyRefused("400 Bad Request", "MalformedHttpRequestException", message)
+
+
+def _too_large() -> _BodyRefused:
+    return _BodyRefused(
+        "413 Request Entity Too Large",
+        "RequestEntityTooLargeException",
+        f"The request entity is too large: the local AWS API takes up to "
+        f"{MAX_REQUEST_BYTES} bytes.",
+    )
 
 
 class _Ec2OnFirstUse:
@@ -180,12 +368,17 @@ class SignedWithoutBody:
 Handlers = Mapping[str, Callable[[], "BaseResponse"]]
 
 
-def create_app(handlers: Handlers, service: str) -> Flask:
+def create_app(handlers: Handlers, service: str) -> WsgiApp:
     """moto's app for ``service``, with the stack's own handler where ``handlers`` has one.
 
     The stack's handlers subclass moto's, so every operation they do not take over is
-    still moto's; the routes (which URL is which operation) stay moto's too.
+    still moto's; the routes (which URL is which operation) stay moto's too. A backend
+    outside :data:`SERVED_SERVICES` (moto may route a served signing name to one, and
+    some paths to its instance metadata or its own API) gets a refusal, and moto
+    imports nothing of it.
     """
+    if service not in _SERVED_BACKENDS:
+        return lambda _, start_response: _unknown_operation(start_response, f"the API {service!r}")
     from moto.core.utils import convert_to_flask_response
     from moto.moto_server.werkzeug_app import create_backend_app
 
@@ -203,23 +396,66 @@ def create_app(handlers: Handlers, service: str) -> Flask:
     return app
 
 
+class _ReadByDeadline(io.RawIOBase):
+    """A connection's incoming bytes; a read past ``deadline`` fails with TimeoutError."""
+
+    def __init__(self, connection: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self.connection = connection
+        self.deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request was not in by its deadline")
+        # Only the read is timed: an answer (a ConverseStream) is written for as long
+        # as the model takes.
+        self.connection.settimeout(left)
+        try:
+            return self.connection.recv_into(buffer)
+        finally:
+            self.connection.settimeout(None)
+
+
+class _DeadlineRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler, reading a connection's request by a deadline.
+
+    werkzeug answers one request per connection (``Connection: close``), so the clock
+    runs from the connection's start, through the request line, the headers and the
+    body, however slowly they trickle: :data:`REQUEST_TIMEOUT_SECONDS`. A read past it
+    fails: werkzeug drops a connection whose headers are late (one ``Request timed
+    out`` line in the log), and the guard answers one whose body is late with 408.
+    """
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the socket's own reader, replaced by a timed one
+        deadline = time.monotonic() + REQUEST_TIMEOUT_SECONDS
+        self.rfile = io.BufferedReader(_ReadByDeadline(self.connection, deadline))
+
+
 class AwsApiServer:
     """moto's backends under :class:`AwsApiGuard`, served by werkzeug on a thread."""
 
     def __init__(self, port: int, handlers: Handlers) -> None:
         _defer_moto_ec2()
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-        from werkzeug.serving import make_server
 
-        dispatcher = DomainDispatcherApplication(partial(create_app, handlers))
+        # moto types the apps it dispatches to as Flask's; any WSGI app serves.
+        dispatcher = DomainDispatcherApplication(partial(create_app, handlers))  # type: ignore[arg-type]
         # moto finds a request's service by listing its own package folder (some 200
         # ``isdir`` calls, a few milliseconds under a global lock) on every request.
         # The answer for a host never changes; bounded, as the host comes from the request.
         dispatcher.get_backend_for_host = functools.lru_cache(maxsize=64)(  # type: ignore[method-assign]
             dispatcher.get_backend_for_host
         )
-        self.guard = AwsApiGuard(dispatcher, port)
-        self._server = make_server(LOOPBACK, port, self.guard, threaded=True)
+        self.guard = AwsApiGuard(_refusing_unknown_operations(dispatcher), port)
+        self._server = make_server(
+            LOOPBACK, port, self.guard, threaded=True, request_handler=_DeadlineRequestHandler
+        )
         # serve_forever checks for a shutdown between polls: 0.5 s by default, which
         # every stop of the stack would wait for.
         self._thread = threading.Thread(

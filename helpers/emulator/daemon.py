@@ -28,6 +28,7 @@ from helpers.emulator.aws_api import AwsApiServer, Handlers, require_signatures,
 from helpers.emulator.control.clock import StackClock
 from helpers.emulator.credentials import StackCredentials
 from helpers.emulator.guard import StackOnly
+from helpers.emulator.log_files import StackLogHandler
 from helpers.emulator.ports import stack_ports
 from helpers.emulator.prerequisites import Prerequisites
 from helpers.emulator.prerequisites import create as create_prerequisites
@@ -46,6 +47,9 @@ os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH")
 log = logging.getLogger("agentcore_local.daemon")
 # How often idle runtime sessions are looked for (moving the stack's clock looks too).
 REAP_INTERVAL_SECONDS = 30.0
+# The largest request body the issuer and the control API take: their requests are a few
+# short fields (a token request's form, a project folder's path), far under this.
+SMALL_BODY_BYTES = 64 * 1024
 
 
 async def _serve(
@@ -177,6 +181,7 @@ def run(home: Path) -> None:
     from helpers.emulator.control.api import create_control_app
     from helpers.emulator.control.faults import Switchable
     from helpers.emulator.deploy.deployer import Deployer
+    from helpers.emulator.gateway.host import MAX_REQUEST_BYTES as GATEWAY_MAX_BYTES
     from helpers.emulator.gateway.host import MCP_SERVER_MODULE, GatewayHost
     from helpers.emulator.gateway.lambdas import LambdaRegistry
     from helpers.emulator.identity.cognito_api import CognitoResponse
@@ -188,7 +193,8 @@ def run(home: Path) -> None:
     from helpers.emulator.memory.data_api import MemoryDataResponse
     from helpers.emulator.memory.service import MemoryService
     from helpers.emulator.memory.store import MemoryStore
-    from helpers.emulator.runtime.front_door import RuntimeFrontDoor
+    from helpers.emulator.runtime.front_door import MAX_PAYLOAD_BYTES, RuntimeFrontDoor
+    from helpers.emulator.telemetry.collector import MAX_BODY_BYTES as COLLECTOR_MAX_BYTES
     from helpers.emulator.telemetry.collector import collector_app
     from helpers.emulator.telemetry.store import SpanStore
 
@@ -304,11 +310,11 @@ def run(home: Path) -> None:
         open_paths={"/health"},
     )
     servers = [
-        part_server(collector, "collector", ports["collector"], None),
-        part_server(switches["issuer"], "issuer", ports["issuer"], tls),
-        part_server(front_door.app, "runtime", ports["runtime"], tls),
-        part_server(switches["gateway"], "gateway", ports["gateway"], tls),
-        part_server(control_app, "control", ports["control"], None),
+        part_server(collector, "collector", ports["collector"], None, COLLECTOR_MAX_BYTES),
+        part_server(switches["issuer"], "issuer", ports["issuer"], tls, SMALL_BODY_BYTES),
+        part_server(front_door.app, "runtime", ports["runtime"], tls, MAX_PAYLOAD_BYTES),
+        part_server(switches["gateway"], "gateway", ports["gateway"], tls, GATEWAY_MAX_BYTES),
+        part_server(control_app, "control", ports["control"], None, SMALL_BODY_BYTES),
     ]
 
     async def reap_idle_sessions() -> None:
@@ -346,15 +352,16 @@ def run(home: Path) -> None:
 
 
 def main() -> None:
+    home = Path(sys.argv[1])
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
-        stream=sys.stderr,
+        handlers=[StackLogHandler(StackLayout(home).log_file)],
     )
     for noisy in ("werkzeug", "httpx", "mcp", "uvicorn.error"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        run(Path(sys.argv[1]))
+        run(home)
     except ActionableError as error:  # a port taken, a broken prerequisites file
         log.error("%s", error)
         sys.exit(3)

@@ -11,6 +11,8 @@ JSON::
       "account_id": "123456789012",
       "user_pools": [{
         "name": "MyPool",
+        "allow_admin_create_user_only": true,
+        "username_case_sensitive": false,
         "resource_servers": [{"identifier": "api", "name": "My API",
                               "scopes": [{"name": "invoke", "description": "Call it"}]}],
         "app_clients": [{"name": "MyClient", "generate_secret": true,
@@ -27,8 +29,17 @@ JSON::
       "ssm_parameters": {"/my/client_id": "${MyPool.MyClient.ClientId}"}
     }
 
-``code`` is relative to the file. A client's access and ID tokens live
-``access_token_minutes``. Each user gets a generated password (Secrets Manager's
+``code`` is relative to the file. A pool takes new users from its administrators only
+(``allow_admin_create_user_only``, Cognito's ``AdminCreateUserConfig``; true unless the
+file says false, or anyone on the machine could sign up and get a token) and ignores
+the case of user names (``username_case_sensitive``, Cognito's ``UsernameConfiguration``;
+false unless the file says true, "as a best practice" in Cognito's words:
+https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UsernameConfigurationType.html).
+Every app client prevents user existence errors (``PreventUserExistenceErrors:
+ENABLED``, the Cognito console's default): an unknown user is answered as a wrong
+password is. A client's access and ID tokens live ``access_token_minutes``.
+
+Each user gets a generated password (Secrets Manager's
 ``GetRandomPassword``, as CloudFormation's ``GenerateSecretString`` makes one) kept in the
 secret ``password_secret`` as ``{"username", "password"}``, and is confirmed with it, as
 a prerequisite stack's custom resource would (``AdminCreateUser``, then
@@ -99,6 +110,8 @@ class UserPool:
     resource_servers: tuple[ResourceServer, ...]
     app_clients: tuple[AppClient, ...]
     users: tuple[User, ...] = ()
+    allow_admin_create_user_only: bool = True
+    username_case_sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,8 @@ class Prerequisites:
             "user_pools": [
                 {
                     "name": pool.name,
+                    "allow_admin_create_user_only": pool.allow_admin_create_user_only,
+                    "username_case_sensitive": pool.username_case_sensitive,
                     "resource_servers": [
                         {
                             "identifier": server.identifier,
@@ -254,6 +269,12 @@ class _Reader:
             return default
         return self.text(obj.get(key), _path(at, key))
 
+    def boolean(self, obj: dict[str, Any], key: str, at: str, default: bool) -> bool:
+        value = obj.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(_path(at, key), N_("true or false"))
+        return value
+
     def strings(self, obj: dict[str, Any], key: str, at: str) -> tuple[str, ...]:
         return tuple(
             self.text(value, f"{_path(at, key)}[{index}]")
@@ -276,6 +297,10 @@ class _Reader:
                 self.user(user, f"{at}.users[{index}]")
                 for index, user in enumerate(self.array(pool, "users", at))
             ),
+            allow_admin_create_user_only=self.boolean(
+                pool, "allow_admin_create_user_only", at, True
+            ),
+            username_case_sensitive=self.boolean(pool, "username_case_sensitive", at, False),
         )
 
     def user(self, raw: Any, at: str) -> User:
@@ -314,12 +339,9 @@ class _Reader:
         minutes = client.get("access_token_minutes", 60)
         if not isinstance(minutes, int) or not 5 <= minutes <= 1440:
             raise self.fail(_path(at, "access_token_minutes"), N_("a whole number from 5 to 1440"))
-        secret = client.get("generate_secret", True)
-        if not isinstance(secret, bool):
-            raise self.fail(_path(at, "generate_secret"), N_("true or false"))
         return AppClient(
             name=self.string(client, "name", at),
-            generate_secret=secret,
+            generate_secret=self.boolean(client, "generate_secret", at, True),
             oauth_flows=self.strings(client, "oauth_flows", at),
             oauth_scopes=self.strings(client, "oauth_scopes", at),
             access_token_minutes=minutes,
@@ -341,7 +363,11 @@ def create(
     """
     outputs = {"TokenUrl": f"{issuer_url}/oauth2/token"}
     for pool in prerequisites.user_pools:
-        pool_id = cognito.create_user_pool(PoolName=pool.name)["UserPool"]["Id"]
+        pool_id = cognito.create_user_pool(
+            PoolName=pool.name,
+            AdminCreateUserConfig={"AllowAdminCreateUserOnly": pool.allow_admin_create_user_only},
+            UsernameConfiguration={"CaseSensitive": pool.username_case_sensitive},
+        )["UserPool"]["Id"]
         outputs[f"{pool.name}.Id"] = pool_id
         outputs[f"{pool.name}.DiscoveryUrl"] = (
             f"{issuer_url}/{pool_id}/.well-known/openid-configuration"
@@ -385,6 +411,7 @@ def _create_client(cognito: Any, pool_id: str, client: AppClient) -> str:
         ClientName=client.name,
         GenerateSecret=client.generate_secret,
         SupportedIdentityProviders=["COGNITO"],
+        PreventUserExistenceErrors="ENABLED",
         AccessTokenValidity=client.access_token_minutes,
         IdTokenValidity=client.access_token_minutes,
         TokenValidityUnits={"AccessToken": "minutes", "IdToken": "minutes"},

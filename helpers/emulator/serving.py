@@ -3,20 +3,32 @@
 The daemon runs several servers at once, so a :class:`PartServer` leaves the signals to
 it. Each listens with ``TCP_NODELAY`` (without it, Nagle's algorithm holds a response
 body ~40 ms behind its headers on every keep-alive request), writes no access log
-(query strings would land in it), and gives a client :data:`HEADER_TIMEOUT_SECONDS` to
-send a request's headers: uvicorn starts no timer before the first request, so a
-client that opens connections and trickles bytes would otherwise hold them forever.
+(query strings would land in it), and bounds what a client may make it hold before the
+part's app has even looked at the request (every part is open to any local user):
+
+- :data:`HEADER_TIMEOUT_SECONDS` to send a request's headers: uvicorn starts no timer
+  before the first request, so a client that opens connections and trickles bytes would
+  otherwise hold them forever;
+- :data:`BODY_TIMEOUT_SECONDS` from the headers to the body's last byte: uvicorn has no
+  timer at all once a request has begun. Only the request is timed: a response (the
+  Runtime's server-sent events) streams as long as it takes;
+- the part's own maximum body size (:class:`BodyLimit`), from ``Content-Length`` before
+  the app starts, or counted as a chunked body streams in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from helpers.emulator.state import LOOPBACK
@@ -24,7 +36,10 @@ from helpers.emulator.tls import TlsFiles
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 
+log = logging.getLogger("agentcore_local.serving")
+
 HEADER_TIMEOUT_SECONDS = 10.0
+BODY_TIMEOUT_SECONDS = 10.0
 
 
 class PartStartError(ActionableError):
@@ -69,7 +84,120 @@ class HeaderTimeoutProtocol(H11Protocol):
     def _headers_late(self) -> None:
         self._header_timer = None
         if self.cycle is None or self.cycle.response_complete:
-            self.transport.close()
+            # Not close(): over TLS that waits up to 30 s for the client's close_notify.
+            self.transport.abort()
+
+
+class BoundedProtocol(HeaderTimeoutProtocol):
+    """:class:`HeaderTimeoutProtocol`, also closing a connection whose request body is late.
+
+    The body's clock starts when a request's headers are in and stops with its last
+    byte; it does not restart as bytes trickle in. A response still streaming after the
+    body is in is never timed.
+    """
+
+    _body_timer: asyncio.TimerHandle | None = None
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or not cycle.more_body:
+            self._disarm_body_timer()
+        elif self._body_timer is None:
+            self._body_timer = self.loop.call_later(BODY_TIMEOUT_SECONDS, self._body_late)
+
+    def on_response_complete(self) -> None:
+        self._disarm_body_timer()
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_body_timer()
+        super().connection_lost(exc)
+
+    def _disarm_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_late(self) -> None:
+        self._body_timer = None
+        if self.cycle is not None and self.cycle.more_body and not self.cycle.response_complete:
+            self.transport.abort()
+
+
+class BodyLimit:
+    """ASGI middleware refusing a request body over ``max_bytes`` with 413, before the app
+    reads past the limit.
+
+    A ``Content-Length`` over the limit is refused before the app starts; a chunked body
+    is counted as the app reads it, and refused once it passes the limit (the app then
+    sees the client gone, and what it does about that is not reported). Either refusal
+    closes the connection: the rest of the body is never read. The answer is AWS's
+    common ``RequestEntityTooLargeException`` (HTTP 413, "The request entity is too
+    large"): <https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/common-errors.html>.
+    """
+
+    def __init__(self, app: ASGIApp, part: str, max_bytes: int) -> None:
+        self.app = app
+        self.part = part
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        # h11 has checked that a Content-Length is digits.
+        if declared is not None and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        # refused: the body passed the limit; cut_off: the client left (or was timed out)
+        # before its body's end. Either way the app's request is moot, and so is its error.
+        refused = cut_off = body_done = responding = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused, cut_off, body_done
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                cut_off = not body_done
+                return message
+            body_done = not message.get("more_body", False)
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                refused = True
+                if not responding:
+                    await self._refuse(scope, receive, send)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def app_send(message: Message) -> None:
+            nonlocal responding
+            if refused:
+                return
+            responding = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, app_send)
+        except Exception:
+            if not (refused or cut_off):
+                raise
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        log.info("%s: refused a request body over %d bytes", self.part, self.max_bytes)
+        response = JSONResponse(
+            {
+                "__type": "RequestEntityTooLargeException",
+                "message": f"The request entity is too large: the local {self.part} takes "
+                f"up to {self.max_bytes} bytes.",
+            },
+            status_code=413,
+            headers={"x-amzn-ErrorType": "RequestEntityTooLargeException", "Connection": "close"},
+        )
+        await response(scope, receive, send)
 
 
 class PartServer(uvicorn.Server):
@@ -109,10 +237,13 @@ def bind(part: str, port: int) -> socket.socket:
     return listener
 
 
-def part_server(app: Any, part: str, port: int, tls: TlsFiles | None) -> PartServer:
+def part_server(
+    app: Any, part: str, port: int, tls: TlsFiles | None, max_body_bytes: int
+) -> PartServer:
+    """``app`` served on the loopback ``port``; request bodies over ``max_body_bytes`` refused."""
     config = uvicorn.Config(
-        app,
-        http=HeaderTimeoutProtocol,
+        BodyLimit(app, part, max_body_bytes),
+        http=BoundedProtocol,
         ssl_certfile=str(tls.server_cert_chain) if tls else None,
         ssl_keyfile=str(tls.server_key) if tls else None,
         log_config=None,

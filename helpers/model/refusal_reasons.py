@@ -74,7 +74,7 @@ BAD_SESSION_ID = N_(
     "'-' and the like); a uuid4 string fits."
 )
 PAYLOAD_NOT_JSON = N_("The payload is not valid JSON.")
-PAYLOAD_TOO_LARGE = N_("The payload is larger than AgentCore's limit of {megabytes} MB.")
+PAYLOAD_TOO_DEEP = N_("The payload's JSON is nested too deeply to parse.")
 AGENT_STOPPED = N_(
     "The agent process of {runtime} of this session has stopped ({cause}); its traceback "
     "is in {log}. The session's next call starts a new process; fix the code and run "
@@ -95,7 +95,7 @@ RUNTIME_ANSWERS = (
     NOT_DEPLOYED,
     BAD_SESSION_ID,
     PAYLOAD_NOT_JSON,
-    PAYLOAD_TOO_LARGE,
+    PAYLOAD_TOO_DEEP,
     AGENT_STOPPED,
     AGENT_NOT_STARTED,
     AGENT_SILENT,

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("agentcore_local.gateway")
 
-# A Gateway invokes its Lambda synchronously, whose payload limit is 6 MB.
+# A Gateway invokes its Lambda synchronously, whose payload limit is 6 MB: the gateway's
+# listener takes no larger body (the daemon gives it this limit).
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
 # The MCP server of a gateway (mcp_server.py) takes a third of a second to import; the
 # stack starts without it and loads it with the first gateway, or soon after it is up.
@@ -91,8 +92,6 @@ async def _readable_body(receive: Receive) -> bytes | JSONResponse:
     while True:
         message = await receive()
         body += message.get("body", b"")
-        if len(body) > MAX_REQUEST_BYTES:
-            return _parse_error(413, f"the request is larger than {MAX_REQUEST_BYTES // 2**20} MB")
         if not message.get("more_body"):
             break
     try:

@@ -16,6 +16,7 @@ from helpers.emulator.aws_api import SignedWithoutBody
 from helpers.emulator.memory.data_api import moment
 from helpers.emulator.memory.service import MemoryService
 from helpers.emulator.memory.store import Memory, Strategy
+from helpers.emulator.model_limits import WithinModelLimits
 
 
 def _strategy_shape(strategy: Strategy) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def memory_shape(memory: Memory, status: str = "ACTIVE") -> dict[str, Any]:
     return shape
 
 
-class MemoryControlResponse(SignedWithoutBody, BedrockAgentCoreControlResponse):
+class MemoryControlResponse(WithinModelLimits, SignedWithoutBody, BedrockAgentCoreControlResponse):
     """moto's control-plane handler with the memory operations served by ``memory``."""
 
     def __init__(self, memory: MemoryService) -> None:

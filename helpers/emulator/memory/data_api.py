@@ -17,6 +17,7 @@ from moto.core.responses import ActionResult
 from helpers.emulator.aws_api import SignedWithoutBody
 from helpers.emulator.memory.service import MemoryService, Page, Scored
 from helpers.emulator.memory.store import Event, Record
+from helpers.emulator.model_limits import WithinModelLimits
 
 
 def moment(seconds: float) -> datetime:
@@ -66,7 +67,7 @@ def _listing(member: str, page: Page, shape: Any) -> ActionResult:
     return ActionResult(result)
 
 
-class MemoryDataResponse(SignedWithoutBody, BedrockAgentCoreResponse):
+class MemoryDataResponse(WithinModelLimits, SignedWithoutBody, BedrockAgentCoreResponse):
     """moto's ``bedrock-agentcore`` handler with the memory operations served by ``memory``."""
 
     def __init__(self, memory: MemoryService) -> None:

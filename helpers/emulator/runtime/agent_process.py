@@ -30,9 +30,10 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from helpers.emulator.log_files import BoundedLog
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
-from helpers.model.redaction import redact_credentials
+from helpers.model.redaction import redact_credentials, secrets_in
 
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 5.0
@@ -203,7 +204,7 @@ class AgentProcess:
             os.close(writing)
         self._copier = threading.Thread(
             target=_copy_redacted,
-            args=(output, self.log_file),
+            args=(output, self.log_file, secrets_in(self.env)),
             name=f"log {self.name}",
             daemon=True,
         )
@@ -271,9 +272,10 @@ class AgentProcess:
             self._copier.join(timeout=STOP_TIMEOUT_SECONDS)
 
 
-def _copy_redacted(output: BinaryIO, log_file: Path) -> None:
-    """Copy the process's output into its log line by line, credentials blotted out."""
-    with output, log_file.open("a", encoding="utf-8") as log:
+def _copy_redacted(output: BinaryIO, log_file: Path, secrets: tuple[str, ...]) -> None:
+    """Copy the process's output into its log line by line, credentials blotted out:
+    tokens, and the ``secrets`` the stack handed the process."""
+    log = BoundedLog.at(log_file)
+    with output:
         for raw in output:
-            log.write(redact_credentials(raw.decode("utf-8", errors="replace")))
-            log.flush()
+            log.write(redact_credentials(raw.decode("utf-8", errors="replace"), secrets))

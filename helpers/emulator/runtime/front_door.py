@@ -9,8 +9,9 @@ what the service does before the learner's code sees anything:
 3. with a CUSTOM_JWT authorizer, verify the bearer token (401, or 403 for SigV4); the
    request must carry exactly one ``Authorization`` header, one value; the span of the
    invocation records who called (a user or a machine, by name: :mod:`helpers.model.callers`);
-4. read the payload, at most AgentCore's 100 MB (413 otherwise), and refuse a JSON
-   payload that does not parse (400) before any learner code sees it;
+4. read the payload (the Runtime's listener refuses one over AgentCore's 100 MB with
+   413 before reading it: :class:`~helpers.emulator.serving.BodyLimit`), and refuse one
+   the agent could not read as JSON (400) before any learner code sees it;
 5. forward only the headers in ``requestHeaderAllowlist`` that AgentCore's header
    rules allow (:mod:`helpers.model.headers`: no restricted or reserved name,
    ``Authorization`` only with a CUSTOM_JWT authorizer and exactly the value verified,
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
@@ -59,9 +61,15 @@ log = logging.getLogger("agentcore_local.runtime")
 _tracer = trace.get_tracer("agentcore_local.runtime")
 
 _PASSED_THROUGH = ("content-type", "accept")
-# "The InvokeAgentRuntime operation accepts your request payload ... up to 100 MB."
+# "The InvokeAgentRuntime operation accepts your request payload ... up to 100 MB": the
+# Runtime's listener takes no larger body (the daemon gives it this limit).
 MAX_PAYLOAD_BYTES = 100 * 1024 * 1024
 _JSON_TYPES = ("", "application/json")
+# Deeper than this, a payload is refused (see _json_problem).
+MAX_NESTING = 200
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -258,30 +266,47 @@ def _valid_session_id(session_id: str) -> bool:
 
 
 async def _payload(request: Request) -> bytes | Response:
-    """The request's body, read up to AgentCore's limit; or the refusal to send instead."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_PAYLOAD_BYTES:
-        return _too_large()
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_PAYLOAD_BYTES:
-            return _too_large()
+    """The request's body; or the refusal to send instead."""
+    body = await request.body()
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type in _JSON_TYPES:
+    problem = _json_problem(body, declared_json=media_type in _JSON_TYPES)
+    if problem is not None:
+        return _error(400, "ValidationException", problem)
+    return body
+
+
+def _json_problem(body: bytes, declared_json: bool) -> str | None:
+    """Why the agent could not read ``body`` as JSON, if it could not; else None.
+
+    The agent's SDK parses every payload as JSON, whatever its type says. A payload
+    nested deeper than :data:`MAX_NESTING` would end its parser in a RecursionError
+    (a 500, and a traceback per call in its log) or parse here and not there: the
+    stack's own bound, as AWS documents none. A lone UTF-16 surrogate (``"\\ud800"``)
+    parses, then fails every UTF-8 encoder after it (the agent's span exporter logs a
+    traceback per attribute). A body declared JSON must parse at all.
+    """
+    if _nesting(body) > MAX_NESTING:
+        return why.PAYLOAD_TOO_DEEP
+    try:
+        parsed = json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        return why.PAYLOAD_NOT_JSON if declared_json else None
+    if _SURROGATE_ESCAPE.search(body):
         try:
-            json.loads(body or b"null")
-        except ValueError:
-            return _error(400, "ValidationException", why.PAYLOAD_NOT_JSON)
-    return bytes(body)
+            json.dumps(parsed, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            return why.PAYLOAD_NOT_JSON
+    return None
 
 
-def _too_large() -> JSONResponse:
-    return _error(
-        413,
-        "ValidationException",
-        why.reason(why.PAYLOAD_TOO_LARGE, megabytes=MAX_PAYLOAD_BYTES // 2**20),
-    )
+def _nesting(body: bytes) -> int:
+    """How deep ``body``'s brackets nest, outside JSON strings (C-speed scans, then one
+    step per bracket)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.finditer(_JSON_STRING.sub(b"", body)):
+        depth += 1 if bracket.group() in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 async def _ending(chunks: AsyncIterable[Content], span: trace.Span) -> AsyncIterator[Content]:

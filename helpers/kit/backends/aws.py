@@ -364,13 +364,18 @@ class AwsBackend:
     def _run(
         self, project: Path, argv: list[str], progress: Progress | None = None
     ) -> CommandResult:
-        """Run ``argv`` (``agentcore ...``) in ``project``; stdout and stderr are one stream."""
+        """Run ``argv`` (``agentcore ...``) in ``project``; stdout and stderr are one stream.
+
+        A bearer token in ``argv`` reaches the CLI through its environment, never its
+        command line (:func:`commands.token_in_environment`).
+        """
         executable, env = self._cli()
+        started, env = commands.token_in_environment(argv, env)
         lines: list[str] = []
         # stdin is closed so a prompt the flags failed to suppress ends the command instead
         # of hanging the notebook.
         with subprocess.Popen(
-            [executable, *argv[1:]],
+            [executable, *started[1:]],
             cwd=project,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -3,11 +3,18 @@
 The AWS backend runs these argument lists; the local backend shows them, so a learner
 always sees the command they would type on AWS. Every flag is one the real CLI 0.30.0
 takes (``tests/test_cli_contract.py`` runs each line through the real CLI's parser).
+
+A bearer token never goes on the command line the AWS backend starts: every user of the
+machine can read a process's arguments. :func:`token_in_environment` moves it into the
+environment, and a preload (``bearer_token_from_environment.cjs``) hands it to the CLI
+inside its process.
 """
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
+from pathlib import Path
 
 EXECUTABLE = "agentcore"
 # The CLI the kit was proven with: the AWS backend runs only this version (it checks
@@ -20,6 +27,9 @@ BEARER_TOKEN = "--bearer-token"
 STREAM = "--stream"
 # How a command line shows the token it was given: the shell variable a learner would use.
 TOKEN_SHOWN = '"$TOKEN"'
+# The variable the preload reads the token from; it is the preload's to name (see the file).
+TOKEN_VARIABLE = "AGENTCORE_KIT_BEARER_TOKEN"
+TOKEN_PRELOAD = Path(__file__).with_name("bearer_token_from_environment.cjs")
 
 
 def version() -> list[str]:
@@ -77,6 +87,24 @@ def invoke(
     if stream is None:
         stream = token is not None
     return [*argv, STREAM] if stream else argv
+
+
+def token_in_environment(
+    argv: list[str], environment: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """``argv`` without its ``--bearer-token``, and ``environment`` carrying the token to the
+    CLI's preload instead (``NODE_OPTIONS`` gains ``--require`` of it); as given when
+    ``argv`` has no token."""
+    if BEARER_TOKEN not in argv[:-1]:
+        return argv, dict(environment)
+    at = argv.index(BEARER_TOKEN)
+    node_options = environment.get("NODE_OPTIONS", "")
+    preload = f'--require "{TOKEN_PRELOAD}"'
+    return [*argv[:at], *argv[at + 2 :]], {
+        **environment,
+        TOKEN_VARIABLE: argv[at + 1],
+        "NODE_OPTIONS": f"{node_options} {preload}".strip(),
+    }
 
 
 def remove_all() -> list[str]:

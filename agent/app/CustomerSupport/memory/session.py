@@ -28,6 +28,7 @@ them is not, hence the lock).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
@@ -40,6 +41,8 @@ from bedrock_agentcore.memory.integrations.strands.config import (
 from bedrock_agentcore.memory.integrations.strands.session_manager import (
     AgentCoreMemorySessionManager,
 )
+
+log = logging.getLogger(__name__)
 
 MEMORY_ID_ENV = "MEMORY_CUSTOMERSUPPORTMEMORY_ID"
 # Records below this relevance are left out (the strands session manager's default).
@@ -73,11 +76,22 @@ _making_session = threading.Lock()
 
 
 def get_memory_session_manager(
-    session_id: str | None, actor_id: str
+    session_id: str | None, actor_id: str | None
 ) -> AgentCoreMemorySessionManager | None:
-    """The session manager for ``actor_id``'s conversation in one runtime session, if any."""
+    """The session manager for ``actor_id``'s conversation in one runtime session, if any.
+
+    Without an actor (no verified caller) there is none: the request reads and writes no
+    memory, and the log says why.
+    """
     memory_id = os.environ.get(MEMORY_ID_ENV)
     if not memory_id or not session_id:
+        return None
+    if actor_id is None:
+        log.warning(
+            "No verified caller: no bearer token reached the agent, so this request reads "
+            "and writes no memory. Call with a token, and keep Authorization in the "
+            "runtime's requestHeaderAllowlist (values up to 4 KB are forwarded)."
+        )
         return None
     retrieval = RetrievalConfig(top_k=TOP_K, relevance_score=RELEVANCE_SCORE)
     config = AgentCoreMemoryConfig(
