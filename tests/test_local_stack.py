@@ -14,7 +14,7 @@ import httpx
 import pytest
 import requests
 
-from helpers.emulator import stack
+from helpers.emulator import ports, stack
 from helpers.emulator.cli import main as cli_main
 from helpers.emulator.prerequisites import Prerequisites, PrerequisitesError
 from helpers.emulator.state import PARTS, StackState
@@ -164,3 +164,25 @@ assert type(ec2_backends["123456789012"]["us-east-1"]).__name__ == "EC2Backend"
 assert "moto.ec2.models" in sys.modules
 """
     subprocess.run([sys.executable, "-c", probe], check=True, cwd=REPO_ROOT)
+
+
+def test_each_user_has_a_port_block_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attendees of one host start their stacks at once: no two users' blocks overlap,
+    every block stays below the OS's ephemeral ports, and a taken block falls back to
+    ports the OS chose, kept for the next start."""
+    blocks = [
+        range(ports.default_port_base(uid), ports.default_port_base(uid) + 6)
+        for uid in (0, *range(1000, 1400))
+    ]
+    assert ports.default_port_base(0) == ports.DEFAULT_PORT_BASE
+    taken = [port for block in blocks for port in block]
+    assert len(taken) == len(set(taken)) and max(taken) < 32768
+    monkeypatch.delenv("AGENTCORE_LOCAL_PORT_BASE", raising=False)
+    own = ports.default_port_base()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", own + 2))  # another program holds one port of the block
+        chosen = ports.stack_ports(tmp_path / "ports.json")
+    assert own + 2 not in chosen.values() and len(set(chosen.values())) == 6
+    assert ports.stack_ports(tmp_path / "ports.json") == chosen

@@ -4,7 +4,8 @@
   tests import is a dependency or a ``dev`` extra; the learner's agent declares its own
   in its ``pyproject.toml``, as the Runtime installs it;
 - ``constraints.txt`` pins every declared dependency, within its declared range;
-- ``environment.yml`` installs exactly that, so conda users get the same versions.
+- ``environment.yml`` installs what ``make lab`` does, so conda users (and Binder) get the
+  same versions.
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def test_environment_yml_installs_the_same_pins() -> None:
     pip_section = next(
         item["pip"] for item in environment["dependencies"] if isinstance(item, dict)
     )
-    assert pip_section == ["-c constraints.txt", "-e .[lab,dev]"]
+    assert pip_section == ["-c constraints.txt", "-e .[lab]"]
 
 
 def test_ci_runs_the_readme_test_command() -> None:

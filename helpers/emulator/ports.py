@@ -1,9 +1,13 @@
 """Loopback ports for the stack's parts, chosen once per stack and then kept.
 
 URLs with these ports end up in SSM and in the learner's ``agentcore.json``, so a
-restart must reuse them. The first start prefers a fixed block
-(``$AGENTCORE_LOCAL_PORT_BASE``, default 18340) and falls back to free ports
-chosen by the OS when any port of the block is taken.
+restart must reuse them. The first start prefers a block of its own
+(``$AGENTCORE_LOCAL_PORT_BASE``, else :func:`default_port_base`) and falls back to free
+ports chosen by the OS when any port of the block is taken.
+
+On a shared host (a JupyterHub with each attendee a Unix user) every attendee's stack
+starts at once: each user's default block is their own, so two attendees never race for
+the same ports, and nobody needs to hand out port bases.
 """
 
 from __future__ import annotations
@@ -16,6 +20,16 @@ from pathlib import Path
 from helpers.emulator.state import LOOPBACK, PARTS
 
 DEFAULT_PORT_BASE = 18340
+# One block per user id, below Linux's ephemeral range (32768-), where the OS picks the
+# ports of outgoing connections: 1,400 blocks of 10, so uids up to 1,400 apart never share.
+_BLOCK_SIZE = 10
+_BLOCKS = 1400
+
+
+def default_port_base(uid: int | None = None) -> int:
+    """The first port of this user's block: root's is :data:`DEFAULT_PORT_BASE`."""
+    uid = os.getuid() if uid is None else uid
+    return DEFAULT_PORT_BASE + (uid % _BLOCKS) * _BLOCK_SIZE
 
 
 def port_is_free(port: int) -> bool:
@@ -45,7 +59,7 @@ def os_chosen_port() -> int:
 
 
 def _fresh_ports() -> dict[str, int]:
-    base = int(os.environ.get("AGENTCORE_LOCAL_PORT_BASE", DEFAULT_PORT_BASE))
+    base = int(os.environ.get("AGENTCORE_LOCAL_PORT_BASE", default_port_base()))
     block = {part: base + offset for offset, part in enumerate(PARTS)}
     if all(port_is_free(port) for port in block.values()):
         return block

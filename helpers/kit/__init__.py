@@ -7,6 +7,7 @@ It may import ``helpers.model``; it reaches the emulator only through
 - ``workshop``: the facade a notebook holds (``ws = start(through_step=N)``);
 - ``steps``: the workshop's steps applied to the learner's project (catch-up);
 - ``checks``: what each step still misses, read from the learner's files;
+- ``progress``: what each checkpoint found, kept for the instructor's room view;
 - ``command_line``: the ``agentcore …`` lines a learner types, read as the real CLI reads them;
 - ``widgets``: token panel, chat box, deploy progress;
 - ``settings`` and ``tokens``: the workshop's SSM settings and Cognito tokens;

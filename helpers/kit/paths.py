@@ -26,12 +26,14 @@ HOME_ENV = "AGENTCORE_WORKSHOP_HOME"
 PROJECT_ENV = "AGENTCORE_WORKSHOP_PROJECT"
 # The project's folder name under the server root, as the notebooks' links spell it.
 PROJECT_FOLDER = "my-project"
+# The kit's working state under the server root, when $AGENTCORE_WORKSHOP_HOME is not set.
+STATE_FOLDER = ".workshop"
 
 
 def workshop_home() -> Path:
     """The folder that holds the stack's and the kit's working state for this run."""
     override = os.environ.get(HOME_ENV)
-    return Path(override).expanduser().resolve() if override else REPO_ROOT / ".workshop"
+    return Path(override).expanduser().resolve() if override else REPO_ROOT / STATE_FOLDER
 
 
 def project_dir() -> Path:

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from IPython.display import display
 
-from helpers.kit import command_line, diagnosis, memory, sign_in
+from helpers.kit import command_line, diagnosis, memory, progress, sign_in
 from helpers.kit import steps as project
 from helpers.kit.already_done import already_done
 from helpers.kit.backends import commands, get_backend
@@ -91,12 +91,26 @@ class Workshop:
             self.project, project.RUNTIME, self._log_mark
         )
         if all(c.ok if isinstance(c, CheckResult) else c for c in conditions):
+            self._record(what, step)
             print(_("✅ checkpoint passed: {what}", what=what))
             return
+        failure = self._why(what, conditions, step, session_id, lines)
+        self._record(what, step, failure)
+        raise failure
+
+    def _why(
+        self,
+        what: str,
+        conditions: tuple[bool | CheckResult, ...],
+        step: int | None,
+        session_id: str | None,
+        lines: list[str],
+    ) -> diagnosis.CheckpointFailed:
+        """The failed checkpoint's error, with what the kit found (see :meth:`checkpoint`)."""
         failed = [c for c in conditions if isinstance(c, CheckResult) and not c.ok]
         proven = self.through_step if step is None else step
         if not (self.project / CONFIG_PATH).exists():
-            raise diagnosis.explain_checkpoint(what, failed, [project_missing(self.project)])
+            return diagnosis.explain_checkpoint(what, failed, [project_missing(self.project)])
         evidence = diagnosis.unfinished_steps(
             self.project,
             self.settings,
@@ -110,7 +124,20 @@ class Workshop:
         session_id = session_id or self._last_session
         if session_id:
             evidence += diagnosis.from_the_trace(self.backend, session_id)
-        raise diagnosis.explain_checkpoint(what, failed, evidence)
+        return diagnosis.explain_checkpoint(what, failed, evidence)
+
+    def _record(
+        self, what: str, step: int | None, failure: diagnosis.CheckpointFailed | None = None
+    ) -> None:
+        """Keep the outcome for the instructor's room view (:mod:`helpers.kit.progress`)."""
+        outcome = progress.outcome(
+            what,
+            passed=failure is None,
+            step=step,
+            through_step=self.through_step,
+            explanation=None if failure is None else str(failure),
+        )
+        progress.record(outcome, self.settings)
 
     def _deploy_state(self) -> list[str]:
         try:

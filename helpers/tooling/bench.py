@@ -22,7 +22,10 @@ Figures:
 - JWT checks per second, a token seen first (the full check) and seen again (the
   verified-token cache), next to ``openssl speed``'s RSA-2048 verify rate;
 - the whole notebook run (the English edition), as CI runs it, and a fresh clone to
-  ``make test`` green.
+  ``make test`` green;
+- a room's capacity (:mod:`helpers.tooling.capacity`): one attendee's stack idle and
+  at work, a kernel with the kit, the workshop's CPU-seconds, and how many attendees a
+  16 GB / 4-core host holds.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from helpers.kit.paths import PREREQUISITES_FILE, REPO_ROOT, workshop_home
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token
 from helpers.model.config import read_config, write_config
+from helpers.tooling import capacity
 
 COLD_STARTS = 5
 TOKEN_FETCHES = 200
@@ -436,8 +440,32 @@ def _finished_workshop(
     return backend, settings
 
 
+def room_figures() -> list[dict[str, Any]]:
+    """:mod:`helpers.tooling.capacity`, run in a process of its own (it points its AWS and
+    TLS settings at the stack it measures)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.tooling.capacity", "--json"],
+        cwd=REPO_ROOT,
+        env=_STARTING_ENVIRONMENT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    attendee = capacity.Attendee(**json.loads(done.stdout))
+    by_memory, by_cpu = capacity.attendees_per_host(attendee)
+    host = f"{capacity.HOST_MEMORY_GB} GB / {capacity.HOST_CORES}-core host"
+    return [
+        _figure("an attendee's stack, idle", [attendee.idle_stack_mb], "MB", "<= 250 MB"),
+        _figure("its peak during notebook 01", [attendee.working_stack_mb], "MB", ""),
+        _figure("a kernel with the kit", [attendee.kernel_mb], "MB", ""),
+        _figure("the whole workshop, CPU", [attendee.workshop_cpu_seconds], "CPU-s", ""),
+        _figure(f"attendees a {host} holds", [min(by_memory, by_cpu)], "", ">= 30"),
+    ]
+
+
 def measure() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     figures = [_figure("cold agentcore-local up", cold_up_seconds(), "s", "<= 2 s")]
+    figures += room_figures()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         with (

@@ -27,6 +27,7 @@ BESIDE_THE_NOTEBOOKS = (
     "tests/test_notebook_alone.py",
     "tests/test_browser.py",
     "tests/test_shell_route.py",
+    "tests/test_room_of_three.py",
 )
 OTHER_EDITIONS = tuple(f"notebooks/{language}" for language in CATALOG_LOCALES)
 # Each group is a list of pytest runs, one after the other.
