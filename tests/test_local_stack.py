@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -104,12 +105,21 @@ def test_httpx_and_urllib_trust_the_stack_ca(local_stack: StackState) -> None:
 
 
 def test_env_command_prints_shell_exports(
-    local_stack: StackState, capsys: pytest.CaptureFixture[str]
+    local_stack: StackState, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=2048")
     assert cli_main(["env"]) == 0
     exports = capsys.readouterr().out.splitlines()
     assert f"export AWS_ENDPOINT_URL={local_stack.aws_endpoint_url}" in exports
     assert f"export REQUESTS_CA_BUNDLE={local_stack.ca_bundle}" in exports
+    # Node and the real CLI: the stack's CA, the Runtime's preload beside the shell's own
+    # options (given once, however often the line is run).
+    assert f"export NODE_EXTRA_CA_CERTS={local_stack.ca_bundle}" in exports
+    [node_options] = [line for line in exports if line.startswith("export NODE_OPTIONS=")]
+    assert node_options.startswith("export NODE_OPTIONS='--max-old-space-size=2048 --require ")
+    monkeypatch.setenv("NODE_OPTIONS", shlex.split(node_options.partition("=")[2])[0])
+    assert cli_main(["env"]) == 0
+    assert node_options in capsys.readouterr().out.splitlines()
 
 
 def test_the_workshop_prerequisites_set_every_parameter_the_kit_reads() -> None:

@@ -312,14 +312,21 @@ def nobodys_folder() -> Iterator[Path]:
 
 
 def _python_for(uid: int) -> str | None:
-    """A Python of this version that ``uid`` may run, if the machine has one."""
+    """A Python of this version that ``uid`` may run and that reaches this kit and its
+    packages, if the machine has one (a checkout in a folder only root may enter has none)."""
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    where = os.pathsep.join([str(REPO_ROOT), *site.getsitepackages()])
     for candidate in dict.fromkeys(
         [sys.executable, f"/usr/bin/{version}", f"/usr/local/bin/{version}"]
     ):
         try:
             subprocess.run(
-                [candidate, "-c", ""], user=uid, cwd="/", check=True, capture_output=True
+                [candidate, "-c", "import helpers.tooling.room"],
+                user=uid,
+                cwd="/",
+                env={"PYTHONPATH": where},
+                check=True,
+                capture_output=True,
             )
         except (OSError, subprocess.CalledProcessError):
             continue
@@ -351,7 +358,7 @@ def test_root_runs_each_attendees_code_as_that_attendee(
     for path in [nobodys_folder.parent, *nobodys_folder.parent.rglob("*")]:
         os.chown(path, nobody, nobody, follow_symlinks=False)
     (seen,) = room.survey([folder])
-    if python is None:  # no Python nobody may run: said so, and nothing of theirs ran
+    if python is None:  # no kit nobody may run: said so, and nothing of theirs ran
         assert seen.steps is None and seen.problem is not None
         assert seen.problem.startswith("could not check as nobody: ")
         assert not ran_as.exists()

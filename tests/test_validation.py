@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH
+from helpers.model.deployed_state import GatewayIds, MemoryIds, RuntimeIds, record_deploy
 from helpers.model.project_schema import PROJECT, TOOL_SCHEMA
 from helpers.model.schema import (
     Choice,
@@ -38,6 +40,8 @@ from helpers.model.schema import (
     unique,
 )
 from helpers.model.validation import (
+    AWS_TARGETS_PATH,
+    DEPLOYED_STATE_PATH,
     ValidationIssue,
     ValidationResult,
     validate_config,
@@ -369,3 +373,178 @@ def test_the_project_schema_accepts_what_the_cli_wrote() -> None:
         assert PROJECT.parse(json.loads(base.read_text())).issues == []
     tools = json.loads((AGENT_TEMPLATE_DIR / TOOLS_FILE).read_text())
     assert TOOL_SCHEMA.parse(tools).issues == []
+
+
+# --- what a deploy records for the real CLI (helpers.model.deployed_state) ---------------
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+RUNTIME_ID = "CustomerSupport_CustomerSupport-AbC123dEf4"
+RUNTIME_ARN = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/{RUNTIME_ID}"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{RUNTIME_ID}-role"
+
+
+def _gateway(name: str) -> GatewayIds:
+    gateway_id = f"{name}-abc123def4"
+    return GatewayIds(
+        gateway_id,
+        f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:gateway/{gateway_id}",
+        f"https://127.0.0.1:8443/{gateway_id}/mcp",
+    )
+
+
+def _memory(name: str) -> MemoryIds:
+    return MemoryIds(
+        f"{name}-AbC123dEf4",
+        f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:memory/{name}-AbC123dEf4",
+    )
+
+
+def _record(project: Path, **deployed: Any) -> str | None:
+    resources = {"runtimes": {}, "gateways": {}, "memories": {}, **deployed}
+    config = json.loads((project / CONFIG_PATH).read_text())
+    return record_deploy(project, config, account=ACCOUNT, region=REGION, **resources)
+
+
+def _recorded(project: Path) -> Any:
+    return json.loads((project / DEPLOYED_STATE_PATH).read_text())
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> Path:
+    """The workshop's start state, with a second gateway that speaks MCP."""
+    project = Path(shutil.copytree(AGENT_TEMPLATE_DIR, tmp_path / "project"))
+    config = json.loads((project / CONFIG_PATH).read_text())
+    mcp = {**config["agentCoreGateways"][0], "name": "mcp-gateway", "protocolType": "MCP"}
+    config["agentCoreGateways"].append(mcp)
+    (project / CONFIG_PATH).write_text(json.dumps(config, indent=2))
+    return project
+
+
+def test_a_deploy_records_the_default_target_and_every_resource_as_the_cli_does(
+    shipped: Path,
+) -> None:
+    (shipped / CONFIG_PATH).chmod(0o640)
+    (shipped / "agentcore").chmod(0o750)
+    (shipped / AWS_TARGETS_PATH).unlink()  # made afresh, as the state file is
+    target = _record(
+        shipped,
+        runtimes={"CustomerSupport": RuntimeIds(RUNTIME_ARN, ROLE_ARN)},
+        gateways={"my-gateway": _gateway("my-gateway"), "mcp-gateway": _gateway("mcp-gateway")},
+        memories={"CustomerSupportMemory": _memory("CustomerSupportMemory")},
+    )
+
+    assert target == "default"
+    # As the CLI writes its files: JSON.stringify(value, null, 2), no final newline.
+    assert (shipped / AWS_TARGETS_PATH).read_text() == (
+        '[\n  {\n    "name": "default",\n    "account": "123456789012",\n'
+        '    "region": "us-east-1"\n  }\n]'
+    )
+    text = (shipped / DEPLOYED_STATE_PATH).read_text()
+    state = json.loads(text)
+    assert text == json.dumps(state, indent=2)
+    resources = state["targets"]["default"]["resources"]
+    # In the order of the CLI's buildDeployedState; protocolType "None" outside mcp.
+    assert list(resources) == ["runtimes", "memories", "stackName", "mcp", "gateways"]
+    assert resources["runtimes"] == {
+        "CustomerSupport": {
+            "runtimeId": RUNTIME_ID,
+            "runtimeArn": RUNTIME_ARN,
+            "roleArn": ROLE_ARN,
+        }
+    }
+    memory = _memory("CustomerSupportMemory")
+    assert resources["memories"] == {
+        "CustomerSupportMemory": {"memoryId": memory.id, "memoryArn": memory.arn}
+    }
+    assert resources["stackName"] == "AgentCore-CustomerSupport-default"
+    gateway = _gateway("my-gateway")
+    assert resources["gateways"] == {
+        "my-gateway": {
+            "gatewayId": gateway.id,
+            "gatewayArn": gateway.arn,
+            "gatewayUrl": gateway.url,
+        }
+    }
+    assert list(resources["mcp"]["gateways"]) == ["mcp-gateway"]
+    assert validate_project(shipped).ok
+    # New files take the project's modes: agentcore.json's, and agentcore/'s for .cli/.
+    for written in (AWS_TARGETS_PATH, DEPLOYED_STATE_PATH):
+        assert stat.S_IMODE((shipped / written).stat().st_mode) == 0o640
+    assert stat.S_IMODE((shipped / DEPLOYED_STATE_PATH).parent.stat().st_mode) == 0o750
+    assert not [path for path in shipped.rglob("*.tmp")]
+
+
+def test_a_deploy_keeps_the_learners_targets_and_drops_what_is_gone(shipped: Path) -> None:
+    theirs = [
+        {
+            "name": "workshop",
+            "description": "mine",
+            "account": "111122223333",
+            "region": "eu-west-1",
+        },
+        {"name": "other", "account": "111122223333", "region": "eu-west-1"},
+    ]
+    (shipped / AWS_TARGETS_PATH).write_text(json.dumps(theirs))
+    (shipped / DEPLOYED_STATE_PATH).parent.mkdir()
+    kept = {"resources": {"stackName": "AgentCore-CustomerSupport-other"}}
+    (shipped / DEPLOYED_STATE_PATH).write_text(json.dumps({"targets": {"other": kept}}))
+    (shipped / AWS_TARGETS_PATH).chmod(0o600)
+    runtime = {"CustomerSupport": RuntimeIds(RUNTIME_ARN, ROLE_ARN)}
+
+    assert _record(shipped, runtimes=runtime, gateways={"my-gateway": _gateway("my-gateway")}) == (
+        "workshop"
+    )
+    assert json.loads((shipped / AWS_TARGETS_PATH).read_text()) == theirs  # untouched
+    assert stat.S_IMODE((shipped / AWS_TARGETS_PATH).stat().st_mode) == 0o600
+    state = _recorded(shipped)
+    assert state["targets"]["other"] == kept
+    assert "my-gateway" in state["targets"]["workshop"]["resources"]["gateways"]
+    assert validate_project(shipped).ok
+
+    # The gateway removed: it leaves the deployed state, and so does an empty group.
+    assert _record(shipped, runtimes=runtime) == "workshop"
+    resources = _recorded(shipped)["targets"]["workshop"]["resources"]
+    assert list(resources) == ["runtimes", "stackName"]
+    assert resources["runtimes"]["CustomerSupport"]["runtimeArn"] == RUNTIME_ARN
+
+
+def test_a_target_named_default_is_the_one_deployed_to(shipped: Path) -> None:
+    theirs = [
+        {"name": "staging", "account": "111122223333", "region": "eu-west-1"},
+        {"name": "default", "account": ACCOUNT, "region": REGION},
+    ]
+    (shipped / AWS_TARGETS_PATH).write_text(json.dumps(theirs))
+    assert _record(shipped, runtimes={"CustomerSupport": RuntimeIds(RUNTIME_ARN, ROLE_ARN)}) == (
+        "default"
+    )
+    assert list(_recorded(shipped)["targets"]) == ["default"]
+
+
+def test_a_deploy_of_no_resource_tears_the_target_down_as_the_cli_does(shipped: Path) -> None:
+    _record(shipped, runtimes={"CustomerSupport": RuntimeIds(RUNTIME_ARN, ROLE_ARN)})
+    config = json.loads((shipped / CONFIG_PATH).read_text())
+    for kind in ("runtimes", "memories", "agentCoreGateways"):
+        config[kind] = []
+    (shipped / CONFIG_PATH).write_text(json.dumps(config, indent=2))
+
+    assert _record(shipped) == "default"
+    assert (shipped / AWS_TARGETS_PATH).read_text() == "[]"
+    assert (shipped / DEPLOYED_STATE_PATH).read_text() == '{\n  "targets": {}\n}'
+    assert validate_project(shipped).ok
+    assert _record(shipped) is None  # nothing deployed, nothing to tear down
+    assert (shipped / AWS_TARGETS_PATH).read_text() == "[]"
+
+
+def test_a_record_the_cli_would_refuse_is_never_written(shipped: Path) -> None:
+    with pytest.raises(ValueError, match=r"\[0\]\.account: AWS account ID must be exactly 12"):
+        record_deploy(
+            shipped,
+            json.loads((shipped / CONFIG_PATH).read_text()),
+            account="local",
+            region=REGION,
+            runtimes={},
+            gateways={},
+            memories={"CustomerSupportMemory": _memory("CustomerSupportMemory")},
+        )
+    assert (shipped / AWS_TARGETS_PATH).read_text() == "[]"
+    assert not (shipped / DEPLOYED_STATE_PATH).exists()

@@ -13,15 +13,21 @@ import json
 import os
 import shutil
 import signal
+import stat
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
+from helpers.emulator import stack
 from helpers.emulator.cli import main as cli_main
 from helpers.emulator.client import ControlClient
 from helpers.emulator.state import StackState
@@ -32,9 +38,12 @@ from helpers.kit.errors import AgentFailed, InvokeServerError, InvokeUnauthorize
 from helpers.kit.paths import SOLUTIONS_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import AccessToken, get_token
-from helpers.model.config import read_config, write_config
+from helpers.model.config import CONFIG_PATH, read_config, write_config
 from helpers.model.edits import secure_runtime
 from helpers.model.interactions import wait_for_interactions
+from helpers.model.validation import AWS_TARGETS_PATH, DEPLOYED_STATE_PATH
+from helpers.tooling import agentcore_cli
+from tests.cli_corpus import cli_environment
 from tests.support import (
     REPO_ROOT,
     RETURN_PROMPT,
@@ -77,6 +86,15 @@ class Flow:
         url = self.backend.invoke_url(self.folder, RUNTIME)
         return invoke(url, prompt, token=token, session_id=new_session_id())
 
+    def recorded(self) -> Any:
+        """The deployed state the last deploy wrote for the real CLI, and its targets."""
+        state = json.loads((self.folder / DEPLOYED_STATE_PATH).read_text())
+        return state, json.loads((self.folder / AWS_TARGETS_PATH).read_text())
+
+    def resources(self) -> Any:
+        """What the last deploy recorded under the target ``default``."""
+        return self.recorded()[0]["targets"]["default"]["resources"]
+
 
 @pytest.fixture(scope="module")
 def flow(
@@ -111,11 +129,76 @@ def test_a_fresh_project_creates_everything_and_an_unchanged_one_nothing(
     flow.at(0)
     flow.backend.remove_all(flow.folder).raise_for_failure()
     flow.deploy()
+    # A deploy of nothing tears the target down, as `agentcore deploy` does.
+    assert flow.recorded() == ({"targets": {}}, [])
     steps.fresh_project(flow.folder)
     output = flow.deploy()
     assert "+ create  gateway my-gateway" in output
     assert "+ create  runtime CustomerSupport" in output
     assert "No changes" in flow.deploy()
+
+
+def test_a_deploy_records_the_stacks_ids_where_the_real_cli_reads_them(
+    flow: Flow, local_stack: StackState
+) -> None:
+    flow.at(0)
+    deployed = flow.backend.deployments()
+    runtime, gateway = deployed.runtimes[RUNTIME], deployed.gateways["my-gateway"]
+    [(memory_name, memory)] = deployed.memories.items()
+    runtime_id = runtime.arn.rsplit("/", 1)[1]
+    account = local_stack.account_id
+
+    state, targets = flow.recorded()
+
+    assert targets == [{"name": "default", "account": account, "region": local_stack.region}]
+    assert state == {
+        "targets": {
+            "default": {
+                "resources": {
+                    "runtimes": {
+                        RUNTIME: {
+                            "runtimeId": runtime_id,
+                            "runtimeArn": runtime.arn,
+                            "roleArn": f"arn:aws:iam::{account}:role/{runtime_id}-role",
+                        }
+                    },
+                    "memories": {memory_name: {"memoryId": memory.id, "memoryArn": memory.arn}},
+                    "stackName": "AgentCore-CustomerSupport-default",
+                    # protocolType "None": where the CLI keeps such a gateway, outside "mcp".
+                    "gateways": {
+                        "my-gateway": {
+                            "gatewayId": gateway.id,
+                            "gatewayArn": gateway.arn,
+                            "gatewayUrl": gateway.url,
+                        }
+                    },
+                }
+            }
+        }
+    }
+    assert list(flow.resources()) == ["runtimes", "memories", "stackName", "gateways"]
+    assert gateway.arn.endswith(f":{account}:gateway/{gateway.id}")
+    assert flow.backend.validate(flow.folder, flow.settings.value_sources()).ok
+
+    # Written again by any deploy. The learner's targets file keeps its mode; the state
+    # file and its folder, made afresh, take the modes of agentcore.json and agentcore/.
+    config, folder = flow.folder / CONFIG_PATH, flow.folder / "agentcore"
+    targets_file = flow.folder / AWS_TARGETS_PATH
+    modes = {path: stat.S_IMODE(path.stat().st_mode) for path in (config, folder, targets_file)}
+    targets_file.write_text("[]")
+    shutil.rmtree((flow.folder / DEPLOYED_STATE_PATH).parent)
+    targets_file.chmod(0o600)
+    config.chmod(0o640)
+    folder.chmod(0o750)
+    try:
+        assert "No changes" in flow.deploy()
+        assert flow.recorded() == (state, targets)
+        assert stat.S_IMODE(targets_file.stat().st_mode) == 0o600
+        assert stat.S_IMODE((flow.folder / DEPLOYED_STATE_PATH).stat().st_mode) == 0o640
+        assert stat.S_IMODE((flow.folder / DEPLOYED_STATE_PATH).parent.stat().st_mode) == 0o750
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
 
 
 def test_secrets_and_build_folders_stay_out_of_the_deployed_code(
@@ -182,6 +265,104 @@ def test_cli_invoke_without_token_fails_with_401(
     monkeypatch.chdir(flow.folder)
     assert cli_main(["invoke", "Hello", "--stream"]) == 1
     assert "HTTP 401 UnauthorizedException" in capsys.readouterr().err
+
+
+def test_the_real_cli_finds_what_the_local_deploy_recorded(
+    flow: Flow, workshop_home: Path, tmp_path: Path, token: AccessToken
+) -> None:
+    """`agentcore validate`, `status` and `invoke` of CLI 0.30.0 in the locally deployed
+    project, in a shell as `agentcore-local env` sets it up: valid, the runtime found by the
+    ARN the deploy recorded, a tokenless invoke refused before sending, and the workshop
+    text's invoke with the token streamed from the local front door. Nothing leaves
+    loopback: the AWS SDK goes to the stack, the update check finds the one the stack's
+    preload recorded, and the Runtime's host is mapped to the front door."""
+    if not agentcore_cli.installed():
+        pytest.skip(f"the real agentcore CLI is not installed. {agentcore_cli.INSTALL_HINT}")
+    flow.at(1)
+    arn = flow.backend.runtime_arn(flow.folder, RUNTIME)
+    env = {
+        **cli_environment(tmp_path / "home"),
+        **stack.client_environment(workshop_home),
+        **stack.node_environment(workshop_home),
+    }
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(agentcore_cli.executable()), *argv],
+            cwd=flow.folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    session = ("--session-id", new_session_id())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        validate = pool.submit(run, "validate")
+        status = pool.submit(run, "status")
+        invoke = pool.submit(run, "invoke", RETURN_PROMPT)
+        streamed = pool.submit(
+            run, "invoke", RETURN_PROMPT, *session, "--bearer-token", token.value, "--stream"
+        )
+    assert (validate.result().returncode, validate.result().stdout) == (0, "Valid\n")
+    assert f"{RUNTIME}: Deployed - Runtime: READY ({arn})" in status.result().stdout
+    assert "my-gateway: Deployed" in status.result().stdout
+    refused = invoke.result()
+    assert refused.returncode == 1
+    assert f"Agent '{RUNTIME}' is configured for CUSTOM_JWT but no bearer token" in refused.stderr
+    answer = streamed.result()
+    assert answer.returncode == 0, answer.stderr
+    assert "30 days" in answer.stdout
+    assert (Path(env["AGENTCORE_CONFIG_DIR"]) / "update-check.json").is_file()
+
+
+def test_the_local_aws_api_describes_the_deployed_runtime_as_aws_does(flow: Flow) -> None:
+    """GetAgentRuntime and ListAgentRuntimes (what the real `agentcore status` asks) answer
+    from the stack's deploys: READY, with the ids and role the deployed state records and
+    the authorizer and header allowlist agentcore.json deployed; a deploy that changes
+    nothing changes no version. An unknown id is AWS's ResourceNotFoundException."""
+    flow.at(1)
+    control = boto3.client("bedrock-agentcore-control")
+    [entry] = read_config(flow.folder)["runtimes"]
+    recorded = flow.resources()["runtimes"][RUNTIME]
+
+    runtime = control.get_agent_runtime(agentRuntimeId=recorded["runtimeId"])
+
+    assert runtime["status"] == "READY"
+    assert runtime["agentRuntimeArn"] == recorded["runtimeArn"]
+    assert runtime["agentRuntimeId"] == recorded["runtimeId"]
+    assert runtime["roleArn"] == recorded["roleArn"]
+    assert runtime["agentRuntimeName"] == f"CustomerSupport_{RUNTIME}"
+    assert runtime["agentRuntimeVersion"].isdigit()
+    assert runtime["authorizerConfiguration"] == {
+        "customJWTAuthorizer": entry["authorizerConfiguration"]["customJwtAuthorizer"]
+    }
+    assert runtime["requestHeaderConfiguration"] == {
+        "requestHeaderAllowlist": entry["requestHeaderAllowlist"]
+    }
+    assert runtime["networkConfiguration"] == {"networkMode": "PUBLIC"}
+    assert runtime["createdAt"] <= runtime["lastUpdatedAt"]
+    listed = control.list_agent_runtimes()["agentRuntimes"]
+    assert (recorded["runtimeId"], "READY") in [(r["agentRuntimeId"], r["status"]) for r in listed]
+
+    assert "No changes" in flow.deploy()
+    again = control.get_agent_runtime(agentRuntimeId=recorded["runtimeId"])
+    assert (again["agentRuntimeVersion"], again["lastUpdatedAt"]) == (
+        runtime["agentRuntimeVersion"],
+        runtime["lastUpdatedAt"],
+    )
+
+    unknown = "CustomerSupport_Nobody-0123456789"
+    with pytest.raises(ClientError) as refused:
+        control.get_agent_runtime(agentRuntimeId=unknown)
+    error = refused.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert error["Error"]["Code"] == "ResourceNotFoundException"
+    assert error["Error"]["Message"] == (
+        f"Agent '{unknown}' was not found. Please check the agent ID and try again."
+    )
 
 
 def test_notebook_01s_tokenless_refusal_is_the_runtimes_401_locally(
@@ -278,6 +459,8 @@ def test_step2_secure_gateway(flow: Flow, settings: WorkshopSettings, token: Acc
     )
     assert backend.remove_gateway(folder, "my-gateway").ok
     assert "- delete  gateway my-gateway" in flow.deploy()
+    assert "gateways" not in flow.resources()  # gone from the deployed state too
+    assert RUNTIME in flow.resources()["runtimes"]
     assert backend.add_gateway(
         folder,
         name="my-gateway-secure",
@@ -294,6 +477,11 @@ def test_step2_secure_gateway(flow: Flow, settings: WorkshopSettings, token: Acc
     ).ok
     assert "+ create  gateway my-gateway-secure" in flow.deploy()
     flow.step = 2
+    recorded = flow.resources()["gateways"]
+    assert list(recorded) == ["my-gateway-secure"]
+    assert recorded["my-gateway-secure"]["gatewayUrl"] == backend.gateway_url(
+        folder, "my-gateway-secure"
+    )
 
     url = backend.gateway_url(folder, "my-gateway-secure")
     refused = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})

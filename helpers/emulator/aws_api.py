@@ -79,7 +79,7 @@ SERVED_SERVICES: Mapping[str, frozenset[str]] = {
     # Converse and ConverseStream, the agents' model; moto routes Bedrock's control
     # planes under the same name, and they are not served.
     "bedrock": frozenset({"bedrockruntime"}),
-    # AgentCore Memory: its data plane and its control plane.
+    # AgentCore Memory's data plane; the control plane (memories, the deployed runtimes).
     "bedrock-agentcore": frozenset({"bedrockagentcore", "bedrockagentcorecontrol"}),
     "cognito-idp": frozenset({"cognitoidp"}),  # the user pool, its app clients, sign-in
     "iam": frozenset({"iam"}),  # the stack's own user and key, made at start

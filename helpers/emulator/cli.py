@@ -111,7 +111,8 @@ def _env(args: argparse.Namespace) -> int:
                 variable=BACKEND_ENV,
             )
         )
-    for name, value in stack.client_environment(args.home).items():
+    environment = {**stack.client_environment(args.home), **stack.node_environment(args.home)}
+    for name, value in environment.items():
         print(f"export {name}={shlex.quote(value)}")
     # Only in the shell that eval's this: the workshop's `agentcore ...` lines run here.
     print(SHELL_FUNCTION)

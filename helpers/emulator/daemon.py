@@ -180,7 +180,9 @@ def run(home: Path) -> None:
     from helpers.emulator.bedrock.converse import ConverseResponse
     from helpers.emulator.control.api import create_control_app
     from helpers.emulator.control.faults import Switchable
+    from helpers.emulator.deploy.control_api import AgentCoreControlResponse
     from helpers.emulator.deploy.deployer import Deployer
+    from helpers.emulator.deploy.published import PublishedRuntimes
     from helpers.emulator.gateway.host import MAX_REQUEST_BYTES as GATEWAY_MAX_BYTES
     from helpers.emulator.gateway.host import MCP_SERVER_MODULE, GatewayHost
     from helpers.emulator.gateway.lambdas import LambdaRegistry
@@ -189,7 +191,6 @@ def run(home: Path) -> None:
     from helpers.emulator.identity.issuer import create_issuer_app
     from helpers.emulator.identity.keys import SigningKeyStore
     from helpers.emulator.identity.sign_in import SignInService
-    from helpers.emulator.memory.control_api import MemoryControlResponse
     from helpers.emulator.memory.data_api import MemoryDataResponse
     from helpers.emulator.memory.service import MemoryService
     from helpers.emulator.memory.store import MemoryStore
@@ -238,6 +239,8 @@ def run(home: Path) -> None:
     sign_in = SignInService(keys, draft.issuer_url)
     memory_store = MemoryStore(layout.memory_file)
     memory = MemoryService(memory_store)
+    # What the deployer publishes of its runtimes, for the AWS API's GetAgentRuntime.
+    runtimes = PublishedRuntimes()
     aws_api, credentials, signed, outputs = _start_aws_api(
         ports["aws_api"],
         prerequisites,
@@ -246,7 +249,7 @@ def run(home: Path) -> None:
         {
             "cognitoidp": lambda: CognitoResponse(sign_in),
             "bedrockagentcore": lambda: MemoryDataResponse(memory),
-            "bedrockagentcorecontrol": lambda: MemoryControlResponse(memory),
+            "bedrockagentcorecontrol": lambda: AgentCoreControlResponse(memory, runtimes),
             "bedrockruntime": lambda: ConverseResponse(model),
         },
     )
@@ -278,6 +281,7 @@ def run(home: Path) -> None:
         memory_control=signed.client(
             "bedrock-agentcore-control", endpoint_url=draft.aws_endpoint_url
         ),
+        published=runtimes,
     )
     issuer_app = create_issuer_app(
         base_url=draft.issuer_url,

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from helpers.emulator import real_cli
 from helpers.emulator.bedrock.choice import ModelChoice, probe
 from helpers.emulator.client import ControlClient
 from helpers.emulator.credentials import StackCredentials
@@ -159,6 +160,16 @@ def client_environment(home: Path | None = None) -> dict[str, str]:
     if state is None:
         raise StackError(_(NOT_RUNNING))
     return state.client_environment(credentials(home))
+
+
+def node_environment(home: Path | None = None) -> dict[str, str]:
+    """The variables that let the real ``agentcore`` CLI answer from the running stack
+    (:mod:`helpers.emulator.real_cli`), the shell's own ``NODE_OPTIONS`` kept."""
+    state = read_state(home)
+    if state is None:
+        raise StackError(_(NOT_RUNNING))
+    node_options = os.environ.get("NODE_OPTIONS", "")
+    return real_cli.node_environment(state, _layout(home).cli_config_dir, node_options)
 
 
 def status(home: Path | None = None) -> StackStatus:

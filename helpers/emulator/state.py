@@ -72,6 +72,11 @@ class StackLayout:
         return self.state_dir / "deployed.json"
 
     @property
+    def cli_config_dir(self) -> Path:
+        """The real ``agentcore`` CLI's config folder in a shell pointed at this stack."""
+        return self.state_dir / "agentcore-cli"
+
+    @property
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
 

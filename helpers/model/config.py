@@ -114,17 +114,27 @@ def write_config(project_dir: Path, config: dict[str, Any]) -> None:
     """
     path = Path(project_dir) / CONFIG_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(config, indent=2, ensure_ascii=False).encode("utf-8")
+    write_json(path, config)
+
+
+def write_json(path: Path, value: Any, like: Path | None = None) -> None:
+    """Write ``value`` as the CLI writes its files (``JSON.stringify(value, null, 2)``: indent
+    2, no final newline), replacing ``path`` atomically.
+
+    An existing file keeps its mode; a new one takes the mode of the file ``like`` when it
+    exists, else what the umask leaves of 0o666, as for any newly created file.
+    """
+    data = json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # 0o666 lets the umask decide, as for any newly created file.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        model = path if path.exists() else like
+        if model is not None and model.exists():
+            os.chmod(tmp, model.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

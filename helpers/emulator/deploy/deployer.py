@@ -18,6 +18,10 @@ target's tool schema once. It then:
 - changes nothing when nothing changed.
 
 What is deployed is saved in ``deployed.json`` and brought back when the stack restarts.
+After each successful deploy the project folder records it as ``agentcore deploy`` does,
+in ``agentcore/aws-targets.json`` and ``agentcore/.cli/deployed-state.json``
+(:mod:`helpers.model.deployed_state`), with the stack's own account, region, ids and
+ARNs: the real CLI's ``validate``, ``status`` and ``invoke`` find what was deployed there.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import secrets
 import shutil
 import string
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,6 +45,7 @@ from typing import Any
 from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
 from helpers.emulator.deploy import memories
 from helpers.emulator.deploy.memories import MemoryRecord, MemoryRefused, MemorySpec
+from helpers.emulator.deploy.published import PublishedRuntime, PublishedRuntimes
 from helpers.emulator.deploy.report import (
     Deployments,
     GatewayInfo,
@@ -56,6 +62,7 @@ from helpers.emulator.runtime.sessions import (
     SessionPool,
 )
 from helpers.emulator.state import StackLayout
+from helpers.model import deployed_state
 from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
@@ -105,6 +112,15 @@ class RuntimeRecord:
     entrypoint: str
     authorizer: dict[str, Any] | None
     header_allowlist: list[str]
+    # What GetAgentRuntime reports: the version (1, then one more for each deploy that
+    # changes the runtime), when it was created and last updated (Unix seconds), and
+    # agentcore.json's networkMode, protocol and description.
+    version: int = 1
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    network_mode: str = "PUBLIC"
+    protocol: str = "HTTP"
+    description: str = ""
 
 
 @dataclass
@@ -240,8 +256,11 @@ class Deployer:
         max_sessions: int = DEFAULT_MAX_SESSIONS,
         make_authorizer: Callable[[JwtAuthorizerConfig], JwtAuthorizer] = JwtAuthorizer,
         memory_control: Any = None,
+        published: PublishedRuntimes | None = None,
     ) -> None:
-        """``memory_control`` is a boto3 ``bedrock-agentcore-control`` client of the stack."""
+        """``memory_control`` is a boto3 ``bedrock-agentcore-control`` client of the stack;
+        ``published`` gets a snapshot of the runtimes after every change, for the local AWS
+        API's ``GetAgentRuntime``."""
         self._layout = layout
         self._template = template
         self._clock = clock
@@ -260,6 +279,7 @@ class Deployer:
         self._account_id = account_id
         self._make_authorizer = make_authorizer
         self._memory_control = memory_control
+        self._published = published if published is not None else PublishedRuntimes()
         self._lock = asyncio.Lock()
         self._runtimes: dict[str, RuntimeRecord] = {}
         self._gateways: dict[str, GatewayRecord] = {}
@@ -272,6 +292,38 @@ class Deployer:
 
     def gateway_url(self, gateway_id: str) -> str:
         return f"{self._gateway_base_url}/{gateway_id}/mcp"
+
+    def gateway_arn(self, gateway_id: str) -> str:
+        return f"arn:aws:bedrock-agentcore:{self._region}:{self._account_id}:gateway/{gateway_id}"
+
+    def role_arn(self, runtime_arn: str) -> str:
+        """The runtime's execution role, as the deployed state names one.
+
+        The stack keeps no IAM for its runtimes (its agents run with the stack's own key):
+        the role is named after the runtime's id, in the stack's account.
+        """
+        return f"arn:aws:iam::{self._account_id}:role/{runtime_arn.rsplit('/', 1)[-1]}-role"
+
+    def _publish(self) -> None:
+        """Hand the AWS API's threads a new snapshot of the runtimes (never the records)."""
+        self._published.publish(
+            PublishedRuntime(
+                arn=record.arn,
+                version=record.version,
+                role_arn=self.role_arn(record.arn),
+                created_at=record.created_at,
+                updated_at=record.updated_at,
+                authorizer_json=None
+                if record.authorizer is None
+                else json.dumps(record.authorizer),
+                header_allowlist=tuple(record.header_allowlist),
+                network_mode=record.network_mode,
+                protocol=record.protocol,
+                description=record.description,
+                idle_timeout=int(self._idle_timeout),
+            )
+            for record in self._runtimes.values()
+        )
 
     def describe(self) -> Deployments:
         """Runtimes (ARN, invoke URL, whether the agent runs) and gateways (id, MCP URL)."""
@@ -292,6 +344,7 @@ class Deployer:
             gateways={
                 name: GatewayInfo(
                     id=record.gateway_id,
+                    arn=self.gateway_arn(record.gateway_id),
                     url=self.gateway_url(record.gateway_id),
                     authorizer=record.authorizer_type,
                     targets=tuple(target["name"] for target in record.targets),
@@ -330,7 +383,30 @@ class Deployer:
                 await emit({"event": "progress", "message": item.progress()})
                 await self._apply(item, wanted_memories, runtimes, gateways)
             self._save()
-            return self.describe()
+            described = self.describe()
+            self._record(project_dir, config, described)
+            return described
+
+    def _record(self, project_dir: Path, config: dict[str, Any], described: Deployments) -> None:
+        """Write what is deployed into the project, where the real CLI looks for it."""
+        deployed_state.record_deploy(
+            project_dir,
+            config,
+            account=self._account_id,
+            region=self._region,
+            runtimes={
+                name: deployed_state.RuntimeIds(runtime.arn, self.role_arn(runtime.arn))
+                for name, runtime in described.runtimes.items()
+            },
+            gateways={
+                name: deployed_state.GatewayIds(gateway.id, gateway.arn, gateway.url)
+                for name, gateway in described.gateways.items()
+            },
+            memories={
+                name: deployed_state.MemoryIds(memory.id, memory.arn)
+                for name, memory in described.memories.items()
+            },
+        )
 
     def _load_valid_config(self, project_dir: Path) -> dict[str, Any]:
         try:
@@ -430,16 +506,32 @@ class Deployer:
                 )
             )
             authorizer = _custom_jwt(entry)
+            fingerprint = _fingerprint(entry, _code_hash(code_location), gateway_env, memory_vars)
+            now = time.time()
+            if existing is None:
+                version, created_at, updated_at = 1, now, now
+            elif existing.fingerprint == fingerprint:
+                version, created_at, updated_at = (
+                    existing.version,
+                    existing.created_at,
+                    existing.updated_at,
+                )
+            else:
+                version, created_at, updated_at = existing.version + 1, existing.created_at, now
             desired[entry["name"]] = RuntimeRecord(
                 name=entry["name"],
                 arn=arn,
-                fingerprint=_fingerprint(
-                    entry, _code_hash(code_location), gateway_env, memory_vars
-                ),
+                fingerprint=fingerprint,
                 code_dir=str(code_location),
                 entrypoint=entry["entrypoint"],
                 authorizer=authorizer,
                 header_allowlist=list(entry.get("requestHeaderAllowlist", [])),
+                version=version,
+                created_at=created_at,
+                updated_at=updated_at,
+                network_mode=entry.get("networkMode", "PUBLIC"),
+                protocol=entry.get("protocol", "HTTP"),
+                description=entry.get("description", ""),
             )
         return desired
 
@@ -500,6 +592,7 @@ class Deployer:
             return
         if item.action == "delete":
             removed = self._runtimes.pop(item.name)
+            self._publish()
             self._front_door.remove(removed.arn)
             await self._pools.pop(item.name).close()
             return
@@ -598,6 +691,7 @@ class Deployer:
         replaced = self._pools.get(record.name)
         self._pools[record.name] = pool
         self._runtimes[record.name] = record
+        self._publish()
         if replaced is not None and replaced is not pool:
             # New calls reach the new version from now on; the deploy does not wait for the
             # old one's processes to shut down (as UpdateAgentRuntime does not).
@@ -648,6 +742,8 @@ class Deployer:
             self._gateways[gateway.name] = gateway
         for entry in state["runtimes"]:
             record = RuntimeRecord(**entry)
+            if not record.created_at:  # saved before the stack kept these times
+                record.created_at = record.updated_at = time.time()
             pool = self._pool(record, self._gateways, self._memories)
             try:
                 pool.keep_as_spare(await asyncio.to_thread(pool.ready_process))

@@ -51,9 +51,10 @@ class RuntimeInfo:
 
 @dataclass(frozen=True)
 class GatewayInfo:
-    """A deployed gateway: its id, its MCP URL and its targets."""
+    """A deployed gateway: its id, ARN and MCP URL, and its targets."""
 
     id: str
+    arn: str
     url: str
     authorizer: str  # NONE | AWS_IAM | CUSTOM_JWT
     targets: tuple[str, ...]

@@ -1,8 +1,10 @@
 """``bedrock-agentcore-control``'s memory operations, in moto's handler, over the stack's memory.
 
 moto's own memories live in its process only, with ids a restart forgets; the stack's
-are kept with their events and records (:mod:`helpers.emulator.memory.store`). Runtime
-and gateway operations stay moto's (the stack deploys those itself).
+are kept with their events and records (:mod:`helpers.emulator.memory.store`). The
+stack serves the control plane with its subclass
+:class:`helpers.emulator.deploy.control_api.AgentCoreControlResponse`, which answers the
+runtime operations from its deploys too.
 """
 
 from __future__ import annotations

@@ -119,6 +119,7 @@ from helpers.kit.errors import (
 )
 from helpers.kit.observability.cloudwatch import CloudWatchSource
 from helpers.model.config import read_config
+from helpers.model.deployed_state import DEFAULT_TARGET, default_target, write_aws_targets
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 from helpers.model.invocation import aws_base_url, invoke_url
@@ -139,7 +140,7 @@ VERSION_TIMEOUT_SECONDS = 120
 NO_BEARER_TOKEN = "is configured for CUSTOM_JWT but no bearer token is available"
 DEPLOY_COMMAND = commands.shown(commands.deploy())
 # Without --target, `agentcore deploy` deploys the target named "default" and records it there.
-DEPLOY_TARGET = "default"
+DEPLOY_TARGET = DEFAULT_TARGET
 CLI_ENVIRONMENT = {
     "AGENTCORE_TELEMETRY_DISABLED": "1",
     # The CLI colours its text through chalk, which honours this; output is captured, not shown
@@ -492,9 +493,7 @@ def fill_aws_targets(project: Path) -> str | None:
             )
         )
     account = session.client("sts").get_caller_identity()["Account"]
-    target = {"name": "default", "account": account, "region": region}
-    # Formatted as the CLI writes its files: JSON.stringify(value, null, 2).
-    path.write_text(json.dumps([target], indent=2), encoding="utf-8")
+    write_aws_targets(project, [default_target(account, region)])
     return _(
         "{file}: deploying to account {account} in {region} (target default).",
         file=AWS_TARGETS_PATH,
