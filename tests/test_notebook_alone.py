@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.output_widget import OutputWidget
 
 from helpers.emulator import stack
 from tests.support import REPO_ROOT, port_base_beside_the_suite
@@ -36,12 +37,30 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
         stack.down(tmp_path)
 
 
+class _HeadlessOutputWidget(OutputWidget):
+    """nbclient's stand-in for an ``ipywidgets.Output``, without its echo to the kernel.
+
+    For each output it captures, nbclient's stand-in sends the widget's new state back
+    to the kernel on the shell socket, from inside its IOPub handler, as a plain blocking
+    send (jupyter_client's ``Session.send`` unwraps the asyncio socket). That send
+    processes the socket's pending ZMQ commands, so it can swallow the edge-triggered
+    wake-up of an ``execute_reply`` that has just arrived: the asyncio poll waiting for
+    the reply then sleeps out the whole cell timeout (300 s), finds the reply on its
+    last look, and the cell passes 300 s late (notebook 04's ``views.browser``). No one
+    reads that state here; the outputs are still captured as before.
+    """
+
+    def _publish_msg(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
 def _run(name: str) -> str:
     """Run notebook ``name`` in a new kernel; what its cells printed."""
     notebook = nbformat.read(REPO_ROOT / "notebooks" / name, as_version=4)
     client = NotebookClient(
         notebook, timeout=300, resources={"metadata": {"path": str(REPO_ROOT / "notebooks")}}
     )
+    client.widget_registry = {"@jupyter-widgets/output": {"OutputModel": _HeadlessOutputWidget}}
     client.execute()  # raises CellExecutionError, with the failing cell, on any error
     return "".join(
         output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
