@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 
 import boto3
 import pytest
+import requests
 import uvicorn
 
 from helpers.emulator import stack
@@ -165,3 +167,20 @@ def serve_on_a_thread(app: Any, **config: Any) -> Iterator[Served]:
         loop.close()
         listener.close()
     assert not thread.is_alive(), "the server did not stop"
+
+
+def wait_until_jupyter_serves(
+    process: subprocess.Popen[bytes], url: str, token: str, log: Path, what: str
+) -> None:
+    """Wait (up to 120 s) until the Jupyter server ``process`` started answers at ``url``;
+    fail with the end of its ``log`` if it ends first."""
+    deadline = time.monotonic() + 120
+    while True:
+        assert process.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, f"{what} did not serve within 120 s"
+        try:
+            if requests.get(f"{url}/api/status?token={token}", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)

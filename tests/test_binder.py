@@ -28,7 +28,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ import pytest
 import requests
 
 from helpers.emulator import stack
-from tests.support import REPO_ROOT, port_base_beside_the_suite
+from tests.support import REPO_ROOT, port_base_beside_the_suite, wait_until_jupyter_serves
 
 INSTALL_HINT = (
     "repo2docker is not installed: .venv/bin/python -m pip install -c constraints.txt "
@@ -242,16 +241,7 @@ def chinese_container(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, log_path.read_text()[-3000:]
-            assert time.monotonic() < deadline, "JupyterLab did not serve within 120 s"
-            try:
-                if requests.get(f"{url}/api/status?token={token}", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
+        wait_until_jupyter_serves(process, url, token, log_path, "JupyterLab")
         yield url, token, home
     finally:
         _stop_group(process)

@@ -33,11 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from helpers.emulator import stack
 from tests.leaks import JWT_SHAPED
-from tests.support import REPO_ROOT, port_base_beside_the_suite
+from tests.support import REPO_ROOT, port_base_beside_the_suite, wait_until_jupyter_serves
 
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM") or shutil.which("chromium")
 INSTALL_HINT = (
@@ -139,16 +138,7 @@ def _make_lab(tmp_path_factory: pytest.TempPathFactory, language: str) -> Iterat
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, (base / "make-lab.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "make lab did not serve within 120 s"
-            try:
-                if requests.get(f"{url}/api/status?token={token}", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
+        wait_until_jupyter_serves(process, url, token, base / "make-lab.log", "make lab")
         yield Lab(url, token, root)
     finally:
         # SIGTERM: JupyterLab shuts its kernels down and exits; then the lab's stack.

@@ -11,10 +11,8 @@ background while the other tests run, when npm is on the machine (``tests/real_c
 Two of the CLI's dependencies do not install as published (one is pinned to a version
 the registry does not serve, one is an optional inspector UI the config commands never
 load), so the cache's ``package.json`` overrides them; the CLI's own
-``npm-shrinkwrap.json`` pins everything else. Install scripts are not run: the commands
-used here need none. An install goes to a temporary folder and is renamed into place
-once ``agentcore --version`` answers, so an interrupted install leaves no half cache,
-and a second ``install`` finds the cache and returns at once.
+``npm-shrinkwrap.json`` pins everything else. :mod:`helpers.tooling.npm_cache` does the
+install (nothing half-done is ever found in the cache).
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from helpers.kit.backends.commands import PACKAGE, VERSION
+from helpers.tooling.npm_cache import InstallError, PinnedPackage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OVERRIDES = {
@@ -42,13 +41,10 @@ INSTALL_HINT = (
     "Install it with `make agentcore-cli` (needs Node.js and npm; it downloads "
     f"{PACKAGE}@{VERSION} into .workshop/cache/, about 490 MB)."
 )
+CLI = PinnedPackage(PACKAGE, VERSION, "agentcore", INSTALL_HINT, OVERRIDES)
 # What the CLI needs to run quietly and print whole lines: no telemetry, no colour, and a
 # wide terminal (it wraps at 80 columns when stdout is not a terminal).
 QUIET_ENV = {"AGENTCORE_TELEMETRY_DISABLED": "1", "NO_COLOR": "1", "COLUMNS": "1000"}
-
-
-class InstallError(RuntimeError):
-    """The CLI could not be installed; the message says why and what to do."""
 
 
 def cache_dir() -> Path:
@@ -59,13 +55,12 @@ def cache_dir() -> Path:
 
 
 def executable(cache: Path | None = None) -> Path:
-    return (cache or cache_dir()) / "node_modules" / ".bin" / "agentcore"
+    return CLI.executable(cache or cache_dir())
 
 
 def installed(cache: Path | None = None) -> bool:
     """Whether the cache holds a complete install (the marker is written last)."""
-    cache = cache or cache_dir()
-    return (cache / "installed").is_file() and executable(cache).is_file()
+    return CLI.installed(cache or cache_dir())
 
 
 def npm_available() -> bool:
@@ -80,62 +75,23 @@ def install(
     """Install the pinned CLI into ``cache`` unless it is there already; return the binary.
 
     ``prefix`` goes before the npm command (``nice -n 19`` for an install in the
-    background). npm's own output is kept and shown only when it fails.
+    background).
     """
     cache = cache or cache_dir()
-    if installed(cache):
-        return executable(cache)
-    npm = shutil.which("npm")
-    if npm is None:
-        raise InstallError(f"npm is not on PATH. {INSTALL_HINT}")
-    staging = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "stub-inspector").mkdir(parents=True)
+    if CLI.installed(cache):
+        return CLI.executable(cache)
+    started = time.monotonic()
+    binary = CLI.install(cache, version, prepare=_stub_inspector, prefix=prefix, say=say)
+    say(f"installed {PACKAGE}@{VERSION} in {time.monotonic() - started:.0f} s")
+    return binary
+
+
+def _stub_inspector(staging: Path) -> None:
+    """The package the inspector override points at: an empty module."""
+    (staging / "stub-inspector").mkdir()
     stub = {"name": "@aws/agent-inspector", "version": "0.0.0", "main": "index.js"}
     (staging / "stub-inspector" / "package.json").write_text(json.dumps(stub))
     (staging / "stub-inspector" / "index.js").write_text("module.exports = {};\n")
-    manifest = {
-        "name": "agentcore-cli-cache",
-        "version": "1.0.0",
-        "private": True,
-        "dependencies": {PACKAGE: VERSION},
-        "overrides": OVERRIDES,
-    }
-    (staging / "package.json").write_text(json.dumps(manifest, indent=2))
-    say(f"installing {PACKAGE}@{VERSION} into {cache} ...")
-    started = time.monotonic()
-    try:
-        done = subprocess.run(
-            [
-                *prefix,
-                npm,
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--ignore-scripts",
-                "--loglevel=error",
-            ],
-            cwd=staging,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode:
-            raise InstallError(
-                f"`npm install {PACKAGE}@{VERSION}` failed (exit {done.returncode}):\n"
-                f"{done.stdout}{done.stderr}\n{INSTALL_HINT}"
-            )
-        answer = version(executable(staging))
-        if answer != VERSION:
-            raise InstallError(f"the installed CLI says it is {answer!r}, not {VERSION}")
-        (staging / "installed").write_text(f"{PACKAGE}@{VERSION}\n")
-        shutil.rmtree(cache, ignore_errors=True)
-        staging.rename(cache)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    say(f"installed {PACKAGE}@{VERSION} in {time.monotonic() - started:.0f} s")
-    return executable(cache)
 
 
 def package_version(binary: Path) -> str:

@@ -4,24 +4,22 @@ The multi-user test (``tests/test_room_of_three.py``) starts a JupyterHub, and t
 starts this proxy in front of itself and of each attendee's server. It is npm
 ``configurable-http-proxy`` at :data:`VERSION`, installed with npm into
 ``.workshop/cache/configurable-http-proxy/<version>/`` (or
-``$CONFIGURABLE_HTTP_PROXY_CACHE/<version>/``) the way :mod:`helpers.tooling.agentcore_cli`
-caches the real ``agentcore`` CLI: nothing global, nothing in the repository, install
-scripts not run. An install goes to a temporary folder and is renamed into place once
-the proxy answers ``--version``, so an interrupted install leaves no half cache, and a
-second ``install`` finds the cache and returns at once.
+``$CONFIGURABLE_HTTP_PROXY_CACHE/<version>/``) as :mod:`helpers.tooling.npm_cache` installs
+a pinned package, like the real ``agentcore`` CLI.
 ``python -m helpers.tooling.http_proxy install`` installs it by hand.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from helpers.tooling.npm_cache import InstallError, PinnedPackage
 
 PACKAGE = "configurable-http-proxy"
 # JupyterHub 6 works with the proxy's 4.x and 5.x; 5.x needs Node.js 20 or later.
@@ -34,8 +32,7 @@ INSTALL_HINT = (
 )
 
 
-class InstallError(RuntimeError):
-    """The proxy could not be installed; the message says why and what to do."""
+PROXY = PinnedPackage(PACKAGE, VERSION, PACKAGE, INSTALL_HINT)
 
 
 def cache_dir() -> Path:
@@ -46,13 +43,12 @@ def cache_dir() -> Path:
 
 
 def executable(cache: Path | None = None) -> Path:
-    return (cache or cache_dir()) / "node_modules" / ".bin" / PACKAGE
+    return PROXY.executable(cache or cache_dir())
 
 
 def installed(cache: Path | None = None) -> bool:
     """Whether the cache holds a complete install (the marker is written last)."""
-    cache = cache or cache_dir()
-    return (cache / "installed").is_file() and executable(cache).is_file()
+    return PROXY.installed(cache or cache_dir())
 
 
 def npm_available() -> bool:
@@ -60,51 +56,8 @@ def npm_available() -> bool:
 
 
 def install(cache: Path | None = None, say: Callable[[str], None] = print) -> Path:
-    """Install the pinned proxy into ``cache`` unless it is there already; return the binary.
-
-    npm's own output is kept and shown only when it fails.
-    """
-    cache = cache or cache_dir()
-    if installed(cache):
-        return executable(cache)
-    npm = shutil.which("npm")
-    if npm is None:
-        raise InstallError(f"npm is not on PATH. {INSTALL_HINT}")
-    staging = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    manifest = {
-        "name": "configurable-http-proxy-cache",
-        "version": "1.0.0",
-        "private": True,
-        "dependencies": {PACKAGE: VERSION},
-    }
-    (staging / "package.json").write_text(json.dumps(manifest, indent=2))
-    say(f"installing {PACKAGE}@{VERSION} into {cache} ...")
-    try:
-        done = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-            cwd=staging,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode:
-            raise InstallError(
-                f"`npm install {PACKAGE}@{VERSION}` failed (exit {done.returncode}):\n"
-                f"{done.stdout}{done.stderr}\n{INSTALL_HINT}"
-            )
-        answer = version(executable(staging))
-        if answer != VERSION:
-            raise InstallError(f"the installed proxy says it is {answer!r}, not {VERSION}")
-        (staging / "installed").write_text(f"{PACKAGE}@{VERSION}\n")
-        shutil.rmtree(cache, ignore_errors=True)
-        staging.rename(cache)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    say(f"installed {PACKAGE}@{VERSION}")
-    return executable(cache)
+    """Install the pinned proxy into ``cache`` unless it is there already; return the binary."""
+    return PROXY.install(cache or cache_dir(), version, say=say)
 
 
 def version(binary: Path) -> str:
