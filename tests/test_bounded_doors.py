@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -186,12 +186,24 @@ def _trickle(state: StackState, part: str, first: bytes, drip: bytes) -> float:
         return time.monotonic() - started
 
 
+def _silent(state: StackState, part: str) -> float:
+    """Connect and send nothing, not even a TLS hello: seconds until the server closes."""
+    port = state.ports[part]
+    with socket.create_connection(("127.0.0.1", port), timeout=CUT_OFF_WITHIN_SECONDS + 3) as probe:
+        started = time.monotonic()
+        with suppress(TimeoutError, ConnectionResetError):
+            probe.recv(1)
+        return time.monotonic() - started
+
+
 def test_clients_that_trickle_headers_or_a_body_are_cut_off_at_every_door(
     local_stack: StackState,
 ) -> None:
-    """Two slow clients per door at once, a byte a second: each is closed within ~10 s."""
+    """Three slow clients per door at once: one that says nothing (not even a TLS hello),
+    two that send a byte a second. Each is closed within ~10 s."""
     probes: dict[str, Callable[[], float]] = {}
     for part in PARTS:
+        probes[f"{part}: silent"] = partial(_silent, local_stack, part)
         line = f"POST {_path(part)} HTTP/1.1\r\n".encode()
         probes[f"{part}: headers"] = partial(_trickle, local_stack, part, line, b"X-Slow: 1\r\n")
         head = _head(local_stack, part, "Content-Length: 1000\r\n")

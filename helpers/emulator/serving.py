@@ -8,7 +8,9 @@ part's app has even looked at the request (every part is open to any local user)
 
 - :data:`HEADER_TIMEOUT_SECONDS` to send a request's headers: uvicorn starts no timer
   before the first request, so a client that opens connections and trickles bytes would
-  otherwise hold them forever;
+  otherwise hold them forever; as long to finish a TLS handshake, before which no
+  protocol of the part sees the connection (asyncio's own default is 60 s, and uvicorn
+  passes no timeout of its own: :meth:`PartServer.serve_part` sets asyncio's default);
 - :data:`BODY_TIMEOUT_SECONDS` from the headers to the body's last byte: uvicorn has no
   timer at all once a request has begun. Only the request is timed: a response (the
   Runtime's server-sent events) streams as long as it takes;
@@ -19,6 +21,7 @@ part's app has even looked at the request (every part is open to any local user)
 from __future__ import annotations
 
 import asyncio
+import asyncio.constants
 import contextlib
 import logging
 import socket
@@ -212,6 +215,8 @@ class PartServer(uvicorn.Server):
         yield
 
     async def serve_part(self) -> None:
+        # Read by asyncio's TLS transport for every server that names no timeout itself.
+        asyncio.constants.SSL_HANDSHAKE_TIMEOUT = HEADER_TIMEOUT_SECONDS
         await self.serve(sockets=[self.listener])
 
 
