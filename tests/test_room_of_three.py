@@ -68,7 +68,7 @@ from helpers.kit.backends.local import LocalBackend
 from helpers.kit.paths import PREREQUISITES_FILE, REPO_ROOT
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.tokens import client_secret
-from helpers.tooling import http_proxy
+from helpers.tooling import http_proxy, npm_cache
 
 ATTENDEES = 3
 SERVICE = "room-test"
@@ -527,7 +527,7 @@ class Room:
 def room() -> Iterator[Room]:
     try:
         http_proxy.install(say=lambda _: None)
-    except http_proxy.InstallError as error:
+    except npm_cache.InstallError as error:
         pytest.skip(str(error))
     # The attendees' homes are in it: a temporary folder others may reach.
     temporary = Path(tempfile.gettempdir())

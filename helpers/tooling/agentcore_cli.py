@@ -17,7 +17,6 @@ install (nothing half-done is ever found in the cache).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from helpers.kit.backends.commands import PACKAGE, VERSION
-from helpers.tooling.npm_cache import InstallError, PinnedPackage
+from helpers.tooling.npm_cache import PinnedPackage, command_line
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OVERRIDES = {
@@ -117,16 +116,8 @@ def version(binary: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.tooling.agentcore_cli")
-    parser.add_argument("action", choices=["install", "path"])
-    args = parser.parse_args(argv)
-    try:
-        binary = install() if args.action == "install" else executable()
-    except InstallError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"{PACKAGE}@{VERSION} for the contract tests: {binary}")
-    return 0
+    done = f"{PACKAGE}@{VERSION} for the contract tests: {{binary}}"
+    return command_line(argv, "python -m helpers.tooling.agentcore_cli", install, executable, done)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ a pinned package, like the real ``agentcore`` CLI.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from helpers.tooling.npm_cache import InstallError, PinnedPackage
+from helpers.tooling.npm_cache import PinnedPackage, command_line
 
 PACKAGE = "configurable-http-proxy"
 # JupyterHub 6 works with the proxy's 4.x and 5.x; 5.x needs Node.js 20 or later.
@@ -68,16 +67,8 @@ def version(binary: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.tooling.http_proxy")
-    parser.add_argument("action", choices=["install", "path"])
-    args = parser.parse_args(argv)
-    try:
-        binary = install() if args.action == "install" else executable()
-    except InstallError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"{PACKAGE}@{VERSION} for the multi-user test: {binary}")
-    return 0
+    done = f"{PACKAGE}@{VERSION} for the multi-user test: {{binary}}"
+    return command_line(argv, "python -m helpers.tooling.http_proxy", install, executable, done)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,12 @@ JupyterHub's proxy (:mod:`helpers.tooling.http_proxy`) are installed this way.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,3 +107,24 @@ class PinnedPackage:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return self.executable(cache)
+
+
+def command_line(
+    argv: list[str] | None,
+    prog: str,
+    install: Callable[[], Path],
+    executable: Callable[[], Path],
+    done: str,
+) -> int:
+    """``prog install`` (or ``prog path``): install the package, or say where it is; ``done``
+    is the line printed, with ``{binary}`` in it."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("action", choices=["install", "path"])
+    args = parser.parse_args(argv)
+    try:
+        binary = install() if args.action == "install" else executable()
+    except InstallError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(done.format(binary=binary))
+    return 0
