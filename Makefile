@@ -43,6 +43,9 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt overrides.txt | $(BIN)/py
 ## containers often run as root. LAB_ROOT and LAB_ARGS exist for the browser test.
 ## `make lab WORKSHOP_LANG=zh-CN` opens the Chinese edition (notebooks/zh-CN/) in a Chinese
 ## JupyterLab, and the stack, the terminals and agentcore-local speak Chinese.
+## Where npm is, the real agentcore CLI is installed once into .workshop/cache/ and linked as
+## .venv/bin/agentcore: the terminal's `agentcore` (after `agentcore-local env`) is the real
+## CLI, its `deploy` the local stack's. Without npm it is the stand-in, agentcore-local.
 ## `make lab LANG=zh-CN`, the spelling people try first, does the same: a LANG given to make
 ## picks the workshop's language and is not passed on to the programs make starts (to them
 ## LANG is the system's locale, and zh-CN names none; Python then uses UTF-8 anyway).
@@ -61,6 +64,7 @@ EDITIONS := en zh-CN
 EDITION_FOLDER := notebooks$(if $(filter-out en,$(WORKSHOP_LANG)),/$(WORKSHOP_LANG))
 lab: $(VENV)/.installed-lab
 	$(if $(filter $(WORKSHOP_LANG),$(EDITIONS)),,$(error WORKSHOP_LANG=$(WORKSHOP_LANG): choose one of $(EDITIONS)))
+	$(BIN)/python -m helpers.tooling.agentcore_cli terminal $(BIN)
 	WORKSHOP_LANG=$(WORKSHOP_LANG) $(BIN)/agentcore-local up --prerequisites agent/prerequisites.json
 	cd "$(LAB_ROOT)" && WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} WORKSHOP_LANG=$(WORKSHOP_LANG) \
 		AGENTCORE_WORKSHOP_PROJECT="$(LAB_ROOT)/my-project" SHELL=$${SHELL:-/bin/bash} \

@@ -129,7 +129,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for item in session.items
         if item.get_closest_marker(MARK) and isinstance(item, pytest.Function)
     ]
-    if wanted and (agentcore_cli.installed() or agentcore_cli.npm_available()):
+    # A test that runs the CLI itself asks for the `real_cli` fixture: the CLI is installed for it.
+    runs_it = any("real_cli" in getattr(item, "fixturenames", ()) for item in session.items)
+    if (wanted or runs_it) and (agentcore_cli.installed() or agentcore_cli.npm_available()):
         session.config.stash[_RUNS] = RealRuns(
             lambda prefix: agentcore_cli.install(say=_unsaid, prefix=prefix),
             cases=[case for params in wanted if isinstance(case := params.get("case"), Case)],

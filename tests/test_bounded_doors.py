@@ -50,7 +50,7 @@ UNUSED_SERVICES = (
     "cognito-identity", "config", "datasync", "dms", "ds", "dynamodb", "ec2", "ecr", "ecs",
     "eks", "elasticache", "elasticfilesystem", "elasticloadbalancing", "elasticmapreduce",
     "es", "events", "firehose", "glue", "guardduty", "iot", "kafka", "kinesis", "kms",
-    "lambda", "logs", "organizations", "polly", "ram", "rds", "redshift", "route53", "s3",
+    "lambda", "organizations", "polly", "ram", "rds", "redshift", "route53", "s3",
     "sagemaker", "ses", "sns", "sqs", "states", "sts", "textract", "transcribe", "wafv2",
     "xray",
 )  # fmt: skip

@@ -15,6 +15,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,8 +43,7 @@ from helpers.model.config import CONFIG_PATH, read_config, write_config
 from helpers.model.edits import secure_runtime
 from helpers.model.interactions import wait_for_interactions
 from helpers.model.validation import AWS_TARGETS_PATH, DEPLOYED_STATE_PATH
-from helpers.tooling import agentcore_cli
-from tests.cli_corpus import cli_environment
+from tests.cli_corpus import RealRuns, cli_environment
 from tests.support import (
     REPO_ROOT,
     RETURN_PROMPT,
@@ -267,55 +267,151 @@ def test_cli_invoke_without_token_fails_with_401(
     assert "HTTP 401 UnauthorizedException" in capsys.readouterr().err
 
 
-def test_the_real_cli_finds_what_the_local_deploy_recorded(
-    flow: Flow, workshop_home: Path, tmp_path: Path, token: AccessToken
-) -> None:
-    """`agentcore validate`, `status` and `invoke` of CLI 0.30.0 in the locally deployed
-    project, in a shell as `agentcore-local env` sets it up: valid, the runtime found by the
-    ARN the deploy recorded, a tokenless invoke refused before sending, and the workshop
-    text's invoke with the token streamed from the local front door. Nothing leaves
-    loopback: the AWS SDK goes to the stack, the update check finds the one the stack's
-    preload recorded, and the Runtime's host is mapped to the front door."""
-    if not agentcore_cli.installed():
-        pytest.skip(f"the real agentcore CLI is not installed. {agentcore_cli.INSTALL_HINT}")
+def _log_records(group: str, pattern: str, wanted: int) -> list[dict[str, Any]]:
+    """The events of ``group`` matching ``pattern``, once at least ``wanted`` are there
+    (the agent exports its spans in batches, a moment after it answered)."""
+    logs = boto3.client("logs")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            found = logs.filter_log_events(logGroupName=group, filterPattern=pattern)["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            found = []
+        if len(found) >= wanted or time.monotonic() > deadline:
+            return list(found)
+        time.sleep(0.2)
+
+
+def test_cloudwatch_logs_hold_what_agentcore_writes_there(flow: Flow, token: AccessToken) -> None:
+    """After an invoke, the runtime's log group holds the agent's own lines and its
+    OpenTelemetry records (trace, span, session), and aws/spans the spans with the
+    resource AgentCore gives an agent; Logs Insights groups them by trace as `agentcore
+    traces list` asks. No token reaches a log group."""
     flow.at(1)
     arn = flow.backend.runtime_arn(flow.folder, RUNTIME)
+    group = f"/aws/bedrock-agentcore/runtimes/{arn.rsplit('/', 1)[-1]}-DEFAULT"
+    session = new_session_id()
+    url = flow.backend.invoke_url(flow.folder, RUNTIME)
+    assert "30 days" in invoke(url, RETURN_PROMPT, token=token, session_id=session)
+
+    records = [
+        json.loads(event["message"])
+        for event in _log_records(group, f'"session.id" "{session}"', wanted=2)
+    ]
+    assert {record["attributes"]["event.name"] for record in records} >= {
+        "gen_ai.user.message",
+        "gen_ai.choice",
+    }
+    assert {len(record["traceId"]) for record in records} == {32}
+    lines = [e["message"] for e in _log_records(group, "INFO", wanted=1)]
+    assert any("bedrock_agentcore" in line for line in lines), lines
+    trace_id = records[0]["traceId"]
+    spans = [json.loads(e["message"]) for e in _log_records("aws/spans", trace_id, wanted=2)]
+    agent_spans = [s for s in spans if s["resource"]["attributes"]["service.name"] == RUNTIME]
+    assert agent_spans, spans
+    assert agent_spans[0]["resource"]["attributes"]["aws.service.type"] == "gen_ai_agent"
+    assert agent_spans[0]["resource"]["attributes"]["cloud.resource_id"] == arn
+
+    logs = boto3.client("logs")
+    now = int(time.time())
+    query = logs.start_query(
+        logGroupName=group,
+        startTime=now - 600,
+        endTime=now + 1,
+        queryString="stats count(*) as n, earliest(attributes.session.id) as s by traceId",
+    )
+    rows = logs.get_query_results(queryId=query["queryId"])["results"]
+    traces = {cells[0]["value"]: cells for cells in rows}
+    assert {"field": "s", "value": session} in traces[trace_id]
+    every = logs.filter_log_events(logGroupName=group)["events"]
+    assert not [e for e in every if token.value in e["message"]]
+
+
+def test_the_terminal_runs_the_real_cli_against_the_local_stack(
+    flow: Flow, real_cli: RealRuns, tmp_path: Path, token: AccessToken, workshop_home: Path
+) -> None:
+    """In a shell set up by `agentcore-local env` with CLI 0.30.0 on its PATH (as `make lab`
+    links it), `agentcore` is the real CLI: `validate`, `status` (the runtime found by the
+    ARN the local deploy recorded), the text's tokenless invoke refused before sending and
+    its invoke with the token streamed from the local front door, `fetch access`; `deploy`
+    deploys locally and says so; after an invoke, `logs --since` and `traces list/get`
+    read what the stack wrote to CloudWatch Logs, and `logs` without a range (Live Tail)
+    says what to run instead. Nothing leaves loopback: the AWS SDK goes to the stack, the
+    update check finds the one the stack's preload recorded, and the Runtime's host is
+    mapped to the front door."""
+    flow.at(1)
+    arn = flow.backend.runtime_arn(flow.folder, RUNTIME)
+    path = tmp_path / "bin"
+    path.mkdir()
+    (path / "agentcore").symlink_to(real_cli.binary())
     env = {
         **cli_environment(tmp_path / "home"),
-        **stack.client_environment(workshop_home),
-        **stack.node_environment(workshop_home),
+        "PATH": f"{path}:{REPO_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+        "TOKEN": token.value,
+        "PROMPT": RETURN_PROMPT,
     }
 
-    def run(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(agentcore_cli.executable()), *argv],
+    def terminal(script: str) -> str:
+        done = subprocess.run(
+            ["bash", "-s"],
+            input=f'eval "$(agentcore-local env)"\n{script}',
             cwd=flow.folder,
             env=env,
-            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=240,
             check=False,
         )
+        return done.stdout + done.stderr
 
-    session = ("--session-id", new_session_id())
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        validate = pool.submit(run, "validate")
-        status = pool.submit(run, "status")
-        invoke = pool.submit(run, "invoke", RETURN_PROMPT)
-        streamed = pool.submit(
-            run, "invoke", RETURN_PROMPT, *session, "--bearer-token", token.value, "--stream"
-        )
-    assert (validate.result().returncode, validate.result().stdout) == (0, "Valid\n")
-    assert f"{RUNTIME}: Deployed - Runtime: READY ({arn})" in status.result().stdout
-    assert "my-gateway: Deployed" in status.result().stdout
-    refused = invoke.result()
-    assert refused.returncode == 1
-    assert f"Agent '{RUNTIME}' is configured for CUSTOM_JWT but no bearer token" in refused.stderr
-    answer = streamed.result()
-    assert answer.returncode == 0, answer.stderr
-    assert "30 days" in answer.stdout
-    assert (Path(env["AGENTCORE_CONFIG_DIR"]) / "update-check.json").is_file()
+    session = new_session_id()
+    files_and_status = """
+        type -t agentcore
+        agentcore validate
+        agentcore status
+        agentcore invoke "$PROMPT" --session-id "$SESSION" --stream; echo "refused: $?"
+        agentcore deploy -y -v
+        agentcore fetch access --name my-gateway
+        agentcore logs; echo "live tail: $?"
+    """
+    invoke_then_read = """
+        agentcore invoke "$PROMPT" --session-id "$SESSION" --bearer-token "$TOKEN" --stream
+        agentcore-local traces --session-id "$SESSION" --wait 30 >/dev/null
+        agentcore logs --since 30m --level info
+        agentcore traces list --json > traces.json
+        agentcore traces get "$(python3 -c "$TRACE_OF_SESSION")"
+    """
+    env["SESSION"] = session
+    env["TRACE_OF_SESSION"] = (
+        "import json, os; print(next(t['traceId'] for t in json.load(open('traces.json'))"
+        "['traces'] if t['sessionId'] == os.environ['SESSION']))"
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(terminal, files_and_status)
+        second = pool.submit(terminal, invoke_then_read)
+    said, read = first.result(), second.result()
+
+    assert "agentcore` is the real CLI (0.30.0)" in said, said
+    assert "function\nValid\n" in said, said
+    assert f"{RUNTIME}: Deployed - Runtime: READY ({arn})" in said
+    # CLI 0.30.0 refuses before sending, and with --stream silently (kit/backends/aws.py).
+    assert "refused: 1" in said
+    assert "agentcore deploy: the real CLI deploys to AWS with CDK" in said
+    assert "No changes" in said
+    gateway = flow.resources()["gateways"]["my-gateway"]["gatewayUrl"]
+    assert f"URL: {gateway}" in said
+    assert "does not serve CloudWatch Logs Live Tail" in said and "live tail: 1" in said
+
+    assert "30 days" in read, read
+    assert "bedrock_agentcore" in read  # a line the agent logged, from `agentcore logs`
+    listed = json.loads((flow.folder / "traces.json").read_text())["traces"]
+    [trace_id] = [trace["traceId"] for trace in listed if trace["sessionId"] == session]
+    saved = flow.folder / "agentcore" / ".cli" / "traces" / f"{RUNTIME}-{trace_id}.json"
+    records = json.loads(saved.read_text())
+    assert records and {record["@message"]["traceId"] for record in records} == {trace_id}
+    assert token.value not in said + read
+    config_dir = Path(stack.node_environment(workshop_home)["AGENTCORE_CONFIG_DIR"])
+    assert (config_dir / "update-check.json").is_file()
 
 
 def test_the_local_aws_api_describes_the_deployed_runtime_as_aws_does(flow: Flow) -> None:

@@ -83,6 +83,8 @@ SERVED_SERVICES: Mapping[str, frozenset[str]] = {
     "bedrock-agentcore": frozenset({"bedrockagentcore", "bedrockagentcorecontrol"}),
     "cognito-idp": frozenset({"cognitoidp"}),  # the user pool, its app clients, sign-in
     "iam": frozenset({"iam"}),  # the stack's own user and key, made at start
+    # The runtimes' log groups and aws/spans, which `agentcore logs` and `traces` read.
+    "logs": frozenset({"logs"}),
     "secretsmanager": frozenset({"secretsmanager"}),  # the users' passwords
     "ssm": frozenset({"ssm"}),  # the workshop's settings
 }

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from helpers.emulator import stack
+from helpers.emulator import real_cli, stack
 from helpers.emulator.bedrock import choice
 from helpers.emulator.stack import NOT_RUNNING
 from helpers.emulator.state import StackLayout, StackState
@@ -97,11 +97,10 @@ def _status(args: argparse.Namespace) -> int:
 # A shell that eval's `agentcore-local env` on a machine meant for AWS would send the real
 # CLI's calls to the local stack; the workshop marks such a machine with this variable.
 BACKEND_ENV = "WORKSHOP_BACKEND"
-SHELL_FUNCTION = 'agentcore() { agentcore-local "$@"; }'
 
 
 def _env(args: argparse.Namespace) -> int:
-    """Print what ``eval "$(agentcore-local env)"`` needs: exports, and ``agentcore`` as us."""
+    """Print what ``eval "$(agentcore-local env)"`` needs: exports, and ``agentcore``."""
     if os.environ.get(BACKEND_ENV, "local").strip().lower() == "aws":
         raise ActionableError(
             _(
@@ -111,18 +110,30 @@ def _env(args: argparse.Namespace) -> int:
                 variable=BACKEND_ENV,
             )
         )
-    environment = {**stack.client_environment(args.home), **stack.node_environment(args.home)}
+    environment = {
+        **stack.client_environment(args.home),
+        **stack.node_environment(args.home),
+        # The shell's `agentcore deploy` runs agentcore-local: it deploys to this stack.
+        stack.HOME_ENV: str((args.home or stack.default_home()).resolve()),
+    }
     for name, value in environment.items():
         print(f"export {name}={shlex.quote(value)}")
     # Only in the shell that eval's this: the workshop's `agentcore ...` lines run here.
-    print(SHELL_FUNCTION)
-    print(
-        _(
-            "agentcore-local env: this shell now talks to the local stack, and `agentcore` "
-            "runs `agentcore-local`."
-        ),
-        file=sys.stderr,
-    )
+    real = real_cli.find_real_cli()
+    print(real_cli.shell_function(real))
+    if real is None:
+        said = _(
+            "agentcore-local env: this shell now talks to the local stack. `agentcore` runs "
+            "the stand-in `agentcore-local`: no real agentcore CLI is on PATH (`make lab` "
+            "installs it where Node.js and npm are)."
+        )
+    else:
+        said = _(
+            "agentcore-local env: this shell now talks to the local stack. `agentcore` is "
+            "the real CLI ({version}); `agentcore deploy` deploys to the local stack.",
+            version=real.version,
+        )
+    print(said, file=sys.stderr)
     return 0
 
 
@@ -131,6 +142,13 @@ def _validate(_: argparse.Namespace) -> int:
 
 
 def _deploy(args: argparse.Namespace) -> int:
+    if args.instead_of_cdk:
+        _say(
+            _(
+                "agentcore deploy: the real CLI deploys to AWS with CDK; this terminal deploys "
+                "to the local stack (agentcore-local deploy)."
+            )
+        )
     lines: list[str] = []
     ok = stack.control(args.home).deploy(Path.cwd(), _say if args.verbose else lines.append)
     if not ok and not args.verbose:
@@ -349,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
         "env",
         help=_(
             'point this shell at the stack: eval "$(agentcore-local env)" (aws, curl, '
-            "boto3; `agentcore` runs agentcore-local)"
+            "boto3, the real agentcore CLI; else `agentcore` runs agentcore-local)"
         ),
     ).set_defaults(run=_env)
 
@@ -359,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     deploy = verbs.add_parser("deploy", help=_("deploy the project to the local stack"))
     deploy.add_argument("-y", "--yes", action="store_true", help=_("accepted; never prompts"))
     deploy.add_argument("-v", "--verbose", action="store_true", help=_("print plan and progress"))
+    # Given by the terminal's `agentcore deploy` (helpers.emulator.real_cli.shell_function).
+    deploy.add_argument(real_cli.INSTEAD_OF_CDK, action="store_true", help=argparse.SUPPRESS)
     deploy.set_defaults(run=_deploy)
 
     invoke = verbs.add_parser("invoke", help=_("invoke a deployed runtime"))

@@ -191,6 +191,8 @@ def run(home: Path) -> None:
     from helpers.emulator.identity.issuer import create_issuer_app
     from helpers.emulator.identity.keys import SigningKeyStore
     from helpers.emulator.identity.sign_in import SignInService
+    from helpers.emulator.logs.feed import AgentCoreLogs
+    from helpers.emulator.logs.responses import AgentCoreLogsResponse, QueryResults
     from helpers.emulator.memory.data_api import MemoryDataResponse
     from helpers.emulator.memory.service import MemoryService
     from helpers.emulator.memory.store import MemoryStore
@@ -241,6 +243,9 @@ def run(home: Path) -> None:
     memory = MemoryService(memory_store)
     # What the deployer publishes of its runtimes, for the AWS API's GetAgentRuntime.
     runtimes = PublishedRuntimes()
+    # What the agents print and the spans, in CloudWatch Logs as AgentCore writes them.
+    cloudwatch = AgentCoreLogs(prerequisites.account_id, prerequisites.region)
+    queries = QueryResults()
     aws_api, credentials, signed, outputs = _start_aws_api(
         ports["aws_api"],
         prerequisites,
@@ -251,6 +256,7 @@ def run(home: Path) -> None:
             "bedrockagentcore": lambda: MemoryDataResponse(memory),
             "bedrockagentcorecontrol": lambda: AgentCoreControlResponse(memory, runtimes),
             "bedrockruntime": lambda: ConverseResponse(model),
+            "logs": lambda: AgentCoreLogsResponse(queries),
         },
     )
     credentials.write(layout.credentials_file)
@@ -282,6 +288,7 @@ def run(home: Path) -> None:
             "bedrock-agentcore-control", endpoint_url=draft.aws_endpoint_url
         ),
         published=runtimes,
+        logs=cloudwatch,
     )
     issuer_app = create_issuer_app(
         base_url=draft.issuer_url,
@@ -308,7 +315,7 @@ def run(home: Path) -> None:
         open_paths={"/health"},
     )
     collector = StackOnly(
-        collector_app(SpanStore(layout.traces_file)),
+        collector_app(SpanStore(layout.traces_file), on_spans=cloudwatch.spans),
         port=ports["collector"],
         token=credentials.otlp_token,
         open_paths={"/health"},

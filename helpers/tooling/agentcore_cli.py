@@ -7,6 +7,9 @@ in :mod:`helpers.kit.backends.commands`), installed with npm into
 nothing global, nothing in the repository. ``make agentcore-cli`` runs
 ``python -m helpers.tooling.agentcore_cli install``; the test suite does it too, in the
 background while the other tests run, when npm is on the machine (``tests/real_cli.py``).
+``make lab`` runs ``python -m helpers.tooling.agentcore_cli terminal .venv/bin``: where
+npm is, it installs the CLI and links it into the virtual environment's ``bin``, so that
+the lab's terminal runs the real CLI (:func:`link_for_terminal`).
 
 Two of the CLI's dependencies do not install as published (one is pinned to a version
 the registry does not serve, one is an optional inspector UI the config commands never
@@ -27,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from helpers.kit.backends.commands import PACKAGE, VERSION
-from helpers.tooling.npm_cache import PinnedPackage, command_line
+from helpers.tooling.npm_cache import InstallError, PinnedPackage, command_line
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OVERRIDES = {
@@ -115,7 +118,40 @@ def version(binary: Path) -> str:
     return done.stdout.strip()
 
 
+def link_for_terminal(bin_dir: Path, say: Callable[[str], None] = print) -> Path | None:
+    """Install the CLI where npm is and link it as ``bin_dir/agentcore``; None without npm.
+
+    ``agentcore-local env`` then makes the terminal's ``agentcore`` this CLI
+    (:func:`helpers.emulator.real_cli.shell_function`). Without npm the terminal keeps the
+    stand-in, and the lab starts all the same.
+    """
+    link = bin_dir / "agentcore"
+    if not installed() and not npm_available():
+        say(
+            "No npm on this machine: the terminal's `agentcore` will be the stand-in "
+            "agentcore-local. For the real CLI, install Node.js and npm, then `make lab` again."
+        )
+        return None
+    if not installed():
+        say(
+            f"The lab's terminal runs the real agentcore CLI: installing {PACKAGE}@{VERSION} "
+            "once (about 490 MB, a minute or two) ..."
+        )
+    binary = install(say=say)
+    if not (link.is_symlink() and link.resolve() == binary.resolve()):
+        link.unlink(missing_ok=True)
+        link.symlink_to(binary)
+    return link
+
+
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["terminal"] and len(arguments) == 2:
+        try:
+            link_for_terminal(Path(arguments[1]))
+        except InstallError as error:
+            print(f"{error}\nThe terminal's `agentcore` stays the stand-in agentcore-local.")
+        return 0
     done = f"{PACKAGE}@{VERSION} for the contract tests: {{binary}}"
     return command_line(argv, "python -m helpers.tooling.agentcore_cli", install, executable, done)
 

@@ -54,6 +54,7 @@ from helpers.emulator.deploy.report import (
     RuntimeInfo,
 )
 from helpers.emulator.gateway.host import DeployedGateway, DeployedTarget, GatewayHost
+from helpers.emulator.logs.feed import AgentCoreLogs
 from helpers.emulator.runtime.agent_process import AgentProcess, AgentStartError, AgentTemplate
 from helpers.emulator.runtime.front_door import LiveRuntime, RuntimeFrontDoor
 from helpers.emulator.runtime.sessions import (
@@ -257,10 +258,12 @@ class Deployer:
         make_authorizer: Callable[[JwtAuthorizerConfig], JwtAuthorizer] = JwtAuthorizer,
         memory_control: Any = None,
         published: PublishedRuntimes | None = None,
+        logs: AgentCoreLogs | None = None,
     ) -> None:
         """``memory_control`` is a boto3 ``bedrock-agentcore-control`` client of the stack;
         ``published`` gets a snapshot of the runtimes after every change, for the local AWS
-        API's ``GetAgentRuntime``."""
+        API's ``GetAgentRuntime``; ``logs`` gets what the agents print, in each runtime's
+        CloudWatch log group."""
         self._layout = layout
         self._template = template
         self._clock = clock
@@ -280,6 +283,7 @@ class Deployer:
         self._make_authorizer = make_authorizer
         self._memory_control = memory_control
         self._published = published if published is not None else PublishedRuntimes()
+        self._logs = logs
         self._lock = asyncio.Lock()
         self._runtimes: dict[str, RuntimeRecord] = {}
         self._gateways: dict[str, GatewayRecord] = {}
@@ -650,6 +654,8 @@ class Deployer:
             **self._memory_env(memory_names),
             "OTEL_SERVICE_NAME": record.name,
         }
+        if self._logs is not None:
+            self._logs.runtime_deployed(record.name, record.arn)
 
         def start_process() -> AgentProcess:
             process = AgentProcess(
@@ -660,6 +666,7 @@ class Deployer:
                 env,
                 self._layout.runtime_log(record.name),
                 self._sockets_dir / f"{next(self._process_numbers)}.sock",
+                None if self._logs is None else self._logs.runtime_output(record.arn),
             )
             process.start()
             return process

@@ -8,7 +8,8 @@ Runtime's front door is its only way in.
 
 What an agent prints reaches ``logs/runtime-<name>.log`` through the daemon, which
 blots out bearer tokens and JWT-shaped strings on the way: a learner's ``print`` of
-the ``Authorization`` header must not put a credential in a log.
+the ``Authorization`` header must not put a credential in a log. Each blotted line also
+goes to ``on_output`` (the runtime's CloudWatch log group, as on AWS).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -159,8 +161,10 @@ class AgentProcess:
         env: dict[str, str],
         log_file: Path,
         socket_path: Path,
+        on_output: Callable[[str], None] | None = None,
     ) -> None:
         self.name = name
+        self._on_output = on_output
         self.code_dir = code_dir
         self.entrypoint = entrypoint
         self.env = env
@@ -204,7 +208,7 @@ class AgentProcess:
             os.close(writing)
         self._copier = threading.Thread(
             target=_copy_redacted,
-            args=(output, self.log_file, secrets_in(self.env)),
+            args=(output, self.log_file, secrets_in(self.env), self._on_output),
             name=f"log {self.name}",
             daemon=True,
         )
@@ -272,10 +276,18 @@ class AgentProcess:
             self._copier.join(timeout=STOP_TIMEOUT_SECONDS)
 
 
-def _copy_redacted(output: BinaryIO, log_file: Path, secrets: tuple[str, ...]) -> None:
+def _copy_redacted(
+    output: BinaryIO,
+    log_file: Path,
+    secrets: tuple[str, ...],
+    on_output: Callable[[str], None] | None,
+) -> None:
     """Copy the process's output into its log line by line, credentials blotted out:
     tokens, and the ``secrets`` the stack handed the process."""
     log = BoundedLog.at(log_file)
     with output:
         for raw in output:
-            log.write(redact_credentials(raw.decode("utf-8", errors="replace"), secrets))
+            line = redact_credentials(raw.decode("utf-8", errors="replace"), secrets)
+            log.write(line)
+            if on_output is not None:
+                on_output(line)

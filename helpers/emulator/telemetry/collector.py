@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Callable
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -36,6 +37,7 @@ from starlette.routing import Route
 
 from helpers.emulator.telemetry import otlp
 from helpers.emulator.telemetry.store import SpanStore
+from helpers.model.spans import SpanRecord
 
 log = logging.getLogger("agentcore_local.collector")
 
@@ -56,11 +58,14 @@ class _Refused(Exception):
         self.status_code = status_code
 
 
-def collector_app(store: SpanStore) -> Starlette:
+def collector_app(
+    store: SpanStore, on_spans: Callable[[list[SpanRecord]], None] | None = None
+) -> Starlette:
     """The receiver as an ASGI app, storing into ``store``; serve it at the root of a port.
 
     Exporters append ``/v1/traces`` to ``OTEL_EXPORTER_OTLP_ENDPOINT``, so the
-    endpoint the stack hands out is this app's base URL.
+    endpoint the stack hands out is this app's base URL. ``on_spans`` is also given each
+    request's spans once stored (the stack writes them to CloudWatch Logs too).
     """
 
     async def export(request: Request) -> Response:
@@ -83,6 +88,8 @@ def collector_app(store: SpanStore) -> Starlette:
             answer_in = media_type if media_type == JSON else PROTOBUF
             return _message(Status(message=str(refusal)), answer_in, refusal.status_code)
         stored = await run_in_threadpool(store.add, decoded.spans)
+        if on_spans is not None:
+            await run_in_threadpool(on_spans, decoded.spans)
         log.debug("stored %d new spans of %d received", stored, len(decoded.spans))
         response = ExportTraceServiceResponse()
         if decoded.rejected:
