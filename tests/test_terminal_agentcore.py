@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.emulator.cli import main as cli_main
 from helpers.emulator.real_cli import INSTEAD_OF_CDK, RealCli, find_real_cli, shell_function
 
 ECHO = '#!/bin/sh\necho "{name}" "$@"\n'
@@ -89,3 +90,20 @@ def test_without_the_real_cli_everything_is_the_stand_in(stand_in: Path) -> None
     function = shell_function(None)
     assert _shell(function, "agentcore deploy -y -v", stand_in) == "agentcore-local deploy -y -v"
     assert _shell(function, "agentcore validate", stand_in) == "agentcore-local validate"
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--dry-run"], "deploy --dry-run: the local deploy has no preview"),
+        (["-y", "--diff"], "deploy --diff: the local deploy has no preview"),
+        (["--json"], "deploy --json: the local deploy reports in text only"),
+        (["--target", "prod"], "the local stack has one deployment target, default"),
+    ],
+)
+def test_the_real_deploys_other_flags_are_refused_for_what_they_are(
+    flags: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "unknown option": the real CLI has them; the local deploy does not do them."""
+    assert cli_main(["deploy", *flags]) == 1
+    assert said in capsys.readouterr().err

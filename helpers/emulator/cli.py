@@ -31,6 +31,7 @@ from helpers.model import commands
 from helpers.model.agent_log import from_the_log, lines_since
 from helpers.model.cli_options import unknown_option
 from helpers.model.config import read_config
+from helpers.model.deployed_state import DEFAULT_TARGET
 from helpers.model.errors import ActionableError
 from helpers.model.i18n import _
 from helpers.model.interactions import (
@@ -142,6 +143,31 @@ def _validate(_: argparse.Namespace) -> int:
 
 
 def _deploy(args: argparse.Namespace) -> int:
+    # The real CLI's other deploy flags are known, so that they are refused for what they
+    # are here (not as unknown options, which they are not).
+    if args.target != DEFAULT_TARGET:
+        raise ActionableError(
+            _(
+                "deploy --target {target}: the local stack has one deployment target, "
+                "{default}. Run the command without --target.",
+                target=args.target,
+                default=DEFAULT_TARGET,
+            )
+        )
+    not_done = [flag for flag, given in _PREVIEWS.items() if getattr(args, given)]
+    if not_done:
+        raise ActionableError(
+            _(
+                "deploy {flag}: the local deploy has no preview; it applies the plan at once "
+                "(`deploy -y -v` prints it as it goes). `validate` checks the project without "
+                "deploying.",
+                flag=not_done[0],
+            )
+        )
+    if args.json:
+        raise ActionableError(
+            _("deploy --json: the local deploy reports in text only. Run it without --json.")
+        )
     if args.instead_of_cdk:
         _say(
             _(
@@ -154,6 +180,10 @@ def _deploy(args: argparse.Namespace) -> int:
     if not ok and not args.verbose:
         _say("\n".join(lines))
     return 0 if ok else 1
+
+
+# Deploy flags of the real CLI that preview a CDK deploy; the local deploy has no preview.
+_PREVIEWS = {"--dry-run": "dry_run", "--diff": "diff"}
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -377,6 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     deploy = verbs.add_parser("deploy", help=_("deploy the project to the local stack"))
     deploy.add_argument("-y", "--yes", action="store_true", help=_("accepted; never prompts"))
     deploy.add_argument("-v", "--verbose", action="store_true", help=_("print plan and progress"))
+    deploy.add_argument("--target", default=DEFAULT_TARGET, help=argparse.SUPPRESS)
+    for flag in (*_PREVIEWS, "--json"):
+        deploy.add_argument(flag, action="store_true", help=argparse.SUPPRESS)
     # Given by the terminal's `agentcore deploy` (helpers.emulator.real_cli.shell_function).
     deploy.add_argument(real_cli.INSTEAD_OF_CDK, action="store_true", help=argparse.SUPPRESS)
     deploy.set_defaults(run=_deploy)
