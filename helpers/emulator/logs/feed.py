@@ -44,7 +44,7 @@ SPANS_GROUP = "aws/spans"
 SPANS_STREAM = "default"
 OTEL_STREAM = "otel-rt-logs"
 ENDPOINT = "DEFAULT"
-MAX_EVENTS_PER_STREAM = 10_000
+MAX_EVENTS_PER_STREAM = 5_000
 # Span ids already written: an exporter that retries a batch is not written twice.
 _REMEMBERED_SPANS = 20_000
 
