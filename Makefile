@@ -46,11 +46,13 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt overrides.txt | $(BIN)/py
 ## Where npm is, the real agentcore CLI is installed once into .workshop/cache/ and linked as
 ## .venv/bin/agentcore: the terminal's `agentcore` (after `agentcore-local env`) is the real
 ## CLI, its `deploy` the local stack's. Without npm it is the stand-in, agentcore-local.
+## LAB_CLI=stand-in leaves .venv/bin alone (the browser test: it must not install the CLI).
 ## `make lab LANG=zh-CN`, the spelling people try first, does the same: a LANG given to make
 ## picks the workshop's language and is not passed on to the programs make starts (to them
 ## LANG is the system's locale, and zh-CN names none; Python then uses UTF-8 anyway).
 LAB_ROOT ?= $(CURDIR)
 LAB_ARGS ?=
+LAB_CLI ?= real
 WORKSHOP_LANG ?= en
 ifeq ($(origin LANG),command line)
 ifneq ($(origin WORKSHOP_LANG),command line)
@@ -64,7 +66,7 @@ EDITIONS := en zh-CN
 EDITION_FOLDER := notebooks$(if $(filter-out en,$(WORKSHOP_LANG)),/$(WORKSHOP_LANG))
 lab: $(VENV)/.installed-lab
 	$(if $(filter $(WORKSHOP_LANG),$(EDITIONS)),,$(error WORKSHOP_LANG=$(WORKSHOP_LANG): choose one of $(EDITIONS)))
-	$(BIN)/python -m helpers.tooling.agentcore_cli terminal $(BIN)
+	$(if $(filter real,$(LAB_CLI)),$(BIN)/python -m helpers.tooling.agentcore_cli terminal $(BIN))
 	WORKSHOP_LANG=$(WORKSHOP_LANG) $(BIN)/agentcore-local up --prerequisites agent/prerequisites.json
 	cd "$(LAB_ROOT)" && WORKSHOP_BACKEND=$${WORKSHOP_BACKEND:-local} WORKSHOP_LANG=$(WORKSHOP_LANG) \
 		AGENTCORE_WORKSHOP_PROJECT="$(LAB_ROOT)/my-project" SHELL=$${SHELL:-/bin/bash} \

@@ -11,7 +11,8 @@ end to end.
 
 ``make lab`` is started for real, with ``LAB_ROOT`` pointing at a folder of the test's
 own (a copy of ``notebooks/``; ``my-project/`` is made there), its own stack home and
-JupyterLab settings, so nothing of a learner's is touched. A failing step leaves a
+JupyterLab settings, so nothing of a learner's is touched (``LAB_CLI=stand-in``: nor is
+the real CLI installed and linked into ``.venv/bin``). A failing step leaves a
 screenshot in ``.workshop/browser-test/`` and says so. Without Chromium the test is
 skipped with the command that installs it (``.ci/run`` installs it in CI).
 """
@@ -128,7 +129,7 @@ def _make_lab(tmp_path_factory: pytest.TempPathFactory, language: str) -> Iterat
     process = subprocess.Popen(
         [
             *("make", "-s", "lab", f"WORKSHOP_HOME={home}", f"LAB_ROOT={root}"),
-            *(f"LAB_ARGS={lab_args}", f"WORKSHOP_LANG={language}"),
+            *(f"LAB_ARGS={lab_args}", f"WORKSHOP_LANG={language}", "LAB_CLI=stand-in"),
         ],
         cwd=REPO_ROOT,
         env=env,

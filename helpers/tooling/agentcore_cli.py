@@ -141,6 +141,7 @@ def link_for_terminal(bin_dir: Path, say: Callable[[str], None] = print) -> Path
     if not (link.is_symlink() and link.resolve() == binary.resolve()):
         link.unlink(missing_ok=True)
         link.symlink_to(binary)
+        say(f"The lab's terminal runs the real agentcore CLI {VERSION} ({link}).")
     return link
 
 
