@@ -30,11 +30,23 @@ from __future__ import annotations
 
 import functools
 import json
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+
+from helpers.emulator.logs.insights_terms import (
+    MalformedQuery,
+    Predicate,
+    Reader,
+    Row,
+    Timestamp,
+    Token,
+    compare,
+    filter_expression,
+    number,
+    text,
+    tokenize,
+)
 
 # Logs Insights returns at most this many rows; 1,000 unless the query says `limit`.
 MAX_ROWS = 10_000
@@ -43,18 +55,6 @@ SERVED_COMMANDS = ("fields", "display", "filter", "stats", "sort", "limit")
 _AGGREGATES = ("count", "count_distinct", "sum", "avg", "min", "max", "earliest", "latest")
 # How deep a JSON event's fields are discovered; deeper values stay JSON text.
 _MAX_DEPTH = 16
-
-Row = dict[str, Any]
-_NUMERAL = re.compile(r"-?\d+(?:\.\d+)?")
-
-
-class Timestamp(int):
-    """Unix milliseconds that GetQueryResults writes as a date (``@timestamp``, and what
-    ``min``, ``max``, ``earliest`` and ``latest`` make of it)."""
-
-
-class MalformedQuery(ValueError):
-    """The query is not Logs Insights, or uses what the local stack does not compute."""
 
 
 @dataclass(frozen=True)
@@ -77,93 +77,7 @@ class QueryResult:
     bytes_scanned: int
 
 
-# --- Tokens --------------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-  | (?P<regex>/(?:[^/\\]|\\.)+/)
-  | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
-  | (?P<quoted>`[^`]+`)
-  | (?P<name>[@A-Za-z_][\w.@$-]*)
-  | (?P<symbol>=~|!=|<=|>=|[=<>|,()\[\]*])
-    """,
-    re.VERBOSE,
-)
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    position: int
-
-    @property
-    def word(self) -> str:
-        return self.text.lower() if self.kind == "name" else ""
-
-
-def _tokens(query: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    position = 0
-    while position < len(query):
-        match = _TOKEN.match(query, position)
-        if match is None:
-            raise MalformedQuery(
-                f"unexpected symbol {query[position]!r} at position {position + 1}"
-            )
-        kind = match.lastgroup or ""
-        if kind != "space":
-            tokens.append(_Token(kind, match.group(), position))
-        position = match.end()
-    return tokens
-
-
-class _Reader:
-    """The tokens of one command, read left to right."""
-
-    def __init__(self, tokens: Sequence[_Token]) -> None:
-        self.tokens = tokens
-        self.at = 0
-
-    def peek(self) -> _Token | None:
-        return self.tokens[self.at] if self.at < len(self.tokens) else None
-
-    def take(self) -> _Token:
-        token = self.peek()
-        if token is None:
-            raise MalformedQuery("the query ends where more was expected")
-        self.at += 1
-        return token
-
-    def accept(self, text: str) -> bool:
-        token = self.peek()
-        if token is not None and (token.word == text or token.text == text):
-            self.at += 1
-            return True
-        return False
-
-    def expect(self, text: str) -> None:
-        if not self.accept(text):
-            token = self.peek()
-            found = repr(token.text) if token else "the end"
-            where = f" at position {token.position + 1}" if token else ""
-            raise MalformedQuery(f"expected {text!r}, found {found}{where}")
-
-    def field_name(self) -> str:
-        token = self.take()
-        if token.kind == "quoted":
-            return token.text[1:-1]
-        if token.kind != "name":
-            raise MalformedQuery(f"expected a field name at position {token.position + 1}")
-        return token.text
-
-    def done(self) -> bool:
-        return self.at >= len(self.tokens)
-
-
-# --- Values --------------------------------------------------------------------------------
+# --- Fields --------------------------------------------------------------------------------
 
 
 def fields_of(event: Event) -> Row:
@@ -198,165 +112,6 @@ def _flatten(value: Any, prefix: str, into: Row, depth: int) -> None:
         into.setdefault(prefix[:-1], value)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _number(value: Any) -> int | float | None:
-    """A JSON number, or a string that writes one; ids of digits stay exact (no float)."""
-    if _is_number(value):
-        return value
-    if isinstance(value, str) and _NUMERAL.fullmatch(value):
-        return float(value) if "." in value else int(value)
-    return None
-
-
-def _text(value: Any) -> str:
-    """A value as GetQueryResults writes it."""
-    if isinstance(value, Timestamp):
-        moment = datetime.fromtimestamp(value / 1000, tz=UTC)
-        return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return json.dumps(value)
-
-
-def _compare(left: Any, right: Any) -> int | None:
-    """-1, 0 or 1; None if either is missing. Two strings compare as text (a trace id of
-    digits is not a number); a number and a numeral as numbers."""
-    if left is None or right is None:
-        return None
-    if _is_number(left) or _is_number(right):
-        a, b = _number(left), _number(right)
-        if a is not None and b is not None:
-            return (a > b) - (a < b)
-    x, y = _text(left), _text(right)
-    return (x > y) - (x < y)
-
-
-def _literal(token: _Token) -> Any:
-    if token.kind == "string":
-        return re.sub(r"\\(.)", r"\1", token.text[1:-1])
-    if token.kind == "number":
-        return _number(token.text)
-    raise MalformedQuery(f"expected a value at position {token.position + 1}")
-
-
-# --- Filter expressions --------------------------------------------------------------------
-
-Predicate = Callable[[Row], bool]
-Operand = Callable[[Row], Any]
-
-_COMPARISONS: Mapping[str, Callable[[int], bool]] = {
-    "=": lambda c: c == 0,
-    "!=": lambda c: c != 0,
-    "<": lambda c: c < 0,
-    "<=": lambda c: c <= 0,
-    ">": lambda c: c > 0,
-    ">=": lambda c: c >= 0,
-}
-
-
-def _disjunction(reader: _Reader) -> Predicate:
-    parts = [_conjunction(reader)]
-    while reader.accept("or"):
-        parts.append(_conjunction(reader))
-    return parts[0] if len(parts) == 1 else lambda row: any(part(row) for part in parts)
-
-
-def _conjunction(reader: _Reader) -> Predicate:
-    parts = [_negation(reader)]
-    while reader.accept("and"):
-        parts.append(_negation(reader))
-    return parts[0] if len(parts) == 1 else lambda row: all(part(row) for part in parts)
-
-
-def _negation(reader: _Reader) -> Predicate:
-    if reader.accept("not"):
-        inner = _negation(reader)
-        return lambda row: not inner(row)
-    return _condition(reader)
-
-
-def _condition(reader: _Reader) -> Predicate:
-    if reader.accept("("):
-        inner = _disjunction(reader)
-        reader.expect(")")
-        return inner
-    token = reader.peek()
-    if token is not None and token.word in ("ispresent", "isempty"):
-        reader.take()
-        reader.expect("(")
-        name = reader.field_name()
-        reader.expect(")")
-        if token.word == "ispresent":
-            return lambda row: row.get(name) is not None
-        return lambda row: row.get(name) in (None, "")
-    left = _operand(reader)
-    negated = reader.accept("not")
-    if reader.accept("in"):
-        reader.expect("[")
-        values = [_literal(reader.take())]
-        while reader.accept(","):
-            values.append(_literal(reader.take()))
-        reader.expect("]")
-
-        def within(row: Row) -> bool | None:
-            value = left(row)
-            return None if value is None else any(_compare(value, v) == 0 for v in values)
-
-        return _holding(within, negated)
-    if negated or reader.accept("like") or reader.accept("=~"):
-        if negated:
-            reader.expect("like")
-        matcher = _pattern(reader.take())
-
-        def matches(row: Row) -> bool | None:
-            value = left(row)
-            return None if value is None else matcher(_text(value))
-
-        return _holding(matches, negated)
-    operator = reader.take()
-    if operator.text not in _COMPARISONS:
-        raise MalformedQuery(f"unexpected {operator.text!r} at position {operator.position + 1}")
-    holds = _COMPARISONS[operator.text]
-    right = _operand(reader)
-
-    def compared(row: Row) -> bool:
-        outcome = _compare(left(row), right(row))
-        return outcome is not None and holds(outcome)
-
-    return compared
-
-
-def _holding(test: Callable[[Row], bool | None], negated: bool) -> Predicate:
-    """``test``, or its negation; a row without the field (None) passes neither."""
-    if negated:
-        return lambda row: test(row) is False
-    return lambda row: test(row) is True
-
-
-def _operand(reader: _Reader) -> Operand:
-    token = reader.peek()
-    if token is not None and token.kind in ("string", "number"):
-        value = _literal(reader.take())
-        return lambda _row: value
-    name = reader.field_name()
-    return lambda row: row.get(name)
-
-
-def _pattern(token: _Token) -> Callable[[str], bool]:
-    if token.kind == "regex":
-        expression = re.compile(token.text[1:-1])
-        return lambda text: expression.search(text) is not None
-    if token.kind == "string":
-        part = _literal(token)
-        return lambda text: part in text
-    raise MalformedQuery(f"expected a string or /regex/ at position {token.position + 1}")
-
-
 # --- Commands ------------------------------------------------------------------------------
 
 
@@ -371,8 +126,8 @@ class _Pipeline:
     limit: int | None = None
 
 
-def _split_commands(tokens: list[_Token]) -> Iterator[list[_Token]]:
-    command: list[_Token] = []
+def _split_commands(tokens: list[Token]) -> Iterator[list[Token]]:
+    command: list[Token] = []
     for token in tokens:
         if token.text == "|":
             yield command
@@ -385,15 +140,15 @@ def _split_commands(tokens: list[_Token]) -> Iterator[list[_Token]]:
 def parse(query: str) -> _Pipeline:
     """The pipeline a query describes; :class:`MalformedQuery` if it cannot be computed."""
     pipeline = _Pipeline()
-    for command in _split_commands(_tokens(query)):
+    for command in _split_commands(tokenize(query)):
         if not command:
             raise MalformedQuery("a command is missing between two '|'")
         verb = command[0].word
-        reader = _Reader(command[1:])
+        reader = Reader(command[1:])
         if verb in ("fields", "display"):
             _fields(reader, pipeline)
         elif verb == "filter":
-            pipeline.steps.append(_kept_by(_disjunction(reader)))
+            pipeline.steps.append(_kept_by(filter_expression(reader)))
         elif verb == "stats":
             _stats(reader, pipeline)
         elif verb == "sort":
@@ -418,7 +173,7 @@ def _kept_by(predicate: Predicate) -> Callable[[list[Row]], list[Row]]:
     return lambda rows: [row for row in rows if predicate(row)]
 
 
-def _fields(reader: _Reader, pipeline: _Pipeline) -> None:
+def _fields(reader: Reader, pipeline: _Pipeline) -> None:
     renames: list[tuple[str, str]] = []
     while True:
         source = reader.field_name()
@@ -452,13 +207,13 @@ class _Aggregate:
         if self.function == "count":
             return len(values)
         if self.function == "count_distinct":
-            return len({_text(v) for v in values})
+            return len({text(v) for v in values})
         if self.function in ("earliest", "latest"):
             if not present:
                 return None
             pick = min if self.function == "earliest" else max
             return pick(present, key=lambda row: row["@timestamp"])[self.argument]
-        numbers = [n for n in (_number(v) for v in values) if n is not None]
+        numbers = [n for n in (number(v) for v in values) if n is not None]
         if not numbers:
             return None
         if self.function == "sum":
@@ -470,7 +225,7 @@ class _Aggregate:
         return Timestamp(extreme) if all(isinstance(v, Timestamp) for v in values) else extreme
 
 
-def _stats(reader: _Reader, pipeline: _Pipeline) -> None:
+def _stats(reader: Reader, pipeline: _Pipeline) -> None:
     aggregates: list[_Aggregate] = []
     while True:
         token = reader.take()
@@ -498,7 +253,7 @@ def _stats(reader: _Reader, pipeline: _Pipeline) -> None:
             key = tuple(row.get(name) for name in groups)
             if any(part is None for part in key):
                 continue
-            buckets.setdefault(tuple(_text(part) for part in key), []).append(row)
+            buckets.setdefault(tuple(text(part) for part in key), []).append(row)
         if not groups and not buckets:
             buckets[()] = []
         out: list[Row] = []
@@ -514,7 +269,7 @@ def _stats(reader: _Reader, pipeline: _Pipeline) -> None:
     pipeline.aggregated = True
 
 
-def _sort(reader: _Reader, pipeline: _Pipeline) -> None:
+def _sort(reader: Reader, pipeline: _Pipeline) -> None:
     keys: list[tuple[str, bool]] = []
     while True:
         name = reader.field_name()
@@ -541,7 +296,7 @@ def _sort(reader: _Reader, pipeline: _Pipeline) -> None:
 
 def _sorted_by(rows: list[Row], name: str, descending: bool) -> list[Row]:
     def by_value(a: Row, b: Row) -> int:
-        return _compare(a[name], b[name]) or 0
+        return compare(a[name], b[name]) or 0
 
     return sorted(rows, key=functools.cmp_to_key(by_value), reverse=descending)
 
@@ -566,7 +321,7 @@ def run(query: str, events: Iterable[Event], start_ms: int, end_ms: int) -> Quer
     return QueryResult(
         rows=[
             [
-                {"field": name, "value": _text(row[name])}
+                {"field": name, "value": text(row[name])}
                 for name in shown
                 if row.get(name) is not None
             ]
