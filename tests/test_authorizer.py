@@ -173,6 +173,92 @@ def test_scope_audience_and_custom_claims(keys: SigningKeyStore, issuer: FakeIss
         _authorizer(issuer, customClaims=[rule("CONTAINS", ["admin"])]).authorize(token)
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"scope": "api/read", "scp": ["api/invoke"]},  # Okta's and Entra's claim name
+        {"scope": "api/read", "scopes": "api/invoke"},
+        {"scope": ["api/invoke"]},  # a list where Cognito writes one string
+        {"scope": "api/invoke-all"},  # a longer scope is another scope
+        {"scope": "xapi/invoke"},
+        {"scope": "API/INVOKE"},  # scopes are case-sensitive
+        {"scope": None},
+    ],
+    ids=["scp", "scopes", "list", "longer", "prefixed", "case", "none"],
+)
+def test_allowed_scopes_reads_only_the_scope_claim_word_by_word(
+    keys: SigningKeyStore, issuer: FakeIssuer, claims: dict[str, Any]
+) -> None:
+    token = "Bearer " + _token(keys, **claims)
+    with pytest.raises(Unauthorized, match="allowedScopes"):
+        _authorizer(issuer, allowedScopes=["api/invoke"]).authorize(token)
+
+
+def _group_rule(group: str) -> dict[str, Any]:
+    """Notebook 06's rule: the caller's Cognito groups must contain ``group``."""
+    return {
+        "inboundTokenClaimName": "cognito:groups",
+        "inboundTokenClaimValueType": "STRING_ARRAY",
+        "authorizingClaimMatchValue": {
+            "claimMatchOperator": "CONTAINS",
+            "claimMatchValue": {"matchValueStringList": [group]},
+        },
+    }
+
+
+def test_a_group_written_into_a_signed_token_or_signed_by_another_key_is_refused(
+    keys: SigningKeyStore, issuer: FakeIssuer, tmp_path: Path
+) -> None:
+    rule = _authorizer(issuer, customClaims=[_group_rule("support-staff")])
+    member = _token(keys, **{"cognito:groups": ["support-staff"]})
+    assert rule.authorize(f"Bearer {member}")["cognito:groups"] == ["support-staff"]
+    outsider = _token(keys, **{"cognito:groups": ["customers"]})
+    with pytest.raises(Unauthorized, match="custom claim"):
+        rule.authorize(f"Bearer {outsider}")
+    # The outsider's token with the group written into its payload: the signature fails.
+    header, _payload, signature = outsider.split(".")
+    claims = jwt.decode(outsider, options={"verify_signature": False})
+    forged_payload = base64url_encode(
+        json.dumps(claims | {"cognito:groups": ["support-staff"]}).encode()
+    ).decode()
+    with pytest.raises(Unauthorized, match="signature"):
+        rule.authorize(f"Bearer {header}.{forged_payload}.{signature}")
+    # Signed by a key of the attacker's, under the issuer's key id: the signature fails too.
+    stranger = SigningKeyStore(tmp_path / "stranger.json").active
+    forged = jwt.encode(
+        claims | {"cognito:groups": ["support-staff"]},
+        stranger.private_key,
+        algorithm="RS256",
+        headers={"kid": keys.active.kid},
+    )
+    with pytest.raises(Unauthorized, match="signature"):
+        rule.authorize(f"Bearer {forged}")
+
+
+@pytest.mark.parametrize(
+    ("audience", "admitted"),
+    [
+        ("support-api", True),
+        (["other", "support-api"], True),  # RFC 7519: one of several audiences is enough
+        ("other support-api", False),  # one string is one audience, not a list
+        ([["support-api"]], False),
+        ({"support-api": True}, False),
+        (None, False),
+    ],
+    ids=["string", "list", "spaces", "nested", "object", "none"],
+)
+def test_allowed_audience_takes_a_string_or_a_list_of_strings(
+    keys: SigningKeyStore, issuer: FakeIssuer, audience: Any, admitted: bool
+) -> None:
+    token = "Bearer " + _token(keys, aud=audience)
+    by_audience = _authorizer(issuer, allowedClients=[], allowedAudience=["support-api"])
+    if admitted:
+        assert by_audience.authorize(token)
+    else:
+        with pytest.raises(Unauthorized, match="allowedAudience"):
+            by_audience.authorize(token)
+
+
 def test_allowed_clients_checks_client_id_and_allowed_audience_checks_aud(
     keys: SigningKeyStore, issuer: FakeIssuer
 ) -> None:

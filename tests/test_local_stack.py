@@ -138,6 +138,14 @@ def test_the_workshop_prerequisites_set_every_parameter_the_kit_reads() -> None:
             "user_pools[0].app_clients[0].oauth_flows must be a JSON array",
         ),
         ({"lambda_functions": [{"name": "f"}]}, "lambda_functions[0].code"),
+        (
+            {"user_pools": [{"name": "P", "groups": [{"name": "g", "members": ["nobody"]}]}]},
+            "user_pools[0].groups[0].members[0] must be a user of the pool",
+        ),
+        (
+            {"user_pools": [{"name": "P", "groups": [{"name": "g", "precedence": -1}]}]},
+            "user_pools[0].groups[0].precedence must be a whole number, 0 or more",
+        ),
         ({"ssm_parameters": {"/a": 3}}, "/a must be a non-empty string"),
     ],
 )

@@ -107,8 +107,10 @@ def test_a_user_gets_cognitos_access_id_and_refresh_tokens_signed_by_the_stack(
 ) -> None:
     access = _verified(alice.access.value, settings)
     identity = _verified(alice.id_token.value, settings)
-    assert set(access) == ACCESS_CLAIMS
-    assert set(identity) == ID_CLAIMS
+    # alice is in the prerequisites' one group; both tokens say so, as Cognito's do.
+    assert set(access) == ACCESS_CLAIMS | {"cognito:groups"}
+    assert set(identity) == ID_CLAIMS | {"cognito:groups"}
+    assert access["cognito:groups"] == identity["cognito:groups"] == ["support-staff"]
     assert access["token_use"] == "access" and identity["token_use"] == "id"
     assert access["username"] == identity["cognito:username"] == "alice"
     assert access["client_id"] == identity["aud"] == settings.web_client_id
@@ -123,6 +125,25 @@ def test_a_user_gets_cognitos_access_id_and_refresh_tokens_signed_by_the_stack(
     assert alice.refresh_token.count(".") == 4
     with pytest.raises(jwt.DecodeError):
         jwt.decode(alice.refresh_token, options={"verify_signature": False})
+
+
+def test_a_user_in_no_group_has_no_groups_claim_and_a_refresh_sees_a_new_group(
+    settings: WorkshopSettings,
+) -> None:
+    """Cognito leaves ``cognito:groups`` out for a user in none, and mints each token
+    (a refresh's too) with the groups the user is in at that moment."""
+    bob = sign_in(settings, "bob")
+    assert "cognito:groups" not in _verified(bob.access.value, settings)
+    cognito = boto3.client("cognito-idp")
+    cognito.create_group(UserPoolId=settings.pool_id, GroupName="night-shift", Precedence=0)
+    try:
+        cognito.admin_add_user_to_group(
+            UserPoolId=settings.pool_id, Username="bob", GroupName="night-shift"
+        )
+        refreshed = refresh(bob)
+        assert _verified(refreshed.access.value, settings)["cognito:groups"] == ["night-shift"]
+    finally:
+        cognito.delete_group(UserPoolId=settings.pool_id, GroupName="night-shift")
 
 
 def test_the_stacks_authorizers_take_a_users_access_token_and_refuse_the_id_token(

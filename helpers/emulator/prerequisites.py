@@ -22,7 +22,9 @@ JSON::
                          "explicit_auth_flows": ["ALLOW_USER_PASSWORD_AUTH",
                                                  "ALLOW_REFRESH_TOKEN_AUTH"]}],
         "users": [{"username": "alice", "email": "alice@example.com",
-                   "password_secret": "/my/users/alice"}]
+                   "password_secret": "/my/users/alice"}],
+        "groups": [{"name": "support", "description": "Support staff",
+                    "precedence": 1, "members": ["alice"]}]
       }],
       "lambda_functions": [{"name": "my-function", "code": "lambda/my_function",
                             "handler": "lambda_function.lambda_handler"}],
@@ -39,6 +41,8 @@ Every app client prevents user existence errors (``PreventUserExistenceErrors:
 ENABLED``, the Cognito console's default): an unknown user is answered as a wrong
 password is. A client's access and ID tokens live ``access_token_minutes``.
 
+A group's members are users of the file; their access and ID tokens name their groups
+in ``cognito:groups``, most important (lowest ``precedence``) first, as Cognito's do.
 Each user gets a generated password (Secrets Manager's
 ``GetRandomPassword``, as CloudFormation's ``GenerateSecretString`` makes one) kept in the
 secret ``password_secret`` as ``{"username", "password"}``, and is confirmed with it, as
@@ -105,11 +109,22 @@ class User:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A group of the pool's users (``CreateGroup``, ``AdminAddUserToGroup``)."""
+
+    name: str
+    description: str
+    precedence: int
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class UserPool:
     name: str
     resource_servers: tuple[ResourceServer, ...]
     app_clients: tuple[AppClient, ...]
     users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
     allow_admin_create_user_only: bool = True
     username_case_sensitive: bool = False
 
@@ -220,6 +235,15 @@ class Prerequisites:
                         }
                         for user in pool.users
                     ],
+                    "groups": [
+                        {
+                            "name": group.name,
+                            "description": group.description,
+                            "precedence": group.precedence,
+                            "members": list(group.members),
+                        }
+                        for group in pool.groups
+                    ],
                 }
                 for pool in self.user_pools
             ],
@@ -283,6 +307,10 @@ class _Reader:
 
     def user_pool(self, raw: Any, at: str) -> UserPool:
         pool = self.object(raw, at)
+        users = tuple(
+            self.user(user, f"{at}.users[{index}]")
+            for index, user in enumerate(self.array(pool, "users", at))
+        )
         return UserPool(
             name=self.string(pool, "name", at),
             resource_servers=tuple(
@@ -293,9 +321,10 @@ class _Reader:
                 self.app_client(client, f"{at}.app_clients[{index}]")
                 for index, client in enumerate(self.array(pool, "app_clients", at))
             ),
-            users=tuple(
-                self.user(user, f"{at}.users[{index}]")
-                for index, user in enumerate(self.array(pool, "users", at))
+            users=users,
+            groups=tuple(
+                self.group(group, f"{at}.groups[{index}]", {user.username for user in users})
+                for index, group in enumerate(self.array(pool, "groups", at))
             ),
             allow_admin_create_user_only=self.boolean(
                 pool, "allow_admin_create_user_only", at, True
@@ -309,6 +338,22 @@ class _Reader:
             username=self.string(user, "username", at),
             email=self.string(user, "email", at),
             password_secret=self.string(user, "password_secret", at),
+        )
+
+    def group(self, raw: Any, at: str, usernames: set[str]) -> Group:
+        group = self.object(raw, at)
+        precedence = group.get("precedence", 0)
+        if not isinstance(precedence, int) or isinstance(precedence, bool) or precedence < 0:
+            raise self.fail(_path(at, "precedence"), N_("a whole number, 0 or more"))
+        members = self.strings(group, "members", at)
+        for index, member in enumerate(members):
+            if member not in usernames:
+                raise self.fail(f"{_path(at, 'members')}[{index}]", N_("a user of the pool"))
+        return Group(
+            name=self.string(group, "name", at),
+            description=self.string(group, "description", at, default=""),
+            precedence=precedence,
+            members=members,
         )
 
     def lambda_function(self, raw: Any, at: str, base: Path) -> LambdaFunction:
@@ -387,6 +432,17 @@ def create(
             )
         for user in pool.users:
             _create_user(cognito, secrets, pool_id, user)
+        for group in pool.groups:
+            cognito.create_group(
+                UserPoolId=pool_id,
+                GroupName=group.name,
+                Description=group.description,
+                Precedence=group.precedence,
+            )
+            for member in group.members:
+                cognito.admin_add_user_to_group(
+                    UserPoolId=pool_id, Username=member, GroupName=group.name
+                )
     for function in prerequisites.lambda_functions:
         outputs[f"{function.name}.Arn"] = prerequisites.lambda_arn(function)
     for name, template in prerequisites.ssm_parameters.items():

@@ -302,6 +302,7 @@ class SignInService:
             access_seconds=access_seconds,
             id_seconds=id_seconds,
             now=now,
+            groups=_groups_of(sign_in.pool, sign_in.event.username),
         )
         username = sign_in.event.username
         with self._lock:
@@ -381,6 +382,18 @@ class SignInService:
                 self._of_user[user] = kept
             else:
                 del self._of_user[user]
+
+
+def _groups_of(pool: CognitoIdpUserPool, username: str) -> list[str]:
+    """The user's groups, most important (lowest precedence) first, as Cognito lists them."""
+    user = pool._get_user(username)
+    groups = sorted(user.groups, key=_importance) if user else []
+    return [group.group_name for group in groups]
+
+
+def _importance(group: Any) -> tuple[bool, int, str]:
+    """A group without a precedence comes after those with one."""
+    return (group.precedence is None, group.precedence or 0, group.group_name)
 
 
 def _require_flow(client: CognitoIdpUserPoolClient, allowed: str, flow: str) -> None:

@@ -8,7 +8,9 @@ one its JWKS publishes and every authorizer of the stack trusts):
 - **a user's sign-in** (``InitiateAuth``): an access token (``username``, ``sub`` the
   user's id, ``scope: aws.cognito.signin.user.admin``) and an ID token (``aud`` the
   client id, ``token_use: id``, ``cognito:username``, ``email``). Both carry the
-  sign-in's ``origin_jti``, ``event_id`` and ``auth_time``, which a refresh keeps.
+  sign-in's ``origin_jti``, ``event_id`` and ``auth_time``, which a refresh keeps, and
+  for a user in groups ``cognito:groups`` (as the user's groups are when the tokens are
+  minted, a refresh included; no claim for a user in none).
 
 Neither kind has ``aud`` and ``client_id`` together: an access token names its client in
 ``client_id``, an ID token in ``aud`` (Cognito's developer guide, *Understanding the
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,10 +94,12 @@ def mint_user_tokens(
     access_seconds: int,
     id_seconds: int,
     now: float,
+    groups: Sequence[str] = (),
 ) -> tuple[str, str]:
-    """The access token and the ID token of ``event``, issued at ``now``."""
+    """The access token and the ID token of ``event``, issued at ``now``; ``groups`` are
+    the user's, most important first."""
     issued_at = int(now)
-    common = {
+    common: dict[str, Any] = {
         "sub": event.user_id,
         "iss": event.issuer,
         "origin_jti": event.origin_jti,
@@ -103,6 +107,8 @@ def mint_user_tokens(
         "auth_time": event.auth_time,
         "iat": issued_at,
     }
+    if groups:
+        common["cognito:groups"] = list(groups)
     access = {
         **common,
         "client_id": event.client_id,
