@@ -89,6 +89,7 @@ LAMBDA_ARN_RULE = (
 RT = "runtimes[0]"
 JWT = f"{RT}.authorizerConfiguration.customJwtAuthorizer"
 GW = "agentCoreGateways[0]"
+GW_JWT = f"{GW}.authorizerConfiguration.customJwtAuthorizer"
 TARGET = f"{GW}.targets[0]"
 LAMBDA = f"{TARGET}.lambdaFunctionArn"
 MEM = "memories[0]"
@@ -100,6 +101,16 @@ CLAIM = {
     "inboundTokenClaimValueType": "STRING",
     "authorizingClaimMatchValue": {"claimMatchOperator": "EQUALS", "claimMatchValue": {}},
 }
+# The rule the workshop teaches: the token's Cognito groups contain support-staff.
+GROUPS_CLAIM = {
+    "inboundTokenClaimName": "cognito:groups",
+    "inboundTokenClaimValueType": "STRING_ARRAY",
+    "authorizingClaimMatchValue": {
+        "claimMatchOperator": "CONTAINS",
+        "claimMatchValue": {"matchValueStringList": ["support-staff"]},
+    },
+}
+GROUPS_MATCH = "authorizingClaimMatchValue"
 
 
 @dataclass(frozen=True)
@@ -280,6 +291,28 @@ CASES: list[Case] = [
     _validate("allowed-clients-as-text", "runtime", edits={f"{JWT}.allowedClients": CLIENT_ID}),
     _validate("allowed-client-empty-text", "runtime", edits={f"{JWT}.allowedClients": [""]}),
     _validate("custom-claim-reserved-and-empty", "runtime", edits={f"{JWT}.customClaims": [CLAIM]}),
+    _validate(
+        "custom-claim-groups-contains", "runtime", edits={f"{JWT}.customClaims": [GROUPS_CLAIM]}
+    ),
+    _validate(
+        "allowed-scopes-valid",
+        "runtime",
+        edits={
+            f"{JWT}.allowedScopes": [
+                "customersupport-agentcore/invoke",
+                "aws.cognito.signin.user.admin",
+            ]
+        },
+    ),
+    _validate("allowed-audience-empty", "runtime", edits={f"{JWT}.allowedAudience": []}),
+    _validate(
+        "allowed-audience-empty-alone",
+        "runtime",
+        edits={f"{JWT}.allowedAudience": [], f"{JWT}.allowedClients": DELETE},
+    ),
+    _validate(
+        "allowed-audience-valid", "runtime", edits={f"{JWT}.allowedAudience": ["support-api"]}
+    ),
     _validate("jwt-without-config", "runtime", edits={f"{RT}.authorizerConfiguration": DELETE}),
     _validate(
         "config-without-jwt",
@@ -332,6 +365,36 @@ CASES: list[Case] = [
         edits={f"{GW}.authorizerType": "NONE"},
     ),
     _validate("gateway-jwt-without-config", edits={f"{GW}.authorizerConfiguration": DELETE}),
+    # The gateway's JWT authorizer: a group rule beside allowedClients, and its slips.
+    _validate(
+        "gateway-custom-claim-groups-contains", edits={f"{GW_JWT}.customClaims": [GROUPS_CLAIM]}
+    ),
+    _validate(
+        "gateway-custom-claim-string-contains-string",
+        edits={
+            f"{GW_JWT}.customClaims": [GROUPS_CLAIM],
+            f"{GW_JWT}.customClaims[0].inboundTokenClaimValueType": "STRING",
+            f"{GW_JWT}.customClaims[0].{GROUPS_MATCH}.claimMatchValue": {
+                "matchValueString": "support-staff"
+            },
+        },
+    ),
+    _validate(
+        "gateway-custom-claim-unknown-operator",
+        edits={
+            f"{GW_JWT}.customClaims": [GROUPS_CLAIM],
+            f"{GW_JWT}.customClaims[0].{GROUPS_MATCH}.claimMatchOperator": "STARTS_WITH",
+        },
+    ),
+    _validate(
+        "gateway-custom-claim-string-array-with-string",
+        edits={
+            f"{GW_JWT}.customClaims": [GROUPS_CLAIM],
+            f"{GW_JWT}.customClaims[0].{GROUPS_MATCH}.claimMatchValue": {
+                "matchValueString": "support-staff"
+            },
+        },
+    ),
     _validate("gateway-name-underscore", edits={f"{GW}.name": "my_gateway"}),
     _validate("gateway-exception-level-all", edits={f"{GW}.exceptionLevel": "ALL"}),
     _validate("gateway-protocol-http", edits={f"{GW}.protocolType": "HTTP"}),

@@ -119,9 +119,17 @@ def test_client_without_the_flow_is_unauthorized(settings: WorkshopSettings) -> 
 def test_second_client_gets_its_own_valid_token(
     local_stack: StackState, settings: WorkshopSettings
 ) -> None:
+    """The partner team's client: a token of its own, with its own scope and not the
+    workshop's, which it may not ask for (notebook 06's scope check)."""
     partner = partner_client_id(local_stack)
+    assert settings.partner_client_id == partner  # from SSM, as the notebook reads it
     claims = _verified_claims(get_token(settings, partner).value, settings)
     assert claims["client_id"] == partner != settings.client_id
+    assert claims["scope"] == "customersupport-agentcore/read"
+    secret = client_secret(settings.pool_id, partner)
+    with pytest.raises(TokenError) as refusal:
+        fetch_token(settings.cognito_token_url, partner, secret, scope=settings.cognito_auth_scope)
+    assert refusal.value.error == "invalid_scope"
 
 
 def test_already_expired_token_on_request(settings: WorkshopSettings, secret: str) -> None:

@@ -24,6 +24,8 @@ class WorkshopSettings:
     ``web_client_id`` is the web app client people sign in at (no secret,
     ``USER_PASSWORD_AUTH``); a prerequisite stack from before it existed has none, and
     then only the sign-in cells need it (:class:`~helpers.kit.errors.SignInError` says so).
+    ``partner_client_id`` is another team's machine client of the same pool, allowed a
+    scope of its own and not the workshop's (notebook 06); optional in the same way.
     """
 
     cognito_discovery_url: str
@@ -33,6 +35,7 @@ class WorkshopSettings:
     cognito_auth_scope: str
     warranty_check_lambda_arn: str
     web_client_id: str | None = None
+    partner_client_id: str | None = None
 
     @classmethod
     def parameter_names(cls) -> list[str]:

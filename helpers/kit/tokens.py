@@ -239,12 +239,18 @@ def get_token(
     force_refresh: bool = False,
     cognito: Any | None = None,
 ) -> AccessToken:
-    """A valid access token for ``client_id`` (default: the workshop's client), cached."""
+    """A valid access token for ``client_id`` (default: the workshop's client), cached.
+
+    The workshop's client asks for the workshop's scope, as the text's ``curl`` does;
+    another client (the partner team's) asks for none and gets every scope it is allowed,
+    as that team's own app would: it need not know ours.
+    """
     client_id = client_id or settings.client_id
+    scope = settings.cognito_auth_scope if client_id == settings.client_id else None
     return _default_cache.get(
         settings.cognito_token_url,
         client_id,
         lambda: client_secret(settings.pool_id, client_id, cognito),
-        settings.cognito_auth_scope,
+        scope,
         force_refresh=force_refresh,
     )
