@@ -101,16 +101,22 @@ CLAIM = {
     "inboundTokenClaimValueType": "STRING",
     "authorizingClaimMatchValue": {"claimMatchOperator": "EQUALS", "claimMatchValue": {}},
 }
-# The rule the workshop teaches: the token's Cognito groups contain support-staff.
+# The rule notebook 06 teaches: the token's Cognito groups contain support-staff (AgentCore
+# pairs CONTAINS with STRING_ARRAY and one matchValueString).
 GROUPS_CLAIM = {
     "inboundTokenClaimName": "cognito:groups",
     "inboundTokenClaimValueType": "STRING_ARRAY",
     "authorizingClaimMatchValue": {
         "claimMatchOperator": "CONTAINS",
-        "claimMatchValue": {"matchValueStringList": ["support-staff"]},
+        "claimMatchValue": {"matchValueString": "support-staff"},
     },
 }
 GROUPS_MATCH = "authorizingClaimMatchValue"
+# The kit's finding where a rule pairs CONTAINS otherwise than AgentCore does (the CLI takes it).
+CLAIM_PAIRING = (
+    f"{GW_JWT}.customClaims[0]: AgentCore takes CONTAINS only with inboundTokenClaimValueType "
+    "STRING_ARRAY and matchValueString"
+)
 
 
 @dataclass(frozen=True)
@@ -371,12 +377,11 @@ CASES: list[Case] = [
     ),
     _validate(
         "gateway-custom-claim-string-contains-string",
+        "gateway",
+        CLAIM_PAIRING,
         edits={
             f"{GW_JWT}.customClaims": [GROUPS_CLAIM],
             f"{GW_JWT}.customClaims[0].inboundTokenClaimValueType": "STRING",
-            f"{GW_JWT}.customClaims[0].{GROUPS_MATCH}.claimMatchValue": {
-                "matchValueString": "support-staff"
-            },
         },
     ),
     _validate(
@@ -387,11 +392,13 @@ CASES: list[Case] = [
         },
     ),
     _validate(
-        "gateway-custom-claim-string-array-with-string",
+        "gateway-custom-claim-contains-a-list",
+        "gateway",
+        CLAIM_PAIRING,
         edits={
             f"{GW_JWT}.customClaims": [GROUPS_CLAIM],
             f"{GW_JWT}.customClaims[0].{GROUPS_MATCH}.claimMatchValue": {
-                "matchValueString": "support-staff"
+                "matchValueStringList": ["support-staff"]
             },
         },
     ),

@@ -156,21 +156,35 @@ def test_scope_audience_and_custom_claims(keys: SigningKeyStore, issuer: FakeIss
     with pytest.raises(Unauthorized, match="allowedAudience"):
         _authorizer(issuer, allowedClients=[], allowedAudience=["other"]).authorize(token)
 
-    def rule(operator: str, values: list[str]) -> dict[str, Any]:
+    def rule(claim: str, value_type: str, operator: str, value: str | list[str]) -> dict[str, Any]:
+        key = "matchValueStringList" if isinstance(value, list) else "matchValueString"
         return {
-            "inboundTokenClaimName": "groups",
-            "inboundTokenClaimValueType": "STRING_ARRAY",
+            "inboundTokenClaimName": claim,
+            "inboundTokenClaimValueType": value_type,
             "authorizingClaimMatchValue": {
                 "claimMatchOperator": operator,
-                "claimMatchValue": {"matchValueStringList": values},
+                "claimMatchValue": {key: value},
             },
         }
 
-    assert _authorizer(issuer, customClaims=[rule("CONTAINS", ["support"])]).authorize(token)
-    assert _authorizer(issuer, customClaims=[rule("CONTAINS_ANY", ["x", "beta"])]).authorize(token)
-    assert _authorizer(issuer, customClaims=[rule("EQUALS", ["support", "beta"])]).authorize(token)
-    with pytest.raises(Unauthorized, match="custom claim"):
-        _authorizer(issuer, customClaims=[rule("CONTAINS", ["admin"])]).authorize(token)
+    # AgentCore's pairings: EQUALS a STRING, CONTAINS one string, CONTAINS_ANY of a list.
+    def admits(*rules: dict[str, Any]) -> bool:
+        try:
+            return bool(_authorizer(issuer, customClaims=list(rules)).authorize(token))
+        except Unauthorized as refusal:
+            assert "custom claim" in str(refusal)
+            return False
+
+    assert admits(rule("groups", "STRING_ARRAY", "CONTAINS", "support"))
+    assert admits(rule("groups", "STRING_ARRAY", "CONTAINS_ANY", ["x", "beta"]))
+    assert admits(rule("token_use", "STRING", "EQUALS", "access"))
+    assert not admits(rule("groups", "STRING_ARRAY", "CONTAINS", "admin"))
+    assert not admits(rule("groups", "STRING_ARRAY", "CONTAINS_ANY", ["x", "y"]))
+    assert not admits(rule("token_use", "STRING", "EQUALS", "id"))
+    # A claim of the other JSON type matches nothing: a list is not a STRING, nor the reverse.
+    assert not admits(rule("groups", "STRING", "EQUALS", "support"))
+    assert not admits(rule("token_use", "STRING_ARRAY", "CONTAINS", "access"))
+    assert not admits(rule("missing", "STRING_ARRAY", "CONTAINS_ANY", ["support"]))
 
 
 @pytest.mark.parametrize(
@@ -201,7 +215,7 @@ def _group_rule(group: str) -> dict[str, Any]:
         "inboundTokenClaimValueType": "STRING_ARRAY",
         "authorizingClaimMatchValue": {
             "claimMatchOperator": "CONTAINS",
-            "claimMatchValue": {"matchValueStringList": [group]},
+            "claimMatchValue": {"matchValueString": group},
         },
     }
 

@@ -115,17 +115,23 @@ class ClaimRule:
         )
 
     def matches(self, claims: dict[str, Any]) -> bool:
+        """AgentCore's rule: a ``STRING`` claim EQUALS the value; a ``STRING_ARRAY`` claim
+        CONTAINS the value, or CONTAINS_ANY of the values. A claim of another JSON type
+        than the rule's (a list for a STRING, a string for a STRING_ARRAY) matches nothing;
+        so does a pairing the deploy would have refused (``helpers.model.validation``)."""
         actual = claims.get(self.claim)
-        if actual is None:
+        if self.value_type == "STRING":
+            return (
+                isinstance(actual, str)
+                and self.operator == "EQUALS"
+                and ([actual] == list(self.expected))
+            )
+        if not isinstance(actual, list) or not all(isinstance(item, str) for item in actual):
             return False
-        values = actual if isinstance(actual, list) else [actual]
-        values = [str(item) for item in values]
-        if self.operator == "EQUALS":
-            return values == list(self.expected)
         if self.operator == "CONTAINS":
-            return all(item in values for item in self.expected)
+            return len(self.expected) == 1 and self.expected[0] in actual
         if self.operator == "CONTAINS_ANY":
-            return any(item in values for item in self.expected)
+            return any(item in actual for item in self.expected)
         return False
 
 

@@ -15,8 +15,12 @@ issue is marked ``kit_only``): an unreplaced ``<... value>`` placeholder, a Lamb
 that is not one, a tool schema file that is missing or not a list of tools, two targets
 of one gateway with the same name, an authorizer configuration on a gateway whose
 authorizer is not CUSTOM_JWT, AgentCore's header rules the CLI does not check (restricted
-headers, repeats, ``Authorization`` without a JWT authorizer), target types and resource
-kinds the local stack cannot run.
+headers, repeats, ``Authorization`` without a JWT authorizer), AgentCore's pairing of a
+custom claim's operator with its value type and match value (``EQUALS``: ``STRING`` and
+``matchValueString``; ``CONTAINS``: ``STRING_ARRAY`` and ``matchValueString``;
+``CONTAINS_ANY``: ``STRING_ARRAY`` and ``matchValueStringList``; the control plane's
+``AuthorizingClaimMatchValueType`` and ``ClaimMatchValueType``, which the CLI accepts in any
+combination), target types and resource kinds the local stack cannot run.
 """
 
 from __future__ import annotations
@@ -39,6 +43,16 @@ AWS_TARGETS_PATH = Path("agentcore/aws-targets.json")
 DEPLOYED_STATE_PATH = Path("agentcore/.cli/deployed-state.json")
 NO_PROJECT = 'No agentcore project found. Run "agentcore create" first.'
 
+# AgentCore's custom-claim operators, each with the value type and the match value it takes.
+CLAIM_PAIRINGS = {
+    "EQUALS": ("STRING", "matchValueString"),
+    "CONTAINS": ("STRING_ARRAY", "matchValueString"),
+    "CONTAINS_ANY": ("STRING_ARRAY", "matchValueStringList"),
+}
+CLAIM_EXAMPLES = {
+    "matchValueString": '{"matchValueString": "..."}',
+    "matchValueStringList": '{"matchValueStringList": ["...", "..."]}',
+}
 _EXAMPLES = {
     "string": '"text"',
     "number": "1",
@@ -309,9 +323,11 @@ class _GuardRails:
     def project(self, config: Any) -> None:
         for index, runtime in _objects(config, "runtimes"):
             self.header_allowlist(runtime, ("runtimes", index))
+            self.custom_claims(runtime, ("runtimes", index))
         for index, gateway in _objects(config, "agentCoreGateways"):
             where = ("agentCoreGateways", index)
             self.gateway_authorizer(gateway, where)
+            self.custom_claims(gateway, where)
             seen: set[str] = set()
             for position, target in _objects(gateway, "targets"):
                 name = target.get("name")
@@ -366,6 +382,47 @@ class _GuardRails:
                         name=name,
                     ),
                 )
+
+    def custom_claims(self, resource: dict[str, Any], where: tuple[str | int, ...]) -> None:
+        """Each rule's operator with the value type and match value AgentCore pairs it with."""
+        configuration = resource.get("authorizerConfiguration")
+        jwt = configuration.get("customJwtAuthorizer") if isinstance(configuration, dict) else None
+        if not isinstance(jwt, dict):
+            return
+        at = (*where, "authorizerConfiguration", "customJwtAuthorizer", "customClaims")
+        for index, claim in _objects(jwt, "customClaims"):
+            match = claim.get("authorizingClaimMatchValue")
+            value = match.get("claimMatchValue") if isinstance(match, dict) else None
+            operator = match.get("claimMatchOperator") if isinstance(match, dict) else None
+            if operator not in CLAIM_PAIRINGS or not isinstance(value, dict):
+                continue  # the CLI's rules report these
+            value_type, value_key = CLAIM_PAIRINGS[operator]
+            given_type = claim.get("inboundTokenClaimValueType")
+            given_keys = [
+                key for key in ("matchValueString", "matchValueStringList") if key in value
+            ]
+            if len(given_keys) != 1:
+                continue  # none or both: the CLI's rules report it
+            if given_type == value_type and given_keys == [value_key]:
+                continue
+            self.add(
+                (*at, index),
+                _(
+                    "AgentCore takes {operator} only with inboundTokenClaimValueType {value_type} "
+                    "and {value_key}",
+                    operator=operator,
+                    value_type=value_type,
+                    value_key=value_key,
+                ),
+                _(
+                    'Use "inboundTokenClaimValueType": "{value_type}" and "claimMatchValue": '
+                    "{example}; or the operator that fits your value: EQUALS (a STRING claim "
+                    "equal to one string), CONTAINS (a STRING_ARRAY claim holding one string), "
+                    "CONTAINS_ANY (a STRING_ARRAY claim holding any of a list).",
+                    value_type=value_type,
+                    example=CLAIM_EXAMPLES[value_key],
+                ),
+            )
 
     def gateway_authorizer(self, gateway: dict[str, Any], where: tuple[str | int, ...]) -> None:
         authorizer = gateway.get("authorizerType", "NONE")
