@@ -42,6 +42,12 @@ if TYPE_CHECKING:
         check_web_client_allowed,
     )
     from helpers.kit.errors import GatewayRefused
+    from helpers.kit.further import (
+        apply_partner_scopes,
+        apply_support_staff_rule,
+        check_partner_scopes,
+        check_support_staff_rule,
+    )
     from helpers.kit.observability import views
     from helpers.kit.tokens import describe_claims, tampered
     from helpers.kit.widgets import chat_box, claims_table, token_panel
@@ -63,6 +69,10 @@ _SURFACE = {
     "check_warranty_target": "helpers.kit.checks",
     "check_web_client_allowed": "helpers.kit.checks",
     "check_memory_actor": "helpers.kit.checks",
+    "check_partner_scopes": "helpers.kit.further",
+    "check_support_staff_rule": "helpers.kit.further",
+    "apply_partner_scopes": "helpers.kit.further",
+    "apply_support_staff_rule": "helpers.kit.further",
     "describe_claims": "helpers.kit.tokens",
     "tampered": "helpers.kit.tokens",
     "token_panel": "helpers.kit.widgets",
@@ -79,14 +89,18 @@ __all__ = [
     "Workshop",
     "_",
     "admission",
+    "apply_partner_scopes",
+    "apply_support_staff_rule",
     "chat_box",
     "check_gateway_replaced",
     "check_main",
     "check_mcp_client",
     "check_memory_actor",
     "check_old_gateway_removed",
+    "check_partner_scopes",
     "check_runtime_authorizer",
     "check_secure_gateway",
+    "check_support_staff_rule",
     "check_warranty_target",
     "check_web_client_allowed",
     "claims_table",

@@ -68,10 +68,18 @@ def _authorizer(issuer: FakeIssuer, **config: Any) -> JwtAuthorizer:
     return JwtAuthorizer(JwtAuthorizerConfig.from_agentcore(settings), fetch_json=issuer.fetch_json)
 
 
-def _token(keys: SigningKeyStore, client: str = CLIENT, **overrides: Any) -> str:
+def _token(
+    keys: SigningKeyStore,
+    client: str = CLIENT,
+    claims: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> str:
+    """A token of the issuer's key; ``claims`` (names that are not identifiers, such as
+    ``cognito:groups``) and ``overrides`` replace claims, a None value removes one."""
     token = mint_access_token(
         keys, issuer=ISSUER, client_id=client, scopes=["api/invoke"], lifetime_seconds=3600
     )
+    overrides = (claims or {}) | overrides
     if not overrides:
         return token
     claims = jwt.decode(token, options={"verify_signature": False}) | overrides
@@ -224,9 +232,9 @@ def test_a_group_written_into_a_signed_token_or_signed_by_another_key_is_refused
     keys: SigningKeyStore, issuer: FakeIssuer, tmp_path: Path
 ) -> None:
     rule = _authorizer(issuer, customClaims=[_group_rule("support-staff")])
-    member = _token(keys, **{"cognito:groups": ["support-staff"]})
+    member = _token(keys, claims={"cognito:groups": ["support-staff"]})
     assert rule.authorize(f"Bearer {member}")["cognito:groups"] == ["support-staff"]
-    outsider = _token(keys, **{"cognito:groups": ["customers"]})
+    outsider = _token(keys, claims={"cognito:groups": ["customers"]})
     with pytest.raises(Unauthorized, match="custom claim"):
         rule.authorize(f"Bearer {outsider}")
     # The outsider's token with the group written into its payload: the signature fails.

@@ -489,7 +489,8 @@ def test_the_chinese_lab_opens_the_chinese_edition_in_a_chinese_jupyterlab(
     chinese_lab: Lab, page: Any
 ) -> None:
     """``make lab WORKSHOP_LANG=zh-CN``: JupyterLab's menus in Chinese, on notebook 00 in
-    Chinese, whose kernel and the stack it starts speak Chinese too."""
+    Chinese, whose kernel and the stack it starts speak Chinese too; notebook 06 opens in
+    the same edition with its diagram drawn."""
     page.goto(f"{chinese_lab.url}/?token={chinese_lab.token}")
     page.wait_for_url(re.compile(r"/lab/tree/notebooks/zh-CN/00_setup\.ipynb"))
     for menu in ("文件", "编辑", "运行", "内核"):  # File, Edit, Run, Kernel
@@ -502,3 +503,12 @@ def test_the_chinese_lab_opens_the_chinese_edition_in_a_chinese_jupyterlab(
     wait_for_output(panel, 4, "已完成的步骤：0")
     started = output_of(panel, 4).inner_text()
     assert "本地堆栈已在运行" in started and "正在部署项目 CustomerSupport" in started, started
+    # Notebook 06 opens in the same edition, its diagram drawn.
+    page.goto(
+        f"{chinese_lab.url}/lab/tree/notebooks/zh-CN/06_fine_grained_auth.ipynb"
+        f"?token={chinese_lab.token}"
+    )
+    further = page.locator(VISIBLE)
+    further.get_by_role("heading", name="06 · 更进一步：谁可以调用，又可以做什么").wait_for()
+    further.get_by_role("heading", name="5. 调用者的令牌会被传到哪里").scroll_into_view_if_needed()
+    further.locator(".jp-RenderedMermaid :is(img, svg)").first.wait_for()

@@ -16,8 +16,9 @@ import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,12 +36,18 @@ from helpers.kit.checks import (
 )
 from helpers.kit.diagnosis import CheckpointFailed
 from helpers.kit.errors import AgentFailed, InvokeUnauthorized, NotDeployed
+from helpers.kit.further import (
+    apply_partner_scopes,
+    apply_support_staff_rule,
+    check_partner_scopes,
+    check_support_staff_rule,
+)
 from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.workshop import Workshop
 from helpers.model.config import read_config, write_config
 from helpers.model.i18n import use_language
-from tests.support import OFFLINE_SETTINGS, RUNTIME, WARRANTY_PROMPT
+from tests.support import OFFLINE_SETTINGS, REPO_ROOT, RUNTIME, WARRANTY_PROMPT
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 STEP3 = SOLUTIONS_DIR / "03_mcp_client_auth"
@@ -542,3 +549,120 @@ def test_notebook_02_run_again_later_says_the_open_gateway_is_gone_and_how_to_se
         ws.run(line)
     printed = capsys.readouterr().out
     assert printed.count("✓ already done") == 3 and "✗" not in printed, printed
+
+
+# --- Notebook 06's edits -----------------------------------------------------------------
+
+FINISHED_06 = (
+    REPO_ROOT / "tests" / "fixtures" / "agentcore-cli" / "03_after_secure_gateway.agentcore.json"
+)
+SETTINGS_06 = replace(
+    SETTINGS,
+    cognito_discovery_url=json.loads(FINISHED_06.read_text())["runtimes"][0][
+        "authorizerConfiguration"
+    ]["customJwtAuthorizer"]["discoveryUrl"],
+    client_id="1abc2def3ghi4jkl5mno6pqr",
+    cognito_auth_scope="customersupport-agentcore/invoke",
+    web_client_id="7web8client9id0abcdefghij",
+    partner_client_id="9partner8client7id6abcdef",
+)
+
+
+def _runtime_jwt(config: dict[str, Any]) -> dict[str, Any]:
+    return config["runtimes"][0]["authorizerConfiguration"]["customJwtAuthorizer"]
+
+
+def _gateway_jwt(config: dict[str, Any]) -> dict[str, Any]:
+    return config["agentCoreGateways"][0]["authorizerConfiguration"]["customJwtAuthorizer"]
+
+
+def _rule(config: dict[str, Any]) -> dict[str, Any]:
+    return _gateway_jwt(config)["customClaims"][0]
+
+
+@pytest.fixture
+def finished_06(project: Path) -> Path:
+    """A project with both of notebook 06's edits, as the catch-up writes them."""
+    write_config(project, json.loads(FINISHED_06.read_text()))
+    assert apply_partner_scopes(project, SETTINGS_06)
+    assert apply_support_staff_rule(project, SETTINGS_06)
+    for backup in project.glob("agentcore/agentcore.json.bak-*"):
+        backup.unlink()
+    return project
+
+
+FURTHER_MISTAKES: dict[
+    str, tuple[Callable[[dict[str, Any]], None], Callable[..., Any], tuple[str, ...]]
+] = {
+    "the partner's own scope listed": (
+        lambda c: _runtime_jwt(c)["allowedScopes"].append("customersupport-agentcore/read"),
+        check_partner_scopes,
+        ("customersupport-agentcore/read",),
+    ),
+    "the users' scope left out": (
+        lambda c: _runtime_jwt(c)["allowedScopes"].remove("aws.cognito.signin.user.admin"),
+        check_partner_scopes,
+        ("aws.cognito.signin.user.admin", "alice"),
+    ),
+    "the scopes as one string": (
+        lambda c: _runtime_jwt(c).update(allowedScopes="customersupport-agentcore/invoke"),
+        check_partner_scopes,
+        ("allowedScopes", '["customersupport-agentcore/invoke", "aws.cognito.signin.user.admin"]'),
+    ),
+    "the partner not named": (
+        lambda c: _runtime_jwt(c)["allowedClients"].remove(SETTINGS_06.partner_client_id),
+        check_partner_scopes,
+        ("allowedClients", "9partner8client7id6abcdef"),
+    ),
+    "the claim without its prefix": (
+        lambda c: _rule(c).update(inboundTokenClaimName="groups"),
+        check_support_staff_rule,
+        ('"cognito:groups"',),
+    ),
+    "the group misspelt": (
+        lambda c: _rule(c)["authorizingClaimMatchValue"].update(
+            claimMatchValue={"matchValueString": "support_staff"}
+        ),
+        check_support_staff_rule,
+        ('"support-staff"',),
+    ),
+    "CONTAINS given a list": (
+        lambda c: _rule(c)["authorizingClaimMatchValue"].update(
+            claimMatchValue={"matchValueStringList": ["support-staff"]}
+        ),
+        check_support_staff_rule,
+        ("matchValueString", "CONTAINS"),
+    ),
+    "the rule put on the runtime": (
+        lambda c: _runtime_jwt(c).update(customClaims=_gateway_jwt(c).pop("customClaims")),
+        check_support_staff_rule,
+        ("agentCoreGateways[0]", "customClaims"),
+    ),
+}
+
+
+@pytest.mark.parametrize("edit,check,named", FURTHER_MISTAKES.values(), ids=FURTHER_MISTAKES)
+def test_a_mistake_in_notebook_06s_edits_is_named_with_its_fix(
+    finished_06: Path,
+    edit: Callable[[dict[str, Any]], None],
+    check: Callable[..., CheckResult],
+    named: tuple[str, ...],
+) -> None:
+    assert check(finished_06, SETTINGS_06).ok
+    config = read_config(finished_06)
+    edit(config)
+    write_config(finished_06, config)
+    _in_both_editions(_first(lambda: check(finished_06, SETTINGS_06)), *named)
+
+
+def test_notebook_06s_catch_up_fixes_a_mistake_and_keeps_the_learners_file(
+    finished_06: Path,
+) -> None:
+    config = read_config(finished_06)
+    _rule(config).update(inboundTokenClaimName="groups")
+    write_config(finished_06, config)
+    [replaced] = apply_support_staff_rule(finished_06, SETTINGS_06)
+    assert replaced.backup is not None and "groups" in replaced.backup.read_text()
+    assert check_support_staff_rule(finished_06, SETTINGS_06).ok
+    assert check_partner_scopes(finished_06, SETTINGS_06).ok  # edit 1 untouched
+    assert apply_support_staff_rule(finished_06, SETTINGS_06) == []  # nothing left to do

@@ -89,7 +89,7 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
     are reported together.
     """
     result = CheckResult(_("Runtime authorizer in agentcore/agentcore.json"))
-    config = _config(project, result)
+    config = config_of(project, result)
     if config is None:
         return result
     runtimes = config.get("runtimes", [])
@@ -114,7 +114,7 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
         )
     if runtime.get("authorizerType") != "CUSTOM_JWT":
         missing("authorizerType", _('set "authorizerType": "CUSTOM_JWT" on the runtime.'))
-    jwt = _jwt_authorizer(runtime)
+    jwt = jwt_authorizer(runtime)
     if jwt is None:
         missing(
             "authorizerConfiguration",
@@ -129,7 +129,7 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
     result.missing += [
         f"{issue.path}: {issue.message} " + _("Fix: {fix}", fix=issue.fix)
         for issue in validate_config(config, project, settings.value_sources())
-        if not any(_related(issue.path, path) for path in flagged)
+        if not any(related(issue.path, path) for path in flagged)
     ]
     return result
 
@@ -137,7 +137,7 @@ def check_runtime_authorizer(project: Path, settings: WorkshopSettings) -> Check
 def check_old_gateway_removed(project: Path) -> CheckResult:
     """Step 2a: ``agentcore remove gateway --name my-gateway -y`` took the gateway out."""
     result = CheckResult(_("{gateway} removed from agentcore.json", gateway=OLD_GATEWAY))
-    config = _config(project, result)
+    config = config_of(project, result)
     if config is None:
         return result
     if _gateway(config, OLD_GATEWAY) is not None:
@@ -159,7 +159,7 @@ def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResu
     and deployed in place.
     """
     result = CheckResult(_("{gateway} with a CUSTOM_JWT authorizer", gateway=SECURE_GATEWAY))
-    config = _config(project, result)
+    config = config_of(project, result)
     if config is None:
         return result
     gateway = _gateway(config, SECURE_GATEWAY)
@@ -186,7 +186,7 @@ def check_secure_gateway(project: Path, settings: WorkshopSettings) -> CheckResu
                 authorizer_type=repr(gateway.get("authorizerType")),
             )
         )
-    jwt = _jwt_authorizer(gateway)
+    jwt = jwt_authorizer(gateway)
     if jwt is not None:
         result.missing += [
             f"{SECURE_GATEWAY} {_JWT}.{path}: {message}"
@@ -200,7 +200,7 @@ def check_warranty_target(project: Path, settings: WorkshopSettings) -> CheckRes
     result = CheckResult(
         _("{target} attached to {gateway}", target=WARRANTY_TARGET, gateway=SECURE_GATEWAY)
     )
-    config = _config(project, result)
+    config = config_of(project, result)
     if config is None:
         return result
     gateway = _gateway(config, SECURE_GATEWAY) or {}
@@ -251,7 +251,7 @@ def check_gateway_replaced(project: Path, settings: WorkshopSettings) -> CheckRe
     return result
 
 
-def _config(project: Path, result: CheckResult) -> dict[str, Any] | None:
+def config_of(project: Path, result: CheckResult) -> dict[str, Any] | None:
     try:
         return read_config(project)
     except ConfigJSONError as error:
@@ -309,7 +309,7 @@ def _gateway(config: dict[str, Any], name: str) -> dict[str, Any] | None:
     return next((g for g in gateways if isinstance(g, dict) and g.get("name") == name), None)
 
 
-def _jwt_authorizer(resource: dict[str, Any]) -> dict[str, Any] | None:
+def jwt_authorizer(resource: dict[str, Any]) -> dict[str, Any] | None:
     configuration = resource.get("authorizerConfiguration")
     jwt = configuration.get("customJwtAuthorizer") if isinstance(configuration, dict) else None
     return jwt if isinstance(jwt, dict) else None
@@ -398,7 +398,7 @@ def _jwt_problems(jwt: dict[str, Any], settings: WorkshopSettings) -> list[tuple
     return problems
 
 
-def _related(path: str, flagged: str) -> bool:
+def related(path: str, flagged: str) -> bool:
     """Whether a validator issue at ``path`` is about what ``flagged`` already reports:
     the same field, a member of it (``.name`` or ``[0]``), or the field it belongs to."""
     return path == flagged or _inside(path, flagged) or _inside(flagged, path)
@@ -668,7 +668,7 @@ def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> Check
     warranty tool refused.
     """
     result = CheckResult(_("Web app client in the runtime's and the gateway's allowedClients"))
-    config = _config(project, result)
+    config = config_of(project, result)
     if config is None:
         return result
     web = settings.web_client_id
@@ -682,7 +682,7 @@ def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> Check
         )
         return result
     runtime = (config.get("runtimes") or [{}])[0]
-    runtime_jwt = _jwt_authorizer(runtime) if isinstance(runtime, dict) else None
+    runtime_jwt = jwt_authorizer(runtime) if isinstance(runtime, dict) else None
     if runtime_jwt is None:
         result.missing.append(
             "runtimes[0].authorizerConfiguration: "
@@ -700,7 +700,7 @@ def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> Check
         ),
         None,
     )
-    gateway_jwt = _jwt_authorizer(gateways[index]) if index is not None else None
+    gateway_jwt = jwt_authorizer(gateways[index]) if index is not None else None
     if gateway_jwt is None:
         result.missing.append(
             _(
@@ -714,7 +714,7 @@ def check_web_client_allowed(project: Path, settings: WorkshopSettings) -> Check
     result.missing += [
         f"{issue.path}: {issue.message} " + _("Fix: {fix}", fix=issue.fix)
         for issue in validate_config(config, project, settings.value_sources())
-        if not _related(issue.path, runtime_clients) and not _related(issue.path, gateway_clients)
+        if not related(issue.path, runtime_clients) and not related(issue.path, gateway_clients)
     ]
     return result
 

@@ -62,6 +62,7 @@ COMPARED_CLAIMS = (
     "cognito:username",
     "sub",
     "scope",
+    "cognito:groups",
     "email",
     "iss",
     "auth_time",

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from IPython.display import display
 
-from helpers.kit import command_line, diagnosis, memory, progress, sign_in
+from helpers.kit import command_line, diagnosis, further, memory, progress, sign_in
 from helpers.kit import steps as project
 from helpers.kit.already_done import already_done
 from helpers.kit.backends import commands, get_backend
@@ -33,6 +33,7 @@ from helpers.kit.errors import (
     InvokeError,
     LetIn,
     NotDeployed,
+    SettingsError,
     WorkshopUsageError,
 )
 from helpers.kit.paths import project_dir, shown
@@ -478,6 +479,12 @@ class Workshop:
     def token(self, client_id: str | None = None, *, force_refresh: bool = False) -> AccessToken:
         """A cached access token (refreshed before expiry) for the workshop's client."""
         return get_token(self.settings, client_id, force_refresh=force_refresh)
+
+    def partner_token(self) -> AccessToken:
+        """A token of the partner team's client (notebook 06): its own scope, not ours."""
+        if self.settings.partner_client_id is None:
+            raise SettingsError(further.no_partner())
+        return self.token(self.settings.partner_client_id)
 
     def sign_in(self, username: str) -> UserTokens:
         """``username`` signs in at the web app client (``USER_PASSWORD_AUTH``)."""
