@@ -666,3 +666,20 @@ def test_notebook_06s_catch_up_fixes_a_mistake_and_keeps_the_learners_file(
     assert check_support_staff_rule(finished_06, SETTINGS_06).ok
     assert check_partner_scopes(finished_06, SETTINGS_06).ok  # edit 1 untouched
     assert apply_support_staff_rule(finished_06, SETTINGS_06) == []  # nothing left to do
+
+
+def test_notebook_04_run_again_after_06_names_the_group_rule(learner: Learner) -> None:
+    """The machine's warranty check fails once 06's rule is on the Gateway; the checkpoint
+    says so, and how to undo it, instead of leaving the learner to guess."""
+    learner.at(4)
+    apply_support_staff_rule(learner.folder, learner.settings)
+    ws = learner.notebook(4)
+    assert ws.deploy().ok
+    answer = ws.ask(WARRANTY_PROMPT, ws.token())
+
+    def shown() -> str:
+        with pytest.raises(CheckpointFailed) as failed:
+            ws.checkpoint("the machine's warranty check", "2027-03-01" in answer, step=4)
+        return str(failed.value)
+
+    _in_both_editions(shown, "my-gateway-secure", "support-staff", "customClaims")

@@ -262,6 +262,31 @@ def _validator_findings(
     ]
 
 
+def in_effect(project: Path, settings: WorkshopSettings) -> list[str]:
+    """Findings for a failed checkpoint: notebook 06's edits that refuse callers the
+    workshop's own checkpoints expect in (notebook 04 run again after 06, say)."""
+    findings = []
+    if check_support_staff_rule(project, settings).ok:
+        findings.append(
+            _(
+                "{gateway} has notebook 06's group rule: the Gateway refuses every caller "
+                "outside {group}, the machine and bob too. To undo it, delete customClaims "
+                "from its authorizer and deploy.",
+                gateway=SECURE_GATEWAY,
+                group=SUPPORT_GROUP,
+            )
+        )
+    if check_partner_scopes(project, settings).ok:
+        findings.append(
+            _(
+                "The runtime has notebook 06's allowedScopes: a token needs one of {scopes}. "
+                "To undo it, delete allowedScopes from its authorizer and deploy.",
+                scopes=", ".join(wanted_scopes(settings)),
+            )
+        )
+    return findings
+
+
 def apply_partner_scopes(project: Path, settings: WorkshopSettings) -> list[Replaced]:
     """Edit 1 for a learner who fell behind, only if its check fails; their file kept."""
     if check_partner_scopes(project, settings).ok:

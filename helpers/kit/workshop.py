@@ -121,6 +121,7 @@ class Workshop:
         )
         evidence += self._deploy_state()
         evidence += diagnosis.further_along(self.project, self.settings, proven)
+        evidence += further.in_effect(self.project, self.settings)
         evidence += from_the_log(lines)
         session_id = session_id or self._last_session
         if session_id:
