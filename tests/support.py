@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,10 +156,8 @@ def serve_on_a_thread(app: Any, **config: Any) -> Iterator[Served]:
     )
     thread.start()
     try:
-        deadline = time.monotonic() + 5
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.01)
+        poll_until(lambda: server.started or not thread.is_alive(), within=5, every=0.01)
+        assert server.started, "the server did not start"
         yield Served(f"http://127.0.0.1:{listener.getsockname()[1]}", loop)
     finally:
         server.should_exit = True
@@ -167,6 +165,18 @@ def serve_on_a_thread(app: Any, **config: Any) -> Iterator[Served]:
         loop.close()
         listener.close()
     assert not thread.is_alive(), "the server did not stop"
+
+
+def poll_until(probe: Callable[[], T], within: float, every: float = 0.05) -> T:
+    """``probe()``'s first truthy answer, asked every ``every`` seconds for ``within``
+    seconds; past that, its last answer, for the caller to assert on, saying what it
+    waited for. The suite's one wait-until-deadline loop."""
+    deadline = time.monotonic() + within
+    while True:
+        answer = probe()
+        if answer or time.monotonic() >= deadline:
+            return answer
+        time.sleep(every)
 
 
 def wait_until_jupyter_serves(

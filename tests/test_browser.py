@@ -37,7 +37,12 @@ import pytest
 
 from helpers.emulator import stack
 from tests.leaks import JWT_SHAPED
-from tests.support import REPO_ROOT, port_base_beside_the_suite, wait_until_jupyter_serves
+from tests.support import (
+    REPO_ROOT,
+    poll_until,
+    port_base_beside_the_suite,
+    wait_until_jupyter_serves,
+)
 
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM") or shutil.which("chromium")
 INSTALL_HINT = (
@@ -267,10 +272,10 @@ def save(page: Any, editor: Any, path: Path, expected: str) -> None:
     """Ctrl+S in the editor; wait until the file on disk holds ``expected``."""
     editor.locator(".cm-content").click()
     page.keyboard.press("Control+s")
-    deadline = time.monotonic() + 15
-    while expected not in (path.read_text() if path.exists() else ""):
-        assert time.monotonic() < deadline, f"{path} was not saved with {expected!r}"
-        time.sleep(0.1)
+    saved = poll_until(
+        lambda: expected in (path.read_text() if path.exists() else ""), within=15, every=0.1
+    )
+    assert saved, f"{path} was not saved with {expected!r}"
 
 
 def back_to_notebook(page: Any, notebook: str) -> None:
@@ -305,10 +310,9 @@ def assert_clean_page(page: Any, panel: Any, saved: Path) -> None:
     # The notebook, with its outputs, saved with the toolbar's disk button.
     panel.locator(".jp-Toolbar [data-command='docmanager:save']").first.click()
     page.locator(SAVED_TAB).first.wait_for()
-    deadline = time.monotonic() + 15
-    while "checkpoint passed" not in saved.read_text():
-        assert time.monotonic() < deadline, f"{saved} was not saved with its outputs"
-        time.sleep(0.1)
+    assert poll_until(lambda: "checkpoint passed" in saved.read_text(), within=15, every=0.1), (
+        f"{saved} was not saved with its outputs"
+    )
     errors = panel.locator(".jp-OutputArea-output[data-mime-type*='stderr']").all_inner_texts()
     assert not [e for e in errors if "Traceback" in e or "Error" in e], errors
     content = page.content()
@@ -360,10 +364,9 @@ def test_notebook_01_by_hand_in_jupyterlab(lab: Lab, page: Any) -> None:
     # typed before that would be cleared with it, as in any chat box served by a kernel).
     chat.press_sequentially("What's the return policy for electronics?")
     chat.press("Enter")
-    deadline = time.monotonic() + STARTED_TIMEOUT_MS / 1000
-    while chat.input_value():
-        assert time.monotonic() < deadline, "the chat box was not emptied after Enter"
-        time.sleep(0.05)
+    assert poll_until(lambda: not chat.input_value(), within=STARTED_TIMEOUT_MS / 1000), (
+        "the chat box was not emptied after Enter"
+    )
     chat.press_sequentially("Tell me about PROD-002")
     chat.press("Enter")
     answers = panel.locator(".jupyter-widgets .jp-OutputArea", has_text="Smart Watch").first

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -34,6 +33,7 @@ from tests.support import (
     WARRANTY_PROMPT,
     FinishedWorkshop,
     agent_pid,
+    poll_until,
     start_stack,
 )
 
@@ -130,10 +130,9 @@ def _group_members(pgid: int) -> list[int]:
 
 
 def _wait_until_gone(pid: int) -> None:
-    deadline = time.monotonic() + GONE_WITHIN_SECONDS
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(pid), f"process {pid} is still running"
+    assert poll_until(lambda: not _alive(pid), within=GONE_WITHIN_SECONDS), (
+        f"process {pid} is still running"
+    )
 
 
 def test_stack_killed_with_sigkill_comes_back_reseeded_and_leaves_nothing_behind(

@@ -69,6 +69,7 @@ from helpers.kit.paths import PREREQUISITES_FILE, REPO_ROOT
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.tokens import client_secret
 from helpers.tooling import http_proxy, npm_cache
+from tests.support import poll_until
 
 ATTENDEES = 3
 SERVICE = "room-test"
@@ -250,15 +251,12 @@ def _processes_of(uid: int) -> list[int]:
 
 def _remove_user(attendee: Attendee) -> None:
     """End what the user still runs (the test started all of it), then remove the user."""
-    deadline = time.monotonic() + 10
-    while (left := _processes_of(attendee.uid)) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    poll_until(lambda: not _processes_of(attendee.uid), within=10, every=0.2)
     for pid in _processes_of(attendee.uid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while (left := _processes_of(attendee.uid)) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    poll_until(lambda: not _processes_of(attendee.uid), within=10, every=0.1)
+    left = _processes_of(attendee.uid)
     # --force: removed even when a zombie of theirs waits for its parent to reap it.
     _user_tool("userdel", "--remove", "--force", attendee.name)
     assert not left, f"{attendee.name} still ran {left}"
@@ -414,12 +412,9 @@ def _hub_config(
 
 def _wait_for(what: str, ready: Callable[[], bool], timeout: float, hub: Hub | None = None) -> None:
     """Poll ``ready`` until it is true; past ``timeout``, fail with the hub's log."""
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            said = hub.log_tail() if hub else ""
-            raise AssertionError(f"{what}: not ready in {timeout:.0f} s\n{said}")
-        time.sleep(0.25)
+    if not poll_until(ready, within=timeout, every=0.25):
+        said = hub.log_tail() if hub else ""
+        raise AssertionError(f"{what}: not ready in {timeout:.0f} s\n{said}")
 
 
 def _start_hub(folder: Path, config: Path, port: int, token: str) -> Hub:

@@ -9,7 +9,6 @@ that lost its process carries on in a new one, its conversation kept.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from helpers.kit.calling.invoke import invoke, new_session_id
 from helpers.kit.settings import load_settings
 from helpers.kit.tokens import AccessToken, get_token
 from helpers.model.config import read_config, write_config
-from tests.support import start_stack
+from tests.support import poll_until, start_stack
 
 pytestmark = pytest.mark.stack
 
@@ -132,10 +131,7 @@ def test_a_new_version_serves_at_once_and_the_old_ones_processes_end(
     # processes end soon after, and the session carries on in the new version.
     assert sessions.ask("Do you remember my name?", session) == "Yes, your name is Versioned."
     assert sessions.pids()[session] != old
-    deadline = time.monotonic() + 2 * STOP_TIMEOUT_SECONDS
-    while not _gone(old) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _gone(old)
+    assert poll_until(lambda: _gone(old), within=2 * STOP_TIMEOUT_SECONDS)
 
 
 def test_a_memory_removed_from_the_project_is_gone_from_the_next_version(

@@ -26,10 +26,10 @@ from helpers.kit.sign_in import UserTokens, sign_in
 from helpers.kit.tokens import AccessToken, get_token, tampered
 from helpers.model.callers import Caller
 from helpers.model.i18n import use_language
-from helpers.model.interactions import build_interactions
+from helpers.model.interactions import TraceInteraction, build_interactions
 from helpers.model.invocation import SESSION_HEADER
 from helpers.model.names import MEMORY_NAME
-from tests.support import FinishedWorkshop
+from tests.support import FinishedWorkshop, poll_until
 
 pytestmark = pytest.mark.stack
 
@@ -193,12 +193,13 @@ def test_the_runtimes_trace_names_the_kind_of_caller(
         finished_workshop, "Tell me about PROD-002", get_token(finished_workshop.settings), session
     )
     store = SpanStore(workshop_home_path.traces_file)
-    deadline = time.monotonic() + 15
-    while True:
+
+    def both_complete() -> list[TraceInteraction]:
         interactions = build_interactions(store.spans_for_session(session))
-        if sum(i.complete for i in interactions) >= 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+        return interactions if sum(i.complete for i in interactions) >= 2 else []
+
+    poll_until(both_complete, within=15, every=0.2)
+    interactions = build_interactions(store.spans_for_session(session))
     callers = [i.caller for i in interactions]
     machine_client = finished_workshop.settings.client_id
     assert callers == [Caller("user", "alice"), Caller("machine", machine_client)]

@@ -53,6 +53,7 @@ from tests.support import (
     WARRANTY_TOOL,
     agent_pid,
     partner_client_id,
+    poll_until,
 )
 
 pytestmark = pytest.mark.stack
@@ -271,15 +272,15 @@ def _log_records(group: str, pattern: str, wanted: int) -> list[dict[str, Any]]:
     """The events of ``group`` matching ``pattern``, once at least ``wanted`` are there
     (the agent exports its spans in batches, a moment after it answered)."""
     logs = boto3.client("logs")
-    deadline = time.monotonic() + 30
-    while True:
+
+    def found() -> list[dict[str, Any]]:
         try:
-            found = logs.filter_log_events(logGroupName=group, filterPattern=pattern)["events"]
+            return list(logs.filter_log_events(logGroupName=group, filterPattern=pattern)["events"])
         except logs.exceptions.ResourceNotFoundException:
-            found = []
-        if len(found) >= wanted or time.monotonic() > deadline:
-            return list(found)
-        time.sleep(0.2)
+            return []
+
+    poll_until(lambda: len(found()) >= wanted, within=30, every=0.2)
+    return found()
 
 
 def test_cloudwatch_logs_hold_what_agentcore_writes_there(flow: Flow, token: AccessToken) -> None:
