@@ -71,6 +71,7 @@ def support_staff_rule() -> dict[str, Any]:
 
 
 def no_partner() -> str:
+    """What to do where Parameter Store names no partner client (an older AWS stack)."""
     return _(
         "Parameter Store has no {parameter}: the prerequisite stack must create the partner "
         "team's app client (client credentials, the scope {scope} only) and that parameter. "
