@@ -308,14 +308,14 @@ def apply_partner_scopes(project: Path, settings: WorkshopSettings) -> list[Repl
 
 def apply_support_staff_rule(project: Path, settings: WorkshopSettings) -> list[Replaced]:
     """Edit 2 for a learner who fell behind, only if its check fails; their file kept."""
-    if check_support_staff_rule(project, settings).ok:
+    check = check_support_staff_rule(project, settings)
+    if check.ok:
         return []
     config = read_config(project)
     _, gateway = gateway_named(config, SECURE_GATEWAY)
-    if gateway is None or jwt_authorizer(gateway) is None:
-        raise SettingsError(check_support_staff_rule(project, settings).missing[0])
-    jwt = jwt_authorizer(gateway)
-    assert jwt is not None
+    jwt = jwt_authorizer(gateway) if gateway is not None else None
+    if jwt is None:  # no secure gateway yet: step 2 first, as the check says
+        raise SettingsError(check.missing[0])
     jwt["customClaims"] = [support_staff_rule()]
     return [_replace(project, config, EDIT_GROUPS)]
 
