@@ -22,15 +22,22 @@ answers the reads moto computes wrongly):
   ``aws.service.type = gen_ai_agent``, ``cloud.resource_id`` (the runtime's ARN),
   ``aws.log.group.names``.
 
-A group appears with its first event, as on AWS (``agentcore logs`` before any
-invocation says "Has the agent been invoked?"). The log groups live as long as the stack:
-a restart starts them empty (the trace store keeps the spans). Each stream keeps its last
-:data:`MAX_EVENTS_PER_STREAM` events, so a long workshop cannot fill the stack's memory.
+Writes go through one queue to one writer thread: the thread that copies an agent's
+output into its log file, and the collector answering an exporter, never wait for moto
+(a traceback reaches the log file as fast as before; the kit reads it there). The queue
+holds :data:`MAX_QUEUED` writes; past that a write is dropped, as a log pipeline under
+pressure drops, rather than hold the agent up. A group appears with its first event, as
+on AWS (``agentcore logs`` before any invocation says "Has the agent been invoked?").
+The log groups live as long as the stack: a restart starts them empty (the trace store
+keeps the spans). Each stream keeps its last :data:`MAX_EVENTS_PER_STREAM` events, so a
+long workshop cannot fill the stack's memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import threading
 import time
 import uuid
@@ -45,6 +52,7 @@ SPANS_STREAM = "default"
 OTEL_STREAM = "otel-rt-logs"
 ENDPOINT = "DEFAULT"
 MAX_EVENTS_PER_STREAM = 5_000
+MAX_QUEUED = 10_000
 # Span ids already written: an exporter that retries a batch is not written twice.
 _REMEMBERED_SPANS = 20_000
 
@@ -61,6 +69,9 @@ class AgentCoreLogs:
         self._account_id = account_id
         self._region = region
         self._lock = threading.Lock()
+        self._queue: queue.Queue[tuple[str, str, list[tuple[int, str]]]] = queue.Queue(MAX_QUEUED)
+        # The one thread that writes to moto's log groups: no lock is needed around them.
+        threading.Thread(target=self._write_forever, name="cloudwatch", daemon=True).start()
         self._runtimes: dict[str, str] = {}  # an agent's service.name → its runtime ARN
         self._written: OrderedDict[tuple[str, str], None] = OrderedDict()
 
@@ -113,20 +124,29 @@ class AgentCoreLogs:
         return True
 
     def _put(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
+        """Hand ``events`` to the writer thread; never blocks."""
         if not events:
             return
+        # Full: dropped; the agent and the collector are not held up by CloudWatch.
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait((group, stream, events))
+
+    def _write_forever(self) -> None:
+        while True:
+            self._write(*self._queue.get())
+
+    def _write(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
         from moto.logs.models import logs_backends
 
         backend = logs_backends[self._account_id][self._region]
         ordered = [{"timestamp": at, "message": text} for at, text in sorted(events)]
-        with self._lock:
-            if group not in backend.groups:
-                backend.create_log_group(group, tags={})
-            backend.ensure_log_stream(group, stream)
-            backend.put_log_events(group, stream, ordered)
-            kept = backend.groups[group].streams[stream].events
-            if len(kept) > MAX_EVENTS_PER_STREAM:
-                del kept[: len(kept) - MAX_EVENTS_PER_STREAM]
+        if group not in backend.groups:
+            backend.create_log_group(group, tags={})
+        backend.ensure_log_stream(group, stream)
+        backend.put_log_events(group, stream, ordered)
+        kept = backend.groups[group].streams[stream].events
+        if len(kept) > MAX_EVENTS_PER_STREAM:
+            del kept[: len(kept) - MAX_EVENTS_PER_STREAM]
 
 
 def _resource(service_name: str, runtime_arn: str | None) -> dict[str, Any]:
