@@ -31,7 +31,7 @@ import pytest
 
 from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
-from helpers.emulator.state import StackLayout, StackState
+from helpers.emulator.core.state import StackLayout, StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.settings import WorkshopSettings, load_settings
@@ -61,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # The learner's project too: never the repository's own my-project/.
     os.environ["AGENTCORE_WORKSHOP_PROJECT"] = os.path.join(home, "project")
     # Tests read English unless they choose a language; a notebook edition's kernel
-    # speaks its folder's language (helpers.model.i18n).
+    # speaks its folder's language (helpers.basics.i18n).
     os.environ.pop("WORKSHOP_LANG", None)
     # The scripted model is the tests' model, whatever real one this shell may point at.
     os.environ.pop("AGENTCORE_LOCAL_MODEL_ENDPOINT", None)
@@ -128,6 +128,28 @@ def finished_workshop(
 
 def _is_notebook_cell(item: pytest.Item) -> bool:
     return type(item).__name__ == "IPyNbCell"
+
+
+# Each item's place in the order pytest collected it (files by name, cells top to bottom).
+_collected: dict[str, int] = {}
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    _collected.setdefault(item.nodeid, len(_collected))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The notebooks' cells last, in file and cell order, however the tests are shuffled.
+
+    pytest-randomly runs the test modules, and the tests in each, in a new order every
+    run, which finds a test that leans on another's leftovers; a notebook's cells build on
+    each other as the learner's do, and notebook 01 on 00, so they keep their order.
+    """
+    cells = sorted(
+        (item for item in items if _is_notebook_cell(item)),
+        key=lambda item: _collected[item.nodeid],
+    )
+    items[:] = [item for item in items if not _is_notebook_cell(item)] + cells
 
 
 @pytest.hookimpl(wrapper=True)

@@ -7,7 +7,7 @@ Rooms (ARCHITECTURE.md draws them): ``helpers.model`` is the project model,
     from helpers import start
     ws = start(through_step=1)
 
-``_("…")`` shows a message in the learner's language (see ``helpers.model.i18n``).
+``_("…")`` shows a message in the learner's language (see ``helpers.basics.i18n``).
 They load on first use, so a process that needs only the emulator (the stack's
 daemon, an agent process) never pays for the kit's imports.
 """
@@ -27,6 +27,7 @@ if "rfc3987_syntax" not in sys.modules:
     sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None: "not installed"
 
 if TYPE_CHECKING:
+    from helpers.basics.i18n import _
     from helpers.kit.backends import selected_backend
     from helpers.kit.calling import admission, traffic
     from helpers.kit.calling.invoke import new_session_id
@@ -52,11 +53,10 @@ if TYPE_CHECKING:
     from helpers.kit.tokens import describe_claims, tampered
     from helpers.kit.widgets import chat_box, claims_table, token_panel
     from helpers.kit.workshop import Workshop, start
-    from helpers.model.i18n import _
 
 # name → the module that defines it (a module name maps to itself).
 _SURFACE = {
-    "_": "helpers.model.i18n",
+    "_": "helpers.basics.i18n",
     "start": "helpers.kit.workshop",
     "Workshop": "helpers.kit.workshop",
     "selected_backend": "helpers.kit.backends",

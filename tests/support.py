@@ -25,8 +25,8 @@ import requests
 import uvicorn
 
 from helpers.emulator import stack
+from helpers.emulator.core.state import StackState
 from helpers.emulator.deploy.report import Deployments
-from helpers.emulator.state import StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.paths import PREREQUISITES_FILE

@@ -40,8 +40,8 @@ from strands import Agent, tool
 from strands.agent import AgentResult
 from strands.models import BedrockModel
 
+from helpers.emulator.core.state import StackState
 from helpers.emulator.deploy import memories
-from helpers.emulator.state import StackState
 from helpers.model.names import memory_id_env_var
 from tests.support import REPO_ROOT, WARRANTY_TOOL, serve_on_a_thread
 

@@ -1,13 +1,16 @@
 """The rooms of ``helpers`` and the one-way arrows between them (ARCHITECTURE.md).
 
-- ``helpers.model`` (the project model) is a leaf: it imports no other room.
-- ``helpers.emulator`` (the local AgentCore) imports the model and nothing else, so it
-  can run any AgentCore project, not only this workshop's.
-- ``helpers.kit`` (the notebook kit) imports the model, and reaches the emulator only
+- ``helpers.basics`` (the learner's language, the error root) is the leaf under every room.
+- ``helpers.model`` (the ``agentcore.json`` model) and ``helpers.wire`` (the contracts on
+  the wire: invoke, SSE, spans, refusal reasons) import only the basics, not each other.
+- ``helpers.emulator`` (the local AgentCore) imports those three and nothing else, so it
+  can run any AgentCore project, not only this workshop's. Its ``core`` (state, ports,
+  servers, TLS, credentials) imports none of its parts.
+- ``helpers.kit`` (the notebook kit) imports those three, and reaches the emulator only
   through its local backend, ``helpers.kit.backends.local``.
 - ``helpers.tooling`` (``make bench`` and friends) may import any room; no room imports it.
 - ``helpers`` itself only re-exports the kit's public surface for the notebooks, and
-  ``_`` from ``helpers.model.i18n`` (the learner's language, which every room shares).
+  ``_`` from ``helpers.basics.i18n`` (the learner's language, which every room shares).
 - The learner's agent (``agent/``) imports nothing of ``helpers``: it is deployed alone.
 
 Every import counts, including those inside functions.
@@ -26,13 +29,18 @@ from tests.support import REPO_ROOT
 HELPERS = REPO_ROOT / "helpers"
 BRIDGE = "helpers.kit.backends.local"
 # What the notebooks' surface (helpers/__init__.py) re-exports from.
-SURFACE_SOURCES = ("helpers.kit", "helpers.model.i18n")
+SURFACE_SOURCES = ("helpers.kit", "helpers.basics.i18n")
+LEAVES = ("helpers.basics", "helpers.model", "helpers.wire")
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "helpers.model": ("helpers.model",),
-    "helpers.emulator": ("helpers.model", "helpers.emulator"),
-    "helpers.kit": ("helpers.model", "helpers.kit"),
+    "helpers.basics": ("helpers.basics",),
+    "helpers.model": ("helpers.basics", "helpers.model"),
+    "helpers.wire": ("helpers.basics", "helpers.wire"),
+    "helpers.emulator": (*LEAVES, "helpers.emulator"),
+    "helpers.kit": (*LEAVES, "helpers.kit"),
     "helpers.tooling": ("helpers",),
 }
+# Rules inside a room: what a part of it may use of the room itself.
+EMULATOR_CORE = "helpers.emulator.core"
 
 
 def _module_name(path: Path) -> str:
@@ -91,6 +99,13 @@ def test_imports_point_one_way(path: Path) -> None:
             continue
         if not any(_within(imported, allowed) for allowed in ALLOWED[room]):
             wrong.append(imported)
+            continue
+        if (
+            _within(importer, EMULATOR_CORE)
+            and _within(imported, "helpers.emulator")
+            and not _within(imported, EMULATOR_CORE)
+        ):
+            wrong.append(f"{imported} (the emulator's core uses none of its parts)")
     assert not wrong, f"{importer} ({room or 'helpers'}) must not import: {sorted(set(wrong))}"
 
 

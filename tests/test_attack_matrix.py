@@ -31,14 +31,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.utils import base64url_decode, base64url_encode
 
 from helpers.emulator.client import ControlClient
+from helpers.emulator.core.state import StackLayout, StackState
 from helpers.emulator.identity.keys import SigningKeyStore
-from helpers.emulator.state import StackLayout, StackState
 from helpers.kit.calling import gateway_client
 from helpers.kit.calling.invoke import new_session_id
 from helpers.kit.errors import GatewayRefused
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_token, tampered
-from helpers.model.invocation import SESSION_HEADER
+from helpers.wire.invocation import SESSION_HEADER
 from tests.support import (
     WARRANTY_END,
     WARRANTY_PROMPT,

@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 from jwt.utils import base64url_encode
 
-from helpers.emulator.authorizer import (
+from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.identity.tokens import SignInEvent, mint_access_token, mint_user_tokens
+from helpers.emulator.inbound.authorizer import (
     DEFAULT_KEY_CACHE_TTL_SECONDS,
     DEFAULT_RETRY_INTERVAL_SECONDS,
     JwtAuthorizer,
@@ -25,8 +27,6 @@ from helpers.emulator.authorizer import (
     MethodMismatch,
     Unauthorized,
 )
-from helpers.emulator.identity.keys import SigningKeyStore
-from helpers.emulator.identity.tokens import SignInEvent, mint_access_token, mint_user_tokens
 
 DISCOVERY = "https://issuer.test/pool/.well-known/openid-configuration"
 ISSUER = "https://issuer.test/pool"

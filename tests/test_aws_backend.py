@@ -28,6 +28,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from helpers.basics.errors import ActionableError
 from helpers.kit.backends import commands
 from helpers.kit.backends.aws import (
     DEPLOYED_STATE_PATH,
@@ -49,7 +50,6 @@ from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settings
 from helpers.kit.sign_in import refresh, sign_in, user_secret
 from helpers.model.config import CONFIG_PATH
-from helpers.model.errors import ActionableError
 from helpers.model.names import MEMORY_NAME
 from helpers.model.validation import AWS_TARGETS_PATH
 from helpers.tooling import agentcore_cli

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from helpers.emulator.bedrock import scripted
 from helpers.emulator.bedrock.converse import folded
-from helpers.emulator.state import StackState
+from helpers.emulator.core.state import StackState
 
 MODEL_ID = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 RETURN_POLICY = {

@@ -34,9 +34,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from helpers.emulator import stack
-from helpers.emulator.aws_api import AwsApiServer
-from helpers.emulator.bedrock import choice
-from helpers.emulator.bedrock.choice import ModelChoice, ModelChoiceError
+from helpers.emulator.aws.api import AwsApiServer
 from helpers.emulator.bedrock.converse import ConverseResponse, folded
 from helpers.emulator.bedrock.errors import Invalid, ModelError, ModelStreamError, ModelTimeout
 from helpers.emulator.bedrock.openai_compat import (
@@ -46,7 +44,9 @@ from helpers.emulator.bedrock.openai_compat import (
     sse_chunks,
 )
 from helpers.emulator.cli import main as cli_main
-from helpers.emulator.state import StackLayout
+from helpers.emulator.core import model_choice as choice
+from helpers.emulator.core.model_choice import ModelChoice, ModelChoiceError
+from helpers.emulator.core.state import StackLayout
 from tests.support import port_base_beside_the_suite, serve_on_a_thread
 
 MODEL_ID = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"

@@ -28,9 +28,10 @@ import boto3
 import httpx
 import pytest
 
-from helpers.emulator import aws_api, serving
+from helpers.emulator.aws import api as aws_api
+from helpers.emulator.core import serving
+from helpers.emulator.core.state import PARTS, StackLayout, StackState
 from helpers.emulator.daemon import SMALL_BODY_BYTES
-from helpers.emulator.state import PARTS, StackLayout, StackState
 from helpers.kit.settings import PARAMETER_PREFIX
 from tests.support import serve_on_a_thread
 

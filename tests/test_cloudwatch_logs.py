@@ -17,8 +17,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from helpers.emulator.core.state import StackState
 from helpers.emulator.logs import filter_pattern, insights
-from helpers.emulator.state import StackState
 
 TRACE_A = "0123456789abcdef0123456789abcdef"
 TRACE_B = "fedcba9876543210fedcba9876543210"

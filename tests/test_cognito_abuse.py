@@ -28,7 +28,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.cognitoidp.exceptions import NotAuthorizedError
 
-from helpers.emulator.aws_api import AwsApiGuard
+from helpers.emulator.aws.api import AwsApiGuard
+from helpers.emulator.core.state import StackLayout, StackState
 from helpers.emulator.identity import sign_in as sign_in_service
 from helpers.emulator.identity.limits import (
     LOCKOUT_MAX_SECONDS,
@@ -38,7 +39,6 @@ from helpers.emulator.identity.limits import (
     RecentEntries,
 )
 from helpers.emulator.identity.public_operations import public_targets
-from helpers.emulator.state import StackLayout, StackState
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.sign_in import UserTokens, sign_in, user_secret
 from tests.support import new_user

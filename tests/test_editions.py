@@ -19,7 +19,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from helpers.model.i18n import CATALOG_LOCALES
+from helpers.basics.i18n import CATALOG_LOCALES
 from helpers.tooling import editions
 from tests.support import REPO_ROOT
 

@@ -19,8 +19,8 @@ import pytest
 
 from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
-from helpers.emulator.ports import port_is_listening
-from helpers.emulator.state import StackLayout
+from helpers.emulator.core.ports import port_is_listening
+from helpers.emulator.core.state import StackLayout
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id

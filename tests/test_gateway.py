@@ -15,11 +15,11 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 from mcp.types import CallToolResult, TextContent
 
-from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
 from helpers.emulator.gateway.host import DeployedGateway, DeployedTarget, GatewayHost
 from helpers.emulator.gateway.lambdas import LambdaNotFound, LambdaRegistry
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.identity.tokens import mint_access_token
+from helpers.emulator.inbound.authorizer import JwtAuthorizer, JwtAuthorizerConfig
 from helpers.emulator.prerequisites import LambdaFunction, Prerequisites
 from tests.support import REPO_ROOT, WARRANTY_TOOL, Served, serve_on_a_thread
 

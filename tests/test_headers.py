@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from helpers.emulator.runtime.front_door import LiveRuntime, RuntimeFrontDoor
 from helpers.model import headers
-from helpers.model.invocation import INVOCATIONS_PATH, SESSION_HEADER
+from helpers.wire.invocation import INVOCATIONS_PATH, SESSION_HEADER
 from tests.support import Served, serve_on_a_thread
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/Echo-abc"

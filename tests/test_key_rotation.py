@@ -26,13 +26,13 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from helpers.emulator import stack
-from helpers.emulator.authorizer import (
+from helpers.emulator.client import ControlClient
+from helpers.emulator.core.state import StackLayout, StackState
+from helpers.emulator.core.tls import tls_files
+from helpers.emulator.inbound.authorizer import (
     DEFAULT_KEY_CACHE_TTL_SECONDS,
     DEFAULT_REFETCH_INTERVAL_SECONDS,
 )
-from helpers.emulator.client import ControlClient
-from helpers.emulator.state import StackLayout, StackState
-from helpers.emulator.tls import tls_files
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id

@@ -29,8 +29,8 @@ from helpers.kit.observability import views
 from helpers.kit.paths import REPO_ROOT
 from helpers.kit.steps import fresh_project
 from helpers.kit.tokens import AccessToken
-from helpers.model.interactions import Step, ToolCall, TraceInteraction, classify
-from helpers.model.spans import SpanRecord
+from helpers.wire.interactions import Step, ToolCall, TraceInteraction, classify
+from helpers.wire.spans import SpanRecord
 from tests.support import OFFLINE_SETTINGS
 
 SETTINGS = OFFLINE_SETTINGS

@@ -15,13 +15,14 @@ import httpx
 import pytest
 import requests
 
-from helpers.emulator import ports, stack
+from helpers.basics.i18n import use_language
+from helpers.emulator import stack
 from helpers.emulator.cli import main as cli_main
+from helpers.emulator.core import ports
+from helpers.emulator.core.state import PARTS, StackState
 from helpers.emulator.prerequisites import Prerequisites, PrerequisitesError
-from helpers.emulator.state import PARTS, StackState
 from helpers.kit.paths import PREREQUISITES_FILE
 from helpers.kit.settings import WorkshopSettings
-from helpers.model.i18n import use_language
 from tests.leaks import client_secrets
 from tests.support import POOL, REPO_ROOT
 
@@ -173,7 +174,7 @@ def test_moto_loads_ec2_only_when_something_uses_it() -> None:
     """The stack defers moto.ec2 (over a second of every start), and nothing breaks."""
     probe = """
 import sys
-from helpers.emulator.aws_api import _defer_moto_ec2
+from helpers.emulator.aws.api import _defer_moto_ec2
 _defer_moto_ec2()
 import moto.ssm.models
 assert "moto.ec2.models" not in sys.modules

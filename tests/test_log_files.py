@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
-from helpers.emulator.log_files import BoundedLog, StackLogHandler, rolled_over
-from helpers.model.redaction import redact_credentials, secrets_in
+from helpers.basics.redaction import redact_credentials, secrets_in
+from helpers.emulator.core.log_files import BoundedLog, StackLogHandler, rolled_over
 
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 OTLP_TOKEN = "Zm9vYmFyLW90bHAtdG9rZW4tZXhhbXBsZQ"

@@ -20,7 +20,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers.emulator.state import StackState
+from helpers.emulator.core.state import StackState
 
 pytestmark = pytest.mark.stack
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from helpers.basics.i18n import use_language
 from helpers.emulator.cli import main as cli_main
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
@@ -46,7 +47,6 @@ from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.workshop import Workshop
 from helpers.model.config import read_config, write_config
-from helpers.model.i18n import use_language
 from tests.support import OFFLINE_SETTINGS, REPO_ROOT, RUNTIME, WARRANTY_PROMPT
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

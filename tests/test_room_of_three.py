@@ -7,7 +7,7 @@ working state by :mod:`helpers.tooling.http_proxy`), and has the hub spawn each 
 single-user server (``LocalProcessSpawner``, so as that user). The server's command is a
 wrapper that first starts the user's own stack, ``agentcore-local up`` as the user, with
 the kit's state in the user's home; its ports are the user's own block
-(:func:`helpers.emulator.ports.default_port_base`), so no port base is handed out.
+(:func:`helpers.emulator.core.ports.default_port_base`), so no port base is handed out.
 
 Then, through each user's server API (behind the hub's proxy, with the hub's service
 token), all three at once run in a kernel what notebook 01's checkpoints check, after
@@ -60,9 +60,9 @@ import pytest
 import websocket
 
 from helpers.emulator import stack
-from helpers.emulator.credentials import StackCredentials
-from helpers.emulator.ports import os_chosen_port
-from helpers.emulator.state import LOOPBACK, StackLayout, StackState
+from helpers.emulator.core.credentials import StackCredentials
+from helpers.emulator.core.ports import os_chosen_port
+from helpers.emulator.core.state import LOOPBACK, StackLayout, StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.paths import PREREQUISITES_FILE, REPO_ROOT

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from helpers.emulator.cli import main as cli_main
-from helpers.emulator.state import StackState
+from helpers.emulator.core.state import StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling import gateway_client, traffic

@@ -27,8 +27,8 @@ import nbformat
 import pytest
 
 from helpers.emulator import stack
+from helpers.emulator.core.state import StackState
 from helpers.emulator.real_cli import find_real_cli
-from helpers.emulator.state import StackState
 from helpers.kit import steps
 from helpers.kit.checks import check_gateway_replaced
 from helpers.kit.settings import WorkshopSettings

@@ -30,9 +30,10 @@ import boto3
 import httpx
 import pytest
 
-from helpers.emulator import serving, stack
+from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
-from helpers.emulator.state import StackLayout, StackState
+from helpers.emulator.core import serving
+from helpers.emulator.core.state import StackLayout, StackState
 from helpers.kit import steps
 from helpers.kit.backends import commands
 from helpers.kit.backends.local import LocalBackend

@@ -30,9 +30,9 @@ from botocore.exceptions import ClientError
 from moto.utilities.utils import load_resource
 
 from helpers.emulator import stack
-from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig, Unauthorized
+from helpers.emulator.core.state import StackLayout, StackState
 from helpers.emulator.identity.keys import SigningKeyStore
-from helpers.emulator.state import StackLayout, StackState
+from helpers.emulator.inbound.authorizer import JwtAuthorizer, JwtAuthorizerConfig, Unauthorized
 from helpers.kit.errors import SignInError
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.sign_in import UserTokens, UserTokenSource, refresh, sign_in, user_secret

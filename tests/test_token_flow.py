@@ -9,7 +9,7 @@ import jwt
 import pytest
 import requests
 
-from helpers.emulator.state import StackState
+from helpers.emulator.core.state import StackState
 from helpers.kit.errors import TokenError
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import (

@@ -22,9 +22,9 @@ import pytest
 
 from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
+from helpers.emulator.core.state import StackLayout, StackState
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.identity.tokens import mint_access_token
-from helpers.emulator.state import StackLayout, StackState
 from helpers.kit.calling import traffic
 from helpers.kit.calling.invoke import invoke, new_session_id
 from helpers.kit.errors import InvokeUnauthorized

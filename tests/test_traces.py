@@ -44,14 +44,14 @@ from helpers.kit.observability.cloudwatch import (
     session_query,
     traces_query,
 )
-from helpers.model.interactions import (
+from helpers.wire.interactions import (
     TraceInteraction,
     TracesIncomplete,
     build_interactions,
     to_json,
     wait_for_interactions,
 )
-from helpers.model.spans import SpanRecord
+from helpers.wire.spans import SpanRecord
 from tests.support import WARRANTY_TOOL, serve_on_a_thread
 
 SESSION_A = "a" * 8 + "-1111-4111-8111-" + "a" * 12  # uuid4-shaped, ≥ 33 chars

@@ -3,7 +3,7 @@
 The messages are extracted from the sources as ``make messages`` does (``babel.cfg``),
 so a new ``_("…")`` without its Chinese translation fails here, as does a fuzzy or
 empty one, or one whose ``{placeholders}`` differ from the English. The language is
-chosen as the module ``helpers.model.i18n`` says, and the POSIX locale plays no part.
+chosen as the module ``helpers.basics.i18n`` says, and the POSIX locale plays no part.
 """
 
 from __future__ import annotations
@@ -23,15 +23,18 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from helpers.emulator import cli, serving
+from helpers.basics import i18n
+from helpers.basics.i18n import _, use_language
+from helpers.emulator import cli
+from helpers.emulator.core import serving
 from helpers.kit import command_line
 from helpers.kit.errors import CommandLineError
 from helpers.kit.observability import views
-from helpers.model import i18n, refusal_reasons, validation
-from helpers.model.callers import Caller
-from helpers.model.i18n import _, use_language
-from helpers.model.interactions import Step, ToolCall, TraceInteraction
+from helpers.model import validation
 from helpers.tooling import messages
+from helpers.wire import refusal_reasons
+from helpers.wire.callers import Caller
+from helpers.wire.interactions import Step, ToolCall, TraceInteraction
 from tests.support import REPO_ROOT
 
 _FORMAT_FIELD = re.compile(r"%\((\w+)\)")
@@ -315,7 +318,7 @@ def _learner_errors() -> list[str]:
     import builtins
     import importlib
 
-    from helpers.model.errors import ActionableError
+    from helpers.basics.errors import ActionableError
 
     found = []
     for path in sorted((REPO_ROOT / "helpers" / "kit").rglob("*.py")):

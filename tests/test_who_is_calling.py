@@ -14,9 +14,10 @@ import time
 
 import pytest
 
+from helpers.basics.i18n import use_language
+from helpers.emulator.core.state import StackLayout
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.identity.tokens import sign
-from helpers.emulator.state import StackLayout
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit import http, memory
 from helpers.kit.calling import admission
@@ -24,11 +25,10 @@ from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
 from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.sign_in import UserTokens, sign_in
 from helpers.kit.tokens import AccessToken, get_token, tampered
-from helpers.model.callers import Caller
-from helpers.model.i18n import use_language
-from helpers.model.interactions import TraceInteraction, build_interactions
-from helpers.model.invocation import SESSION_HEADER
 from helpers.model.names import MEMORY_NAME
+from helpers.wire.callers import Caller
+from helpers.wire.interactions import TraceInteraction, build_interactions
+from helpers.wire.invocation import SESSION_HEADER
 from tests.support import FinishedWorkshop, poll_until
 
 pytestmark = pytest.mark.stack

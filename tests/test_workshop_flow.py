@@ -31,7 +31,7 @@ from mcp.client.streamable_http import streamablehttp_client
 from helpers.emulator import stack
 from helpers.emulator.cli import main as cli_main
 from helpers.emulator.client import ControlClient
-from helpers.emulator.state import StackState
+from helpers.emulator.core.state import StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
@@ -41,8 +41,8 @@ from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import AccessToken, get_token
 from helpers.model.config import CONFIG_PATH, read_config, write_config
 from helpers.model.edits import secure_runtime
-from helpers.model.interactions import wait_for_interactions
 from helpers.model.validation import AWS_TARGETS_PATH, DEPLOYED_STATE_PATH
+from helpers.wire.interactions import wait_for_interactions
 from tests.cli_corpus import RealRuns, cli_environment
 from tests.support import (
     REPO_ROOT,

@@ -21,28 +21,28 @@ from pathlib import Path
 
 import httpx
 
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 from helpers.emulator import real_cli, stack
-from helpers.emulator.bedrock import choice
+from helpers.emulator.core import model_choice as choice
+from helpers.emulator.core.state import StackLayout, StackState
+from helpers.emulator.core.tls import client_context
 from helpers.emulator.stack import NOT_RUNNING
-from helpers.emulator.state import StackLayout, StackState
 from helpers.emulator.telemetry.store import SpanStore
-from helpers.emulator.tls import client_context
 from helpers.model import commands
 from helpers.model.agent_log import from_the_log, lines_since
 from helpers.model.cli_options import unknown_option
 from helpers.model.config import read_config
 from helpers.model.deployed_state import DEFAULT_TARGET
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
-from helpers.model.interactions import (
+from helpers.wire.interactions import (
     ToolCall,
     TraceInteraction,
     TracesIncomplete,
     to_json,
     wait_for_interactions,
 )
-from helpers.model.invocation import SESSION_HEADER, sse_chunks
-from helpers.model.refusal_reasons import explain
+from helpers.wire.invocation import SESSION_HEADER, sse_chunks
+from helpers.wire.refusal_reasons import explain
 
 INVOKE_TIMEOUT_SECONDS = 300.0
 

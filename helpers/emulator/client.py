@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 
-from helpers.emulator.credentials import StackCredentials
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _, language
+from helpers.emulator.core.credentials import StackCredentials
+from helpers.emulator.core.state import StackState
 from helpers.emulator.deploy.report import Deployments, PlanItem
-from helpers.emulator.state import StackState
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _, language
 
 DEPLOY_TIMEOUT_SECONDS = 600.0
 

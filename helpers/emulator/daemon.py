@@ -23,22 +23,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig, KeyCaches
-from helpers.emulator.aws_api import AwsApiServer, Handlers, require_signatures, seed_random
+from helpers.basics.errors import ActionableError
+from helpers.emulator.aws.api import AwsApiServer, Handlers, require_signatures, seed_random
 from helpers.emulator.control.clock import StackClock
-from helpers.emulator.credentials import StackCredentials
-from helpers.emulator.guard import StackOnly
-from helpers.emulator.log_files import StackLogHandler
-from helpers.emulator.ports import stack_ports
+from helpers.emulator.core.credentials import StackCredentials
+from helpers.emulator.core.guard import StackOnly
+from helpers.emulator.core.log_files import StackLogHandler
+from helpers.emulator.core.ports import stack_ports
+from helpers.emulator.core.serving import PartServer, bind, part_server
+from helpers.emulator.core.state import LOOPBACK, StackLayout, StackState
+from helpers.emulator.core.tls import ensure_tls_files
+from helpers.emulator.inbound.authorizer import JwtAuthorizer, JwtAuthorizerConfig, KeyCaches
 from helpers.emulator.prerequisites import Prerequisites
 from helpers.emulator.prerequisites import create as create_prerequisites
 from helpers.emulator.runtime.agent_process import AgentTemplate
 from helpers.emulator.runtime.sessions import DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_SESSIONS
-from helpers.emulator.serving import PartServer, bind, part_server
-from helpers.emulator.state import LOOPBACK, StackLayout, StackState
 from helpers.emulator.telemetry import tracing
-from helpers.emulator.tls import ensure_tls_files
-from helpers.model.errors import ActionableError
 
 # Stable pool and client ids across restarts (read by moto when its backends load).
 os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
@@ -176,10 +176,10 @@ def _start_aws_api(
 
 def run(home: Path) -> None:
     """Start the stack described by the working-state folder ``home`` and serve."""
-    from helpers.emulator.bedrock.choice import ModelChoice
-    from helpers.emulator.bedrock.converse import ConverseResponse
+    from helpers.emulator.bedrock.converse import ConverseResponse, model_for
     from helpers.emulator.control.api import create_control_app
     from helpers.emulator.control.faults import Switchable
+    from helpers.emulator.core.model_choice import ModelChoice
     from helpers.emulator.deploy.control_api import AgentCoreControlResponse
     from helpers.emulator.deploy.deployer import Deployer
     from helpers.emulator.deploy.published import PublishedRuntimes
@@ -217,7 +217,7 @@ def run(home: Path) -> None:
     )
     # Which model answers Converse: the scripted one, unless `up` was given an endpoint.
     model_choice = ModelChoice.read(layout.model_file)
-    model = model_choice.model()
+    model = model_for(model_choice)
     ports = stack_ports(layout.ports_file)
     tls = ensure_tls_files(layout.tls_dir)
     # The authorizers fetch discovery and JWKS from our own HTTPS issuer.

@@ -64,8 +64,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import N_, _
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import N_, _
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"

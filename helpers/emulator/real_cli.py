@@ -1,7 +1,7 @@
 """What the real ``agentcore`` CLI needs to answer from the local stack, in a shell.
 
 ``agentcore-local env`` points the shell's AWS clients at the stack (``AWS_ENDPOINT_URL``
-and the stack's own key, :meth:`~helpers.emulator.state.StackState.client_environment`):
+and the stack's own key, :meth:`~helpers.emulator.core.state.StackState.client_environment`):
 the CLI's AWS SDK calls honour that. Three things of the CLI do not, and get these:
 
 - ``agentcore invoke`` of a JWT runtime builds the Runtime's URL itself
@@ -31,7 +31,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.emulator.state import StackState
+from helpers.emulator.core.state import StackState
 
 PRELOAD = Path(__file__).with_name("agentcore_cli_to_local.cjs")
 PACKAGE = "@aws/agentcore"

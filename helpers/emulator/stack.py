@@ -22,17 +22,17 @@ from typing import Any
 
 import httpx
 
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import N_, _
 from helpers.emulator import real_cli
-from helpers.emulator.bedrock.choice import ModelChoice, probe
 from helpers.emulator.client import ControlClient
-from helpers.emulator.credentials import StackCredentials
+from helpers.emulator.core.credentials import StackCredentials
+from helpers.emulator.core.model_choice import ModelChoice, probe
+from helpers.emulator.core.ports import port_is_listening
+from helpers.emulator.core.state import StackLayout, StackState
+from helpers.emulator.core.tls import client_context
 from helpers.emulator.deploy.report import Deployments
-from helpers.emulator.ports import port_is_listening
 from helpers.emulator.prerequisites import Prerequisites
-from helpers.emulator.state import StackLayout, StackState
-from helpers.emulator.tls import client_context
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import N_, _
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -221,7 +221,7 @@ def up(
     functions, SSM parameters; see :mod:`helpers.emulator.prerequisites`). Without it,
     a stack started before keeps its own, and a new one starts as an empty account.
     ``model`` is which model answers Bedrock's ``Converse`` (see
-    :mod:`helpers.emulator.bedrock.choice`); it is kept the same way, and a running
+    :mod:`helpers.emulator.core.model_choice`); it is kept the same way, and a running
     stack that serves another is restarted. A stack never given one serves the
     scripted model.
     """

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers.basics.i18n import _
 from helpers.kit.command_line import TypedCommand
-from helpers.model.i18n import _
 
 
 def already_done(typed: TypedCommand, config: dict[str, Any]) -> str | None:

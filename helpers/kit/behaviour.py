@@ -25,8 +25,8 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
+from helpers.basics.i18n import _
 from helpers.model.agent_log import HEADER_NOT_FOUND, log_hint
-from helpers.model.i18n import _
 
 Probe = Literal["client", "main"]
 TIMEOUT_SECONDS = 60

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.basics.i18n import _
 from helpers.kit import behaviour
 from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config
-from helpers.model.i18n import _
 from helpers.model.names import (
     OLD_GATEWAY,
     OLD_GATEWAY_ENV,

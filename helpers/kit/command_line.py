@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from helpers.basics.i18n import N_, _
 from helpers.kit.errors import CommandLineError
 from helpers.model.cli_options import unknown_option
-from helpers.model.i18n import N_, _
 
 PROGRAMS = ("agentcore", "agentcore-local")
 # The variables the workshop's text sets in its shell lines (from SSM, Cognito and uuid4);

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 from helpers.kit.backends.base import Backend
 from helpers.kit.checks import CheckResult
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.steps import step_checks, steps_done
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
-from helpers.model.interactions import build_interactions
+from helpers.wire.interactions import build_interactions
 
 # The notebook that teaches each step, for a finding that sends the learner back to it.
 STEP_NOTEBOOKS = {

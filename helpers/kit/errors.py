@@ -1,6 +1,6 @@
 """Every error the notebook kit lets a learner see, in one hierarchy.
 
-All derive from :class:`~helpers.model.errors.ActionableError` (as do the project
+All derive from :class:`~helpers.basics.errors.ActionableError` (as do the project
 model's and the local stack's): its message says what went wrong and what to do, so
 the notebooks' widgets and the CLI catch that type and show the message. Anything
 else is a bug and keeps its traceback. None of these messages holds a token or a
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
-from helpers.model.refusal_reasons import explain
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
+from helpers.wire.refusal_reasons import explain
 
 if TYPE_CHECKING:
     from helpers.kit.backends.base import CommandResult

@@ -29,12 +29,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from helpers.basics.i18n import N_, _
 from helpers.kit.checks import CheckResult, config_of, jwt_authorizer, related
 from helpers.kit.errors import SettingsError
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.kit.steps import Replaced, backup
 from helpers.model.config import CONFIG_PATH, read_config, write_config
-from helpers.model.i18n import N_, _
 from helpers.model.names import SECURE_GATEWAY
 from helpers.model.validation import validate_config
 

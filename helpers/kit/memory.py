@@ -16,9 +16,9 @@ from typing import Any
 
 import boto3
 
+from helpers.basics.i18n import _
 from helpers.kit.errors import MemoryRecordsMissing
 from helpers.kit.tokens import AccessToken
-from helpers.model.i18n import _
 
 FACTS_NAMESPACE = "/users/{actorId}/facts"
 

@@ -10,7 +10,7 @@ The record is the learner's: created owner-only (0600), replaced atomically (a r
 never sees half of it), and bounded: the latest outcome of each checkpoint (at most
 :data:`KEPT`) and the last failure, whose explanation is cut at
 :data:`EXPLANATION_CHARS`. Nothing in it is a secret: the titles and explanations go
-through :func:`~helpers.model.redaction.redact_credentials` first, and the workshop's
+through :func:`~helpers.basics.redaction.redact_credentials` first, and the workshop's
 settings (kept so that the room view runs the same checks) are ids and URLs, none a
 secret (:class:`~helpers.kit.settings.WorkshopSettings`). Writing it costs a checkpoint
 a few milliseconds; a record that cannot be written is left out, and the checkpoint
@@ -40,9 +40,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from helpers.basics.redaction import redact_credentials, secrets_in
 from helpers.kit.paths import workshop_home
 from helpers.kit.settings import WorkshopSettings
-from helpers.model.redaction import redact_credentials, secrets_in
 
 RECORD_NAME = "progress.json"
 FORMAT = 1

@@ -11,8 +11,8 @@ from typing import Any
 
 import boto3
 
+from helpers.basics.i18n import _
 from helpers.kit.errors import SettingsError
-from helpers.model.i18n import _
 
 PARAMETER_PREFIX = "/app/customersupport/agentcore/"
 

@@ -24,10 +24,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from helpers.basics.i18n import _
 from helpers.kit.errors import SignInError
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.kit.tokens import REFRESH_MARGIN_SECONDS, AccessToken, IdToken
-from helpers.model.i18n import _
 
 USER_SECRET_PREFIX = PARAMETER_PREFIX + "users/"
 WORKSHOP_USERS = ("alice", "bob")

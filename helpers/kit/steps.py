@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.basics.i18n import _
 from helpers.kit.backends.base import Backend, CommandResult, Progress
 from helpers.kit.checks import (
     MAIN_FILE,
@@ -42,7 +43,6 @@ from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.edits import secure_runtime, with_gateway_jwt_authorizer
-from helpers.model.i18n import _
 
 __all__ = [
     "OLD_GATEWAY",

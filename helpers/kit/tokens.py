@@ -24,10 +24,10 @@ import boto3
 import jwt
 import requests
 
+from helpers.basics.i18n import N_, _
 from helpers.kit import http
 from helpers.kit.errors import TokenError
 from helpers.kit.settings import WorkshopSettings
-from helpers.model.i18n import N_, _
 
 REFRESH_MARGIN_SECONDS = 300
 _REDACTED_PREFIX_CHARS = 7  # "eyJraWQ" is the JSON header '{"kid', never secret

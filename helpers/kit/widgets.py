@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator, Mapping
 
 import ipywidgets as widgets
 
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 from helpers.kit.errors import InvokeError
 from helpers.kit.tokens import AccessToken, describe_claims
-from helpers.model.callers import caller_of
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
+from helpers.wire.callers import caller_of
 
 
 def token_summary(token: AccessToken) -> dict[str, str]:

@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 from IPython.display import display
 
+from helpers.basics.i18n import _
 from helpers.kit import command_line, diagnosis, further, memory, progress, sign_in
 from helpers.kit import steps as project
 from helpers.kit.already_done import already_done
@@ -43,9 +44,8 @@ from helpers.kit.tokens import AccessToken, client_secret, fetch_token, get_toke
 from helpers.kit.widgets import DeployProgress
 from helpers.model.agent_log import from_the_log
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
-from helpers.model.i18n import _
-from helpers.model.interactions import TraceInteraction, wait_for_interactions
 from helpers.model.names import MEMORY_NAME
+from helpers.wire.interactions import TraceInteraction, wait_for_interactions
 
 SESSION_VARIABLES = ("SESSION_C", "SESSION_D", "SESSION_E")
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from helpers.model.i18n import _
+from helpers.basics.i18n import _
 from helpers.model.names import OLD_GATEWAY_ENV, SECURE_GATEWAY_ENV
 
 # At most this many of the agent's own lines are quoted: the first ones tell the cause.

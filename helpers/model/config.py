@@ -14,8 +14,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 
 CONFIG_PATH = Path("agentcore/agentcore.json")
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 from helpers.model.names import WELL_KNOWN_SUFFIX
 from helpers.model.project_schema import (
     GATEWAY,

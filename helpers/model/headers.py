@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from helpers.model.i18n import N_, _
+from helpers.basics.i18n import N_, _
 
 CUSTOM_PREFIX = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-"
 AUTHORIZATION = "Authorization"

@@ -20,8 +20,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from helpers.basics.i18n import N_, _
 from helpers.model import headers
-from helpers.model.i18n import N_, _
 from helpers.model.names import WELL_KNOWN_SUFFIX
 from helpers.model.schema import (
     Anything,

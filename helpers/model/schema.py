@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from helpers.model.i18n import _
+from helpers.basics.i18n import _
 
 Path = tuple[str | int, ...]
 

@@ -8,7 +8,7 @@ order, and each problem is reported at the CLI's path in the CLI's words, with t
 fix on the next line.
 
 The CLI's words stay English, as the CLI prints them; the fixes and the workshop's own
-checks are the learner's language (:func:`helpers.model.i18n._`).
+checks are the learner's language (:func:`helpers.basics.i18n._`).
 
 It is stricter only where the workshop needs a guard rail the CLI lacks (each such
 issue is marked ``kit_only``): an unreplaced ``<... value>`` placeholder, a Lambda ARN
@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.basics.i18n import _
 from helpers.model import headers, project_schema
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, parse_json
-from helpers.model.i18n import _
 from helpers.model.names import LAMBDA_ARN, PLACEHOLDER
 from helpers.model.schema import Issue, Schema, format_path
 

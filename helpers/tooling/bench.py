@@ -46,14 +46,14 @@ from typing import Any
 import boto3
 
 from helpers.emulator import stack
-from helpers.emulator.authorizer import (
+from helpers.emulator.core.state import StackState
+from helpers.emulator.identity.keys import SigningKeyStore
+from helpers.emulator.identity.tokens import mint_access_token
+from helpers.emulator.inbound.authorizer import (
     VERIFIED_CACHE_ENTRIES,
     JwtAuthorizer,
     JwtAuthorizerConfig,
 )
-from helpers.emulator.identity.keys import SigningKeyStore
-from helpers.emulator.identity.tokens import mint_access_token
-from helpers.emulator.state import StackState
 from helpers.kit import steps as project
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling import load

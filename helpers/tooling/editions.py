@@ -23,8 +23,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.basics.i18n import CATALOG_LOCALES, LOCALE_DIR
 from helpers.kit.paths import REPO_ROOT
-from helpers.model.i18n import CATALOG_LOCALES, LOCALE_DIR
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 RECORD_NAME = "translated_from.json"

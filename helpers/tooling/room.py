@@ -41,12 +41,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from helpers.basics.i18n import LANGUAGE_ENV, _, language
+from helpers.basics.redaction import redact_credentials
 from helpers.kit import progress
 from helpers.kit.paths import PROJECT_FOLDER, REPO_ROOT, STATE_FOLDER
 from helpers.kit.progress import Outcome, Progress
 from helpers.kit.steps import LAST_STEP, steps_done
-from helpers.model.i18n import LANGUAGE_ENV, _, language
-from helpers.model.redaction import redact_credentials
 
 State = Literal["read", "not readable", "not an attendee folder"]
 # How long one attendee's checks may take (two runs of their code, a minute at most each).

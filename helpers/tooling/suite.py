@@ -19,8 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from helpers.basics.i18n import CATALOG_LOCALES
 from helpers.kit.paths import REPO_ROOT
-from helpers.model.i18n import CATALOG_LOCALES
 
 # Test files that belong with the notebooks: about as long as the rest together.
 BESIDE_THE_NOTEBOOKS = (

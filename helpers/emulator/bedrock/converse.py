@@ -27,6 +27,7 @@ from moto.core.serialize import EventStreamJSONSerializer
 from moto.core.utils import get_service_model
 
 from helpers.emulator.bedrock.errors import BedrockRuntimeError, ModelError, ModelStreamError
+from helpers.emulator.core.model_choice import ModelChoice
 
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 # A model: the Converse request's parameters in, the events of one assistant turn out.
@@ -35,6 +36,17 @@ Model = Callable[[dict[str, Any]], Iterable[dict[str, Any]]]
 
 # The stream's modeled exception when an error has none of its own there.
 STREAM_ERROR = "modelStreamErrorException"
+
+
+def model_for(choice: ModelChoice) -> Model:
+    """The model that answers ``Converse`` for the stack's choice, for :class:`ConverseResponse`."""
+    if choice.endpoint is None:
+        from helpers.emulator.bedrock import scripted
+
+        return scripted.respond
+    from helpers.emulator.bedrock.openai_compat import OpenAICompatibleModel
+
+    return OpenAICompatibleModel(choice.endpoint, choice.name)
 
 
 def frames(events: Iterable[dict[str, Any]]) -> Iterator[bytes]:

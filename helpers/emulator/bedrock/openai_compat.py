@@ -58,8 +58,8 @@ from typing import Any
 
 import httpx
 
+from helpers.basics.i18n import _
 from helpers.emulator.bedrock.errors import Invalid, ModelError, ModelStreamError, ModelTimeout
-from helpers.model.i18n import _
 
 Event = dict[str, Any]
 Chunk = dict[str, Any]

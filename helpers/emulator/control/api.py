@@ -1,6 +1,6 @@
 """The stack's control API: what ``agentcore-local``, the notebook kit and the tests talk to.
 
-Loopback HTTP behind :class:`~helpers.emulator.guard.StackOnly`: only the stack's
+Loopback HTTP behind :class:`~helpers.emulator.core.guard.StackOnly`: only the stack's
 owner (who can read its control token) gets past the door. Request bodies are JSON
 (``Content-Type: application/json``, so a web page's "simple" form or text POST is
 refused even before the token check), and a project folder is given as an absolute
@@ -30,13 +30,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from helpers.basics.i18n import use_language
 from helpers.emulator.control.clock import StackClock
 from helpers.emulator.control.faults import Switchable
 from helpers.emulator.deploy.deployer import Deployer, DeployRefused
 from helpers.emulator.gateway.lambdas import LambdaRegistry
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.runtime.front_door import RuntimeFrontDoor
-from helpers.model.i18n import use_language
 
 log = logging.getLogger("agentcore_local.control")
 

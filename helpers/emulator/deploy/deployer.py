@@ -42,7 +42,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.emulator.authorizer import JwtAuthorizer, JwtAuthorizerConfig
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
+from helpers.emulator.core.state import StackLayout
 from helpers.emulator.deploy import memories
 from helpers.emulator.deploy.memories import MemoryRecord, MemoryRefused, MemorySpec
 from helpers.emulator.deploy.published import PublishedRuntime, PublishedRuntimes
@@ -54,6 +56,7 @@ from helpers.emulator.deploy.report import (
     RuntimeInfo,
 )
 from helpers.emulator.gateway.host import DeployedGateway, DeployedTarget, GatewayHost
+from helpers.emulator.inbound.authorizer import JwtAuthorizer, JwtAuthorizerConfig
 from helpers.emulator.logs.feed import AgentCoreLogs
 from helpers.emulator.runtime.agent_process import AgentProcess, AgentStartError, AgentTemplate
 from helpers.emulator.runtime.front_door import LiveRuntime, RuntimeFrontDoor
@@ -62,14 +65,11 @@ from helpers.emulator.runtime.sessions import (
     DEFAULT_MAX_SESSIONS,
     SessionPool,
 )
-from helpers.emulator.state import StackLayout
 from helpers.model import deployed_state
 from helpers.model.config import ConfigJSONError, read_config
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
-from helpers.model.invocation import invoke_url
 from helpers.model.names import gateway_url_env_var, memory_id_env_var
 from helpers.model.validation import ValidationResult, validate_config
+from helpers.wire.invocation import invoke_url
 
 log = logging.getLogger("agentcore_local.deploy")
 

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 
 # The CLI's defaults (primitives/memory.ts), and the CreateMemory member of each type.
 DEFAULT_NAMESPACE_TEMPLATES = {

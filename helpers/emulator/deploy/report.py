@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from helpers.model.i18n import N_, _
+from helpers.basics.i18n import N_, _
 
 _SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 # The plan's verbs, as a person reads them (the JSON keeps the English word).

@@ -22,14 +22,14 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from helpers.emulator.authorizer import (
+from helpers.emulator.gateway.lambdas import LambdaRegistry
+from helpers.emulator.inbound.authorizer import (
     JwtAuthorizer,
     JwtAuthorizerConfig,
     Unauthorized,
     authorization_of,
 )
-from helpers.emulator.gateway.lambdas import LambdaRegistry
-from helpers.emulator.refusals import refusal_response
+from helpers.emulator.inbound.refusals import refusal_response
 
 if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager

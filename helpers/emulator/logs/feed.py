@@ -45,7 +45,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from helpers.model.spans import SESSION_ATTRIBUTE, SpanRecord
+from helpers.wire.spans import SESSION_ATTRIBUTE, SpanRecord
 
 SPANS_GROUP = "aws/spans"
 SPANS_STREAM = "default"

@@ -7,5 +7,5 @@ records are made (``extraction`` and ``relevance``, deterministic stand-ins for 
 model-driven extraction and the semantic search of AWS), and the protocol
 (``control_api`` and ``data_api``: moto's handlers for ``bedrock-agentcore-control``
 and ``bedrock-agentcore`` with the memory operations taken over). The routing is
-:func:`helpers.emulator.aws_api.create_app`.
+:func:`helpers.emulator.aws.api.create_app`.
 """

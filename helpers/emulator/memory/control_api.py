@@ -14,11 +14,11 @@ from typing import Any
 from moto.bedrockagentcorecontrol.responses import BedrockAgentCoreControlResponse
 from moto.core.responses import ActionResult
 
-from helpers.emulator.aws_api import SignedWithoutBody
+from helpers.emulator.aws.api import SignedWithoutBody
+from helpers.emulator.aws.limits import WithinModelLimits
 from helpers.emulator.memory.data_api import moment
 from helpers.emulator.memory.service import MemoryService
 from helpers.emulator.memory.store import Memory, Strategy
-from helpers.emulator.model_limits import WithinModelLimits
 
 
 def _strategy_shape(strategy: Strategy) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from typing import Any
 from moto.bedrockagentcore.responses import BedrockAgentCoreResponse
 from moto.core.responses import ActionResult
 
-from helpers.emulator.aws_api import SignedWithoutBody
+from helpers.emulator.aws.api import SignedWithoutBody
+from helpers.emulator.aws.limits import WithinModelLimits
 from helpers.emulator.memory.service import MemoryService, Page, Scored
 from helpers.emulator.memory.store import Event, Record
-from helpers.emulator.model_limits import WithinModelLimits
 
 
 def moment(seconds: float) -> datetime:

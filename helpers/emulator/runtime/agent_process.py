@@ -32,10 +32,10 @@ from typing import Any, BinaryIO
 
 import httpx
 
-from helpers.emulator.log_files import BoundedLog
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
-from helpers.model.redaction import redact_credentials, secrets_in
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
+from helpers.basics.redaction import redact_credentials, secrets_in
+from helpers.emulator.core.log_files import BoundedLog
 
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 5.0

@@ -8,9 +8,9 @@ what the service does before the learner's code sees anything:
    33 to 256 printable ASCII characters; 400 ``ValidationException`` otherwise);
 3. with a CUSTOM_JWT authorizer, verify the bearer token (401, or 403 for SigV4); the
    request must carry exactly one ``Authorization`` header, one value; the span of the
-   invocation records who called (a user or a machine, by name: :mod:`helpers.model.callers`);
+   invocation records who called (a user or a machine, by name: :mod:`helpers.wire.callers`);
 4. read the payload (the Runtime's listener refuses one over AgentCore's 100 MB with
-   413 before reading it: :class:`~helpers.emulator.serving.BodyLimit`), and refuse one
+   413 before reading it: :class:`~helpers.emulator.core.serving.BodyLimit`), and refuse one
    the agent could not read as JSON (400) before any learner code sees it;
 5. forward only the headers in ``requestHeaderAllowlist`` that AgentCore's header
    rules allow (:mod:`helpers.model.headers`: no restricted or reserved name,
@@ -40,16 +40,16 @@ from starlette.requests import Request
 from starlette.responses import Content, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from helpers.emulator.authorizer import JwtAuthorizer, Unauthorized, authorization_of
-from helpers.emulator.refusals import refusal_response
+from helpers.emulator.inbound.authorizer import JwtAuthorizer, Unauthorized, authorization_of
+from helpers.emulator.inbound.refusals import refusal_response
 from helpers.emulator.runtime.agent_process import AgentStartError
 from helpers.emulator.runtime.sessions import AgentCrashed, SessionPool
 from helpers.emulator.telemetry import tracing
-from helpers.model import callers
 from helpers.model import headers as header_rules
-from helpers.model import refusal_reasons as why
-from helpers.model.callers import caller_of
-from helpers.model.invocation import (
+from helpers.wire import callers
+from helpers.wire import refusal_reasons as why
+from helpers.wire.callers import caller_of
+from helpers.wire.invocation import (
     INVOCATIONS_PATH,
     MAX_SESSION_ID_CHARS,
     MIN_SESSION_ID_CHARS,

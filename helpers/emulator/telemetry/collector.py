@@ -4,7 +4,7 @@ It answers ``POST /v1/traces`` as the OTLP/HTTP specification asks, so any
 standard exporter (the Python SDK's ``OTLPSpanExporter``, an OpenTelemetry
 Collector) can send to it unchanged, given the stack's collector token in
 ``OTEL_EXPORTER_OTLP_HEADERS`` (the daemon wraps this app in
-:class:`~helpers.emulator.guard.StackOnly`, and gives the header to every part):
+:class:`~helpers.emulator.core.guard.StackOnly`, and gives the header to every part):
 
 - a body is an ``ExportTraceServiceRequest`` in binary protobuf
   (``application/x-protobuf``) or OTLP/JSON (``application/json``), optionally
@@ -37,7 +37,7 @@ from starlette.routing import Route
 
 from helpers.emulator.telemetry import otlp
 from helpers.emulator.telemetry.store import SpanStore
-from helpers.model.spans import SpanRecord
+from helpers.wire.spans import SpanRecord
 
 log = logging.getLogger("agentcore_local.collector")
 

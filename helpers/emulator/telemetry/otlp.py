@@ -22,7 +22,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from helpers.model.spans import SpanEvent, SpanRecord
+from helpers.wire.spans import SpanEvent, SpanRecord
 
 _TRACE_ID_BYTES = 16
 _SPAN_ID_BYTES = 8

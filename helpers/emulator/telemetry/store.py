@@ -23,7 +23,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from helpers.model.spans import SpanEvent, SpanRecord
+from helpers.wire.spans import SpanEvent, SpanRecord
 
 # Spans a reader cannot see yet are at most one export batch away; waiting this long
 # for the writer's lock is far longer than any batch takes to commit.

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+from helpers.basics.i18n import _
 from helpers.kit.backends.base import Backend
 from helpers.kit.errors import WorkshopUsageError
-from helpers.model.i18n import _
 
 BackendName = Literal["local", "aws"]
 BACKEND_NAMES: tuple[BackendName, ...] = ("local", "aws")

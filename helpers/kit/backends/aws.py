@@ -108,6 +108,8 @@ from typing import Any
 
 import boto3
 
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 from helpers.kit.backends import commands
 from helpers.kit.backends.base import CommandResult, Progress, Wait, gateway_differences
 from helpers.kit.errors import (
@@ -120,17 +122,15 @@ from helpers.kit.errors import (
 from helpers.kit.observability.cloudwatch import CloudWatchSource
 from helpers.model.config import read_config
 from helpers.model.deployed_state import DEFAULT_TARGET, default_target, write_aws_targets
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
-from helpers.model.invocation import aws_base_url, invoke_url
 from helpers.model.project_schema import REGIONS
-from helpers.model.spans import SpanRecord
 from helpers.model.validation import (
     AWS_TARGETS_PATH,
     DEPLOYED_STATE_PATH,
     ValidationResult,
     validate_project,
 )
+from helpers.wire.invocation import aws_base_url, invoke_url
+from helpers.wire.spans import SpanRecord
 
 INSTALL_COMMAND = commands.INSTALL_COMMAND
 # `agentcore --version` loads the CLI's 8 MB bundle first: seconds, more on a busy machine.

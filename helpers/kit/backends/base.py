@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from helpers.basics.i18n import _
 from helpers.kit.errors import CommandFailed
-from helpers.model.i18n import _
-from helpers.model.spans import SpanRecord
+from helpers.wire.spans import SpanRecord
 
 Progress = Callable[[str], None]
 

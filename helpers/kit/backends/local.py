@@ -15,10 +15,11 @@ from pathlib import Path
 
 import boto3
 
+from helpers.basics.i18n import _
 from helpers.emulator import stack
+from helpers.emulator.core.state import StackLayout
 from helpers.emulator.deploy.deployer import changed_since_deploy
 from helpers.emulator.deploy.report import Deployments, RuntimeInfo
-from helpers.emulator.state import StackLayout
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit.backends import commands
 from helpers.kit.backends.base import CommandResult, Progress, Wait, gateway_differences
@@ -28,8 +29,7 @@ from helpers.kit.paths import PREREQUISITES_FILE, shown, workshop_home
 from helpers.model import commands as project_commands
 from helpers.model.agent_log import lines_since
 from helpers.model.config import read_config
-from helpers.model.i18n import _
-from helpers.model.spans import SpanRecord
+from helpers.wire.spans import SpanRecord
 
 
 class LocalBackend:

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
+from helpers.basics.i18n import _
 from helpers.kit.calling.invoke import DEFAULT_AGENT_LOG, invoke, new_session_id
 from helpers.kit.errors import InvokeError
 from helpers.kit.tokens import AccessToken
-from helpers.model.callers import Caller, caller_of
-from helpers.model.i18n import _
+from helpers.wire.callers import Caller, caller_of
 
 # Any question the agent answers without a tool: the call's outcome is what is compared.
 ADMISSION_PROMPT = "What's the return policy for electronics?"

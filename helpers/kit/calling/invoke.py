@@ -2,7 +2,7 @@
 
 boto3 cannot send an OAuth token, so a JWT-protected runtime is called with a plain
 HTTPS POST, the same on AWS and on the local stack (the contract is in
-:mod:`helpers.model.invocation`). :func:`stream_invoke` yields the decoded chunks as
+:mod:`helpers.wire.invocation`). :func:`stream_invoke` yields the decoded chunks as
 they arrive. A refusal raises an :class:`~helpers.kit.errors.InvokeError` subclass
 carrying the HTTP status and the service's message (never the token).
 """
@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import requests
 
+from helpers.basics.i18n import N_, _
 from helpers.kit import http
 from helpers.kit.errors import (
     AgentFailed,
@@ -27,8 +28,7 @@ from helpers.kit.errors import (
     InvokeUnauthorized,
 )
 from helpers.kit.tokens import AccessToken
-from helpers.model.i18n import N_, _
-from helpers.model.invocation import SESSION_HEADER, decode_chunk, sse_chunks
+from helpers.wire.invocation import SESSION_HEADER, decode_chunk, sse_chunks
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 # Where to look when the agent's own code fails, unless the caller knows better.

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html import escape
 
+from helpers.basics.i18n import _
 from helpers.kit.calling.invoke import InvokeError, InvokeUnauthorized, stream_invoke
 from helpers.kit.tokens import AccessToken
-from helpers.model.callers import Caller, caller_of
-from helpers.model.i18n import _
+from helpers.wire.callers import Caller, caller_of
 
 # The workshop text's four prompts, sent in one session, its $SESSION_D (notebook 04).
 WORKSHOP_PROMPTS = (

@@ -1,5 +1,5 @@
 """Reading traces: CloudWatch's ``aws/spans`` on AWS, and the notebook's views of them.
 
 On the local stack the backend reads the stack's own store; both give
-``helpers.model.spans.SpanRecord`` values, turned into interactions by the model.
+``helpers.wire.spans.SpanRecord`` values, turned into interactions by the model.
 """

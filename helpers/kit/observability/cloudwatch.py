@@ -35,14 +35,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from helpers.basics.i18n import _
 from helpers.kit.errors import (
     TraceQueryFailed,
     TraceQueryTimeout,
     TransactionSearchNotEnabled,
     WorkshopUsageError,
 )
-from helpers.model.i18n import _
-from helpers.model.spans import SESSION_ATTRIBUTE, SpanEvent, SpanRecord
+from helpers.wire.spans import SESSION_ATTRIBUTE, SpanEvent, SpanRecord
 
 SPANS_LOG_GROUP = "aws/spans"
 # Logs Insights returns at most 10,000 rows per query; ask for all of them.

@@ -1,6 +1,6 @@
 """Notebook views of interactions: an HTML table, a waterfall plot, and a browser widget.
 
-Each view is a plain function of :class:`~helpers.model.interactions.TraceInteraction`
+Each view is a plain function of :class:`~helpers.wire.interactions.TraceInteraction`
 values, so it shows the local stack's traces and CloudWatch's alike.
 """
 
@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Patch
 
-from helpers.model.i18n import _
-from helpers.model.interactions import Step, StepKind, ToolCall, TraceInteraction
+from helpers.basics.i18n import _
+from helpers.wire.interactions import Step, StepKind, ToolCall, TraceInteraction
 
 KIND_COLOURS: dict[StepKind, str] = {
     "runtime": "#4c72b0",

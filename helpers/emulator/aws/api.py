@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from helpers.emulator.state import LOOPBACK
+from helpers.emulator.core.state import LOOPBACK
 
 if TYPE_CHECKING:
     from moto.core.responses import BaseResponse

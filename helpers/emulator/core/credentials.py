@@ -22,8 +22,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 
 
 @dataclass(frozen=True)

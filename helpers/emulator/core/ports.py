@@ -17,7 +17,7 @@ import os
 import socket
 from pathlib import Path
 
-from helpers.emulator.state import LOOPBACK, PARTS
+from helpers.emulator.core.state import LOOPBACK, PARTS
 
 DEFAULT_PORT_BASE = 18340
 # One block per user id, below Linux's ephemeral range (32768-), where the OS picks the

@@ -34,10 +34,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from helpers.emulator.state import LOOPBACK
-from helpers.emulator.tls import TlsFiles
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
+from helpers.emulator.core.state import LOOPBACK
+from helpers.emulator.core.tls import TlsFiles
 
 log = logging.getLogger("agentcore_local.serving")
 

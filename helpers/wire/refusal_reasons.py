@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 
-from helpers.model.i18n import N_, _
+from helpers.basics.i18n import N_, _
 
 NO_CREDENTIALS = N_("no Authorization header")
 TWO_HEADERS = N_("more than one Authorization header")

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.emulator.bedrock.choice import ModelChoice
-from helpers.emulator.credentials import StackCredentials
+from helpers.emulator.core.credentials import StackCredentials
+from helpers.emulator.core.model_choice import ModelChoice
 
 LOOPBACK = "127.0.0.1"
 PARTS = ("aws_api", "issuer", "runtime", "gateway", "control", "collector")
@@ -54,7 +54,7 @@ class StackLayout:
 
     @property
     def credentials_file(self) -> Path:
-        """The stack's secrets (see :mod:`helpers.emulator.credentials`), owner-only."""
+        """The stack's secrets (see :mod:`helpers.emulator.core.credentials`), owner-only."""
         return self.state_dir / "credentials.json"
 
     @property

@@ -44,8 +44,8 @@ import jwt
 import requests
 from starlette.datastructures import Headers
 
-from helpers.model import refusal_reasons as why
-from helpers.model.refusal_reasons import NO_CREDENTIALS, reason
+from helpers.wire import refusal_reasons as why
+from helpers.wire.refusal_reasons import NO_CREDENTIALS, reason
 
 log = logging.getLogger("agentcore_local.authorizer")
 

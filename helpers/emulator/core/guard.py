@@ -24,7 +24,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from helpers.emulator.state import LOOPBACK
+from helpers.emulator.core.state import LOOPBACK
 
 
 class StackOnly:

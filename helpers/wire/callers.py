@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from helpers.model.i18n import _
+from helpers.basics.i18n import _
 
 KIND_ATTRIBUTE = "agentcore.caller.kind"
 NAME_ATTRIBUTE = "agentcore.caller.name"

@@ -11,8 +11,8 @@ import logging
 
 from starlette.responses import JSONResponse
 
-from helpers.emulator.authorizer import MethodMismatch, Unauthorized
-from helpers.model.refusal_reasons import NO_CREDENTIALS, UNAUTHORIZED_PREFIX
+from helpers.emulator.inbound.authorizer import MethodMismatch, Unauthorized
+from helpers.wire.refusal_reasons import NO_CREDENTIALS, UNAUTHORIZED_PREFIX
 
 METHOD_MISMATCH_MESSAGE = (
     "Authorization method mismatch. The agent is configured for a different authorization "

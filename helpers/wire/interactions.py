@@ -18,7 +18,7 @@ Span names and attributes come from two places:
 - the local stack's own hops: ``runtime.invoke``, ``gateway.tools/call`` and
   ``gateway.tools/list``, ``lambda.invoke``. On AWS, AgentCore's own Runtime span
   is ``AgentCore.Runtime.Invoke`` (the starter toolkit's observability tests). The
-  local Runtime's span also says who called (:mod:`helpers.model.callers`); AgentCore's
+  local Runtime's span also says who called (:mod:`helpers.wire.callers`); AgentCore's
   does not, so on AWS an interaction's ``caller`` is unknown.
 
 A Gateway tool (``WarrantyCheck___check_warranty_status``) is one tool call: the
@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from helpers.model import callers
-from helpers.model.callers import Caller
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
-from helpers.model.spans import SpanRecord
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
+from helpers.wire import callers
+from helpers.wire.callers import Caller
+from helpers.wire.spans import SpanRecord
 
 StepKind = Literal["runtime", "agent", "memory", "model", "tool", "gateway", "lambda", "other"]
 

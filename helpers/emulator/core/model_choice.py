@@ -4,10 +4,10 @@
 ``AGENTCORE_LOCAL_MODEL_ENDPOINT`` and ``AGENTCORE_LOCAL_MODEL_NAME``, which ``make lab``
 passes on) makes the stack forward ``Converse`` and ``ConverseStream`` to an
 OpenAI-compatible chat-completions server (Ollama, vLLM, llama.cpp's server); see
-:mod:`.openai_compat`. ``up`` keeps the choice in the stack's home (``stack/model.json``)
-and every later start reads it, as it reads the prerequisites it was given, until
-``up --scripted-model`` (or another ``--model-endpoint``). The daemon tells which model
-it serves in its status file, so ``agentcore-local status`` shows it.
+:mod:`helpers.emulator.bedrock.openai_compat`. ``up`` keeps the choice in the stack's
+home (``stack/model.json``) and every later start reads it, as it reads the prerequisites
+it was given, until ``up --scripted-model`` (or another ``--model-endpoint``). The daemon
+tells which model it serves in its status file, so ``agentcore-local status`` shows it.
 
 The stack's own parts listen on loopback only; the model endpoint is the user's to choose
 (an Ollama on this machine, typically), and the stack sends it the agent's conversation.
@@ -20,14 +20,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from helpers.model.errors import ActionableError
-from helpers.model.i18n import _
-
-if TYPE_CHECKING:
-    from helpers.emulator.bedrock.converse import Model
+from helpers.basics.errors import ActionableError
+from helpers.basics.i18n import _
 
 ENDPOINT_ENV = "AGENTCORE_LOCAL_MODEL_ENDPOINT"
 NAME_ENV = "AGENTCORE_LOCAL_MODEL_NAME"
@@ -73,16 +70,6 @@ class ModelChoice:
             name=self.name,
             endpoint=self.endpoint,
         )
-
-    def model(self) -> Model:
-        """The model that answers ``Converse``, for :class:`.converse.ConverseResponse`."""
-        if self.endpoint is None:
-            from helpers.emulator.bedrock import scripted
-
-            return scripted.respond
-        from helpers.emulator.bedrock.openai_compat import OpenAICompatibleModel
-
-        return OpenAICompatibleModel(self.endpoint, self.name)
 
     def to_json(self) -> dict[str, str]:
         if self.endpoint is None:
