@@ -35,6 +35,7 @@ from helpers.emulator.core.state import StackLayout, StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.settings import WorkshopSettings, load_settings
+from helpers.kit.tokens import forget_tokens
 from tests.leaks import find_leaks, scan_files, stack_secrets
 from tests.support import DEFAULT_TEST_PORT_BASE, FinishedWorkshop, start_stack
 
@@ -124,6 +125,32 @@ def finished_workshop(
     yield FinishedWorkshop(folder, backend, settings)
     backend.remove_all(folder).raise_for_failure()
     backend.deploy(folder).raise_for_failure()
+
+
+# The stack this process's clients were last set up for (its key and endpoint).
+_clients_set_up_for: tuple[str | None, ...] = ()
+
+
+@pytest.fixture(autouse=True)
+def _clients_follow_the_stack_in_use() -> Iterator[None]:
+    """Point boto3's default session and the kit's tokens at the stack the env names now.
+
+    Both keep what they first read. A test or a module with a stack of its own points this
+    process at it and, when done, back at the session's stack: in whatever order the tests
+    run, the next one must not sign with the other stack's key or send its tokens.
+    """
+    global _clients_set_up_for
+    stack_in_use = tuple(
+        os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "SSL_CERT_FILE")
+    )
+    if stack_in_use != _clients_set_up_for:
+        boto3.setup_default_session()
+        forget_tokens()
+        _clients_set_up_for = stack_in_use
+    session = boto3.DEFAULT_SESSION
+    yield
+    if boto3.DEFAULT_SESSION is not session:  # the test set them up for a stack of its own
+        _clients_set_up_for = ()
 
 
 def _is_notebook_cell(item: pytest.Item) -> bool:

@@ -31,11 +31,9 @@ if TYPE_CHECKING:
     from helpers.kit.backends import selected_backend
     from helpers.kit.calling import admission, traffic
     from helpers.kit.calling.invoke import new_session_id
-    from helpers.kit.checks import (
+    from helpers.kit.checks.code import check_main, check_mcp_client, check_memory_actor
+    from helpers.kit.checks.config import (
         check_gateway_replaced,
-        check_main,
-        check_mcp_client,
-        check_memory_actor,
         check_old_gateway_removed,
         check_runtime_authorizer,
         check_secure_gateway,
@@ -60,15 +58,15 @@ _SURFACE = {
     "start": "helpers.kit.workshop",
     "Workshop": "helpers.kit.workshop",
     "selected_backend": "helpers.kit.backends",
-    "check_runtime_authorizer": "helpers.kit.checks",
-    "check_mcp_client": "helpers.kit.checks",
-    "check_gateway_replaced": "helpers.kit.checks",
-    "check_main": "helpers.kit.checks",
-    "check_old_gateway_removed": "helpers.kit.checks",
-    "check_secure_gateway": "helpers.kit.checks",
-    "check_warranty_target": "helpers.kit.checks",
-    "check_web_client_allowed": "helpers.kit.checks",
-    "check_memory_actor": "helpers.kit.checks",
+    "check_runtime_authorizer": "helpers.kit.checks.config",
+    "check_mcp_client": "helpers.kit.checks.code",
+    "check_gateway_replaced": "helpers.kit.checks.config",
+    "check_main": "helpers.kit.checks.code",
+    "check_old_gateway_removed": "helpers.kit.checks.config",
+    "check_secure_gateway": "helpers.kit.checks.config",
+    "check_warranty_target": "helpers.kit.checks.config",
+    "check_web_client_allowed": "helpers.kit.checks.config",
+    "check_memory_actor": "helpers.kit.checks.code",
     "check_partner_scopes": "helpers.kit.further",
     "check_support_staff_rule": "helpers.kit.further",
     "apply_partner_scopes": "helpers.kit.further",

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -44,9 +45,7 @@ class FakeIssuer:
 
     def fetch_json(self, url: str) -> dict[str, Any]:
         if self.down:
-            import requests
-
-            raise requests.ConnectionError("issuer down")
+            raise httpx.ConnectError("issuer down")
         if url == DISCOVERY:
             return {"issuer": ISSUER, "jwks_uri": JWKS_URI}
         self.jwks_requests += 1

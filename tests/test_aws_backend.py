@@ -31,7 +31,6 @@ from moto import mock_aws
 from helpers.basics.errors import ActionableError
 from helpers.kit.backends import commands
 from helpers.kit.backends.aws import (
-    DEPLOYED_STATE_PATH,
     AwsBackend,
     _as_displayed,
     fill_aws_targets,
@@ -51,7 +50,7 @@ from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings, load_settin
 from helpers.kit.sign_in import refresh, sign_in, user_secret
 from helpers.model.config import CONFIG_PATH
 from helpers.model.names import MEMORY_NAME
-from helpers.model.validation import AWS_TARGETS_PATH
+from helpers.model.validation import AWS_TARGETS_PATH, DEPLOYED_STATE_PATH
 from helpers.tooling import agentcore_cli
 from tests.cli_corpus import (
     CASES,

@@ -29,6 +29,7 @@ import httpx
 import pytest
 
 from helpers.emulator.aws import api as aws_api
+from helpers.emulator.aws.bounds import MAX_REQUEST_BYTES
 from helpers.emulator.core import serving
 from helpers.emulator.core.state import PARTS, StackLayout, StackState
 from helpers.emulator.daemon import SMALL_BODY_BYTES
@@ -154,7 +155,7 @@ def test_a_200_mb_body_announced_is_refused_at_once_at_every_door(
 @pytest.mark.parametrize("part", ["aws_api", "issuer"])
 def test_a_chunked_body_is_counted_as_it_streams(local_stack: StackState, part: str) -> None:
     """No length announced: the body is refused once it passes the door's limit."""
-    limit = aws_api.MAX_REQUEST_BYTES if part == "aws_api" else SMALL_BODY_BYTES
+    limit = MAX_REQUEST_BYTES if part == "aws_api" else SMALL_BODY_BYTES
     chunk = b"x" * 16384
     with _connection(local_stack, part) as probe:
         probe.sendall(_head(local_stack, part, "Transfer-Encoding: chunked\r\n"))

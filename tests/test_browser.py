@@ -325,7 +325,18 @@ def assert_clean_page(page: Any, panel: Any, saved: Path) -> None:
 # --- the tests --------------------------------------------------------------------------------
 
 
+def without_a_project(lab: Lab) -> Lab:
+    """The module's lab with no learner project in it, as before notebook 00 made one.
+
+    The tests share one lab and run in any order: each starts where its notebook's learner
+    does, not with the edits and catch-up another test left in ``my-project/``.
+    """
+    shutil.rmtree(lab.root / "my-project", ignore_errors=True)
+    return lab
+
+
 def test_notebook_01_by_hand_in_jupyterlab(lab: Lab, page: Any) -> None:
+    lab = without_a_project(lab)
     panel = open_notebook(page, lab, "01_secure_runtime.ipynb")
     run_cells(page, panel, first=0, count=7)  # up to the edit: start, settings, discovery
     wait_for_output(panel, 5, "public keys:")
@@ -378,6 +389,7 @@ def test_notebook_01_by_hand_in_jupyterlab(lab: Lab, page: Any) -> None:
 
 
 def test_notebook_03_code_edits_by_hand(lab: Lab, page: Any) -> None:
+    lab = without_a_project(lab)
     project = lab.root / "my-project" / "app" / "CustomerSupport"
     panel = open_notebook(page, lab, "03_mcp_client_auth.ipynb")
     # start (catches up to step 2), why, the workshop text's version, the link

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from helpers.emulator.core.state import StackState
-from helpers.emulator.logs import filter_pattern, insights
+from helpers.emulator.logs import filter_pattern, insights, insights_terms
 
 TRACE_A = "0123456789abcdef0123456789abcdef"
 TRACE_B = "fedcba9876543210fedcba9876543210"
@@ -160,7 +160,7 @@ def test_the_time_range_bounds_the_events() -> None:
     ],
 )
 def test_what_is_not_computed_is_refused_by_name(query: str, said: str) -> None:
-    with pytest.raises(insights.MalformedQuery, match=said):
+    with pytest.raises(insights_terms.MalformedQuery, match=said):
         insights.parse(query)
 
 

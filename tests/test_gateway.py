@@ -20,7 +20,7 @@ from helpers.emulator.gateway.lambdas import LambdaNotFound, LambdaRegistry
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.identity.tokens import mint_access_token
 from helpers.emulator.inbound.authorizer import JwtAuthorizer, JwtAuthorizerConfig
-from helpers.emulator.prerequisites import LambdaFunction, Prerequisites
+from helpers.emulator.prerequisites.format import LambdaFunction, Prerequisites
 from tests.support import REPO_ROOT, WARRANTY_TOOL, Served, serve_on_a_thread
 
 T = TypeVar("T")

@@ -36,10 +36,10 @@ from helpers.emulator.inbound.authorizer import (
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id
-from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.settings import WorkshopSettings, load_settings
 from helpers.kit.tokens import AccessToken, client_secret, fetch_token
 from helpers.model.names import WELL_KNOWN_SUFFIX
+from helpers.wire.invoke_errors import InvokeUnauthorized
 from tests.leaks import client_secrets, scan_files
 from tests.support import WARRANTY_END, WARRANTY_PROMPT, agent_pid, start_stack
 

@@ -19,12 +19,19 @@ from pathlib import Path
 
 import jwt
 import pytest
-import requests
 from matplotlib.figure import Figure
 
-from helpers.kit import checks, command_line, widgets
-from helpers.kit.calling import invoke, traffic
-from helpers.kit.errors import AgentFailed, CommandLineError
+from helpers.kit import command_line, widgets
+from helpers.kit.calling import traffic
+from helpers.kit.checks.code import MAIN_FILE
+from helpers.kit.checks.config import (
+    check_gateway_replaced,
+    check_old_gateway_removed,
+    check_runtime_authorizer,
+    check_secure_gateway,
+    check_warranty_target,
+)
+from helpers.kit.errors import CommandLineError
 from helpers.kit.observability import views
 from helpers.kit.paths import REPO_ROOT
 from helpers.kit.steps import fresh_project
@@ -72,7 +79,7 @@ def test_the_runtime_checker_lists_a_placeholder_and_a_string_list_together(
     project: Path,
 ) -> None:
     _secure_runtime(project, "<COGNITO_DISCOVERY_URL value>", "client123workshop")
-    result = checks.check_runtime_authorizer(project, SETTINGS)
+    result = check_runtime_authorizer(project, SETTINGS)
     text = "\n".join(result.missing)
     assert not result.ok
     assert "discoveryUrl: replace the placeholder <COGNITO_DISCOVERY_URL value>" in text
@@ -86,7 +93,7 @@ def test_a_placeholder_left_in_the_client_list_is_named_once_and_shown_in_the_no
     project: Path,
 ) -> None:
     _secure_runtime(project, SETTINGS.cognito_discovery_url, ["<COGNITO_CLIENT_ID value>"])
-    result = checks.check_runtime_authorizer(project, SETTINGS)
+    result = check_runtime_authorizer(project, SETTINGS)
     assert len(result.missing) == 1, result.missing  # not again as allowedClients[0]
     # Markdown would read the placeholder as an HTML tag and show nothing of it.
     shown = result._repr_markdown_()
@@ -94,7 +101,7 @@ def test_a_placeholder_left_in_the_client_list_is_named_once_and_shown_in_the_no
 
 
 def test_the_runtime_checker_names_every_missing_key_of_an_untouched_file(project: Path) -> None:
-    missing = checks.check_runtime_authorizer(project, SETTINGS).missing
+    missing = check_runtime_authorizer(project, SETTINGS).missing
     assert [line.split(":")[0] for line in missing] == [
         "runtimes[0].requestHeaderAllowlist",
         "runtimes[0].authorizerType",
@@ -114,17 +121,17 @@ def test_the_runtime_checker_passes_the_learners_own_valid_wording(project: Path
             }
         },
     )
-    assert checks.check_runtime_authorizer(project, SETTINGS).ok
+    assert check_runtime_authorizer(project, SETTINGS).ok
 
 
 def test_step_2_checkers_say_which_command_is_missing(project: Path) -> None:
-    removed = checks.check_old_gateway_removed(project)
+    removed = check_old_gateway_removed(project)
     assert "agentcore remove gateway --name my-gateway -y" in str(removed)
-    secure = checks.check_secure_gateway(project, SETTINGS)
+    secure = check_secure_gateway(project, SETTINGS)
     assert "--authorizer-type CUSTOM_JWT" in str(secure)
-    target = checks.check_warranty_target(project, SETTINGS)
+    target = check_warranty_target(project, SETTINGS)
     assert "agentcore add gateway-target" in str(target)
-    assert len(checks.check_gateway_replaced(project, SETTINGS).missing) == 3
+    assert len(check_gateway_replaced(project, SETTINGS).missing) == 3
 
 
 # --- typed commands --------------------------------------------------------------------------
@@ -171,30 +178,6 @@ def test_a_command_the_cli_would_refuse_is_explained(line: str, says: str) -> No
 
 
 # --- errors from the agent -------------------------------------------------------------------
-
-
-def test_the_sdks_streamed_error_event_becomes_an_error_naming_the_log() -> None:
-    event = json.dumps(
-        {
-            "error": "get_or_create_agent() missing 1 required positional argument",
-            "error_type": "TypeError",
-            "message": "An error occurred during streaming",
-        }
-    )
-    with pytest.raises(AgentFailed) as failed:
-        invoke._raise_if_failed(event, ".workshop/stack/logs/runtime-CustomerSupport.log")
-    assert "raised TypeError: get_or_create_agent() missing" in str(failed.value)
-    assert ".workshop/stack/logs/runtime-CustomerSupport.log" in str(failed.value)
-    assert invoke._raise_if_failed('{"answer": 1}', "log") == '{"answer": 1}'
-
-
-def test_the_sdks_500_body_becomes_an_error_naming_the_log() -> None:
-    response = requests.Response()
-    response.status_code = 500
-    response._content = b'{"error": "unsupported operand"}'
-    error = invoke._error_for(response, "the CloudWatch log group /aws/x")
-    assert isinstance(error, AgentFailed)
-    assert "unsupported operand" in str(error) and "/aws/x" in str(error)
 
 
 def test_a_refused_call_is_labelled_refused() -> None:
@@ -282,9 +265,9 @@ def test_catch_up_on_an_untouched_file_needs_no_backup(project: Path) -> None:
 
     (done,) = apply_runtime_authorizer(project, SETTINGS)
     assert done.backup is None and "it held no edit of yours" in str(done)
-    assert checks.check_runtime_authorizer(project, SETTINGS).ok
+    assert check_runtime_authorizer(project, SETTINGS).ok
     assert apply_runtime_authorizer(project, SETTINGS) == []  # passing: left alone
-    main = project / checks.MAIN_FILE
+    main = project / MAIN_FILE
     main.write_text(main.read_text() + "# mine\n")
     replaced = {item.path.name: item for item in apply_token_forwarding(project)}
     assert replaced["client.py"].backup is None
@@ -300,10 +283,11 @@ def test_catch_up_rewrites_a_wrong_gateway_configuration_and_leaves_a_wrong_type
     from helpers.kit.steps import apply_gateway_authorizer
     from helpers.model.config import read_config, write_config
     from helpers.model.edits import add_gateway, gateway_from_flags
+    from helpers.model.names import SECURE_GATEWAY
 
     def with_secure_gateway(authorizer_type: str, clients: tuple[str, ...]) -> None:
         gateway = gateway_from_flags(
-            name=checks.SECURE_GATEWAY,
+            name=SECURE_GATEWAY,
             authorizer_type=authorizer_type,
             discovery_url=SETTINGS.cognito_discovery_url,
             allowed_clients=clients,
@@ -316,7 +300,7 @@ def test_catch_up_rewrites_a_wrong_gateway_configuration_and_leaves_a_wrong_type
     written = read_config(project)
     (done,) = apply_gateway_authorizer(project, SETTINGS)
     assert done.backup is not None and json.loads(done.backup.read_text()) == written
-    assert checks.check_secure_gateway(project, SETTINGS).ok
+    assert check_secure_gateway(project, SETTINGS).ok
     secure = read_config(project)["agentCoreGateways"][-1]
     assert list(secure) == list(written["agentCoreGateways"][-1])  # keys where they were
     assert secure["authorizerConfiguration"]["customJwtAuthorizer"]["allowedClients"] == [
@@ -327,7 +311,7 @@ def test_catch_up_rewrites_a_wrong_gateway_configuration_and_leaves_a_wrong_type
     with_secure_gateway("NONE", ())
     assert apply_gateway_authorizer(project, SETTINGS) == []
     assert "Authorizer type cannot be updated for an existing gateway" in str(
-        checks.check_secure_gateway(project, SETTINGS)
+        check_secure_gateway(project, SETTINGS)
     )
 
 

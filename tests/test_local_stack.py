@@ -20,7 +20,7 @@ from helpers.emulator import stack
 from helpers.emulator.cli import main as cli_main
 from helpers.emulator.core import ports
 from helpers.emulator.core.state import PARTS, StackState
-from helpers.emulator.prerequisites import Prerequisites, PrerequisitesError
+from helpers.emulator.prerequisites.format import Prerequisites, PrerequisitesError
 from helpers.kit.paths import PREREQUISITES_FILE
 from helpers.kit.settings import WorkshopSettings
 from tests.leaks import client_secrets

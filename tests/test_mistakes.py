@@ -26,17 +26,17 @@ from helpers.basics.i18n import use_language
 from helpers.emulator.cli import main as cli_main
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
-from helpers.kit.checks import (
+from helpers.kit.checks.code import (
     MAIN_FILE,
     MCP_CLIENT_FILE,
-    CheckResult,
     check_main,
     check_mcp_client,
     check_memory_actor,
-    check_runtime_authorizer,
 )
+from helpers.kit.checks.common import CheckResult
+from helpers.kit.checks.config import check_runtime_authorizer
 from helpers.kit.diagnosis import CheckpointFailed
-from helpers.kit.errors import AgentFailed, InvokeUnauthorized, NotDeployed
+from helpers.kit.errors import NotDeployed
 from helpers.kit.further import (
     apply_partner_scopes,
     apply_support_staff_rule,
@@ -47,6 +47,7 @@ from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.workshop import Workshop
 from helpers.model.config import read_config, write_config
+from helpers.wire.invoke_errors import AgentFailed, InvokeUnauthorized
 from tests.support import OFFLINE_SETTINGS, REPO_ROOT, RUNTIME, WARRANTY_PROMPT
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

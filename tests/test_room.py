@@ -32,12 +32,12 @@ import pytest
 from helpers.kit import progress, steps
 from helpers.kit.backends.base import Backend
 from helpers.kit.backends.local import LocalBackend
-from helpers.kit.checks import CheckResult
+from helpers.kit.checks.common import CheckResult
 from helpers.kit.diagnosis import CheckpointFailed
 from helpers.kit.paths import HOME_ENV, PROJECT_FOLDER, REPO_ROOT, STATE_FOLDER
 from helpers.kit.workshop import Workshop
 from helpers.model.names import OLD_GATEWAY
-from helpers.tooling import room
+from helpers.tooling import room, room_survey
 from tests.support import OFFLINE_SETTINGS
 
 SETTINGS = replace(OFFLINE_SETTINGS, web_client_id="webclient456workshop")
@@ -255,8 +255,10 @@ def test_a_folder_it_cannot_read_is_listed_not_fatal(
         monkeypatch.setattr(os, "listdir", refused)
     locked.chmod(0)
     try:
-        found = room.find_folders([str(attendees / "*" / "agentcore-workshop"), str(missing)])
-        attendees_seen = room.survey([*found, a_file])
+        found = room_survey.find_folders(
+            [str(attendees / "*" / "agentcore-workshop"), str(missing)]
+        )
+        attendees_seen = room_survey.survey([*found, a_file])
         text = room.table(attendees_seen)
     finally:
         locked.chmod(0o755)
@@ -265,7 +267,7 @@ def test_a_folder_it_cannot_read_is_listed_not_fatal(
     assert by_folder[missing].state == by_folder[a_file].state == "not an attendee folder"
     assert "not readable (run as root or the attendee)" in text
     assert text.count("not an attendee folder (no my-project/ or .workshop/ in it)") == 2
-    assert [a.name for a in attendees_seen[:3]] == [room._owner_name(attendees)] * 3
+    assert [a.name for a in attendees_seen[:3]] == [room_survey._owner_name(attendees)] * 3
     assert {Path(a.folder) for a in attendees_seen[3:]} == {locked, missing, a_file}
 
 
@@ -273,7 +275,9 @@ def test_someone_else_sees_the_record_but_does_not_run_the_attendees_code(
     attendees: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 4242)  # neither root nor the folders' owner
-    seen = room.survey(room.find_folders([str(attendees / "*" / "agentcore-workshop")]))
+    seen = room_survey.survey(
+        room_survey.find_folders([str(attendees / "*" / "agentcore-workshop")])
+    )
     assert [Path(a.folder).parent.name for a in seen][:1] == ["ann"]  # the record says stuck
     assert all(a.steps is None and a.problem and "as the attendee" in a.problem for a in seen)
     assert seen[0].stuck and "?" in room.table(seen)
@@ -285,7 +289,7 @@ def test_the_json_is_what_a_check_as_the_owner_hands_back(
     folder = attendees / "bea" / "agentcore-workshop"
     assert room.main(["--json", str(folder)]) == 0
     (handed,) = json.loads(capsys.readouterr().out)
-    assert room.Attendee.from_json(handed) == room.look(folder)
+    assert room_survey.Attendee.from_json(handed) == room_survey.look(folder)
     assert handed["steps"] == 4 and handed["progress"]["checkpoints"][-1]["passed"] is True
 
 
@@ -295,19 +299,19 @@ def test_the_stuck_longest_without_progress_come_first() -> None:
     def at(minutes: int) -> str:
         return (now - timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
 
-    def someone(name: str, steps_done: int, *outcomes: progress.Outcome) -> room.Attendee:
+    def someone(name: str, steps_done: int, *outcomes: progress.Outcome) -> room_survey.Attendee:
         failures = [o for o in outcomes if not o.passed]
         record = progress.Progress(outcomes, failures[-1] if failures else None, SETTINGS)
-        return room.Attendee(f"/home/{name}/w", name, steps=steps_done, progress=record)
+        return room_survey.Attendee(f"/home/{name}/w", name, steps=steps_done, progress=record)
 
     ok, ko = progress.Outcome("a", True, at(0)), progress.Outcome("b", False, at(1))
     fresh = someone("fresh", 2, replace(ok, at=at(3)), ko)  # passed 3 min ago
     long = someone("long", 2, replace(ok, at=at(40)), ko)  # passed 40 min ago
     behind = someone("behind", 1, replace(ok, at=at(2)), ko)
     moving = someone("moving", 0, ok)
-    new = room.Attendee("/home/new/w", "new")
-    away = room.Attendee("/home/away/w", "away", "not readable")
-    ranked = room.ranked([away, moving, new, fresh, long, behind])
+    new = room_survey.Attendee("/home/new/w", "new")
+    away = room_survey.Attendee("/home/away/w", "away", "not readable")
+    ranked = room_survey.ranked([away, moving, new, fresh, long, behind])
     assert [a.name for a in ranked] == ["behind", "long", "fresh", "new", "moving", "away"]
     assert "(40 min ago)" in room.when(long.progress.checkpoints[0].time, now)  # type: ignore[union-attr]
 
@@ -369,7 +373,7 @@ def test_root_runs_each_attendees_code_as_that_attendee(
         kit.chmod(0o755)
     for path in [nobodys_folder.parent, *nobodys_folder.parent.rglob("*")]:
         os.chown(path, nobody, nobody, follow_symlinks=False)
-    (seen,) = room.survey([folder])
+    (seen,) = room_survey.survey([folder])
     if python is None:  # no kit nobody may run: said so, and nothing of theirs ran
         assert seen.steps is None and seen.problem is not None
         assert seen.problem.startswith("could not check as nobody: ")

@@ -25,12 +25,12 @@ from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling import gateway_client, traffic
 from helpers.kit.calling.invoke import invoke, new_session_id, print_invoke
-from helpers.kit.errors import InvokeUnauthorized
-from helpers.kit.http import session as http_session
+from helpers.kit.http import client as http_client
 from helpers.kit.paths import REPO_ROOT
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.sign_in import refresh, sign_in
 from helpers.kit.tokens import describe_claims, get_token, tampered
+from helpers.wire.invoke_errors import InvokeUnauthorized
 from tests.leaks import find_leaks, scan_files, stack_secrets
 from tests.support import WARRANTY_PROMPT, WARRANTY_TOOL, partner_client_id
 
@@ -71,7 +71,7 @@ def test_whole_flow_leaves_no_token_or_secret_in_output_logs_or_state(
             with pytest.raises(InvokeUnauthorized) as refusal:
                 invoke(url, WARRANTY_PROMPT, token=refused_token, session_id=new_session_id())
             print(refusal.value)
-        in_query = http_session().post(url, params={"access_token": token.value}, json={})
+        in_query = http_client().post(url, params={"access_token": token.value}, json={})
         assert in_query.status_code == 401
         print(in_query.text)
 

@@ -137,16 +137,20 @@ def test_a_new_version_serves_at_once_and_the_old_ones_processes_end(
 def test_a_memory_removed_from_the_project_is_gone_from_the_next_version(
     sessions: Sessions,
 ) -> None:
-    # Last in this module: it changes the project. The memory is deleted after the runtime
-    # is updated, so a version handed the old id would fail on its first call.
-    config = read_config(sessions.folder)
-    config["memories"] = []
-    write_config(sessions.folder, config)
-    sessions.backend.deploy(sessions.folder).raise_for_failure()
-    assert sessions.control.deployments().memories == {}
-    session = new_session_id()
-    sessions.ask("My name is Forgotten.", session)
-    # No memory: the conversation lives in the session's process alone (the agent kept
-    # there), and no later session learns of it, as one would through long-term memory.
-    assert "Forgotten" in sessions.ask("Do you remember my name?", session)
-    assert "Forgotten" not in sessions.ask("Do you remember my name?", new_session_id())
+    # The memory is deleted after the runtime is updated, so a version handed the old id
+    # would fail on its first call. The project gets its memory back afterwards: the other
+    # tests here, in whatever order they run, expect a session to outlive its process.
+    before = read_config(sessions.folder)
+    write_config(sessions.folder, {**before, "memories": []})
+    try:
+        sessions.backend.deploy(sessions.folder).raise_for_failure()
+        assert sessions.control.deployments().memories == {}
+        session = new_session_id()
+        sessions.ask("My name is Forgotten.", session)
+        # No memory: the conversation lives in the session's process alone (the agent kept
+        # there), and no later session learns of it, as one would through long-term memory.
+        assert "Forgotten" in sessions.ask("Do you remember my name?", session)
+        assert "Forgotten" not in sessions.ask("Do you remember my name?", new_session_id())
+    finally:
+        write_config(sessions.folder, before)
+        sessions.backend.deploy(sessions.folder).raise_for_failure()

@@ -30,7 +30,7 @@ from helpers.emulator import stack
 from helpers.emulator.core.state import StackState
 from helpers.emulator.real_cli import find_real_cli
 from helpers.kit import steps
-from helpers.kit.checks import check_gateway_replaced
+from helpers.kit.checks.config import check_gateway_replaced
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import read_config
 from tests.leaks import JWT_SHAPED, stack_secrets

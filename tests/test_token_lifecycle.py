@@ -27,11 +27,11 @@ from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.identity.tokens import mint_access_token
 from helpers.kit.calling import traffic
 from helpers.kit.calling.invoke import invoke, new_session_id
-from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import AccessToken, get_token
 from helpers.model.config import read_config, write_config
 from helpers.model.names import WELL_KNOWN_SUFFIX
+from helpers.wire.invoke_errors import InvokeUnauthorized
 from tests.support import (
     WARRANTY_END,
     WARRANTY_PROMPT,

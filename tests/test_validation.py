@@ -20,7 +20,7 @@ from helpers.kit.paths import AGENT_TEMPLATE_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH
 from helpers.model.deployed_state import GatewayIds, MemoryIds, RuntimeIds, record_deploy
-from helpers.model.project_schema import PROJECT, TOOL_SCHEMA
+from helpers.model.issues import ValidationIssue
 from helpers.model.schema import (
     Choice,
     Fields,
@@ -39,10 +39,11 @@ from helpers.model.schema import (
     optional,
     unique,
 )
+from helpers.model.schemas.gateway import TOOL_SCHEMA
+from helpers.model.schemas.project import PROJECT
 from helpers.model.validation import (
     AWS_TARGETS_PATH,
     DEPLOYED_STATE_PATH,
-    ValidationIssue,
     ValidationResult,
     validate_config,
     validate_project,

@@ -22,13 +22,13 @@ from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit import http, memory
 from helpers.kit.calling import admission
 from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
-from helpers.kit.errors import InvokeUnauthorized
 from helpers.kit.sign_in import UserTokens, sign_in
 from helpers.kit.tokens import AccessToken, get_token, tampered
 from helpers.model.names import MEMORY_NAME
 from helpers.wire.callers import Caller
 from helpers.wire.interactions import TraceInteraction, build_interactions
 from helpers.wire.invocation import SESSION_HEADER
+from helpers.wire.invoke_errors import InvokeUnauthorized
 from tests.support import FinishedWorkshop, poll_until
 
 pytestmark = pytest.mark.stack
@@ -172,7 +172,7 @@ def test_callers_whose_token_is_not_forwarded_share_no_memory(
     _ask(finished_workshop, "My name is Mallory", first, new_session_id())
     assert "don't know" in _ask(finished_workshop, RECALL, second, new_session_id())
     assert "No verified caller" in log.read_text()[mark:]
-    lowercase = http.session().post(
+    lowercase = http.client().post(
         finished_workshop.runtime_url,
         json={"prompt": "My name is Mallory"},
         headers={

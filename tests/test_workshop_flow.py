@@ -35,7 +35,6 @@ from helpers.emulator.core.state import StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.calling.invoke import invoke, new_session_id, stream_invoke
-from helpers.kit.errors import AgentFailed, InvokeServerError, InvokeUnauthorized
 from helpers.kit.paths import SOLUTIONS_DIR
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.tokens import AccessToken, get_token
@@ -43,6 +42,7 @@ from helpers.model.config import CONFIG_PATH, read_config, write_config
 from helpers.model.edits import secure_runtime
 from helpers.model.validation import AWS_TARGETS_PATH, DEPLOYED_STATE_PATH
 from helpers.wire.interactions import wait_for_interactions
+from helpers.wire.invoke_errors import AgentFailed, InvokeServerError, InvokeUnauthorized
 from tests.cli_corpus import RealRuns, cli_environment
 from tests.support import (
     REPO_ROOT,

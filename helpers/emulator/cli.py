@@ -34,6 +34,7 @@ from helpers.model.agent_log import from_the_log, lines_since
 from helpers.model.cli_options import unknown_option
 from helpers.model.config import read_config
 from helpers.model.deployed_state import DEFAULT_TARGET
+from helpers.wire import runtime_client
 from helpers.wire.interactions import (
     ToolCall,
     TraceInteraction,
@@ -41,10 +42,7 @@ from helpers.wire.interactions import (
     to_json,
     wait_for_interactions,
 )
-from helpers.wire.invocation import SESSION_HEADER, sse_chunks
-from helpers.wire.refusal_reasons import explain
-
-INVOKE_TIMEOUT_SECONDS = 300.0
+from helpers.wire.invoke_errors import AgentFailed
 
 
 def _say(message: str) -> None:
@@ -198,14 +196,9 @@ def _invoke(args: argparse.Namespace) -> int:
                 runtime=repr(runtime),
             )
         )
-    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-    if args.session_id:
-        headers[SESSION_HEADER] = args.session_id
-    if args.bearer_token:
-        headers["Authorization"] = f"Bearer {args.bearer_token}"
     log = StackLayout(args.home or stack.default_home()).runtime_log(runtime)
     mark = lines_since(log, -1)[1]
-    chunks = _stream(deployed.invoke_url, args.prompt, headers, state, log)
+    chunks = _stream(deployed.invoke_url, args.prompt, args, state, log)
     try:
         if args.stream:
             for chunk in chunks:
@@ -242,39 +235,23 @@ def _agent_failed(error_type: str, error: str, log: Path) -> ActionableError:
 
 
 def _stream(
-    url: str, prompt: str, headers: dict[str, str], state: StackState, log: Path
+    url: str, prompt: str, args: argparse.Namespace, state: StackState, log: Path
 ) -> Iterator[str]:
-    with httpx.stream(
-        "POST",
-        url,
-        json={"prompt": prompt},
-        headers=headers,
-        timeout=INVOKE_TIMEOUT_SECONDS,
-        verify=client_context(state.ca_bundle),
-    ) as response:
-        if response.status_code >= 400:
-            response.read()
-            error_type = response.headers.get("x-amzn-ErrorType", response.reason_phrase)
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}
-            if response.status_code >= 500 and "error" in body and "message" not in body:
-                raise _agent_failed(_("an exception"), str(body["error"]), log)
-            message = body.get("message", response.text) if isinstance(body, dict) else None
-            raise ActionableError(
-                f"HTTP {response.status_code} {error_type}: {explain(message or response.text)}"
+    """The answer through the Runtime client the notebooks use, so the same answer is the
+    same error; an agent's failure says to deploy with this CLI. One client per command,
+    trusting the stack's CA, closed when the answer ends."""
+    with httpx.Client(verify=client_context(state.ca_bundle)) as client:
+        try:
+            yield from runtime_client.stream_invoke(
+                client,
+                url,
+                {"prompt": prompt},
+                bearer_token=args.bearer_token or None,
+                session_id=args.session_id or None,
+                agent_log=str(log),
             )
-        for chunk in sse_chunks(response.iter_bytes()):
-            # After the entrypoint raised, the SDK's last event is {"error", "error_type"}.
-            if chunk.startswith("{") and '"error_type"' in chunk:
-                try:
-                    event = json.loads(chunk)
-                except ValueError:
-                    event = None
-                if isinstance(event, dict) and {"error", "error_type"} <= event.keys():
-                    raise _agent_failed(str(event["error_type"]), str(event["error"]), log)
-            yield chunk
+        except AgentFailed as failure:
+            raise _agent_failed(failure.error_type, failure.error, log) from None
 
 
 def _traces(args: argparse.Namespace) -> int:

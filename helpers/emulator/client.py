@@ -70,18 +70,22 @@ class ControlClient:
 
     def stats(self) -> dict[str, dict[str, int]]:
         """How many requests reached each agent (by runtime) and each Lambda (by ARN)."""
-        return self._call("GET", "/stats")
+        counts: dict[str, dict[str, int]] = self._call("GET", "/stats")
+        return counts
 
     def signing_key_ids(self) -> list[str]:
-        return self._call("GET", "/issuer/keys")["kids"]
+        kids: list[str] = self._call("GET", "/issuer/keys")["kids"]
+        return kids
 
     def rotate_signing_key(self) -> list[str]:
         """Add a new signing key (it signs from now on); every key stays published."""
-        return self._call("POST", "/issuer/keys")["kids"]
+        kids: list[str] = self._call("POST", "/issuer/keys")["kids"]
+        return kids
 
     def retire_signing_key(self, kid: str) -> list[str]:
         """Stop publishing ``kid``: tokens it signed stop verifying once caches expire."""
-        return self._call("POST", "/issuer/keys/retire", {"kid": kid})["kids"]
+        kids: list[str] = self._call("POST", "/issuer/keys/retire", {"kid": kid})["kids"]
+        return kids
 
     def set_fault(self, part: str, down: bool) -> None:
         """Take ``part`` (issuer or gateway) down, answering 503, or bring it back."""

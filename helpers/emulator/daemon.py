@@ -34,8 +34,8 @@ from helpers.emulator.core.serving import PartServer, bind, part_server
 from helpers.emulator.core.state import LOOPBACK, StackLayout, StackState
 from helpers.emulator.core.tls import ensure_tls_files
 from helpers.emulator.inbound.authorizer import JwtAuthorizer, JwtAuthorizerConfig, KeyCaches
-from helpers.emulator.prerequisites import Prerequisites
-from helpers.emulator.prerequisites import create as create_prerequisites
+from helpers.emulator.prerequisites.format import Prerequisites
+from helpers.emulator.prerequisites.seeding import create as create_prerequisites
 from helpers.emulator.runtime.agent_process import AgentTemplate
 from helpers.emulator.runtime.sessions import DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_SESSIONS
 from helpers.emulator.telemetry import tracing

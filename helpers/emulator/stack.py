@@ -32,7 +32,7 @@ from helpers.emulator.core.ports import port_is_listening
 from helpers.emulator.core.state import StackLayout, StackState
 from helpers.emulator.core.tls import client_context
 from helpers.emulator.deploy.report import Deployments
-from helpers.emulator.prerequisites import Prerequisites
+from helpers.emulator.prerequisites.format import Prerequisites
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -192,7 +192,7 @@ def _log_tail(layout: StackLayout, lines: int = 15) -> str:
         return "(no log)"
 
 
-def _spawn_daemon(layout: StackLayout) -> subprocess.Popen:
+def _spawn_daemon(layout: StackLayout) -> subprocess.Popen[bytes]:
     descriptor = os.open(layout.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(descriptor, "ab") as log_file:
         return subprocess.Popen(
@@ -218,7 +218,7 @@ def up(
     """Start the stack unless it already runs healthy; return its status.
 
     ``prerequisites`` is a file of what to create at every start (user pools, Lambda
-    functions, SSM parameters; see :mod:`helpers.emulator.prerequisites`). Without it,
+    functions, SSM parameters; see :mod:`helpers.emulator.prerequisites.format`). Without it,
     a stack started before keeps its own, and a new one starts as an empty account.
     ``model`` is which model answers Bedrock's ``Converse`` (see
     :mod:`helpers.emulator.core.model_choice`); it is kept the same way, and a running

@@ -58,7 +58,8 @@ def _run(code_dir: Path, probe: Probe) -> dict[str, Any]:
             printed = Path(f"{report}.out")
             tail = printed.read_text().strip().splitlines()[-3:] if printed.exists() else []
             return {"crashed": "\n".join(tail) or outcome}
-        return json.loads(report.read_text())
+        reported: dict[str, Any] = json.loads(report.read_text())
+        return reported
 
 
 class _ProbeServer:

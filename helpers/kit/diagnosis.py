@@ -16,7 +16,7 @@ from pathlib import Path
 from helpers.basics.errors import ActionableError
 from helpers.basics.i18n import _
 from helpers.kit.backends.base import Backend
-from helpers.kit.checks import CheckResult
+from helpers.kit.checks.common import CheckResult
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.steps import step_checks, steps_done
 from helpers.wire.interactions import build_interactions

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.basics.i18n import N_, _
-from helpers.kit.checks import CheckResult, config_of, jwt_authorizer, related
+from helpers.kit.checks.common import CheckResult, config_of, jwt_authorizer, related
 from helpers.kit.errors import SettingsError
 from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.kit.steps import Replaced, backup

@@ -19,19 +19,17 @@ from pathlib import Path
 
 from helpers.basics.i18n import _
 from helpers.kit.backends.base import Backend, CommandResult, Progress
-from helpers.kit.checks import (
+from helpers.kit.checks.code import (
     MAIN_FILE,
     MCP_CLIENT_FILE,
-    OLD_GATEWAY,
-    RUNTIME,
-    SECURE_GATEWAY,
-    TOOL_SCHEMA_FILE,
-    WARRANTY_TARGET,
-    CheckResult,
-    check_gateway_replaced,
     check_main,
     check_mcp_client,
     check_memory_actor,
+)
+from helpers.kit.checks.common import CheckResult
+from helpers.kit.checks.config import (
+    TOOL_SCHEMA_FILE,
+    check_gateway_replaced,
     check_old_gateway_removed,
     check_runtime_authorizer,
     check_secure_gateway,
@@ -43,6 +41,7 @@ from helpers.kit.paths import AGENT_TEMPLATE_DIR, SOLUTIONS_DIR, shown
 from helpers.kit.settings import WorkshopSettings
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.edits import secure_runtime, with_gateway_jwt_authorizer
+from helpers.model.names import OLD_GATEWAY, RUNTIME, SECURE_GATEWAY, WARRANTY_TARGET
 
 __all__ = [
     "OLD_GATEWAY",

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import httpx
 import jwt
-import requests
 
 from helpers.basics.i18n import N_, _
 from helpers.kit import http
@@ -106,7 +106,7 @@ def client_secret(pool_id: str, client_id: str, cognito: Any | None = None) -> s
     """The app client's secret, as the workshop reads it (``describe-user-pool-client``)."""
     cognito = cognito or boto3.client("cognito-idp")
     description = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
-    secret = description["UserPoolClient"].get("ClientSecret")
+    secret: str | None = description["UserPoolClient"].get("ClientSecret")
     if not secret:
         raise TokenError(
             _(
@@ -139,10 +139,11 @@ def fetch_token(
         form["local_expired_seconds_ago"] = str(expired_seconds_ago)
     requested_at = time.time()
     try:
-        response = http.session().post(
+        response = http.client().post(
             token_url, data=form, auth=(client_id, secret), timeout=timeout
         )
-    except requests.RequestException as error:
+    # InvalidURL is no HTTPError: a token URL httpx cannot even parse is unreachable too.
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise TokenError(
             _(
                 "Could not reach the token endpoint {url}: {error}. "
@@ -167,13 +168,13 @@ def fetch_token(
     return AccessToken(value=body["access_token"], expires_at=requested_at + body["expires_in"])
 
 
-def _refusal(response: requests.Response) -> TokenError:
+def _refusal(response: httpx.Response) -> TokenError:
     try:
         body = response.json()
     except ValueError:
         body = {}
     error = body.get("error", "unknown_error")
-    description = body.get("error_description", response.reason)
+    description = body.get("error_description", response.reason_phrase)
     hints = {
         "invalid_client": N_("check the client id, and read the secret again from Cognito"),
         "invalid_scope": N_("ask only for scopes the app client allows"),

@@ -15,9 +15,9 @@ import ipywidgets as widgets
 
 from helpers.basics.errors import ActionableError
 from helpers.basics.i18n import _
-from helpers.kit.errors import InvokeError
 from helpers.kit.tokens import AccessToken, describe_claims
 from helpers.wire.callers import caller_of
+from helpers.wire.invoke_errors import InvokeError
 
 
 def token_summary(token: AccessToken) -> dict[str, str]:

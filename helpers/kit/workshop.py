@@ -1,5 +1,8 @@
 """One object per notebook: backend, settings, project, tokens and invoke, ready to use.
 
+It stays one long module because it is the one object a notebook holds: each method is
+a few lines handing the notebook's words to the kit module that does the work.
+
 Every notebook opens with ``ws = start(through_step=N)``: on the local backend it
 starts the stack (if needed) and points boto3 and the TLS trust at it; it reads the
 workshop's settings from SSM; it makes the learner's project copy if there is none;
@@ -26,12 +29,10 @@ from helpers.kit.already_done import already_done
 from helpers.kit.backends import commands, get_backend
 from helpers.kit.backends.base import Backend, CommandResult
 from helpers.kit.calling import admission, gateway_client, invoke
-from helpers.kit.checks import CheckResult, project_missing
+from helpers.kit.checks.common import CheckResult, project_missing
 from helpers.kit.errors import (
-    AgentFailed,
     CliRefused,
     CommandLineError,
-    InvokeError,
     LetIn,
     NotDeployed,
     SettingsError,
@@ -46,6 +47,7 @@ from helpers.model.agent_log import from_the_log
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.names import MEMORY_NAME
 from helpers.wire.interactions import TraceInteraction, wait_for_interactions
+from helpers.wire.invoke_errors import AgentFailed, InvokeError
 
 SESSION_VARIABLES = ("SESSION_C", "SESSION_D", "SESSION_E")
 

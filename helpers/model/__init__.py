@@ -5,8 +5,9 @@ Imports only ``helpers.basics``, so the emulator and the notebook kit both build
 - ``config``: read and write ``agentcore/agentcore.json`` as the CLI does;
 - ``edits`` and ``commands``: the ``agentcore`` CLI's ``add``/``remove``/``validate``;
   ``cli_options``: its refusal of an unknown option;
-- ``validation``, ``project_schema`` and ``schema``: the real CLI's rules for the project's
-  files, reported in its words, and the workshop's own checks on top;
+- ``validation``, ``schemas`` (a module per resource) and ``schema``: the real CLI's rules
+  for the project's files, reported in its words (``issues``: each problem and its fix), and
+  the workshop's own checks on top (``guard_rails``);
 - ``deployed_state``: what a deploy records for the real CLI (``aws-targets.json`` and
   ``.cli/deployed-state.json``);
 - ``headers``: which request headers a Runtime may forward (AgentCore's header rules);

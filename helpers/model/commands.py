@@ -21,8 +21,8 @@ from typing import Any
 from helpers.basics.i18n import _
 from helpers.model import edits
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, parse_json, write_config
-from helpers.model.project_schema import PROJECT
 from helpers.model.schema import Issue, format_path
+from helpers.model.schemas.project import PROJECT
 from helpers.model.validation import validate_project
 
 NO_PROJECT = "No agentcore project found. Run `agentcore create` first."

@@ -21,7 +21,7 @@ was deployed, and where, from two files of the project, which its deploy writes:
 
 :func:`record_deploy` writes both files as the CLI does (``JSON.stringify(value, null,
 2)``, each replaced atomically), after checking them against the CLI's own rules
-(:mod:`helpers.model.project_schema`), so it never writes what ``agentcore validate``
+(:mod:`helpers.model.schemas`), so it never writes what ``agentcore validate``
 would refuse. A learner's own targets are kept: the deploy is recorded under ``default``
 when they list it, else under the first. The CLI's optional ``deployHash`` (a digest of the
 project as its zod schema parses it, which lets a later deploy of a project without
@@ -37,9 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.model import project_schema
 from helpers.model.config import CONFIG_PATH, write_json
 from helpers.model.schema import Issue, Schema, format_path
+from helpers.model.schemas.aws_targets import AWS_TARGETS
+from helpers.model.schemas.deployed import deployed_state
 from helpers.model.validation import AWS_TARGETS_PATH, DEPLOYED_STATE_PATH
 
 DEFAULT_TARGET = "default"
@@ -99,7 +100,7 @@ def default_target(account: str, region: str) -> dict[str, str]:
 def write_aws_targets(project_dir: Path, targets: list[dict[str, Any]]) -> None:
     """Replace ``agentcore/aws-targets.json`` (a new file gets ``agentcore.json``'s mode)."""
     folder = Path(project_dir)
-    _checked(project_schema.AWS_TARGETS, targets, AWS_TARGETS_PATH)
+    _checked(AWS_TARGETS, targets, AWS_TARGETS_PATH)
     write_json(folder / AWS_TARGETS_PATH, targets, like=folder / CONFIG_PATH)
 
 
@@ -195,7 +196,7 @@ def _targets(folder: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     targets = json.loads(path.read_text(encoding="utf-8"))
-    _checked(project_schema.AWS_TARGETS, targets, AWS_TARGETS_PATH)
+    _checked(AWS_TARGETS, targets, AWS_TARGETS_PATH)
     return list(targets)
 
 
@@ -212,7 +213,7 @@ def _state(folder: Path) -> dict[str, Any]:
 
 
 def _write_state(folder: Path, state: dict[str, Any], target_names: list[str]) -> None:
-    _checked(project_schema.deployed_state(target_names), state, DEPLOYED_STATE_PATH)
+    _checked(deployed_state(target_names), state, DEPLOYED_STATE_PATH)
     path = folder / DEPLOYED_STATE_PATH
     if not path.parent.is_dir():
         path.parent.mkdir(parents=True)

@@ -21,13 +21,10 @@ from urllib.parse import urlsplit
 from helpers.basics.errors import ActionableError
 from helpers.basics.i18n import _
 from helpers.model.names import WELL_KNOWN_SUFFIX
-from helpers.model.project_schema import (
-    GATEWAY,
-    GATEWAY_AUTHORIZER_TYPES,
-    GATEWAY_NAME,
-    RUNTIME,
-)
 from helpers.model.schema import is_valid_url
+from helpers.model.schemas.authorizer import GATEWAY_AUTHORIZER_TYPES
+from helpers.model.schemas.gateway import GATEWAY, GATEWAY_NAME
+from helpers.model.schemas.runtime import RUNTIME
 
 # A key the workshop adds to a runtime by hand lands where the CLI would write it: at its
 # place in the CLI's runtime schema, not at the end of the object.

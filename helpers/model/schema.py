@@ -2,7 +2,7 @@
 
 The real CLI (npm ``@aws/agentcore`` 0.30.0) validates its files with zod 4 and prints
 each problem as ``path: message``. To report the *same* problems in the same words, the
-schemas in :mod:`helpers.model.project_schema` are written with the few building blocks
+schemas in :mod:`helpers.model.schemas` are written with the few building blocks
 below, which follow zod's rules:
 
 - a value of the wrong type, an enum value outside its options, an unknown key in a

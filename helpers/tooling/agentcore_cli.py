@@ -29,7 +29,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from helpers.kit.backends.commands import PACKAGE, VERSION
+# The pin is the AWS backend's (it refuses another version); named here for the tools and tests.
+from helpers.kit.backends.commands import PACKAGE as PACKAGE
+from helpers.kit.backends.commands import VERSION as VERSION
 from helpers.tooling.npm_cache import InstallError, PinnedPackage, command_line
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,8 @@
 """``make bench``: measure the kit on this machine and print a table.
 
+It stays one long module because it is one script: a short function per figure below,
+run in order by :func:`measure`.
+
 Each figure is repeated enough for a stable median and reported with min and max.
 Nothing here is asserted: tests check behaviour, this script reports speed.
 Results also go to ``bench.json`` in the working-state folder.

@@ -7,15 +7,20 @@ The same contract holds on AWS and on the local stack; only the base URL differs
     X-Amzn-Bedrock-AgentCore-Runtime-Session-Id: <33 to 256 characters>
     {"prompt": "..."}
 
-A streaming agent answers ``text/event-stream``: one ``data: <json>`` line per chunk
-it yields, strings JSON-quoted.
+A streaming agent answers ``text/event-stream``: one event per chunk it yields, its
+``data:`` a JSON value (strings JSON-quoted). :func:`sse_chunks` reads the stream as the
+SSE specification says (``httpx-sse``), so an event whose data spans several ``data:``
+lines arrives whole, joined by newlines.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from urllib.parse import quote
+
+import httpx
+from httpx_sse import EventSource
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
@@ -44,12 +49,13 @@ def decode_chunk(data: str) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def sse_chunks(blocks: Iterable[bytes]) -> Iterator[str]:
-    """The decoded ``data:`` payloads of an event stream, each as soon as its line is whole."""
-    pending = b""
-    for block in blocks:
-        pending += block
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            if line.startswith(b"data:"):
-                yield decode_chunk(line[len(b"data:") :].strip().decode())
+def sse_chunks(response: httpx.Response) -> Iterator[str]:
+    """The decoded data of each event of a ``text/event-stream`` response, as it arrives.
+
+    An event is yielded once its blank line has arrived, however the network split it.
+    An event with empty data (a lone ``id:`` or ``event:``, an empty ``data:``) is
+    skipped: it holds no text of the answer.
+    """
+    for event in EventSource(response).iter_sse():
+        if event.data:
+            yield decode_chunk(event.data)

@@ -100,7 +100,7 @@ class WithinModelLimits:
     boto3_service_name: str
 
     def _get_params(self) -> dict[str, Any]:
-        from moto.core.responses import get_service_model
+        from moto.core.utils import get_service_model
 
         params: dict[str, Any] = super()._get_params()  # type: ignore[misc]
         action: str = self._get_action()  # type: ignore[attr-defined]

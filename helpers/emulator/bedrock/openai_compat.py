@@ -1,5 +1,9 @@
 """A model for the stack's Bedrock that forwards each turn to an OpenAI-compatible server.
 
+It stays one long module because it is one translation, documented by the table below:
+the request's mapping, the answer's and the HTTP exchange meet in every error, each
+naming the endpoint and the fix, and the model below is their one user.
+
 Ollama, vLLM and llama.cpp's server all answer ``POST {base}/chat/completions`` as
 OpenAI does. :class:`OpenAICompatibleModel` is a :data:`~.converse.Model`: it maps the
 Converse request to a chat-completions request with ``stream: true``, reads the server's

@@ -33,7 +33,8 @@ from starlette.routing import Route
 from helpers.basics.i18n import use_language
 from helpers.emulator.control.clock import StackClock
 from helpers.emulator.control.faults import Switchable
-from helpers.emulator.deploy.deployer import Deployer, DeployRefused
+from helpers.emulator.deploy.deployer import Deployer
+from helpers.emulator.deploy.plan import DeployRefused
 from helpers.emulator.gateway.lambdas import LambdaRegistry
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.runtime.front_door import RuntimeFrontDoor

@@ -55,7 +55,8 @@ def os_chosen_port() -> int:
     """A loopback port that is free now, chosen by the OS."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _fresh_ports() -> dict[str, int]:
@@ -69,7 +70,7 @@ def _fresh_ports() -> dict[str, int]:
 def stack_ports(path: Path) -> dict[str, int]:
     """The ports stored at ``path``, choosing and storing them on first use."""
     if path.exists():
-        stored = json.loads(path.read_text())
+        stored: dict[str, int] = json.loads(path.read_text())
         if set(stored) == set(PARTS):
             return stored
     ports = _fresh_ports()

@@ -22,32 +22,36 @@ After each successful deploy the project folder records it as ``agentcore deploy
 in ``agentcore/aws-targets.json`` and ``agentcore/.cli/deployed-state.json``
 (:mod:`helpers.model.deployed_state`), with the stack's own account, region, ids and
 ARNs: the real CLI's ``validate``, ``status`` and ``invoke`` find what was deployed there.
+
+This module applies: the plan and its refusals come from
+:mod:`helpers.emulator.deploy.plan`, what a deploy takes of the code from
+:mod:`helpers.emulator.deploy.packaging`, and what is written to disk from
+:mod:`helpers.emulator.deploy.records`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import json
 import logging
 import os
-import secrets
 import shutil
-import string
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from helpers.basics.errors import ActionableError
 from helpers.basics.i18n import _
 from helpers.emulator.core.state import StackLayout
-from helpers.emulator.deploy import memories
-from helpers.emulator.deploy.memories import MemoryRecord, MemoryRefused, MemorySpec
+from helpers.emulator.deploy import memories, plan, records
+from helpers.emulator.deploy.memories import MemoryRecord, MemorySpec
+from helpers.emulator.deploy.packaging import left_out_of
+from helpers.emulator.deploy.plan import Deployed, DeployRefused
 from helpers.emulator.deploy.published import PublishedRuntime, PublishedRuntimes
+from helpers.emulator.deploy.records import GatewayRecord, RuntimeRecord
 from helpers.emulator.deploy.report import (
     Deployments,
     GatewayInfo,
@@ -65,110 +69,13 @@ from helpers.emulator.runtime.sessions import (
     DEFAULT_MAX_SESSIONS,
     SessionPool,
 )
-from helpers.model import deployed_state
-from helpers.model.config import ConfigJSONError, read_config
-from helpers.model.names import gateway_url_env_var, memory_id_env_var
-from helpers.model.validation import ValidationResult, validate_config
+from helpers.model.names import memory_id_env_var
 from helpers.wire.invocation import invoke_url
 
 log = logging.getLogger("agentcore_local.deploy")
 
-# AWS's answer when an existing gateway's authorizerType is to change (UpdateGateway's
-# ValidationException; through CloudFormation, as `agentcore deploy` goes, the stack update
-# fails with it and rolls back). Quoted in its words, in every language.
-AUTHORIZER_TYPE_IMMUTABLE = "Authorizer type cannot be updated for an existing gateway"
-# The keys of a customJwtAuthorizer, in agentcore.json's order (for the plan's wording).
-_JWT_KEYS = ("discoveryUrl", "allowedAudience", "allowedClients", "allowedScopes", "customClaims")
-
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 _SOCKETS_PREFIX = "agentcore-local-"
-# What `agentcore deploy` leaves out of a runtime's code (its packaging helpers, CLI
-# 0.30.0): build artefacts, and .env files at any depth, which hold local secrets. The
-# kit also leaves out bytecode and notebook checkpoints, which no agent reads.
-_LEFT_OUT = frozenset(
-    {".git", ".venv", "__pycache__", ".pytest_cache", ".DS_Store", "node_modules"}
-    | {".ipynb_checkpoints"}
-)
-
-
-def _left_out(name: str) -> bool:
-    return name in _LEFT_OUT or name == ".env" or name.startswith(".env.") or name.endswith(".pyc")
-
-
-def _left_out_of(_folder: str, names: list[str]) -> list[str]:
-    """``shutil.copytree``'s ``ignore``: the entries of a folder the deploy leaves out."""
-    return [name for name in names if _left_out(name)]
-
-
-class DeployRefused(ActionableError):
-    """The project cannot be deployed as it is; the message says what to do."""
-
-
-@dataclass
-class RuntimeRecord:
-    name: str
-    arn: str
-    fingerprint: str
-    code_dir: str
-    entrypoint: str
-    authorizer: dict[str, Any] | None
-    header_allowlist: list[str]
-    # What GetAgentRuntime reports: the version (1, then one more for each deploy that
-    # changes the runtime), when it was created and last updated (Unix seconds), and
-    # agentcore.json's networkMode, protocol and description.
-    version: int = 1
-    created_at: float = 0.0
-    updated_at: float = 0.0
-    network_mode: str = "PUBLIC"
-    protocol: str = "HTTP"
-    description: str = ""
-
-
-@dataclass
-class GatewayRecord:
-    name: str
-    gateway_id: str
-    fingerprint: str
-    authorizer_type: str
-    authorizer: dict[str, Any] | None
-    targets: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _packaged(code_dir: Path) -> dict[str, Path]:
-    """The files a deploy packages from ``code_dir``, by their path inside it."""
-    files = {}
-    for folder, folders, names in os.walk(code_dir):
-        folders[:] = [name for name in folders if not _left_out(name)]
-        for name in names:
-            if not _left_out(name):
-                path = Path(folder, name)
-                files[path.relative_to(code_dir).as_posix()] = path
-    return files
-
-
-def _code_hash(code_dir: Path) -> str:
-    """A digest of the files the deploy packages (their paths and contents)."""
-    digest = hashlib.sha256()
-    for relative, path in sorted(_packaged(code_dir).items()):
-        digest.update(relative.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def changed_since_deploy(code_dir: Path, deployed_dir: Path) -> list[str]:
-    """The files of ``code_dir`` a deploy would package that differ from the deployed copy:
-    changed, added or deleted since, by their path inside it."""
-    now, then = _packaged(code_dir), _packaged(deployed_dir)
-    return sorted(
-        relative
-        for relative in now.keys() | then.keys()
-        if relative not in now
-        or relative not in then
-        or now[relative].read_bytes() != then[relative].read_bytes()
-    )
 
 
 def _fresh_sockets_dir(record: Path) -> Path:
@@ -191,50 +98,6 @@ def _fresh_sockets_dir(record: Path) -> Path:
     fresh = Path(tempfile.mkdtemp(prefix=_SOCKETS_PREFIX))
     record.write_text(str(fresh))
     return fresh
-
-
-def _random_suffix(length: int = 10) -> str:
-    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
-
-
-def _custom_jwt(entry: dict[str, Any]) -> dict[str, Any] | None:
-    if entry.get("authorizerType") != "CUSTOM_JWT":
-        return None
-    return entry["authorizerConfiguration"]["customJwtAuthorizer"]
-
-
-def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
-    """What changed in a runtime, for the plan's update line."""
-    changes = []
-    if bool(current.authorizer) != bool(wanted.authorizer):
-        changes.append(
-            _(
-                "authorizer {before} → {after}",
-                before="CUSTOM_JWT" if current.authorizer else _("none"),
-                after="CUSTOM_JWT" if wanted.authorizer else _("none"),
-            )
-        )
-    elif current.authorizer != wanted.authorizer:
-        changes.append(_("authorizer settings"))
-    if current.header_allowlist != wanted.header_allowlist:
-        changes.append(_("header allowlist"))
-    return ", ".join(changes) or _("code, configuration or gateway URLs changed")
-
-
-def _gateway_why(current: GatewayRecord, wanted: GatewayRecord) -> str:
-    """What changed in a gateway, for the plan's update line (its type never does)."""
-    changes = []
-    if current.authorizer != wanted.authorizer:
-        before, after = current.authorizer or {}, wanted.authorizer or {}
-        changed = [key for key in {**before, **after} if before.get(key) != after.get(key)]
-        rank = {key: place for place, key in enumerate(_JWT_KEYS)}
-        changed.sort(key=lambda key: (rank.get(key, len(rank)), key))
-        changes.append(
-            _("authorizer configuration: {keys}; in place, same URL", keys=", ".join(changed))
-        )
-    if current.targets != wanted.targets:
-        changes.append(_("targets changed"))
-    return ", ".join(changes) or _("targets changed")
 
 
 class Deployer:
@@ -366,213 +229,39 @@ class Deployer:
     async def deploy(self, project_dir: Path, emit: Emit) -> Deployments:
         """Deploy ``project_dir``; progress goes to ``emit``; returns :meth:`describe`."""
         async with self._lock:
-            config = self._load_valid_config(project_dir)
+            config = plan.load_valid_config(project_dir)
             await emit(
                 {"event": "progress", "message": _("Deploying project {name}", name=config["name"])}
             )
-            try:
-                wanted_memories = memories.specs(config)
-            except MemoryRefused as refusal:
-                raise DeployRefused(f"{refusal} " + _("Nothing was deployed.")) from None
-            gateways = self._desired_gateways(config, project_dir)
-            self._refuse_authorizer_type_change(gateways)
-            runtimes = self._desired_runtimes(config, project_dir, gateways, wanted_memories)
-            plan = self._plan(wanted_memories, runtimes, gateways)
-            await emit({"event": "plan", "items": [asdict(item) for item in plan]})
-            if not plan:
+            deployed = Deployed(self._memories, self._gateways, self._runtimes)
+            desired = plan.desire(
+                config,
+                project_dir,
+                deployed,
+                region=self._region,
+                account_id=self._account_id,
+                gateway_url=self.gateway_url,
+            )
+            changes = plan.plan(desired, deployed)
+            await emit({"event": "plan", "items": [asdict(item) for item in changes]})
+            if not changes:
                 await emit(
                     {"event": "progress", "message": _("No changes: everything is up to date.")}
                 )
-            for item in plan:
+            for item in changes:
                 await emit({"event": "progress", "message": item.progress()})
-                await self._apply(item, wanted_memories, runtimes, gateways)
-            self._save()
+                await self._apply(item, desired.memories, desired.runtimes, desired.gateways)
+            records.save(self._layout.deployed_file, self._memories, self._runtimes, self._gateways)
             described = self.describe()
-            self._record(project_dir, config, described)
+            records.record_in_project(
+                project_dir,
+                config,
+                described,
+                account=self._account_id,
+                region=self._region,
+                role_arn=self.role_arn,
+            )
             return described
-
-    def _record(self, project_dir: Path, config: dict[str, Any], described: Deployments) -> None:
-        """Write what is deployed into the project, where the real CLI looks for it."""
-        deployed_state.record_deploy(
-            project_dir,
-            config,
-            account=self._account_id,
-            region=self._region,
-            runtimes={
-                name: deployed_state.RuntimeIds(runtime.arn, self.role_arn(runtime.arn))
-                for name, runtime in described.runtimes.items()
-            },
-            gateways={
-                name: deployed_state.GatewayIds(gateway.id, gateway.arn, gateway.url)
-                for name, gateway in described.gateways.items()
-            },
-            memories={
-                name: deployed_state.MemoryIds(memory.id, memory.arn)
-                for name, memory in described.memories.items()
-            },
-        )
-
-    def _load_valid_config(self, project_dir: Path) -> dict[str, Any]:
-        try:
-            config = read_config(project_dir)
-        except (ConfigJSONError, FileNotFoundError) as error:
-            raise DeployRefused(str(error)) from None
-        issues = validate_config(config, project_dir)
-        if issues:
-            raise DeployRefused(
-                _("Validation failed; nothing was deployed.")
-                + "\n"
-                + ValidationResult(issues).format()
-            )
-        return config
-
-    def _desired_gateways(
-        self, config: dict[str, Any], project_dir: Path
-    ) -> dict[str, GatewayRecord]:
-        desired = {}
-        for entry in config.get("agentCoreGateways", []):
-            targets = [
-                {
-                    "name": target["name"],
-                    "lambda_arn": target["lambdaFunctionArn"]["lambdaArn"],
-                    "tools": json.loads(
-                        (project_dir / target["lambdaFunctionArn"]["toolSchemaFile"]).read_text()
-                    ),
-                }
-                for target in entry.get("targets", [])
-            ]
-            existing = self._gateways.get(entry["name"])
-            authorizer = _custom_jwt(entry)
-            desired[entry["name"]] = GatewayRecord(
-                name=entry["name"],
-                gateway_id=existing.gateway_id
-                if existing
-                else f"{entry['name']}-{_random_suffix().lower()}",
-                fingerprint=_fingerprint(entry.get("authorizerType"), authorizer, targets),
-                authorizer_type=entry.get("authorizerType", "NONE"),
-                authorizer=authorizer,
-                targets=targets,
-            )
-        return desired
-
-    def _refuse_authorizer_type_change(self, desired: dict[str, GatewayRecord]) -> None:
-        """Refuse, as AWS does, a deployed gateway's new ``authorizerType``.
-
-        Only the type: a new ``authorizerConfiguration`` under the same type is an update
-        in place (``UpdateGateway`` takes it; terraform-provider-aws makes only
-        ``authorizer_type`` force a new gateway). ARCHITECTURE.md names the sources.
-        """
-        for name, wanted in desired.items():
-            current = self._gateways.get(name)
-            if current and current.authorizer_type != wanted.authorizer_type:
-                raise DeployRefused(
-                    f"{AUTHORIZER_TYPE_IMMUTABLE}. "
-                    + _(
-                        "Gateway '{name}' is deployed with authorizerType {deployed}, and "
-                        "agentcore.json asks for {wanted}. To change the type, remove the "
-                        "gateway (`agentcore remove gateway --name {name} -y`), deploy, add it "
-                        "again with the new authorizer type (and attach its targets again), "
-                        "and deploy once more. A change of its authorizerConfiguration alone "
-                        "(such as allowedClients or discoveryUrl) is deployed in place. "
-                        "Nothing was deployed.",
-                        name=name,
-                        deployed=current.authorizer_type,
-                        wanted=wanted.authorizer_type,
-                    )
-                )
-
-    def _gateway_env(self, gateways: dict[str, GatewayRecord]) -> dict[str, str]:
-        return {
-            gateway_url_env_var(name): self.gateway_url(record.gateway_id)
-            for name, record in gateways.items()
-        }
-
-    def _desired_runtimes(
-        self,
-        config: dict[str, Any],
-        project_dir: Path,
-        gateways: dict[str, GatewayRecord],
-        wanted_memories: dict[str, MemorySpec],
-    ) -> dict[str, RuntimeRecord]:
-        gateway_env = self._gateway_env(gateways)
-        # Which memories a runtime gets (their ids are known once they exist).
-        memory_vars = sorted(memory_id_env_var(name) for name in wanted_memories)
-        desired = {}
-        for entry in config.get("runtimes", []):
-            code_location = project_dir / entry["codeLocation"]
-            existing = self._runtimes.get(entry["name"])
-            arn = (
-                existing.arn
-                if existing
-                else (
-                    f"arn:aws:bedrock-agentcore:{self._region}:{self._account_id}:runtime/"
-                    f"{config['name']}_{entry['name']}-{_random_suffix()}"
-                )
-            )
-            authorizer = _custom_jwt(entry)
-            fingerprint = _fingerprint(entry, _code_hash(code_location), gateway_env, memory_vars)
-            now = time.time()
-            if existing is None:
-                version, created_at, updated_at = 1, now, now
-            elif existing.fingerprint == fingerprint:
-                version, created_at, updated_at = (
-                    existing.version,
-                    existing.created_at,
-                    existing.updated_at,
-                )
-            else:
-                version, created_at, updated_at = existing.version + 1, existing.created_at, now
-            desired[entry["name"]] = RuntimeRecord(
-                name=entry["name"],
-                arn=arn,
-                fingerprint=fingerprint,
-                code_dir=str(code_location),
-                entrypoint=entry["entrypoint"],
-                authorizer=authorizer,
-                header_allowlist=list(entry.get("requestHeaderAllowlist", [])),
-                version=version,
-                created_at=created_at,
-                updated_at=updated_at,
-                network_mode=entry.get("networkMode", "PUBLIC"),
-                protocol=entry.get("protocol", "HTTP"),
-                description=entry.get("description", ""),
-            )
-        return desired
-
-    def _plan(
-        self,
-        wanted_memories: dict[str, MemorySpec],
-        runtimes: dict[str, RuntimeRecord],
-        gateways: dict[str, GatewayRecord],
-    ) -> list[PlanItem]:
-        """What to change, in the order it must be done (memories are needed first)."""
-        plan = []
-        for name, spec in wanted_memories.items():
-            current_memory = self._memories.get(name)
-            if current_memory is None:
-                plan.append(PlanItem("create", "memory", name))
-            elif current_memory.fingerprint != spec.fingerprint:
-                plan.append(PlanItem("update", "memory", name, _("strategies or expiry changed")))
-        for name, gateway in gateways.items():
-            current_gateway = self._gateways.get(name)
-            if current_gateway is None:
-                plan.append(PlanItem("create", "gateway", name))
-            elif current_gateway.fingerprint != gateway.fingerprint:
-                plan.append(
-                    PlanItem("update", "gateway", name, _gateway_why(current_gateway, gateway))
-                )
-        plan += [PlanItem("delete", "gateway", n) for n in self._gateways if n not in gateways]
-        for name, runtime in runtimes.items():
-            current_runtime = self._runtimes.get(name)
-            if current_runtime is None:
-                plan.append(PlanItem("create", "runtime", name))
-            elif current_runtime.fingerprint != runtime.fingerprint:
-                plan.append(PlanItem("update", "runtime", name, _why(current_runtime, runtime)))
-        plan += [PlanItem("delete", "runtime", n) for n in self._runtimes if n not in runtimes]
-        plan += [
-            PlanItem("delete", "memory", n) for n in self._memories if n not in wanted_memories
-        ]
-        return plan
 
     async def _apply(
         self,
@@ -635,7 +324,7 @@ class Deployer:
         """Copy the code location into the stack, as a deploy uploads the CodeZip."""
         target = self._layout.runtime_code_dir(record.name, record.fingerprint[:12])
         if not target.exists():
-            shutil.copytree(record.code_dir, target, ignore=_left_out_of)
+            shutil.copytree(record.code_dir, target, ignore=left_out_of)
             # copytree keeps the source's modes; the stack's copy is its owner's alone.
             for path in (target, *target.rglob("*")):
                 path.chmod(path.stat().st_mode & 0o700)
@@ -650,7 +339,7 @@ class Deployer:
         """The session pool of one runtime version: its processes fork from the template."""
         env = {
             **self._agent_env,
-            **self._gateway_env(gateways),
+            **plan.gateway_env(gateways, self.gateway_url),
             **self._memory_env(memory_names),
             "OTEL_SERVICE_NAME": record.name,
         }
@@ -726,29 +415,17 @@ class Deployer:
 
     # ---- persistence ------------------------------------------------------------------
 
-    def _save(self) -> None:
-        state = {
-            "memories": [asdict(m) for m in self._memories.values()],
-            "runtimes": [asdict(r) for r in self._runtimes.values()],
-            "gateways": [asdict(g) for g in self._gateways.values()],
-        }
-        temporary = self._layout.deployed_file.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state, indent=2))
-        os.replace(temporary, self._layout.deployed_file)
-
     async def restore(self) -> None:
         """Bring back what was deployed before the stack stopped."""
-        if not self._layout.deployed_file.exists():
+        saved = records.load(self._layout.deployed_file)
+        if saved is None:
             return
-        state = json.loads(self._layout.deployed_file.read_text())
-        for entry in state["memories"]:
-            await self._restore_memory(MemoryRecord(**entry))
-        for entry in state["gateways"]:
-            gateway = GatewayRecord(**entry)
+        for memory in saved.memories:
+            await self._restore_memory(memory)
+        for gateway in saved.gateways:
             await self._gateway_host.put(self._live_gateway(gateway))
             self._gateways[gateway.name] = gateway
-        for entry in state["runtimes"]:
-            record = RuntimeRecord(**entry)
+        for record in saved.runtimes:
             if not record.created_at:  # saved before the stack kept these times
                 record.created_at = record.updated_at = time.time()
             pool = self._pool(record, self._gateways, self._memories)

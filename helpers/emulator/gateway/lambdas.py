@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
-from helpers.emulator.prerequisites import LambdaFunction, Prerequisites
+from helpers.emulator.prerequisites.format import LambdaFunction, Prerequisites
 
 # Lambda's defaults for a new function; reported to the handler, not enforced.
 TIMEOUT_SECONDS = 3
@@ -185,4 +185,5 @@ class LambdaRegistry:
         handler = getattr(module, attribute, None)
         if not callable(handler):
             raise ImportError(f"handler {function.handler!r} is missing from {source}")
-        return handler
+        found: Handler = handler
+        return found

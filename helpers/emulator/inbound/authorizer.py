@@ -40,8 +40,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import jwt
-import requests
 from starlette.datastructures import Headers
 
 from helpers.wire import refusal_reasons as why
@@ -160,9 +160,12 @@ class JwtAuthorizerConfig:
 
 
 def _fetch_json(url: str) -> dict[str, Any]:
-    response = requests.get(url, timeout=5)
+    """A discovery document or JWKS. A client per fetch, closed after it: a fetch is rare
+    (once per interval at most), and the stack's CA (``SSL_CERT_FILE``) is read anew."""
+    response = httpx.get(url, timeout=5, follow_redirects=True)
     response.raise_for_status()
-    return response.json()
+    document: dict[str, Any] = response.json()
+    return document
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,7 @@ class JwksCache:
                 if entry.get("kty") == "RSA" and "kid" in entry
             }
             fetched = discovery["issuer"], keys
-        except (requests.RequestException, ValueError, KeyError, jwt.PyJWTError) as error:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, KeyError, jwt.PyJWTError) as error:
             log.warning("could not refresh keys from %s: %s", self.discovery_url, error)
         finally:
             with self._lock:

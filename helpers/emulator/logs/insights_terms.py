@@ -127,7 +127,8 @@ def isnumber(value: Any) -> bool:
 def number(value: Any) -> int | float | None:
     """A JSON number, or a string that writes one; ids of digits stay exact (no float)."""
     if isnumber(value):
-        return value
+        known: int | float = value
+        return known
     if isinstance(value, str) and _NUMERAL.fullmatch(value):
         return float(value) if "." in value else int(value)
     return None

@@ -30,7 +30,7 @@ from moto.logs.exceptions import (
 )
 from moto.logs.responses import LogsResponse
 
-from helpers.emulator.logs import filter_pattern, insights
+from helpers.emulator.logs import filter_pattern, insights, insights_terms
 
 KEPT_QUERIES = 100
 # FilterLogEvents returns at most this many events per page (CloudWatch's own maximum).
@@ -133,7 +133,7 @@ class AgentCoreLogsResponse(LogsResponse):
         end_ms = int(self._get_param("endTime")) * 1000 + 999
         try:
             result = insights.run(self._get_param("queryString") or "", events, start_ms, end_ms)
-        except insights.MalformedQuery as error:
+        except insights_terms.MalformedQuery as error:
             raise MalformedQueryException(str(error)) from None
         return json.dumps({"queryId": self._queries.keep(result)})
 

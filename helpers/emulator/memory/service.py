@@ -1,5 +1,9 @@
 """AgentCore Memory's rules: what each operation accepts, keeps, finds and answers.
 
+It stays one long module because it is one job, one class: the operations of both
+planes work on the same store and share its rules (ids, paging, namespaces, the
+extraction ``CreateEvent`` starts), which the protocol handlers only put on the wire.
+
 The operations of ``bedrock-agentcore-control`` (memories) and ``bedrock-agentcore``
 (events, long-term records) as the botocore model and AgentCore's guide define them,
 over a :class:`~helpers.emulator.memory.store.MemoryStore`. Where AWS behaves in a way
@@ -486,7 +490,8 @@ def _holds(condition: Mapping[str, Any], metadata: Mapping[str, Any]) -> bool:
     if operator == "NOT_EXISTS":
         return key not in metadata
     wanted = condition.get("right", {}).get("metadataValue", {}).get("stringValue")
-    return metadata.get(key, {}).get("stringValue") == wanted
+    found: bool = metadata.get(key, {}).get("stringValue") == wanted
+    return found
 
 
 def _on_branch(events: list[Event], wanted: Mapping[str, Any] | None) -> list[Event]:

@@ -1,5 +1,9 @@
 """The AWS backend: every workshop step is the real ``agentcore`` CLI, run as a learner would.
 
+It stays one long module because a fifth of it is this docstring, what is proven of
+the real CLI and what is not, and the rest is one class running that CLI and reading
+the files it writes.
+
 Each method runs ``agentcore`` (npm ``@aws/agentcore``) in the learner's project folder,
 the one holding ``agentcore/agentcore.json``, and returns the command exactly as typed
 (``agentcore deploy -y -v``), whether it exited 0, and what it printed.
@@ -122,7 +126,7 @@ from helpers.kit.errors import (
 from helpers.kit.observability.cloudwatch import CloudWatchSource
 from helpers.model.config import read_config
 from helpers.model.deployed_state import DEFAULT_TARGET, default_target, write_aws_targets
-from helpers.model.project_schema import REGIONS
+from helpers.model.schemas.aws_targets import REGIONS
 from helpers.model.validation import (
     AWS_TARGETS_PATH,
     DEPLOYED_STATE_PATH,

@@ -101,7 +101,7 @@ class Backend(Protocol):
         ``agentcore invoke PROMPT --session-id ID --stream``, no ``--bearer-token``.
 
         Returns the answer if the call was let in. A refusal raises an
-        :class:`~helpers.kit.errors.InvokeError`: locally the Runtime's HTTP 401; on AWS
+        :class:`~helpers.wire.invoke_errors.InvokeError`: locally the Runtime's HTTP 401; on AWS
         :class:`~helpers.kit.errors.CliRefused` with the real CLI's own words (CLI 0.30.0
         refuses before it sends anything, so there is no HTTP status).
         """

@@ -18,17 +18,18 @@ import boto3
 from helpers.basics.i18n import _
 from helpers.emulator import stack
 from helpers.emulator.core.state import StackLayout
-from helpers.emulator.deploy.deployer import changed_since_deploy
+from helpers.emulator.deploy.packaging import changed_since_deploy
 from helpers.emulator.deploy.report import Deployments, RuntimeInfo
 from helpers.emulator.telemetry.store import SpanStore
 from helpers.kit.backends import commands
 from helpers.kit.backends.base import CommandResult, Progress, Wait, gateway_differences
 from helpers.kit.calling import invoke as invoking
-from helpers.kit.errors import InvokeError, NotDeployed
+from helpers.kit.errors import NotDeployed
 from helpers.kit.paths import PREREQUISITES_FILE, shown, workshop_home
 from helpers.model import commands as project_commands
 from helpers.model.agent_log import lines_since
 from helpers.model.config import read_config
+from helpers.wire.invoke_errors import InvokeError
 from helpers.wire.spans import SpanRecord
 
 

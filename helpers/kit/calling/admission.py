@@ -16,9 +16,9 @@ from html import escape
 
 from helpers.basics.i18n import _
 from helpers.kit.calling.invoke import DEFAULT_AGENT_LOG, invoke, new_session_id
-from helpers.kit.errors import InvokeError
 from helpers.kit.tokens import AccessToken
 from helpers.wire.callers import Caller, caller_of
+from helpers.wire.invoke_errors import InvokeError
 
 # Any question the agent answers without a tool: the call's outcome is what is compared.
 ADMISSION_PROMPT = "What's the return policy for electronics?"

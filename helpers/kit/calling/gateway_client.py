@@ -108,9 +108,11 @@ def _run(url: str, token: AccessToken | None, action: str, **arguments: Any) -> 
 
 def list_tools(url: str, token: AccessToken | None) -> list[str]:
     """The tool names the Gateway at ``url`` offers to this caller."""
-    return _run(url, token, "list")
+    names: list[str] = _run(url, token, "list")
+    return names
 
 
 def call_tool(url: str, token: AccessToken | None, name: str, arguments: dict[str, Any]) -> str:
     """Call one tool and return its text result."""
-    return _run(url, token, "call", name=name, arguments=arguments)
+    text: str = _run(url, token, "call", name=name, arguments=arguments)
+    return text

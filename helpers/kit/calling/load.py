@@ -21,8 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from helpers.kit.calling.invoke import InvokeError, stream_invoke
+import httpx
+
+from helpers.kit.calling.invoke import stream_invoke
 from helpers.kit.tokens import AccessToken
+from helpers.wire.invoke_errors import InvokeError
 
 MAX_CALLS = 1000
 MAX_CONCURRENCY = 64
@@ -114,7 +117,8 @@ def _one_call(url: str, call: Call, token: AccessToken, deadline: float) -> Call
             chunks.append(chunk)
             if time.monotonic() > deadline:
                 return result("the time budget ran out mid-answer")
-    except (InvokeError, OSError) as error:  # requests' errors are OSErrors too
+    # httpx's errors (refused connection, timeout) are no OSErrors; a socket's may be.
+    except (InvokeError, httpx.HTTPError, OSError) as error:
         return result(f"{type(error).__name__}: {error}")
     finally:
         answer.close()  # ends the HTTP response at once when the loop stopped early
@@ -151,7 +155,7 @@ def run_load(
 @functools.cache
 def _callers() -> ThreadPoolExecutor:
     """The threads that make the calls, kept for the process's life, as a client
-    application keeps its connection pool: each thread's keep-alive session
-    (helpers.kit.http) serves its next call, in this run or the next, without a new TLS
-    handshake on either side."""
+    application keeps its connection pool: the kit's keep-alive client (helpers.kit.http)
+    serves their next calls, in this run or the next, without a new TLS handshake on
+    either side."""
     return ThreadPoolExecutor(max_workers=MAX_CONCURRENCY, thread_name_prefix="load")

@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from html import escape
 
 from helpers.basics.i18n import _
-from helpers.kit.calling.invoke import InvokeError, InvokeUnauthorized, stream_invoke
+from helpers.kit.calling.invoke import stream_invoke
 from helpers.kit.tokens import AccessToken
 from helpers.wire.callers import Caller, caller_of
+from helpers.wire.invoke_errors import InvokeError, InvokeUnauthorized
 
 # The workshop text's four prompts, sent in one session, its $SESSION_D (notebook 04).
 WORKSHOP_PROMPTS = (

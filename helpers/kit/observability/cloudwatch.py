@@ -124,7 +124,8 @@ class CloudWatchSource:
         while True:
             answer = self.logs.get_query_results(queryId=query_id)
             if answer["status"] == "Complete":
-                return answer["results"]
+                rows: list[list[dict[str, str]]] = answer["results"]
+                return rows
             if answer["status"] not in _RUNNING:
                 raise TraceQueryFailed(
                     _(
