@@ -20,13 +20,15 @@ from jwt.utils import base64url_encode
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.identity.tokens import SignInEvent, mint_access_token, mint_user_tokens
 from helpers.emulator.inbound.authorizer import (
-    DEFAULT_KEY_CACHE_TTL_SECONDS,
-    DEFAULT_RETRY_INTERVAL_SECONDS,
     JwtAuthorizer,
     JwtAuthorizerConfig,
-    KeyCaches,
     MethodMismatch,
     Unauthorized,
+)
+from helpers.emulator.inbound.keys import (
+    DEFAULT_KEY_CACHE_TTL_SECONDS,
+    DEFAULT_RETRY_INTERVAL_SECONDS,
+    KeyCaches,
 )
 
 DISCOVERY = "https://issuer.test/pool/.well-known/openid-configuration"

@@ -29,7 +29,7 @@ from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
 from helpers.emulator.core.state import StackLayout, StackState
 from helpers.emulator.core.tls import tls_files
-from helpers.emulator.inbound.authorizer import (
+from helpers.emulator.inbound.keys import (
     DEFAULT_KEY_CACHE_TTL_SECONDS,
     DEFAULT_REFETCH_INTERVAL_SECONDS,
 )

@@ -174,8 +174,8 @@ def test_moto_loads_ec2_only_when_something_uses_it() -> None:
     """The stack defers moto.ec2 (over a second of every start), and nothing breaks."""
     probe = """
 import sys
-from helpers.emulator.aws.api import _defer_moto_ec2
-_defer_moto_ec2()
+from helpers.emulator.aws.moto_internals import defer_ec2_import
+defer_ec2_import()
 import moto.ssm.models
 assert "moto.ec2.models" not in sys.modules
 from moto.ec2 import ec2_backends

@@ -24,7 +24,8 @@ from typing import Any
 from urllib.parse import quote
 
 from helpers.basics.errors import ActionableError
-from helpers.emulator.aws.api import AwsApiServer, Handlers, require_signatures, seed_random
+from helpers.emulator.aws.api import AwsApiServer, Handlers, require_signatures
+from helpers.emulator.aws.moto_internals import seed_random
 from helpers.emulator.control.clock import StackClock
 from helpers.emulator.core.credentials import StackCredentials
 from helpers.emulator.core.guard import StackOnly
@@ -33,7 +34,8 @@ from helpers.emulator.core.ports import stack_ports
 from helpers.emulator.core.serving import PartServer, bind, part_server
 from helpers.emulator.core.state import LOOPBACK, StackLayout, StackState
 from helpers.emulator.core.tls import ensure_tls_files
-from helpers.emulator.inbound.authorizer import JwtAuthorizer, JwtAuthorizerConfig, KeyCaches
+from helpers.emulator.inbound.authorizer import JwtAuthorizer, JwtAuthorizerConfig
+from helpers.emulator.inbound.keys import KeyCaches
 from helpers.emulator.prerequisites.format import Prerequisites
 from helpers.emulator.prerequisites.seeding import create as create_prerequisites
 from helpers.emulator.runtime.agent_process import AgentTemplate

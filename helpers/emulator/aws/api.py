@@ -30,19 +30,16 @@ with a 500.
 
 from __future__ import annotations
 
-import functools
-import importlib
 import json
 import logging
-import sys
 import threading
-import types
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import make_server
 
+from helpers.emulator.aws import moto_internals
 from helpers.emulator.aws.bounds import BodyRefused, DeadlineRequestHandler, take_body
 from helpers.emulator.core.state import LOOPBACK
 
@@ -218,66 +215,6 @@ def _refusing_unknown_operations(app: WsgiApp) -> WsgiApp:
     return app_or_refusal
 
 
-class _Ec2OnFirstUse:
-    """Stands in for ``moto.ec2.ec2_backends`` until something really uses EC2.
-
-    moto's SSM imports ``ec2_backends`` at import time, for Run Command targets and AMI
-    parameters, which the stack never serves; importing moto.ec2 costs over a second of
-    every stack start. The first real use imports it and goes on with the real object.
-    """
-
-    def __init__(self) -> None:
-        self._real: Any = None
-
-    def _backends(self) -> Any:
-        if self._real is None:
-            sys.modules.pop("moto.ec2", None)  # this stand-in's module
-            self._real = importlib.import_module("moto.ec2").ec2_backends
-        return self._real
-
-    def __getitem__(self, key: str) -> Any:
-        return self._backends()[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._backends())
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._backends(), name)
-
-
-def _defer_moto_ec2() -> None:
-    if "moto.ec2" not in sys.modules:
-        stand_in = types.ModuleType("moto.ec2", _Ec2OnFirstUse.__doc__)
-        stand_in.ec2_backends = _Ec2OnFirstUse()  # type: ignore[attr-defined]
-        sys.modules["moto.ec2"] = stand_in
-
-
-class SignedWithoutBody:
-    """Mixin for a handler of a REST service: a request without a body is checked as one.
-
-    moto 5.2.5 stands the request's headers in for the query string of a request that
-    has neither body nor query (``BaseResponse.setup_class``), and its SigV4 check then
-    hashes them as the payload: every signed ``GET`` or ``DELETE`` without parameters in
-    the query fails with ``SignatureDoesNotMatch``. The check is made on an empty payload
-    instead, which is what the client signed.
-    """
-
-    raw_body: bytes | str
-    data: Any
-
-    def _authenticate_and_authorize_normal_action(self, resource: str = "*") -> None:
-        from moto.core.responses import BaseResponse
-
-        if self.raw_body:
-            BaseResponse._authenticate_and_authorize_normal_action(self, resource)  # type: ignore[arg-type]
-            return
-        parameters, self.data = self.data, b""
-        try:
-            BaseResponse._authenticate_and_authorize_normal_action(self, resource)  # type: ignore[arg-type]
-        finally:
-            self.data = parameters
-
-
 # moto's name of a service's backend → makes the protocol handler for one request.
 Handlers = Mapping[str, Callable[[], "BaseResponse"]]
 
@@ -301,7 +238,7 @@ def create_app(handlers: Handlers, service: str) -> WsgiApp:
     if make_handler is not None:
 
         def dispatch(request: Any, full_url: str, headers: Any) -> Any:
-            return make_handler()._dispatch(request, full_url, headers)
+            return moto_internals.dispatch(make_handler(), request, full_url, headers)
 
         view = convert_to_flask_response(dispatch)
         for endpoint in list(app.view_functions):
@@ -314,17 +251,12 @@ class AwsApiServer:
     """moto's backends under :class:`AwsApiGuard`, served by werkzeug on a thread."""
 
     def __init__(self, port: int, handlers: Handlers) -> None:
-        _defer_moto_ec2()
+        moto_internals.defer_ec2_import()
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
         # moto types the apps it dispatches to as Flask's; any WSGI app serves.
         dispatcher = DomainDispatcherApplication(partial(create_app, handlers))  # type: ignore[arg-type]
-        # moto finds a request's service by listing its own package folder (some 200
-        # ``isdir`` calls, a few milliseconds under a global lock) on every request.
-        # The answer for a host never changes; bounded, as the host comes from the request.
-        dispatcher.get_backend_for_host = functools.lru_cache(maxsize=64)(  # type: ignore[method-assign]
-            dispatcher.get_backend_for_host
-        )
+        moto_internals.remember_backend_lookups(dispatcher)
         self.guard = AwsApiGuard(_refusing_unknown_operations(dispatcher), port)
         self._server = make_server(
             LOOPBACK, port, self.guard, threaded=True, request_handler=DeadlineRequestHandler
@@ -347,29 +279,17 @@ class AwsApiServer:
         self._thread.join(timeout=5)
 
 
-def seed_random(seed: int) -> None:
-    """Make moto's generated ids and secrets follow from ``seed`` (moto's own mechanism)."""
-    from moto.moto_api._internal import mock_random
-
-    mock_random.seed(seed)
-
-
 def require_signatures(iam: Any, guard: AwsApiGuard) -> tuple[str, str]:
     """Make the stack's IAM user and key, then require every call to be signed with it.
 
     ``iam`` is an IAM client of this server, used before signatures are required.
     Returns the access key id and secret.
     """
-    from moto import settings
-    from moto.core.authorization import ActionAuthenticatorMixin
-
     iam.create_user(UserName=STACK_USER)
     iam.put_user_policy(
         UserName=STACK_USER, PolicyName="everything", PolicyDocument=json.dumps(_ALLOW_ALL)
     )
     key = iam.create_access_key(UserName=STACK_USER)["AccessKey"]
-    # moto checks signatures once it has answered this many requests without: none now.
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-    ActionAuthenticatorMixin.request_count = 0
+    moto_internals.check_signatures_from_now_on()
     guard.signatures_required = True
     return key["AccessKeyId"], key["SecretAccessKey"]

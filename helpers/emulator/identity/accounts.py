@@ -41,6 +41,7 @@ from moto.cognitoidp.models import (
     cognitoidp_backends,
 )
 
+from helpers.emulator.aws.moto_internals import check_password_policy
 from helpers.emulator.identity import usernames
 from helpers.emulator.identity.clients import check_secret_hash, find_client, hides_unknown_users
 from helpers.emulator.identity.codes import PASSWORD_RESET, SIGN_UP, VerificationCodes
@@ -134,7 +135,7 @@ class AccountService:
         check_secret_hash(client, username, secret_hash)
         user = _user_or_refusal(pool, client, username)
         # Before the code is used up, so a refused password leaves it for the next try.
-        cognitoidp_backends[account_id][region]._validate_password(pool.id, password)
+        check_password_policy(account_id, region, pool.id, password)
         self._codes.redeem(pool.id, usernames.attempt_key(pool, username), PASSWORD_RESET, code)
         if user is not None:
             user.password = password

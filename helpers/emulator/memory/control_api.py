@@ -14,8 +14,8 @@ from typing import Any
 from moto.bedrockagentcorecontrol.responses import BedrockAgentCoreControlResponse
 from moto.core.responses import ActionResult
 
-from helpers.emulator.aws.api import SignedWithoutBody
 from helpers.emulator.aws.limits import WithinModelLimits
+from helpers.emulator.aws.moto_internals import SignedWithoutBody
 from helpers.emulator.memory.data_api import moment
 from helpers.emulator.memory.service import MemoryService
 from helpers.emulator.memory.store import Memory, Strategy

@@ -14,8 +14,8 @@ from typing import Any
 from moto.bedrockagentcore.responses import BedrockAgentCoreResponse
 from moto.core.responses import ActionResult
 
-from helpers.emulator.aws.api import SignedWithoutBody
 from helpers.emulator.aws.limits import WithinModelLimits
+from helpers.emulator.aws.moto_internals import SignedWithoutBody
 from helpers.emulator.memory.service import MemoryService, Page, Scored
 from helpers.emulator.memory.store import Event, Record
 

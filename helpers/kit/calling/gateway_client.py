@@ -26,6 +26,11 @@ from helpers.kit.tokens import AccessToken
 logging.getLogger("mcp.client.streamable_http").setLevel(logging.CRITICAL)
 
 
+# mcp's own client defaults (30 s, and 300 s to read the event stream), restated: mcp
+# keeps them in a private module (mcp.shared._httpx_utils).
+MCP_TIMEOUT = httpx.Timeout(30.0, read=300.0)
+
+
 def _refusal(error: BaseException) -> GatewayRefused | None:
     """The HTTP refusal buried in an MCP transport error (anyio wraps it in groups)."""
     if isinstance(error, httpx.HTTPStatusError) and error.response.status_code in (401, 403):
@@ -60,11 +65,9 @@ def _http_client(
     auth: httpx.Auth | None = None,
 ) -> httpx.AsyncClient:
     """mcp's default HTTP client, sharing the process's TLS context, reading refusals."""
-    from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
-
     client = httpx.AsyncClient(
         headers=headers,
-        timeout=timeout or httpx.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT),
+        timeout=timeout or MCP_TIMEOUT,
         auth=auth,
         verify=_tls_context(os.environ.get("SSL_CERT_FILE")),
     )
