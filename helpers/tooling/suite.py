@@ -7,6 +7,15 @@ other test module runs in the second group. Each pytest run has its own working-
 folder and stack, and each group its own port block (the root ``conftest.py`` makes
 them), so neither group waits on the other. Each group's output is printed when it
 ends, and the exit status is the worst of all runs.
+
+Every run shuffles the order of its test modules and of the tests in each
+(pytest-randomly; the seed is printed, ``--randomly-seed=N`` repeats it), while the
+notebooks keep theirs (the root ``conftest.py``). Why not pytest-xdist's groups: the
+notebooks group is two pytest sessions one after the other, English then each other
+edition, each with a fresh stack and working state on the same port block, because an
+edition's notebooks start from an account notebook 05 cleaned up; xdist runs one
+session and its groups would need that sequence and a port block per worker rebuilt
+here. Two processes side by side is what two cores give either way.
 """
 
 from __future__ import annotations
