@@ -30,7 +30,7 @@ from helpers.basics.i18n import _
 from helpers.emulator.deploy import memories
 from helpers.emulator.deploy.memories import MemoryRecord, MemoryRefused, MemorySpec
 from helpers.emulator.deploy.packaging import code_hash
-from helpers.emulator.deploy.records import GatewayRecord, RuntimeRecord
+from helpers.emulator.deploy.records import GatewayRecord, RuntimeRecord, TargetRecord
 from helpers.emulator.deploy.report import PlanItem
 from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.names import gateway_url_env_var, memory_id_env_var
@@ -173,13 +173,13 @@ def _desired_gateways(
     desired = {}
     for entry in config.get("agentCoreGateways", []):
         targets = [
-            {
-                "name": target["name"],
-                "lambda_arn": target["lambdaFunctionArn"]["lambdaArn"],
-                "tools": json.loads(
+            TargetRecord(
+                name=target["name"],
+                lambda_arn=target["lambdaFunctionArn"]["lambdaArn"],
+                tools=json.loads(
                     (project_dir / target["lambdaFunctionArn"]["toolSchemaFile"]).read_text()
                 ),
-            }
+            )
             for target in entry.get("targets", [])
         ]
         existing = deployed.gateways.get(entry["name"])
