@@ -35,9 +35,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 from helpers.model.config import CONFIG_PATH, write_json
+from helpers.model.project_types import AgentCoreProject
 from helpers.model.schema import Issue, Schema, format_path
 from helpers.model.schemas.aws_targets import AWS_TARGETS
 from helpers.model.schemas.deployed import deployed_state
@@ -170,7 +171,7 @@ def stack_name(project: str, target: str) -> str:
 
 def record_deploy(
     project_dir: Path,
-    config: Mapping[str, Any],
+    config: AgentCoreProject,
     *,
     account: str,
     region: str,
@@ -201,7 +202,7 @@ def record_deploy(
 
 
 def _resources(
-    config: Mapping[str, Any],
+    config: AgentCoreProject,
     target: str,
     runtimes: Mapping[str, RuntimeIds],
     gateways: Mapping[str, GatewayIds],

@@ -20,6 +20,7 @@ from typing import Any, NotRequired, TypedDict
 from helpers.emulator.deploy.memories import MemoryRecord
 from helpers.emulator.deploy.report import Deployments
 from helpers.model import deployed_state
+from helpers.model.project_types import AgentCoreProject, CustomJwtAuthorizer
 
 
 class TargetRecord(TypedDict):
@@ -37,7 +38,7 @@ class RuntimeRecord:
     fingerprint: str
     code_dir: str
     entrypoint: str
-    authorizer: dict[str, Any] | None
+    authorizer: CustomJwtAuthorizer | None
     header_allowlist: list[str]
     # What GetAgentRuntime reports: the version (1, then one more for each deploy that
     # changes the runtime), when it was created and last updated (Unix seconds), and
@@ -56,7 +57,7 @@ class GatewayRecord:
     gateway_id: str
     fingerprint: str
     authorizer_type: str
-    authorizer: dict[str, Any] | None
+    authorizer: CustomJwtAuthorizer | None
     targets: list[TargetRecord] = field(default_factory=list)
 
 
@@ -80,7 +81,7 @@ class RuntimeDocument(TypedDict):
     fingerprint: str
     code_dir: str
     entrypoint: str
-    authorizer: dict[str, Any] | None
+    authorizer: CustomJwtAuthorizer | None
     header_allowlist: list[str]
     version: NotRequired[int]
     created_at: NotRequired[float]
@@ -95,7 +96,7 @@ class GatewayDocument(TypedDict):
     gateway_id: str
     fingerprint: str
     authorizer_type: str
-    authorizer: dict[str, Any] | None
+    authorizer: CustomJwtAuthorizer | None
     targets: NotRequired[list[TargetRecord]]
 
 
@@ -188,7 +189,7 @@ def _gateway_document(record: GatewayRecord) -> GatewayDocument:
 
 def record_in_project(
     project_dir: Path,
-    config: dict[str, Any],
+    config: AgentCoreProject,
     described: Deployments,
     *,
     account: str,
