@@ -47,7 +47,7 @@ ControlRequest = DeployRequest | RetireKeyRequest | FaultRequest | ClockRequest
 
 
 class Refusal(TypedDict):
-    """Any 4xx answer: why the request was refused."""
+    """Every 4xx answer: why the request was refused."""
 
     message: str
 
