@@ -29,6 +29,7 @@ from helpers.model.edits import (
     secure_runtime,
 )
 from helpers.model.names import gateway_url_env_var
+from helpers.model.project_types import Gateway
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agentcore-cli"
 START = FIXTURES / "01_start_state.agentcore.json"
@@ -58,7 +59,7 @@ def secure(config: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def gateway(name: str, **flags: Any) -> dict[str, Any]:
+def gateway(name: str, **flags: Any) -> Gateway:
     return gateway_from_flags(name=name, **flags)
 
 
@@ -196,7 +197,7 @@ def test_add_lambda_target_leaves_unassigned_copy_alone() -> None:
     assert config["unassignedTargets"] == load(START)["agentCoreGateways"][0]["targets"]
 
 
-def jwt_gateway(url: str = DISCOVERY_URL, clients: Any = (CLIENT_ID,)) -> dict[str, Any]:
+def jwt_gateway(url: str = DISCOVERY_URL, clients: Any = (CLIENT_ID,)) -> Gateway:
     return gateway("gw", authorizer_type="CUSTOM_JWT", discovery_url=url, allowed_clients=clients)
 
 

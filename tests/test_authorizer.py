@@ -7,7 +7,7 @@ import hmac
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 import jwt
@@ -29,6 +29,13 @@ from helpers.emulator.inbound.keys import (
     DEFAULT_KEY_CACHE_TTL_SECONDS,
     DEFAULT_RETRY_INTERVAL_SECONDS,
     KeyCaches,
+)
+from helpers.model.project_types import (
+    ClaimMatchOperator,
+    ClaimMatchValue,
+    ClaimValueType,
+    CustomClaim,
+    CustomJwtAuthorizer,
 )
 
 DISCOVERY = "https://issuer.test/pool/.well-known/openid-configuration"
@@ -64,8 +71,21 @@ def issuer(keys: SigningKeyStore) -> FakeIssuer:
     return FakeIssuer(keys)
 
 
-def _authorizer(issuer: FakeIssuer, **config: Any) -> JwtAuthorizer:
-    settings = {"discoveryUrl": DISCOVERY, "allowedClients": [CLIENT]} | config
+class _Lists(TypedDict, total=False):
+    """What a test sets of a customJwtAuthorizer besides its discovery URL."""
+
+    allowedAudience: list[str]
+    allowedClients: list[str]
+    allowedScopes: list[str]
+    customClaims: list[CustomClaim]
+
+
+def _authorizer(issuer: FakeIssuer, **config: Unpack[_Lists]) -> JwtAuthorizer:
+    settings: CustomJwtAuthorizer = {
+        "discoveryUrl": DISCOVERY,
+        "allowedClients": [CLIENT],
+        **config,
+    }
     return JwtAuthorizer(JwtAuthorizerConfig.from_agentcore(settings), fetch_json=issuer.fetch_json)
 
 
@@ -165,19 +185,25 @@ def test_scope_audience_and_custom_claims(keys: SigningKeyStore, issuer: FakeIss
     with pytest.raises(Unauthorized, match="allowedAudience"):
         _authorizer(issuer, allowedClients=[], allowedAudience=["other"]).authorize(token)
 
-    def rule(claim: str, value_type: str, operator: str, value: str | list[str]) -> dict[str, Any]:
-        key = "matchValueStringList" if isinstance(value, list) else "matchValueString"
+    def rule(
+        claim: str, value_type: ClaimValueType, operator: ClaimMatchOperator, value: str | list[str]
+    ) -> CustomClaim:
+        match: ClaimMatchValue = (
+            {"matchValueStringList": value}
+            if isinstance(value, list)
+            else {"matchValueString": value}
+        )
         return {
             "inboundTokenClaimName": claim,
             "inboundTokenClaimValueType": value_type,
             "authorizingClaimMatchValue": {
                 "claimMatchOperator": operator,
-                "claimMatchValue": {key: value},
+                "claimMatchValue": match,
             },
         }
 
     # AgentCore's pairings: EQUALS a STRING, CONTAINS one string, CONTAINS_ANY of a list.
-    def admits(*rules: dict[str, Any]) -> bool:
+    def admits(*rules: CustomClaim) -> bool:
         try:
             return bool(_authorizer(issuer, customClaims=list(rules)).authorize(token))
         except Unauthorized as refusal:
@@ -217,7 +243,7 @@ def test_allowed_scopes_reads_only_the_scope_claim_word_by_word(
         _authorizer(issuer, allowedScopes=["api/invoke"]).authorize(token)
 
 
-def _group_rule(group: str) -> dict[str, Any]:
+def _group_rule(group: str) -> CustomClaim:
     """Notebook 06's rule: the caller's Cognito groups must contain ``group``."""
     return {
         "inboundTokenClaimName": "cognito:groups",
@@ -514,7 +540,7 @@ def test_no_token_shape_makes_the_authorizer_fail_other_than_by_refusing(
 ) -> None:
     """A caller's header and claims are any JSON at all: each odd shape is refused, none
     raises anything else (which a door would answer with a 500 and a traceback)."""
-    claim_rule = {
+    claim_rule: CustomClaim = {
         "inboundTokenClaimName": "groups",
         "inboundTokenClaimValueType": "STRING_ARRAY",
         "authorizingClaimMatchValue": {

@@ -37,6 +37,7 @@ from helpers.kit.errors import SignInError
 from helpers.kit.settings import WorkshopSettings
 from helpers.kit.sign_in import UserTokens, UserTokenSource, refresh, sign_in, user_secret
 from helpers.kit.tokens import AccessToken, tampered
+from helpers.model.project_types import CustomJwtAuthorizer
 from tests.support import REPO_ROOT, new_user
 
 pytestmark = pytest.mark.stack
@@ -91,7 +92,10 @@ def _verified(token: str, settings: WorkshopSettings) -> dict[str, Any]:
 
 
 def _authorizer(settings: WorkshopSettings, clients: list[str]) -> JwtAuthorizer:
-    config = {"discoveryUrl": settings.cognito_discovery_url, "allowedClients": clients}
+    config: CustomJwtAuthorizer = {
+        "discoveryUrl": settings.cognito_discovery_url,
+        "allowedClients": clients,
+    }
     return JwtAuthorizer(JwtAuthorizerConfig.from_agentcore(config))
 
 
@@ -181,7 +185,8 @@ def test_a_token_signed_by_motos_own_key_or_for_another_issuer_is_refused(
 
 def test_an_expired_user_token_is_refused(settings: WorkshopSettings, alice: UserTokens) -> None:
     clock = [time.time()]
-    config = {
+    assert settings.web_client_id is not None  # the workshop's stack has a web client
+    config: CustomJwtAuthorizer = {
         "discoveryUrl": settings.cognito_discovery_url,
         "allowedClients": [settings.web_client_id],
     }

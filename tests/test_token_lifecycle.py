@@ -16,12 +16,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from helpers.emulator import stack
 from helpers.emulator.client import ControlClient
+from helpers.emulator.control.wire import Stats
 from helpers.emulator.core.state import StackLayout, StackState
 from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.identity.tokens import mint_access_token
@@ -57,7 +57,7 @@ class Lifecycle:
     def ask(self, prompt: str, token: AccessToken, session_id: str) -> str:
         return invoke(self.runtime_url, prompt, token=token, session_id=session_id)
 
-    def executed(self) -> dict[str, Any]:
+    def executed(self) -> Stats:
         """How many requests reached each agent and each Lambda so far."""
         return self.control.stats()
 

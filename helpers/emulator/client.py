@@ -8,19 +8,22 @@ credentials file); the API itself is :mod:`helpers.emulator.control.api`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import httpx
 
 from helpers.basics.errors import ActionableError
 from helpers.basics.i18n import _, language
+from helpers.emulator.control import wire
 from helpers.emulator.core.credentials import StackCredentials
 from helpers.emulator.core.state import StackState
 from helpers.emulator.deploy.report import Deployments, PlanItem
 
 DEPLOY_TIMEOUT_SECONDS = 600.0
+
+_Answer = TypeVar("_Answer", bound=wire.ControlAnswer)
 
 
 class StackUnreachable(ActionableError):
@@ -48,7 +51,7 @@ class ControlClient:
 
     def deployments(self) -> Deployments:
         """What is deployed now."""
-        return Deployments.from_json(self._call("GET", "/deployments"))
+        return Deployments.from_json(self._call("GET", "/deployments", wire.DeploymentsDocument))
 
     def deploy(self, project_dir: Path, say: Callable[[str], None]) -> bool:
         """Deploy ``project_dir``; each line of plan and progress goes to ``say`` as it comes.
@@ -57,7 +60,7 @@ class ControlClient:
         The stack words its progress in this process's language (``Accept-Language``).
         """
         timeout = httpx.Timeout(self._timeout, read=DEPLOY_TIMEOUT_SECONDS)
-        body = {"project_dir": str(Path(project_dir).resolve())}
+        body = wire.DeployRequest(project_dir=str(Path(project_dir).resolve()))
         headers = {**self._headers, "Accept-Language": language()}
         try:
             with httpx.stream(
@@ -68,34 +71,40 @@ class ControlClient:
         except httpx.HTTPError as error:
             raise StackUnreachable(type(error).__name__) from None
 
-    def stats(self) -> dict[str, dict[str, int]]:
+    def stats(self) -> wire.Stats:
         """How many requests reached each agent (by runtime) and each Lambda (by ARN)."""
-        counts: dict[str, dict[str, int]] = self._call("GET", "/stats")
-        return counts
+        return self._call("GET", "/stats", wire.Stats)
 
     def signing_key_ids(self) -> list[str]:
-        kids: list[str] = self._call("GET", "/issuer/keys")["kids"]
-        return kids
+        return self._call("GET", "/issuer/keys", wire.SigningKeys)["kids"]
 
     def rotate_signing_key(self) -> list[str]:
         """Add a new signing key (it signs from now on); every key stays published."""
-        kids: list[str] = self._call("POST", "/issuer/keys")["kids"]
-        return kids
+        return self._call("POST", "/issuer/keys", wire.SigningKeys)["kids"]
 
     def retire_signing_key(self, kid: str) -> list[str]:
         """Stop publishing ``kid``: tokens it signed stop verifying once caches expire."""
-        kids: list[str] = self._call("POST", "/issuer/keys/retire", {"kid": kid})["kids"]
-        return kids
+        retire = wire.RetireKeyRequest(kid=kid)
+        return self._call("POST", "/issuer/keys/retire", wire.SigningKeys, retire)["kids"]
 
     def set_fault(self, part: str, down: bool) -> None:
         """Take ``part`` (issuer or gateway) down, answering 503, or bring it back."""
-        self._call("POST", "/faults", {"part": part, "down": down})
+        self._call("POST", "/faults", wire.FaultStates, wire.FaultRequest(part=part, down=down))
 
     def advance_clock(self, seconds: float) -> float:
         """Move the stack's cache clock forward; return how far it is ahead of the wall clock."""
-        return float(self._call("POST", "/clock", {"advance_seconds": seconds})["offset_seconds"])
+        advance = wire.ClockRequest(advance_seconds=seconds)
+        return float(self._call("POST", "/clock", wire.ClockOffset, advance)["offset_seconds"])
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        answer: type[_Answer],
+        body: wire.ControlRequest | None = None,
+    ) -> _Answer:
+        """Call ``path``; ``answer`` names the shape the control API builds its body in
+        (:mod:`~helpers.emulator.control.wire`), for the type checker: it is not checked."""
         try:
             response = httpx.request(
                 method, self._base + path, json=body, headers=self._headers, timeout=self._timeout
@@ -112,20 +121,22 @@ class ControlClient:
                     message=response.json().get("message", response.text),
                 )
             )
-        return response.json()
+        # Not checked again here: the stack's control API built it as ``answer`` (wire.py).
+        answered: _Answer = response.json()
+        return answered
 
 
-def _follow_deploy(lines: Any, say: Callable[[str], None]) -> bool:
+def _follow_deploy(lines: Iterable[str], say: Callable[[str], None]) -> bool:
     """Turn the deploy's stream of JSON events into lines for a person; True on success."""
     ok = False
     for raw in lines:
         if not raw:
             continue
-        event = json.loads(raw)
+        event: wire.DeployEvent = json.loads(raw)  # as the control API built it (wire.py)
         if event["event"] == "plan" and event["items"]:
             say(_("Plan:"))
             for item in event["items"]:
-                say(PlanItem(**item).line())
+                say(PlanItem.from_json(item).line())
         elif event["event"] == "progress":
             say(event["message"])
         elif event["event"] == "done":

@@ -36,6 +36,7 @@ from helpers.kit.settings import PARAMETER_PREFIX, WorkshopSettings
 from helpers.kit.steps import Replaced, backup
 from helpers.model.config import CONFIG_PATH, read_config, write_config
 from helpers.model.names import SECURE_GATEWAY
+from helpers.model.project_types import CustomClaim
 from helpers.model.validation import validate_config
 
 PARTNER_PARAMETER = PARAMETER_PREFIX + "partner_client_id"
@@ -58,7 +59,7 @@ def wanted_scopes(settings: WorkshopSettings) -> list[str]:
     return [settings.cognito_auth_scope, USER_SCOPE]
 
 
-def support_staff_rule() -> dict[str, Any]:
+def support_staff_rule() -> CustomClaim:
     """The ``customClaims`` entry of the edit: ``cognito:groups`` contains ``support-staff``."""
     return {
         "inboundTokenClaimName": GROUPS_CLAIM,

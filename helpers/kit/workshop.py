@@ -46,6 +46,7 @@ from helpers.kit.widgets import DeployProgress
 from helpers.model.agent_log import from_the_log
 from helpers.model.config import CONFIG_PATH, ConfigJSONError, read_config, write_config
 from helpers.model.names import MEMORY_NAME
+from helpers.model.project_types import AuthorizerConfiguration
 from helpers.wire.interactions import TraceInteraction, wait_for_interactions
 from helpers.wire.invoke_errors import AgentFailed, InvokeError
 
@@ -382,13 +383,14 @@ class Workshop:
         edited = copy.deepcopy(original)
         for gateway in edited.get("agentCoreGateways", []):
             if gateway["name"] == project.OLD_GATEWAY:
-                gateway["authorizerType"] = "CUSTOM_JWT"
-                gateway["authorizerConfiguration"] = {
+                configuration: AuthorizerConfiguration = {
                     "customJwtAuthorizer": {
                         "discoveryUrl": self.settings.cognito_discovery_url,
                         "allowedClients": [self.settings.client_id],
                     }
                 }
+                gateway["authorizerType"] = "CUSTOM_JWT"
+                gateway["authorizerConfiguration"] = configuration
         write_config(self.project, edited)
         try:
             return self.show(self.backend.deploy(self.project, lambda _: None))

@@ -3,6 +3,8 @@
 Imports only ``helpers.basics``, so the emulator and the notebook kit both build on it.
 
 - ``config``: read and write ``agentcore/agentcore.json`` as the CLI does;
+  ``project_types``: its shapes as TypedDicts, for what the kit builds and for a project
+  that passed validation (a file read from disk may hold anything);
 - ``edits`` and ``commands``: the ``agentcore`` CLI's ``add``/``remove``/``validate``;
   ``cli_options``: its refusal of an unknown option;
 - ``validation``, ``schemas`` (a module per resource) and ``schema``: the real CLI's rules

@@ -170,7 +170,7 @@ def _load(project: Path) -> dict[str, Any]:
     return parsed.value
 
 
-def _save(project: Path, config: dict[str, Any]) -> None:
+def _save(project: Path, config: Mapping[str, object]) -> None:
     """Check the edited project as the CLI does before writing, then write it as it does."""
     parsed = PROJECT.parse(config)
     _refuse_problems(_config_file(project), parsed.issues)

@@ -35,9 +35,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from helpers.model.config import CONFIG_PATH, write_json
+from helpers.model.project_types import AgentCoreProject
 from helpers.model.schema import Issue, Schema, format_path
 from helpers.model.schemas.aws_targets import AWS_TARGETS
 from helpers.model.schemas.deployed import deployed_state
@@ -60,6 +61,65 @@ DEPLOYABLE = (
     "harnesses",
     "payments",
 )
+
+
+class AwsTarget(TypedDict):
+    """One entry of ``aws-targets.json``: where a project deploys."""
+
+    name: str
+    account: str
+    region: str
+    description: NotRequired[str]
+
+
+# The deployed state's entries, as this module writes them. The CLI's rules
+# (:mod:`helpers.model.schemas.deployed`) allow more keys and groups; these are the ones
+# a local deploy records.
+
+
+class RuntimeState(TypedDict):
+    """``resources.runtimes.<name>``."""
+
+    runtimeId: str
+    runtimeArn: str
+    roleArn: str
+
+
+class MemoryState(TypedDict):
+    """``resources.memories.<name>``."""
+
+    memoryId: str
+    memoryArn: str
+
+
+class GatewayState(TypedDict):
+    """``resources.mcp.gateways.<name>`` (or ``resources.gateways.<name>``)."""
+
+    gatewayId: str
+    gatewayArn: str
+    gatewayUrl: str
+
+
+class McpState(TypedDict):
+    """``resources.mcp``: the gateways that speak MCP."""
+
+    gateways: dict[str, GatewayState]
+
+
+class TargetResources(TypedDict):
+    """A target's ``resources``: a group with nothing in it is left out, as the CLI does."""
+
+    runtimes: NotRequired[dict[str, RuntimeState]]
+    memories: NotRequired[dict[str, MemoryState]]
+    stackName: NotRequired[str]  # always written here; optional to the CLI
+    mcp: NotRequired[McpState]
+    gateways: NotRequired[dict[str, GatewayState]]
+
+
+class TargetState(TypedDict):
+    """``targets.<name>``: what the last deploy to that target made."""
+
+    resources: TargetResources
 
 
 @dataclass(frozen=True)
@@ -92,12 +152,12 @@ class MemoryIds:
     arn: str
 
 
-def default_target(account: str, region: str) -> dict[str, str]:
+def default_target(account: str, region: str) -> AwsTarget:
     """The target a first deploy adds, as the CLI writes it."""
     return {"name": DEFAULT_TARGET, "account": account, "region": region}
 
 
-def write_aws_targets(project_dir: Path, targets: list[dict[str, Any]]) -> None:
+def write_aws_targets(project_dir: Path, targets: list[AwsTarget]) -> None:
     """Replace ``agentcore/aws-targets.json`` (a new file gets ``agentcore.json``'s mode)."""
     folder = Path(project_dir)
     _checked(AWS_TARGETS, targets, AWS_TARGETS_PATH)
@@ -111,7 +171,7 @@ def stack_name(project: str, target: str) -> str:
 
 def record_deploy(
     project_dir: Path,
-    config: Mapping[str, Any],
+    config: AgentCoreProject,
     *,
     account: str,
     region: str,
@@ -128,37 +188,36 @@ def record_deploy(
     """
     folder = Path(project_dir)
     targets = _targets(folder)
-    state = _state(folder)
+    recorded = _recorded_targets(folder)
     if not any(config.get(kind) for kind in DEPLOYABLE):
-        return _tear_down(folder, targets, state)
+        return _tear_down(folder, targets, recorded)
     if not targets:
         targets = [default_target(account, region)]
         write_aws_targets(folder, targets)
     names = [target["name"] for target in targets]
     target = DEFAULT_TARGET if DEFAULT_TARGET in names else names[0]
-    resources = _resources(config, target, runtimes, gateways, memories)
-    state["targets"] = {**state["targets"], target: {"resources": resources}}
-    _write_state(folder, state, names)
+    deployed = TargetState(resources=_resources(config, target, runtimes, gateways, memories))
+    _write_state(folder, {**recorded, target: deployed}, names)
     return target
 
 
 def _resources(
-    config: Mapping[str, Any],
+    config: AgentCoreProject,
     target: str,
     runtimes: Mapping[str, RuntimeIds],
     gateways: Mapping[str, GatewayIds],
     memories: Mapping[str, MemoryIds],
-) -> dict[str, Any]:
+) -> TargetResources:
     """A target's ``resources``, its keys in the order the CLI's deploy writes them."""
-    resources: dict[str, Any] = {}
+    resources: TargetResources = {}  # filled in the CLI's order of keys
     if runtimes:
         resources["runtimes"] = {
-            name: {"runtimeId": ids.id, "runtimeArn": ids.arn, "roleArn": ids.role_arn}
+            name: RuntimeState(runtimeId=ids.id, runtimeArn=ids.arn, roleArn=ids.role_arn)
             for name, ids in runtimes.items()
         }
     if memories:
         resources["memories"] = {
-            name: {"memoryId": ids.id, "memoryArn": ids.arn} for name, ids in memories.items()
+            name: MemoryState(memoryId=ids.id, memoryArn=ids.arn) for name, ids in memories.items()
         }
     resources["stackName"] = stack_name(str(config["name"]), target)
     without_protocol = {
@@ -166,53 +225,57 @@ def _resources(
         for entry in config.get("agentCoreGateways", [])
         if isinstance(entry, dict) and entry.get("protocolType") == "None"
     }
-    mcp: dict[str, Any] = {}
-    http: dict[str, Any] = {}
+    mcp: dict[str, GatewayState] = {}
+    http: dict[str, GatewayState] = {}
     for name, ids in gateways.items():
-        entry = {"gatewayId": ids.id, "gatewayArn": ids.arn, "gatewayUrl": ids.url}
+        entry = GatewayState(gatewayId=ids.id, gatewayArn=ids.arn, gatewayUrl=ids.url)
         (http if name in without_protocol else mcp)[name] = entry
     if mcp:
-        resources["mcp"] = {"gateways": mcp}
+        resources["mcp"] = McpState(gateways=mcp)
     if http:
         resources["gateways"] = http
     return resources
 
 
-def _tear_down(folder: Path, targets: list[dict[str, Any]], state: dict[str, Any]) -> str | None:
+def _tear_down(folder: Path, targets: list[AwsTarget], recorded: dict[str, object]) -> str | None:
     """A deploy of nothing: the target leaves both files, if anything was deployed to it."""
-    if not targets or not state["targets"]:
+    if not targets or not recorded:
         return None
     names = [target["name"] for target in targets]
     target = DEFAULT_TARGET if DEFAULT_TARGET in names else names[0]
-    state["targets"] = {name: entry for name, entry in state["targets"].items() if name != target}
-    _write_state(folder, state, names)
+    _write_state(folder, {name: e for name, e in recorded.items() if name != target}, names)
     write_aws_targets(folder, [entry for entry in targets if entry["name"] != target])
     return target
 
 
-def _targets(folder: Path) -> list[dict[str, Any]]:
+def _targets(folder: Path) -> list[AwsTarget]:
     """The project's targets; none when there is no file yet."""
     path = folder / AWS_TARGETS_PATH
     if not path.is_file():
         return []
-    targets = json.loads(path.read_text(encoding="utf-8"))
-    _checked(AWS_TARGETS, targets, AWS_TARGETS_PATH)
-    return list(targets)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    _checked(AWS_TARGETS, document, AWS_TARGETS_PATH)
+    targets: list[AwsTarget] = list(document)  # the CLI's rules for aws-targets.json passed
+    return targets
 
 
-def _state(folder: Path) -> dict[str, Any]:
-    """The deployed state so far: its targets' entries (a file the CLI would refuse is
-    replaced, as one that is missing)."""
+def _recorded_targets(folder: Path) -> dict[str, object]:
+    """The deployed state's targets so far, each entry as read: checked with the rest
+    before it is written again (a file the CLI would refuse is replaced, as one that is
+    missing)."""
     path = folder / DEPLOYED_STATE_PATH
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"targets": {}}
+        return {}
     targets = state.get("targets") if isinstance(state, dict) else None
-    return {"targets": dict(targets) if isinstance(targets, dict) else {}}
+    return dict(targets) if isinstance(targets, dict) else {}
 
 
-def _write_state(folder: Path, state: dict[str, Any], target_names: list[str]) -> None:
+def _write_state(folder: Path, targets: Mapping[str, object], target_names: list[str]) -> None:
+    """Write the deployed state of ``targets`` (this deploy's :class:`TargetState` among
+    the entries read), once the CLI's rules for the whole file pass."""
+    state = {"targets": dict(targets)}
     _checked(deployed_state(target_names), state, DEPLOYED_STATE_PATH)
     path = folder / DEPLOYED_STATE_PATH
     if not path.parent.is_dir():
@@ -221,7 +284,7 @@ def _write_state(folder: Path, state: dict[str, Any], target_names: list[str]) -
     write_json(path, state, like=folder / CONFIG_PATH)
 
 
-def _checked(schema: Schema, value: Any, file: Path) -> None:
+def _checked(schema: Schema, value: object, file: Path) -> None:
     """Refuse to write (or read on) a file the CLI's rules refuse."""
     issues: list[Issue] = schema.parse(value).issues
     if issues:

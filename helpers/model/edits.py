@@ -8,19 +8,29 @@ does (keys in schema order, defaults filled in), so a project stays byte-identic
 one the real CLI edited.
 
 Every edit is a pure function: it returns a new dict and never touches its input, so a
-caller can diff, validate, or discard the result before saving.
+caller can diff, validate, or discard the result before saving. The project an edit takes
+is as read (the learner's hand edits may have broken it), so it stays a
+``dict[str, Any]``; what an edit builds has its shape in :mod:`helpers.model.project_types`.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from helpers.basics.errors import ActionableError
 from helpers.basics.i18n import _
 from helpers.model.names import WELL_KNOWN_SUFFIX
+from helpers.model.project_types import (
+    AgentCoreProject,
+    AuthorizerConfiguration,
+    CustomJwtAuthorizer,
+    Gateway,
+    GatewayAuthorizerType,
+    GatewayTarget,
+)
 from helpers.model.schema import is_valid_url
 from helpers.model.schemas.authorizer import GATEWAY_AUTHORIZER_TYPES
 from helpers.model.schemas.gateway import GATEWAY, GATEWAY_NAME
@@ -76,17 +86,15 @@ def secure_runtime(
         )
     headers = list(runtimes[index].get("requestHeaderAllowlist", []))
     headers += [header for header in header_allowlist if header not in headers]
+    configuration: AuthorizerConfiguration = {
+        "customJwtAuthorizer": {"discoveryUrl": discovery_url, "allowedClients": allowed_clients}
+    }
     runtimes[index] = _with_keys(
         runtimes[index],
         {
             "requestHeaderAllowlist": headers,
             "authorizerType": "CUSTOM_JWT",
-            "authorizerConfiguration": {
-                "customJwtAuthorizer": {
-                    "discoveryUrl": discovery_url,
-                    "allowedClients": allowed_clients,
-                }
-            },
+            "authorizerConfiguration": configuration,
         },
         RUNTIME_KEY_ORDER,
     )
@@ -102,7 +110,7 @@ def with_gateway_jwt_authorizer(
     gateway`` writes it: what the next deploy updates in place (same gateway, same URL).
     The ``authorizerType`` is not this edit's: AWS refuses a new type for a deployed gateway.
     """
-    configuration = {
+    configuration: AuthorizerConfiguration = {
         "customJwtAuthorizer": {
             "discoveryUrl": discovery_url,
             "allowedClients": _string_list(allowed_clients, "allowed_clients"),
@@ -122,7 +130,7 @@ def gateway_from_flags(
     allowed_clients: Iterable[str] = (),
     allowed_scopes: Iterable[str] = (),
     description: str | None = None,
-) -> dict[str, Any]:
+) -> Gateway:
     """The gateway ``agentcore add gateway`` builds from its flags, once it checked them.
 
     The lists are what ``--allowed-clients`` and its siblings take: comma-separated
@@ -134,31 +142,35 @@ def gateway_from_flags(
     name_problems = GATEWAY_NAME.parse(name).issues
     if name_problems:
         raise ConfigEditError(name_problems[0].message)
-    if authorizer_type not in GATEWAY_AUTHORIZER_TYPES:
-        raise ConfigEditError(f"Invalid authorizer type. Use {', '.join(GATEWAY_AUTHORIZER_TYPES)}")
-    lists = {
-        "allowedAudience": _flag_list(allowed_audience, "allowed_audience"),
-        "allowedClients": _flag_list(allowed_clients, "allowed_clients"),
-        "allowedScopes": _flag_list(allowed_scopes, "allowed_scopes"),
-    }
-    if authorizer_type == "CUSTOM_JWT":
-        _check_jwt_flags(discovery_url, lists)
-    gateway: dict[str, Any] = {
+    checked_type = _gateway_authorizer_type(authorizer_type)
+    audience = _flag_list(allowed_audience, "allowed_audience")
+    clients = _flag_list(allowed_clients, "allowed_clients")
+    scopes = _flag_list(allowed_scopes, "allowed_scopes")
+    if checked_type == "CUSTOM_JWT":
+        _check_jwt_flags(discovery_url, [audience, clients, scopes])
+    gateway: Gateway = {
         "name": name,
         "protocolType": "None",
         "description": description if description is not None else f"Gateway for {name}",
         "targets": [],
-        "authorizerType": authorizer_type,
+        "authorizerType": checked_type,
     }
-    if authorizer_type == "CUSTOM_JWT" and discovery_url:
-        jwt = {"discoveryUrl": discovery_url} | {
-            key: value for key, value in lists.items() if value
-        }
+    if checked_type == "CUSTOM_JWT" and discovery_url:
+        # The lists given, in the CLI's order of keys; an empty one is left out.
+        jwt: CustomJwtAuthorizer = {"discoveryUrl": discovery_url}
+        if audience:
+            jwt["allowedAudience"] = audience
+        if clients:
+            jwt["allowedClients"] = clients
+        if scopes:
+            jwt["allowedScopes"] = scopes
         gateway["authorizerConfiguration"] = {"customJwtAuthorizer": jwt}
-    return gateway | {"enableSemanticSearch": True, "exceptionLevel": "NONE"}
+    gateway["enableSemanticSearch"] = True
+    gateway["exceptionLevel"] = "NONE"
+    return gateway
 
 
-def add_gateway(config: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
+def add_gateway(config: dict[str, Any], gateway: Gateway) -> dict[str, Any]:
     """``agentcore add gateway``: the gateway joins the project, wired to every runtime.
 
     The CLI does not store ``--runtimes``: every gateway's URL reaches every runtime
@@ -193,13 +205,12 @@ def add_lambda_target(
         raise ConfigEditError(f'Gateway "{gateway}" not found.')
     if any(target["name"] == name for target in found["targets"]):
         raise ConfigEditError(f'Target "{name}" already exists in gateway "{gateway}".')
-    found["targets"].append(
-        {
-            "name": name,
-            "targetType": "lambdaFunctionArn",
-            "lambdaFunctionArn": {"lambdaArn": lambda_arn, "toolSchemaFile": tool_schema_file},
-        }
-    )
+    target: GatewayTarget = {
+        "name": name,
+        "targetType": "lambdaFunctionArn",
+        "lambdaFunctionArn": {"lambdaArn": lambda_arn, "toolSchemaFile": tool_schema_file},
+    }
+    found["targets"].append(target)
     return new
 
 
@@ -218,7 +229,7 @@ def remove_gateway(config: dict[str, Any], *, name: str) -> dict[str, Any]:
     return new
 
 
-def empty_project(name: str) -> dict[str, Any]:
+def empty_project(name: str) -> AgentCoreProject:
     """``agentcore remove all``: the project as ``agentcore create`` starts it, name kept."""
     return {
         "$schema": "https://schema.agentcore.aws.dev/v1/agentcore.json",
@@ -226,29 +237,32 @@ def empty_project(name: str) -> dict[str, Any]:
         "version": 1,
         "managedBy": "CDK",
         "tags": {"agentcore:created-by": "agentcore-cli", "agentcore:project-name": name},
-        **{
-            key: []
-            for key in (
-                "runtimes",
-                "memories",
-                "knowledgeBases",
-                "credentials",
-                "evaluators",
-                "onlineEvalConfigs",
-                "agentCoreGateways",
-                "policyEngines",
-                "configBundles",
-                "abTests",
-                "harnesses",
-                "datasets",
-                "payments",
-                "capacityProviders",
-            )
-        },
+        "runtimes": [],
+        "memories": [],
+        "knowledgeBases": [],
+        "credentials": [],
+        "evaluators": [],
+        "onlineEvalConfigs": [],
+        "agentCoreGateways": [],
+        "policyEngines": [],
+        "configBundles": [],
+        "abTests": [],
+        "harnesses": [],
+        "datasets": [],
+        "payments": [],
+        "capacityProviders": [],
     }
 
 
-def _check_jwt_flags(discovery_url: str | None, lists: dict[str, list[str]]) -> None:
+def _gateway_authorizer_type(flag: str) -> GatewayAuthorizerType:
+    """``--authorizer-type``, refused in the CLI's words unless it is one it knows."""
+    for known in GATEWAY_AUTHORIZER_TYPES:
+        if flag == known:
+            return known
+    raise ConfigEditError(f"Invalid authorizer type. Use {', '.join(GATEWAY_AUTHORIZER_TYPES)}")
+
+
+def _check_jwt_flags(discovery_url: str | None, lists: list[list[str]]) -> None:
     """The CLI's checks of the CUSTOM_JWT flags, in its order and words."""
     if not discovery_url:
         raise ConfigEditError("--discovery-url is required for CUSTOM_JWT authorizer")
@@ -258,7 +272,7 @@ def _check_jwt_flags(discovery_url: str | None, lists: dict[str, list[str]]) -> 
         raise ConfigEditError("Discovery URL must use HTTPS")
     if not discovery_url.endswith(WELL_KNOWN_SUFFIX):
         raise ConfigEditError(f"Discovery URL must end with {WELL_KNOWN_SUFFIX}")
-    if not any(lists.values()):
+    if not any(lists):
         raise ConfigEditError(
             "At least one of --allowed-audience, --allowed-clients, --allowed-scopes, or "
             "--custom-claims must be provided for CUSTOM_JWT authorizer"
@@ -281,7 +295,7 @@ def _string_list(values: Iterable[str], arg: str) -> list[str]:
 
 
 def _with_keys(
-    obj: dict[str, Any], updates: dict[str, Any], order: Sequence[str]
+    obj: dict[str, Any], updates: Mapping[str, object], order: Sequence[str]
 ) -> dict[str, Any]:
     """Set keys on a copy of ``obj``: existing keys keep their place, new ones go
     where the CLI's schema order puts them."""

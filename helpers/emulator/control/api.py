@@ -23,7 +23,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from helpers.basics.i18n import use_language
+from helpers.emulator.control import wire
 from helpers.emulator.control.clock import StackClock
 from helpers.emulator.control.faults import Switchable
 from helpers.emulator.deploy.deployer import Deployer
@@ -40,6 +41,8 @@ from helpers.emulator.identity.keys import SigningKeyStore
 from helpers.emulator.runtime.front_door import RuntimeFrontDoor
 
 log = logging.getLogger("agentcore_local.control")
+
+_Value = TypeVar("_Value", str, bool)
 
 
 def create_control_app(
@@ -54,56 +57,63 @@ def create_control_app(
     """The control API's routes; wrap it in ``StackOnly`` before serving it."""
 
     async def health(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return _answer(wire.Health(status="ok"))
 
     async def deployments(_: Request) -> Response:
-        return JSONResponse(deployer.describe().to_json())
+        return _answer(deployer.describe().to_json())
 
     async def stats(_: Request) -> Response:
-        return JSONResponse(
-            {
-                "runtime_invocations": dict(front_door.forwarded),
-                "lambda_invocations": dict(registry.invocations),
-            }
+        return _answer(
+            wire.Stats(
+                runtime_invocations=dict(front_door.forwarded),
+                lambda_invocations=dict(registry.invocations),
+            )
         )
+
+    def published_keys() -> wire.SigningKeys:
+        return {"kids": [key["kid"] for key in keys.jwks()["keys"]]}
 
     async def signing_keys(request: Request) -> Response:
         if request.method == "POST":
             log.info("issuer: signing key rotated to %s", keys.rotate().kid)
-        return JSONResponse({"kids": [key["kid"] for key in keys.jwks()["keys"]]})
+        return _answer(published_keys())
 
     async def retire_key(request: Request) -> Response:
-        kid = _field(await _json_body(request), "kid", str)
+        kid = _retire_key_request(await _json_body(request))["kid"]
         try:
             keys.retire(kid)
         except (KeyError, ValueError) as error:
-            return JSONResponse({"message": str(error)}, status_code=400)
+            return _refuse(str(error))
         log.info("issuer: signing key %s retired", kid)
-        return JSONResponse({"kids": [key["kid"] for key in keys.jwks()["keys"]]})
+        return _answer(published_keys())
 
     async def faults(request: Request) -> Response:
+        # A FaultRequest, read a key at a time: an unknown part is refused before ``down``.
         wanted = await _json_body(request)
         switch = switches.get(_field(wanted, "part", str))
         if switch is None:
-            return JSONResponse({"message": f"parts that can fail: {sorted(switches)}"}, 400)
+            return _refuse(f"parts that can fail: {sorted(switches)}")
         switch.down = _field(wanted, "down", bool)
         log.warning("fault: %s is %s", switch.part, "DOWN" if switch.down else "back up")
-        return JSONResponse({part: "down" if s.down else "up" for part, s in switches.items()})
+        states: wire.FaultStates = {
+            part: "down" if s.down else "up" for part, s in switches.items()
+        }
+        return _answer(states)
 
     async def move_clock(request: Request) -> Response:
-        seconds = _field(await _json_body(request), "advance_seconds", (int, float))
+        seconds = _clock_request(await _json_body(request))["advance_seconds"]
         if seconds < 0:
-            return JSONResponse({"message": "advance_seconds must be 0 or more"}, 400)
+            return _refuse("advance_seconds must be 0 or more")
         log.info("clock: moved forward %.3f s", seconds)
-        offset = clock.advance(float(seconds))
+        offset = clock.advance(seconds)
         await deployer.reap_sessions()  # what the time that passed would have ended
-        return JSONResponse({"offset_seconds": offset})
+        return _answer(wire.ClockOffset(offset_seconds=offset))
 
     async def deploy(request: Request) -> Response:
-        project_dir = Path(_field(await _json_body(request), "project_dir", str))
+        project_dir = Path(_deploy_request(await _json_body(request))["project_dir"])
         if not project_dir.is_absolute():
             raise BadRequest("project_dir must be an absolute path")
-        events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        events: asyncio.Queue[wire.DeployEvent | None] = asyncio.Queue()
         # The deploy's progress and refusals are for the person who asked: in their language.
         asked_for = request.headers.get("accept-language")
 
@@ -154,10 +164,20 @@ class BadRequest(Exception):
 
 async def _bad_request(_: Request, error: Exception) -> Response:
     status = error.status if isinstance(error, BadRequest) else 400
-    return JSONResponse({"message": str(error)}, status_code=status)
+    return _refuse(str(error), status)
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+def _answer(body: wire.ControlAnswer) -> Response:
+    """A 200 answer, one of the shapes :mod:`~helpers.emulator.control.wire` declares."""
+    return JSONResponse(body)
+
+
+def _refuse(message: str, status: int = 400) -> Response:
+    return JSONResponse(wire.Refusal(message=message), status_code=status)
+
+
+async def _json_body(request: Request) -> dict[str, object]:
+    """The request's JSON object, not yet known to have any key: the readers below check."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise BadRequest("send the body as application/json", status=415)
@@ -170,7 +190,23 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _field(body: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+def _deploy_request(body: dict[str, object]) -> wire.DeployRequest:
+    return {"project_dir": _field(body, "project_dir", str)}
+
+
+def _retire_key_request(body: dict[str, object]) -> wire.RetireKeyRequest:
+    return {"kid": _field(body, "kid", str)}
+
+
+def _clock_request(body: dict[str, object]) -> wire.ClockRequest:
+    seconds = body.get("advance_seconds")
+    # JSON has one number type: an integer is as good as a float; true is not a number here.
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+        raise BadRequest("advance_seconds is missing or of the wrong type")
+    return {"advance_seconds": float(seconds)}
+
+
+def _field(body: dict[str, object], name: str, kind: type[_Value]) -> _Value:
     value = body.get(name)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise BadRequest(f"{name} is missing or of the wrong type")

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.basics.i18n import _
+from helpers.emulator.control.wire import DeployEvent
 from helpers.emulator.core.state import StackLayout
 from helpers.emulator.deploy import memories, plan, records
 from helpers.emulator.deploy.memories import MemoryRecord, MemorySpec
@@ -74,7 +75,8 @@ from helpers.wire.invocation import invoke_url
 
 log = logging.getLogger("agentcore_local.deploy")
 
-Emit = Callable[[dict[str, Any]], Awaitable[None]]
+# Where a deploy sends its plan and progress: the control API streams them to the client.
+Emit = Callable[[DeployEvent], Awaitable[None]]
 _SOCKETS_PREFIX = "agentcore-local-"
 
 
@@ -243,7 +245,7 @@ class Deployer:
                 gateway_url=self.gateway_url,
             )
             changes = plan.plan(desired, deployed)
-            await emit({"event": "plan", "items": [asdict(item) for item in changes]})
+            await emit({"event": "plan", "items": [item.to_json() for item in changes]})
             if not changes:
                 await emit(
                     {"event": "progress", "message": _("No changes: everything is up to date.")}

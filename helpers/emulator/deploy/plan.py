@@ -23,17 +23,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from helpers.basics.errors import ActionableError
 from helpers.basics.i18n import _
 from helpers.emulator.deploy import memories
 from helpers.emulator.deploy.memories import MemoryRecord, MemoryRefused, MemorySpec
 from helpers.emulator.deploy.packaging import code_hash
-from helpers.emulator.deploy.records import GatewayRecord, RuntimeRecord
+from helpers.emulator.deploy.records import GatewayRecord, RuntimeRecord, TargetRecord
 from helpers.emulator.deploy.report import PlanItem
 from helpers.model.config import ConfigJSONError, read_config
 from helpers.model.names import gateway_url_env_var, memory_id_env_var
+from helpers.model.project_types import AgentCoreProject, CustomJwtAuthorizer, Gateway, Runtime
 from helpers.model.validation import ValidationResult, validate_config
 
 # AWS's answer when an existing gateway's authorizerType is to change (UpdateGateway's
@@ -74,11 +75,11 @@ def _random_suffix(length: int = 10) -> str:
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
 
 
-def _custom_jwt(entry: dict[str, Any]) -> dict[str, Any] | None:
+def _custom_jwt(entry: Runtime | Gateway) -> CustomJwtAuthorizer | None:
     if entry.get("authorizerType") != "CUSTOM_JWT":
         return None
-    jwt: dict[str, Any] = entry["authorizerConfiguration"]["customJwtAuthorizer"]
-    return jwt
+    # The CLI's rules require both with CUSTOM_JWT, and they passed.
+    return entry["authorizerConfiguration"]["customJwtAuthorizer"]
 
 
 def _why(current: RuntimeRecord, wanted: RuntimeRecord) -> str:
@@ -103,7 +104,8 @@ def _gateway_why(current: GatewayRecord, wanted: GatewayRecord) -> str:
     """What changed in a gateway, for the plan's update line (its type never does)."""
     changes = []
     if current.authorizer != wanted.authorizer:
-        before, after = current.authorizer or {}, wanted.authorizer or {}
+        before: Mapping[str, object] = current.authorizer or {}
+        after: Mapping[str, object] = wanted.authorizer or {}
         changed = [key for key in {**before, **after} if before.get(key) != after.get(key)]
         rank = {key: place for place, key in enumerate(_JWT_KEYS)}
         changed.sort(key=lambda key: (rank.get(key, len(rank)), key))
@@ -115,7 +117,7 @@ def _gateway_why(current: GatewayRecord, wanted: GatewayRecord) -> str:
     return ", ".join(changes) or _("targets changed")
 
 
-def load_valid_config(project_dir: Path) -> dict[str, Any]:
+def load_valid_config(project_dir: Path) -> AgentCoreProject:
     """The project's ``agentcore.json``; refused when it cannot be read or is not valid."""
     try:
         config = read_config(project_dir)
@@ -126,7 +128,8 @@ def load_valid_config(project_dir: Path) -> dict[str, Any]:
         raise DeployRefused(
             _("Validation failed; nothing was deployed.") + "\n" + ValidationResult(issues).format()
         )
-    return config
+    # Read as the learner left it, and only now known to hold the CLI's shapes.
+    return cast(AgentCoreProject, config)
 
 
 def gateway_env(
@@ -140,7 +143,7 @@ def gateway_env(
 
 
 def desire(
-    config: dict[str, Any],
+    config: AgentCoreProject,
     project_dir: Path,
     deployed: Deployed,
     *,
@@ -168,18 +171,18 @@ def desire(
 
 
 def _desired_gateways(
-    config: dict[str, Any], project_dir: Path, deployed: Deployed
+    config: AgentCoreProject, project_dir: Path, deployed: Deployed
 ) -> dict[str, GatewayRecord]:
     desired = {}
     for entry in config.get("agentCoreGateways", []):
         targets = [
-            {
-                "name": target["name"],
-                "lambda_arn": target["lambdaFunctionArn"]["lambdaArn"],
-                "tools": json.loads(
+            TargetRecord(
+                name=target["name"],
+                lambda_arn=target["lambdaFunctionArn"]["lambdaArn"],
+                tools=json.loads(
                     (project_dir / target["lambdaFunctionArn"]["toolSchemaFile"]).read_text()
                 ),
-            }
+            )
             for target in entry.get("targets", [])
         ]
         existing = deployed.gateways.get(entry["name"])
@@ -225,7 +228,7 @@ def _refuse_authorizer_type_change(deployed: Deployed, desired: dict[str, Gatewa
 
 
 def _desired_runtimes(
-    config: dict[str, Any],
+    config: AgentCoreProject,
     project_dir: Path,
     deployed: Deployed,
     gateway_env: dict[str, str],

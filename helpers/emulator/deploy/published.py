@@ -14,7 +14,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+
+from helpers.model.project_types import CustomJwtAuthorizer
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,12 @@ class PublishedRuntime:
     def account(self) -> str:
         return self.arn.split(":")[4]
 
-    def authorizer(self) -> dict[str, Any] | None:
+    def authorizer(self) -> CustomJwtAuthorizer | None:
         """A fresh copy of the deployed ``customJwtAuthorizer`` (None: no authorizer)."""
-        return None if self.authorizer_json is None else json.loads(self.authorizer_json)
+        if self.authorizer_json is None:
+            return None
+        copied: CustomJwtAuthorizer = json.loads(self.authorizer_json)  # the deployer's dump
+        return copied
 
 
 class PublishedRuntimes:

@@ -13,13 +13,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from helpers.emulator.deploy.memories import MemoryRecord
 from helpers.emulator.deploy.report import Deployments
 from helpers.model import deployed_state
+from helpers.model.project_types import AgentCoreProject, CustomJwtAuthorizer
+
+
+class TargetRecord(TypedDict):
+    """A gateway's Lambda target, and the tools its ``toolSchemaFile`` held at deploy time."""
+
+    name: str
+    lambda_arn: str
+    tools: list[dict[str, Any]]  # the learner's tool schemas, each handed to MCP as it is
 
 
 @dataclass
@@ -29,7 +38,7 @@ class RuntimeRecord:
     fingerprint: str
     code_dir: str
     entrypoint: str
-    authorizer: dict[str, Any] | None
+    authorizer: CustomJwtAuthorizer | None
     header_allowlist: list[str]
     # What GetAgentRuntime reports: the version (1, then one more for each deploy that
     # changes the runtime), when it was created and last updated (Unix seconds), and
@@ -48,8 +57,55 @@ class GatewayRecord:
     gateway_id: str
     fingerprint: str
     authorizer_type: str
-    authorizer: dict[str, Any] | None
-    targets: list[dict[str, Any]] = field(default_factory=list)
+    authorizer: CustomJwtAuthorizer | None
+    targets: list[TargetRecord] = field(default_factory=list)
+
+
+# ``deployed.json``, the stack's own file: each record's fields under their own names.
+# A key with a default may be missing from a file an older stack wrote.
+
+
+class MemoryDocument(TypedDict):
+    name: str
+    memory_id: str
+    arn: str
+    fingerprint: str
+    event_expiry_days: int
+    strategies: NotRequired[list[dict[str, Any]]]
+    strategy_ids: NotRequired[dict[str, str]]
+
+
+class RuntimeDocument(TypedDict):
+    name: str
+    arn: str
+    fingerprint: str
+    code_dir: str
+    entrypoint: str
+    authorizer: CustomJwtAuthorizer | None
+    header_allowlist: list[str]
+    version: NotRequired[int]
+    created_at: NotRequired[float]
+    updated_at: NotRequired[float]
+    network_mode: NotRequired[str]
+    protocol: NotRequired[str]
+    description: NotRequired[str]
+
+
+class GatewayDocument(TypedDict):
+    name: str
+    gateway_id: str
+    fingerprint: str
+    authorizer_type: str
+    authorizer: CustomJwtAuthorizer | None
+    targets: NotRequired[list[TargetRecord]]
+
+
+class SavedDocument(TypedDict):
+    """All of ``deployed.json``."""
+
+    memories: list[MemoryDocument]
+    runtimes: list[RuntimeDocument]
+    gateways: list[GatewayDocument]
 
 
 @dataclass(frozen=True)
@@ -68,10 +124,10 @@ def save(
     gateways: Mapping[str, GatewayRecord],
 ) -> None:
     """Write what is deployed to ``deployed_file``, replacing it in one step."""
-    state = {
-        "memories": [asdict(m) for m in memories.values()],
-        "runtimes": [asdict(r) for r in runtimes.values()],
-        "gateways": [asdict(g) for g in gateways.values()],
+    state: SavedDocument = {
+        "memories": [_memory_document(m) for m in memories.values()],
+        "runtimes": [_runtime_document(r) for r in runtimes.values()],
+        "gateways": [_gateway_document(g) for g in gateways.values()],
     }
     temporary = deployed_file.with_suffix(".tmp")
     temporary.write_text(json.dumps(state, indent=2))
@@ -82,7 +138,7 @@ def load(deployed_file: Path) -> Saved | None:
     """What was deployed before the stack stopped; None when nothing was."""
     if not deployed_file.exists():
         return None
-    state = json.loads(deployed_file.read_text())
+    state: SavedDocument = json.loads(deployed_file.read_text())  # as save() wrote it
     return Saved(
         memories=[MemoryRecord(**entry) for entry in state["memories"]],
         gateways=[GatewayRecord(**entry) for entry in state["gateways"]],
@@ -90,9 +146,50 @@ def load(deployed_file: Path) -> Saved | None:
     )
 
 
+def _memory_document(record: MemoryRecord) -> MemoryDocument:
+    return {
+        "name": record.name,
+        "memory_id": record.memory_id,
+        "arn": record.arn,
+        "fingerprint": record.fingerprint,
+        "event_expiry_days": record.event_expiry_days,
+        "strategies": record.strategies,
+        "strategy_ids": record.strategy_ids,
+    }
+
+
+def _runtime_document(record: RuntimeRecord) -> RuntimeDocument:
+    return {
+        "name": record.name,
+        "arn": record.arn,
+        "fingerprint": record.fingerprint,
+        "code_dir": record.code_dir,
+        "entrypoint": record.entrypoint,
+        "authorizer": record.authorizer,
+        "header_allowlist": record.header_allowlist,
+        "version": record.version,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "network_mode": record.network_mode,
+        "protocol": record.protocol,
+        "description": record.description,
+    }
+
+
+def _gateway_document(record: GatewayRecord) -> GatewayDocument:
+    return {
+        "name": record.name,
+        "gateway_id": record.gateway_id,
+        "fingerprint": record.fingerprint,
+        "authorizer_type": record.authorizer_type,
+        "authorizer": record.authorizer,
+        "targets": record.targets,
+    }
+
+
 def record_in_project(
     project_dir: Path,
-    config: dict[str, Any],
+    config: AgentCoreProject,
     described: Deployments,
     *,
     account: str,

@@ -8,10 +8,18 @@ read them back with :meth:`Deployments.from_json` and print a plan with
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from helpers.basics.i18n import N_, _
+from helpers.emulator.control.wire import (
+    DeploymentsDocument,
+    GatewayDocument,
+    MemoryDocument,
+    PlanAction,
+    PlanItemDocument,
+    PlanKind,
+    RuntimeDocument,
+)
 
 _SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 # The plan's verbs, as a person reads them (the JSON keeps the English word).
@@ -20,10 +28,17 @@ _ACTIONS = {"create": N_("create"), "update": N_("update"), "delete": N_("delete
 
 @dataclass(frozen=True)
 class PlanItem:
-    action: str  # create | update | delete
-    kind: str  # memory | runtime | gateway
+    action: PlanAction
+    kind: PlanKind
     name: str
     reason: str = ""
+
+    def to_json(self) -> PlanItemDocument:
+        return {"action": self.action, "kind": self.kind, "name": self.name, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, document: PlanItemDocument) -> PlanItem:
+        return cls(document["action"], document["kind"], document["name"], document["reason"])
 
     def line(self) -> str:
         reason = f" ({self.reason})" if self.reason else ""
@@ -77,26 +92,43 @@ class Deployments:
     gateways: Mapping[str, GatewayInfo] = field(default_factory=dict)
     memories: Mapping[str, MemoryInfo] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> DeploymentsDocument:
         return {
-            "runtimes": {name: asdict(info) for name, info in self.runtimes.items()},
-            "gateways": {name: asdict(info) for name, info in self.gateways.items()},
-            "memories": {name: asdict(info) for name, info in self.memories.items()},
+            "runtimes": {name: _runtime_json(info) for name, info in self.runtimes.items()},
+            "gateways": {name: _gateway_json(info) for name, info in self.gateways.items()},
+            "memories": {name: _memory_json(info) for name, info in self.memories.items()},
         }
 
     @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Deployments:
+    def from_json(cls, document: DeploymentsDocument) -> Deployments:
         return cls(
             runtimes={
-                name: RuntimeInfo(**{**info, "pids": tuple(info["pids"])})
+                name: RuntimeInfo(
+                    arn=info["arn"],
+                    invoke_url=info["invoke_url"],
+                    authorizer=info["authorizer"],
+                    running=info["running"],
+                    pids=tuple(info["pids"]),
+                    sessions=info["sessions"],
+                    log=info["log"],
+                    code_dir=info["code_dir"],
+                )
                 for name, info in document["runtimes"].items()
             },
             gateways={
-                name: GatewayInfo(**{**info, "targets": tuple(info["targets"])})
+                name: GatewayInfo(
+                    id=info["id"],
+                    arn=info["arn"],
+                    url=info["url"],
+                    authorizer=info["authorizer"],
+                    targets=tuple(info["targets"]),
+                )
                 for name, info in document["gateways"].items()
             },
             memories={
-                name: MemoryInfo(**{**info, "strategies": tuple(info["strategies"])})
+                name: MemoryInfo(
+                    id=info["id"], arn=info["arn"], strategies=tuple(info["strategies"])
+                )
                 for name, info in document["memories"].items()
             },
         )
@@ -135,3 +167,30 @@ class Deployments:
                 )
             )
         return "\n".join(lines)
+
+
+def _runtime_json(info: RuntimeInfo) -> RuntimeDocument:
+    return {
+        "arn": info.arn,
+        "invoke_url": info.invoke_url,
+        "authorizer": info.authorizer,
+        "running": info.running,
+        "pids": list(info.pids),
+        "sessions": dict(info.sessions),
+        "log": info.log,
+        "code_dir": info.code_dir,
+    }
+
+
+def _gateway_json(info: GatewayInfo) -> GatewayDocument:
+    return {
+        "id": info.id,
+        "arn": info.arn,
+        "url": info.url,
+        "authorizer": info.authorizer,
+        "targets": list(info.targets),
+    }
+
+
+def _memory_json(info: MemoryInfo) -> MemoryDocument:
+    return {"id": info.id, "arn": info.arn, "strategies": list(info.strategies)}

@@ -32,7 +32,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ import jwt
 from starlette.datastructures import Headers
 
 from helpers.emulator.inbound.keys import JwksCache
+from helpers.model.project_types import CustomClaim, CustomJwtAuthorizer
 from helpers.wire import refusal_reasons as why
 from helpers.wire.refusal_reasons import NO_CREDENTIALS, reason
 
@@ -94,10 +95,12 @@ class ClaimRule:
     expected: tuple[str, ...]
 
     @classmethod
-    def from_agentcore(cls, entry: dict[str, Any]) -> ClaimRule:
+    def from_agentcore(cls, entry: CustomClaim) -> ClaimRule:
         match = entry["authorizingClaimMatchValue"]
         value = match["claimMatchValue"]
-        expected = value.get("matchValueStringList") or [value.get("matchValueString")]
+        expected: Sequence[str | None] = value.get("matchValueStringList") or [
+            value.get("matchValueString")
+        ]
         return cls(
             claim=entry["inboundTokenClaimName"],
             value_type=entry.get("inboundTokenClaimValueType", "STRING"),
@@ -137,7 +140,7 @@ class JwtAuthorizerConfig:
     custom_claims: tuple[ClaimRule, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_agentcore(cls, custom_jwt_authorizer: dict[str, Any]) -> JwtAuthorizerConfig:
+    def from_agentcore(cls, custom_jwt_authorizer: CustomJwtAuthorizer) -> JwtAuthorizerConfig:
         return cls(
             discovery_url=custom_jwt_authorizer["discoveryUrl"],
             allowed_audience=tuple(custom_jwt_authorizer.get("allowedAudience", [])),

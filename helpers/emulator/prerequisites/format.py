@@ -62,7 +62,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from helpers.basics.errors import ActionableError
 from helpers.basics.i18n import N_, _
@@ -70,9 +70,74 @@ from helpers.basics.i18n import N_, _
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
 
+# A value of the file before the reader checked it: anything JSON holds.
+_Raw = object
+
 
 class PrerequisitesError(ActionableError):
     """The prerequisites file cannot be used; the message names the field and the fix."""
+
+
+# The file's format, as :meth:`Prerequisites.to_json` writes it. A key the reader fills
+# in when it is missing is NotRequired. What the reader takes in is not known to have
+# this shape until it checked it field by field (``_Reader``), into the dataclasses below.
+
+
+class ScopeDocument(TypedDict):
+    name: str
+    description: str
+
+
+class ResourceServerDocument(TypedDict):
+    identifier: str
+    name: str
+    scopes: NotRequired[list[ScopeDocument]]
+
+
+class AppClientDocument(TypedDict):
+    name: str
+    generate_secret: NotRequired[bool]
+    oauth_flows: NotRequired[list[str]]
+    oauth_scopes: NotRequired[list[str]]
+    access_token_minutes: NotRequired[int]
+    explicit_auth_flows: NotRequired[list[str]]
+
+
+class UserDocument(TypedDict):
+    username: str
+    email: str
+    password_secret: str
+
+
+class GroupDocument(TypedDict):
+    name: str
+    description: NotRequired[str]
+    precedence: NotRequired[int]
+    members: NotRequired[list[str]]
+
+
+class UserPoolDocument(TypedDict):
+    name: str
+    allow_admin_create_user_only: NotRequired[bool]
+    username_case_sensitive: NotRequired[bool]
+    resource_servers: NotRequired[list[ResourceServerDocument]]
+    app_clients: NotRequired[list[AppClientDocument]]
+    users: NotRequired[list[UserDocument]]
+    groups: NotRequired[list[GroupDocument]]
+
+
+class LambdaFunctionDocument(TypedDict):
+    name: str
+    code: str  # relative to the file, or absolute
+    handler: NotRequired[str]
+
+
+class PrerequisitesDocument(TypedDict):
+    region: NotRequired[str]
+    account_id: NotRequired[str]
+    user_pools: NotRequired[list[UserPoolDocument]]
+    lambda_functions: NotRequired[list[LambdaFunctionDocument]]
+    ssm_parameters: NotRequired[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -176,7 +241,7 @@ class Prerequisites:
         return cls.from_json(document, Path(path).resolve().parent, str(path))
 
     @classmethod
-    def from_json(cls, document: Any, base: Path, where: str) -> Prerequisites:
+    def from_json(cls, document: _Raw, base: Path, where: str) -> Prerequisites:
         reader = _Reader(where)
         root = reader.object(document, "the file")
         parameters = reader.object(root.get("ssm_parameters", {}), "ssm_parameters")
@@ -194,7 +259,7 @@ class Prerequisites:
             ssm_parameters={name: reader.text(value, name) for name, value in parameters.items()},
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> PrerequisitesDocument:
         """The same prerequisites as a document :meth:`from_json` reads (absolute code paths)."""
         return {
             "region": self.region,
@@ -271,40 +336,40 @@ class _Reader:
             )
         )
 
-    def object(self, value: Any, field: str) -> dict[str, Any]:
+    def object(self, value: _Raw, field: str) -> dict[str, _Raw]:
         if not isinstance(value, dict):
             raise self.fail(field, N_("a JSON object"))
         return value
 
-    def array(self, obj: dict[str, Any], key: str, at: str) -> list[Any]:
+    def array(self, obj: dict[str, _Raw], key: str, at: str) -> list[_Raw]:
         value = obj.get(key, [])
         if not isinstance(value, list):
             raise self.fail(_path(at, key), N_("a JSON array"))
         return value
 
-    def text(self, value: Any, field: str) -> str:
+    def text(self, value: _Raw, field: str) -> str:
         if not isinstance(value, str) or not value:
             raise self.fail(field, N_("a non-empty string"))
         return value
 
-    def string(self, obj: dict[str, Any], key: str, at: str, default: str | None = None) -> str:
+    def string(self, obj: dict[str, _Raw], key: str, at: str, default: str | None = None) -> str:
         if key not in obj and default is not None:
             return default
         return self.text(obj.get(key), _path(at, key))
 
-    def boolean(self, obj: dict[str, Any], key: str, at: str, default: bool) -> bool:
+    def boolean(self, obj: dict[str, _Raw], key: str, at: str, default: bool) -> bool:
         value = obj.get(key, default)
         if not isinstance(value, bool):
             raise self.fail(_path(at, key), N_("true or false"))
         return value
 
-    def strings(self, obj: dict[str, Any], key: str, at: str) -> tuple[str, ...]:
+    def strings(self, obj: dict[str, _Raw], key: str, at: str) -> tuple[str, ...]:
         return tuple(
             self.text(value, f"{_path(at, key)}[{index}]")
             for index, value in enumerate(self.array(obj, key, at))
         )
 
-    def user_pool(self, raw: Any, at: str) -> UserPool:
+    def user_pool(self, raw: _Raw, at: str) -> UserPool:
         pool = self.object(raw, at)
         users = tuple(
             self.user(user, f"{at}.users[{index}]")
@@ -331,7 +396,7 @@ class _Reader:
             username_case_sensitive=self.boolean(pool, "username_case_sensitive", at, False),
         )
 
-    def user(self, raw: Any, at: str) -> User:
+    def user(self, raw: _Raw, at: str) -> User:
         user = self.object(raw, at)
         return User(
             username=self.string(user, "username", at),
@@ -339,7 +404,7 @@ class _Reader:
             password_secret=self.string(user, "password_secret", at),
         )
 
-    def group(self, raw: Any, at: str, usernames: set[str]) -> Group:
+    def group(self, raw: _Raw, at: str, usernames: set[str]) -> Group:
         group = self.object(raw, at)
         precedence = group.get("precedence", 0)
         if not isinstance(precedence, int) or isinstance(precedence, bool) or precedence < 0:
@@ -355,7 +420,7 @@ class _Reader:
             members=members,
         )
 
-    def lambda_function(self, raw: Any, at: str, base: Path) -> LambdaFunction:
+    def lambda_function(self, raw: _Raw, at: str, base: Path) -> LambdaFunction:
         function = self.object(raw, at)
         return LambdaFunction(
             name=self.string(function, "name", at),
@@ -363,7 +428,7 @@ class _Reader:
             handler=self.string(function, "handler", at, "lambda_function.lambda_handler"),
         )
 
-    def resource_server(self, raw: Any, at: str) -> ResourceServer:
+    def resource_server(self, raw: _Raw, at: str) -> ResourceServer:
         server = self.object(raw, at)
         return ResourceServer(
             identifier=self.string(server, "identifier", at),
@@ -374,11 +439,11 @@ class _Reader:
             ),
         )
 
-    def scope(self, raw: Any, at: str) -> Scope:
+    def scope(self, raw: _Raw, at: str) -> Scope:
         scope = self.object(raw, at)
         return Scope(self.string(scope, "name", at), self.string(scope, "description", at))
 
-    def app_client(self, raw: Any, at: str) -> AppClient:
+    def app_client(self, raw: _Raw, at: str) -> AppClient:
         client = self.object(raw, at)
         minutes = client.get("access_token_minutes", 60)
         if not isinstance(minutes, int) or not 5 <= minutes <= 1440:

@@ -13,6 +13,7 @@ from typing import Any
 
 from helpers.basics.i18n import N_
 from helpers.model.names import WELL_KNOWN_SUFFIX
+from helpers.model.project_types import GatewayAuthorizerType, RuntimeAuthorizerType
 from helpers.model.schema import (
     Choice,
     Fields,
@@ -42,8 +43,8 @@ AT_LEAST_ONE = (
     "must be provided"
 )
 
-GATEWAY_AUTHORIZER_TYPES = ("NONE", "AWS_IAM", "CUSTOM_JWT")
-RUNTIME_AUTHORIZER_TYPES = ("AWS_IAM", "CUSTOM_JWT")
+GATEWAY_AUTHORIZER_TYPES: tuple[GatewayAuthorizerType, ...] = ("NONE", "AWS_IAM", "CUSTOM_JWT")
+RUNTIME_AUTHORIZER_TYPES: tuple[RuntimeAuthorizerType, ...] = ("AWS_IAM", "CUSTOM_JWT")
 
 ADD_JWT_CONFIG = N_(
     'Add "authorizerConfiguration": {"customJwtAuthorizer": {"discoveryUrl": ..., '
