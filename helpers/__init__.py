@@ -1,8 +1,9 @@
 """The AgentCore auth workshop kit: what the notebooks import.
 
-Rooms (ARCHITECTURE.md draws them): ``helpers.model`` is the project model,
-``helpers.emulator`` the local AgentCore, ``helpers.kit`` the notebook kit, and
-``helpers.tooling`` the benchmark. The notebooks use only the names below::
+Rooms (ARCHITECTURE.md draws them): ``helpers.basics`` (language, errors),
+``helpers.model`` (agentcore.json) and ``helpers.wire`` (what travels) are the leaves;
+``helpers.emulator`` is the local AgentCore, ``helpers.kit`` the notebook kit, and
+``helpers.tooling`` the benchmark and the suite. The notebooks use only the names below::
 
     from helpers import start
     ws = start(through_step=1)
