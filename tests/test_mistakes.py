@@ -467,6 +467,7 @@ def test_notebook_00_run_again_after_the_workshop_says_how_to_start_over(
 
 
 def test_a_deleted_project_folder_is_named(learner: Learner) -> None:
+    steps.fresh_project(learner.folder)  # whichever test ran before, there is one to delete
     ws = learner.notebook(0)
     shutil.rmtree(learner.folder)
     shown = _checkpoint_says(ws, "anything", lambda: (False,))
