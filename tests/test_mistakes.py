@@ -411,6 +411,27 @@ def test_a_bug_in_main_py_is_shown_at_its_line_not_as_the_kits_traceback(
     _in_both_editions(shown, "NameError", "main.py", str(line), said=f"main.py line {line}")
 
 
+def test_a_traceback_that_reaches_the_log_late_is_still_shown_at_its_line(
+    learner: Learner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typo = 'log.info("Invoking Agent.....", agent)'
+    ws = _step3_deployed_with(learner, MAIN_FILE, 'log.info("Invoking Agent.....")', typo)
+    line = (learner.folder / MAIN_FILE).read_text().split(typo)[0].count("\n") + 1
+    read_the_log = learner.backend.agent_output
+    looks: list[int] = []
+
+    def copied_late(project: Path, runtime: str, since: int) -> tuple[list[str], int]:
+        """The first look finds nothing yet, as when the answer beats the log's copy."""
+        looks.append(since)
+        return ([], since) if len(looks) == 1 else read_the_log(project, runtime, since)
+
+    monkeypatch.setattr(learner.backend, "agent_output", copied_late)
+    with pytest.raises(AgentFailed) as failed:
+        ws.ask(WARRANTY_PROMPT, ws.token())
+    assert len(looks) >= 2
+    assert f"main.py line {line}" in str(failed.value), str(failed.value)
+
+
 def test_a_stale_editor_tab_saved_over_step_2_holds_the_deploy(learner: Learner) -> None:
     ws = learner.at(3)
     # The tab held agentcore.json as it was after step 1: the open gateway, no secure one.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,8 @@ from helpers.wire.interactions import TraceInteraction, wait_for_interactions
 from helpers.wire.invoke_errors import AgentFailed, InvokeError
 
 SESSION_VARIABLES = ("SESSION_C", "SESSION_D", "SESSION_E")
+# How long a failed call waits for the agent's traceback to reach its log.
+TRACEBACK_WAIT_SECONDS = 3.0
 
 
 @dataclass
@@ -553,15 +556,26 @@ class Workshop:
                 agent_log=self.agent_log(),
             )
         except AgentFailed as failure:
-            raise failure.with_findings(self._agent_findings()) from None
+            raise failure.with_findings(self._agent_findings(failure)) from None
 
-    def _agent_findings(self) -> list[str]:
+    def _agent_findings(self, failure: AgentFailed) -> list[str]:
         """What the agent logged since the last look (a traceback's line in the learner's
-        code); the next checkpoint starts after it."""
-        lines, self._log_mark = self.backend.agent_output(
-            self.project, project.RUNTIME, self._log_mark
-        )
-        return from_the_log(lines)
+        code); the next checkpoint starts after it.
+
+        The SDK answers as the agent's process writes the traceback, and the stack copies
+        it to the log a moment later: under load the answer can come first. So the log is
+        read until it holds the error, for a few seconds at most (only ever on a failure).
+        """
+        deadline = time.monotonic() + TRACEBACK_WAIT_SECONDS
+        seen: list[str] = []
+        while True:
+            lines, self._log_mark = self.backend.agent_output(
+                self.project, project.RUNTIME, self._log_mark
+            )
+            seen += lines
+            if any(failure.error in line for line in seen) or time.monotonic() >= deadline:
+                return from_the_log(seen)
+            time.sleep(0.1)
 
     def ask(
         self,
@@ -590,7 +604,7 @@ class Workshop:
                 extra_payload=payload,
             )
         except AgentFailed as failure:
-            raise failure.with_findings(self._agent_findings()) from None
+            raise failure.with_findings(self._agent_findings(failure)) from None
         # What the traces of this call are found by, in a terminal or the next cell.
         print(_("(session {session_id})", session_id=session_id))
         return answer
