@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict
 
 from helpers.emulator.deploy.memories import MemoryRecord
 from helpers.emulator.deploy.report import Deployments
@@ -61,53 +61,6 @@ class GatewayRecord:
     targets: list[TargetRecord] = field(default_factory=list)
 
 
-# ``deployed.json``, the stack's own file: each record's fields under their own names.
-# A key with a default may be missing from a file an older stack wrote.
-
-
-class MemoryDocument(TypedDict):
-    name: str
-    memory_id: str
-    arn: str
-    fingerprint: str
-    event_expiry_days: int
-    strategies: NotRequired[list[dict[str, Any]]]
-    strategy_ids: NotRequired[dict[str, str]]
-
-
-class RuntimeDocument(TypedDict):
-    name: str
-    arn: str
-    fingerprint: str
-    code_dir: str
-    entrypoint: str
-    authorizer: CustomJwtAuthorizer | None
-    header_allowlist: list[str]
-    version: NotRequired[int]
-    created_at: NotRequired[float]
-    updated_at: NotRequired[float]
-    network_mode: NotRequired[str]
-    protocol: NotRequired[str]
-    description: NotRequired[str]
-
-
-class GatewayDocument(TypedDict):
-    name: str
-    gateway_id: str
-    fingerprint: str
-    authorizer_type: str
-    authorizer: CustomJwtAuthorizer | None
-    targets: NotRequired[list[TargetRecord]]
-
-
-class SavedDocument(TypedDict):
-    """All of ``deployed.json``."""
-
-    memories: list[MemoryDocument]
-    runtimes: list[RuntimeDocument]
-    gateways: list[GatewayDocument]
-
-
 @dataclass(frozen=True)
 class Saved:
     """What ``deployed.json`` holds, in the order the stack brings it back."""
@@ -123,11 +76,15 @@ def save(
     runtimes: Mapping[str, RuntimeRecord],
     gateways: Mapping[str, GatewayRecord],
 ) -> None:
-    """Write what is deployed to ``deployed_file``, replacing it in one step."""
-    state: SavedDocument = {
-        "memories": [_memory_document(m) for m in memories.values()],
-        "runtimes": [_runtime_document(r) for r in runtimes.values()],
-        "gateways": [_gateway_document(g) for g in gateways.values()],
+    """Write what is deployed to ``deployed_file``, replacing it in one step.
+
+    The stack's own file: each record's fields under their own names, so the record
+    classes are its schema (a key with a default may be missing from an older stack's).
+    """
+    state = {
+        "memories": [asdict(m) for m in memories.values()],
+        "runtimes": [asdict(r) for r in runtimes.values()],
+        "gateways": [asdict(g) for g in gateways.values()],
     }
     temporary = deployed_file.with_suffix(".tmp")
     temporary.write_text(json.dumps(state, indent=2))
@@ -138,53 +95,12 @@ def load(deployed_file: Path) -> Saved | None:
     """What was deployed before the stack stopped; None when nothing was."""
     if not deployed_file.exists():
         return None
-    state: SavedDocument = json.loads(deployed_file.read_text())  # as save() wrote it
+    state: dict[str, list[dict[str, Any]]] = json.loads(deployed_file.read_text())
     return Saved(
         memories=[MemoryRecord(**entry) for entry in state["memories"]],
         gateways=[GatewayRecord(**entry) for entry in state["gateways"]],
         runtimes=[RuntimeRecord(**entry) for entry in state["runtimes"]],
     )
-
-
-def _memory_document(record: MemoryRecord) -> MemoryDocument:
-    return {
-        "name": record.name,
-        "memory_id": record.memory_id,
-        "arn": record.arn,
-        "fingerprint": record.fingerprint,
-        "event_expiry_days": record.event_expiry_days,
-        "strategies": record.strategies,
-        "strategy_ids": record.strategy_ids,
-    }
-
-
-def _runtime_document(record: RuntimeRecord) -> RuntimeDocument:
-    return {
-        "name": record.name,
-        "arn": record.arn,
-        "fingerprint": record.fingerprint,
-        "code_dir": record.code_dir,
-        "entrypoint": record.entrypoint,
-        "authorizer": record.authorizer,
-        "header_allowlist": record.header_allowlist,
-        "version": record.version,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "network_mode": record.network_mode,
-        "protocol": record.protocol,
-        "description": record.description,
-    }
-
-
-def _gateway_document(record: GatewayRecord) -> GatewayDocument:
-    return {
-        "name": record.name,
-        "gateway_id": record.gateway_id,
-        "fingerprint": record.fingerprint,
-        "authorizer_type": record.authorizer_type,
-        "authorizer": record.authorizer,
-        "targets": record.targets,
-    }
 
 
 def record_in_project(
