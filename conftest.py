@@ -35,9 +35,13 @@ from helpers.emulator.core.state import StackLayout, StackState
 from helpers.kit import steps
 from helpers.kit.backends.local import LocalBackend
 from helpers.kit.settings import WorkshopSettings, load_settings
-from helpers.kit.tokens import forget_tokens
 from tests.leaks import find_leaks, scan_files, stack_secrets
-from tests.support import DEFAULT_TEST_PORT_BASE, FinishedWorkshop, start_stack
+from tests.support import (
+    DEFAULT_TEST_PORT_BASE,
+    FinishedWorkshop,
+    set_up_clients_afresh,
+    start_stack,
+)
 
 # The real agentcore CLI runs the contract corpus in the background (tests/real_cli.py).
 pytest_plugins = ["tests.real_cli"]
@@ -144,8 +148,7 @@ def _clients_follow_the_stack_in_use() -> Iterator[None]:
         os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "SSL_CERT_FILE")
     )
     if stack_in_use != _clients_set_up_for:
-        boto3.setup_default_session()
-        forget_tokens()
+        set_up_clients_afresh()
         _clients_set_up_for = stack_in_use
     session = boto3.DEFAULT_SESSION
     yield

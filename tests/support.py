@@ -87,11 +87,18 @@ def start_stack(home: Path, monkeypatch: pytest.MonkeyPatch) -> StackState:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     for name, value in stack.client_environment(home).items():
         monkeypatch.setenv(name, value)
-    # boto3's default session keeps the credentials it first read: start it afresh.
-    boto3.setup_default_session()
-    # So do the kit's tokens: another stack (another module's) signs with other keys.
-    forget_tokens()
+    set_up_clients_afresh()
     return state
+
+
+def set_up_clients_afresh() -> None:
+    """Make this process's clients read the environment's stack anew.
+
+    boto3's default session keeps the credentials it first read, and the kit keeps its
+    tokens: another stack (another test's) has another key and signs with other keys.
+    """
+    boto3.setup_default_session()
+    forget_tokens()
 
 
 def partner_client_id(state: StackState) -> str:
